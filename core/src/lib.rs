@@ -1,0 +1,18 @@
+//! Beatbook core: domain types, validation rules and the sync protocol, shared
+//! by the officer app (WebAssembly) and the server. Plain Rust only: no browser
+//! or server dependencies.
+pub mod codes;
+pub mod form;
+pub mod log;
+pub mod ids;
+pub mod record;
+pub mod revision;
+pub mod sync;
+pub mod validate;
+
+pub use codes::Code;
+pub use ids::{EntryId, RevisionId};
+pub use record::{Record, RecordKind};
+pub use log::Log;
+pub use revision::{Change, History, Location, Revision, RevisionError};
+pub use validate::{FieldError, Problem, Rule};

@@ -1,0 +1,256 @@
+//! Revisions: the immutable unit of storage and sync.
+//!
+//! An entry is never edited in place. Creating it writes revision 1; ending a
+//! shift or patrol, or correcting anything, writes the next revision with the
+//! reason. The latest revision is what the timeline shows; all are kept.
+use crate::ids::{EntryId, RevisionId};
+use crate::record::{Record, RecordKind};
+use crate::validate::{Checker, FieldError, Rule};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub id: RevisionId,
+    pub entry_id: EntryId,
+    /// 1 for the original; each later revision adds one.
+    pub seq: u32,
+    pub officer_id: String,
+    /// Device clock when this revision was saved (UTC).
+    pub captured_at: DateTime<Utc>,
+    /// When the thing happened (filled in automatically, editable).
+    pub occurred_at: DateTime<Utc>,
+    #[serde(default)]
+    pub shift_id: Option<EntryId>,
+    #[serde(default)]
+    pub patrol_id: Option<EntryId>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub notes: String,
+    pub change: Change,
+    pub record: Record,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    Created,
+    /// A shift or patrol was ended (its `ended_at` is set).
+    Ended,
+    Corrected { reason: String },
+}
+
+/// A position from the browser's geolocation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub lat: f64,
+    pub lon: f64,
+    /// Radius of 95% confidence, metres.
+    pub accuracy_m: f64,
+}
+
+/// How far ahead of the checker's clock a time may be (clock skew between a
+/// phone and the server).
+pub const MAX_CLOCK_SKEW: Duration = Duration::hours(1);
+
+/// Earliest time accepted anywhere (no patrol log predates Beatbook by decades).
+pub fn earliest_time() -> DateTime<Utc> {
+    DateTime::from_timestamp(946_684_800, 0).unwrap_or(DateTime::UNIX_EPOCH) // 2000-01-01
+}
+
+impl Revision {
+    pub fn kind(&self) -> RecordKind {
+        self.record.kind()
+    }
+
+    /// Every rule a single revision must satisfy on its own, checked against
+    /// `now` (the device clock in the app, the server clock on the server).
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), Vec<FieldError>> {
+        let mut c = Checker::new();
+        self.record.check(&mut c);
+        c.required("officer_id", &self.officer_id, "the officer ID");
+        c.long_text("notes", &self.notes);
+        for (field, time) in [("occurred_at", self.occurred_at), ("captured_at", self.captured_at)] {
+            check_time(&mut c, field, time, now);
+        }
+        if let Some(ended) = self.record.ended_at() {
+            check_time(&mut c, "ended_at", ended, now);
+            if ended < self.occurred_at {
+                c.rule("ended_at", Rule::EndsBeforeStart);
+            }
+        }
+        if let Record::Arrest(a) = &self.record {
+            if let Some(t) = a.caution_at {
+                check_time(&mut c, "caution_at", t, now);
+            }
+        }
+        if let Some(loc) = self.location {
+            let ok = (-90.0..=90.0).contains(&loc.lat)
+                && (-180.0..=180.0).contains(&loc.lon)
+                && loc.accuracy_m.is_finite()
+                && loc.accuracy_m >= 0.0;
+            if !ok {
+                c.rule("location", Rule::BadLocation);
+            }
+        }
+        match self.kind() {
+            RecordKind::Shift if self.shift_id.is_some() || self.patrol_id.is_some() => {
+                c.rule("shift_id", Rule::ShiftInsideShift)
+            }
+            RecordKind::Shift => {}
+            RecordKind::Patrol if self.shift_id.is_none() => {
+                c.rule("shift_id", Rule::PatrolWithoutShift)
+            }
+            _ if self.shift_id.is_none() => c.rule("shift_id", Rule::NoShift),
+            _ => {}
+        }
+        if let Change::Corrected { reason } = &self.change {
+            if reason.trim().is_empty() {
+                c.rule("reason", Rule::CorrectionWithoutReason);
+            } else {
+                c.long_text("reason", reason);
+            }
+        }
+        c.finish()
+    }
+}
+
+fn check_time(c: &mut Checker, field: &str, time: DateTime<Utc>, now: DateTime<Utc>) {
+    if time > now + MAX_CLOCK_SKEW {
+        c.rule(field, Rule::InTheFuture);
+    } else if time < earliest_time() {
+        c.rule(field, Rule::TooFarInThePast);
+    }
+}
+
+/// Why a revision cannot follow the ones already held for its entry.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RevisionError {
+    #[error("the first revision of an entry must be a creation with sequence 1")]
+    FirstMustBeCreation,
+    #[error("revision belongs to another entry")]
+    WrongEntry,
+    #[error("expected revision {expected}, got {got}")]
+    OutOfSequence { expected: u32, got: u32 },
+    #[error("only the first revision may be a creation")]
+    CreatedTwice,
+    #[error("a revision cannot change the record type")]
+    KindChanged,
+    #[error("only a shift or patrol can be ended")]
+    NotEndable,
+    #[error("already ended")]
+    AlreadyEnded,
+    #[error("an end revision must set the end time and change nothing else")]
+    EndChangesMore,
+    #[error("a revision cannot move an entry to another shift, patrol or officer")]
+    ContextChanged,
+}
+
+/// All revisions of one entry, in sequence order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct History {
+    revisions: Vec<Revision>,
+}
+
+impl History {
+    pub fn revisions(&self) -> &[Revision] {
+        &self.revisions
+    }
+
+    pub fn latest(&self) -> Option<&Revision> {
+        self.revisions.last()
+    }
+
+    pub fn original(&self) -> Option<&Revision> {
+        self.revisions.first()
+    }
+
+    /// Checks that `next` may follow the revisions held so far.
+    pub fn check_next(&self, next: &Revision) -> Result<(), RevisionError> {
+        let Some(last) = self.revisions.last() else {
+            return if next.seq == 1 && next.change == Change::Created {
+                Ok(())
+            } else {
+                Err(RevisionError::FirstMustBeCreation)
+            };
+        };
+        if next.entry_id != last.entry_id {
+            return Err(RevisionError::WrongEntry);
+        }
+        if next.seq != last.seq + 1 {
+            return Err(RevisionError::OutOfSequence {
+                expected: last.seq + 1,
+                got: next.seq,
+            });
+        }
+        if next.kind() != last.kind() {
+            return Err(RevisionError::KindChanged);
+        }
+        if next.shift_id != last.shift_id
+            || next.patrol_id != last.patrol_id
+            || next.officer_id != last.officer_id
+        {
+            return Err(RevisionError::ContextChanged);
+        }
+        match &next.change {
+            Change::Created => Err(RevisionError::CreatedTwice),
+            Change::Corrected { .. } => Ok(()),
+            Change::Ended => {
+                if !next.kind().has_duration() {
+                    return Err(RevisionError::NotEndable);
+                }
+                if last.record.ended_at().is_some() {
+                    return Err(RevisionError::AlreadyEnded);
+                }
+                let mut reopened = next.record.clone();
+                match &mut reopened {
+                    Record::Shift(s) => s.ended_at = None,
+                    Record::Patrol(p) => p.ended_at = None,
+                    _ => {}
+                }
+                if next.record.ended_at().is_none()
+                    || reopened != last.record
+                    || next.occurred_at != last.occurred_at
+                {
+                    return Err(RevisionError::EndChangesMore);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds `next` after checking it may follow.
+    pub fn push(&mut self, next: Revision) -> Result<(), RevisionError> {
+        self.check_next(&next)?;
+        self.revisions.push(next);
+        Ok(())
+    }
+
+    /// Builds histories from revisions in any order. Revisions that cannot be
+    /// placed (a gap, a broken rule) are returned apart, never dropped.
+    pub fn group(mut revisions: Vec<Revision>) -> (Vec<History>, Vec<(Revision, RevisionError)>) {
+        revisions.sort_by(|a, b| (a.entry_id, a.seq).cmp(&(b.entry_id, b.seq)));
+        let mut histories: Vec<History> = Vec::new();
+        let mut orphans = Vec::new();
+        for rev in revisions {
+            let same_entry = histories
+                .last()
+                .and_then(History::latest)
+                .is_some_and(|l| l.entry_id == rev.entry_id);
+            if !same_entry {
+                histories.push(History::default());
+            }
+            if let Some(h) = histories.last_mut() {
+                if let Err(e) = h.check_next(&rev) {
+                    orphans.push((rev, e));
+                } else {
+                    h.revisions.push(rev);
+                }
+            }
+        }
+        histories.retain(|h| !h.revisions.is_empty());
+        (histories, orphans)
+    }
+}

@@ -1,0 +1,156 @@
+//! The sync protocol between the app and the server.
+//!
+//! The app pushes batches of revisions (each immutable, with a client-made ID);
+//! the server answers per change. Because a revision never changes, a retry is
+//! always safe: the server recognises what it already holds byte for byte and
+//! answers `AlreadyHad`, and a different body under a known ID is a `Conflict`
+//! that is kept apart, never written over.
+use crate::ids::RevisionId;
+use crate::record::RecordKind;
+use crate::revision::Revision;
+use crate::validate::FieldError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Bumped on any change a peer must understand; sent in every request.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Most changes the server accepts in one push.
+pub const MAX_CHANGES_PER_PUSH: usize = 500;
+/// Largest push body the server accepts.
+pub const MAX_PUSH_BYTES: usize = 2 * 1024 * 1024;
+/// What the app sends per batch, to stay well inside the server's limits.
+pub const APP_BATCH_CHANGES: usize = 100;
+pub const APP_BATCH_BYTES: usize = 256 * 1024;
+
+pub const PUSH_PATH: &str = "/api/v1/sync/push";
+
+/// One push. `C` is [`Revision`] when the app builds it; the server reads
+/// each change as raw JSON first so one bad change cannot sink the batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest<C = Revision> {
+    pub protocol: u32,
+    pub device_id: String,
+    pub changes: Vec<C>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub protocol: u32,
+    pub server_time: DateTime<Utc>,
+    /// One result per change, in request order.
+    pub results: Vec<ChangeResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeResult {
+    /// Position of the change in the request.
+    pub index: usize,
+    /// The revision ID, when the change was readable enough to have one.
+    pub id: Option<RevisionId>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Newly and durably stored.
+    Stored { received_at: DateTime<Utc> },
+    /// The server already held exactly this revision.
+    AlreadyHad { received_at: DateTime<Utc> },
+    /// The ID (or the entry's sequence slot) is taken by different content.
+    /// Both are kept; a supervisor resolves it.
+    Conflict { reason: ConflictReason },
+    /// Not acceptable as sent; retrying the same bytes will not help.
+    Rejected { reason: Rejection },
+}
+
+impl Outcome {
+    /// The server holds this revision (stored now or before).
+    pub fn is_acknowledged(&self) -> bool {
+        matches!(self, Self::Stored { .. } | Self::AlreadyHad { .. })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(tag = "conflict", rename_all = "snake_case")]
+pub enum ConflictReason {
+    #[error("the server holds a different revision with this ID")]
+    SameIdDifferentContent,
+    #[error("another revision already holds sequence {seq} of this entry")]
+    SequenceTaken { seq: u32 },
+    #[error("this entry is a different record type on the server")]
+    KindMismatch,
+}
+
+#[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
+#[serde(tag = "rejection", rename_all = "snake_case")]
+pub enum Rejection {
+    #[error("unreadable change: {detail}")]
+    Malformed { detail: String },
+    #[error("invalid: {}", summarize(errors))]
+    Invalid { errors: Vec<FieldError> },
+    #[error("this entry belongs to another officer")]
+    NotYourEntry,
+}
+
+fn summarize(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// How an incoming revision relates to what the server already holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Classification {
+    New,
+    Identical,
+    Conflict(ConflictReason),
+}
+
+/// What the server already holds that bears on an incoming revision.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Existing<'a> {
+    /// Canonical bytes stored under the incoming revision's ID.
+    pub same_id: Option<&'a [u8]>,
+    /// The ID of a stored revision in the same (entry, seq) slot.
+    pub same_slot: Option<RevisionId>,
+    /// The record type of the entry, if any revision of it is stored.
+    pub entry_kind: Option<RecordKind>,
+}
+
+/// The idempotency rule, in one place: given the incoming revision, its
+/// canonical bytes ([`canonical_bytes`]) and what the server holds, decide.
+pub fn classify(incoming: &Revision, canonical: &[u8], existing: Existing<'_>) -> Classification {
+    match existing.same_id {
+        Some(stored) if stored == canonical => Classification::Identical,
+        Some(_) => Classification::Conflict(ConflictReason::SameIdDifferentContent),
+        None => match (existing.same_slot, existing.entry_kind) {
+            (Some(other), _) if other != incoming.id => {
+                Classification::Conflict(ConflictReason::SequenceTaken { seq: incoming.seq })
+            }
+            (_, Some(kind)) if kind != incoming.kind() => {
+                Classification::Conflict(ConflictReason::KindMismatch)
+            }
+            _ => Classification::New,
+        },
+    }
+}
+
+/// The canonical bytes of a revision: what the server stores and compares.
+/// Re-encoding the typed value makes key order and whitespace irrelevant.
+pub fn canonical_bytes(rev: &Revision) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(rev)
+}
+
+/// The body of every error answer from the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// A stable machine-readable code, e.g. `unsupported_protocol`.
+    pub error: String,
+    /// What is wrong, in words a person can act on.
+    pub message: String,
+}

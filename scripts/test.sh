@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The whole Beatbook check, as CI runs it (.ci/run):   bash scripts/test.sh
+#
+#   1. formatting          cargo fmt --all --check
+#   2. lints               cargo clippy, host (whole workspace) and wasm32 (the app), -D warnings
+#   3. host tests          cargo test for beatbook-core and beatbook-server
+#   4. browser unit tests  cargo test -p beatbook --target wasm32-unknown-unknown
+#                          (wasm-bindgen-test-runner + chromedriver + headless Chromium)
+#   5. end-to-end tests    release app (trunk) + server binary, then node --test tests/e2e/
+#                          (Playwright driving headless Chromium); skipped if there are none
+#
+# Exits non-zero on the first failing step. Environment for the e2e tests:
+#   BEATBOOK_ROOT        repo root
+#   BEATBOOK_DIST        built app (dist/)
+#   BEATBOOK_SERVER_BIN  server binary (target/server/beatbook-server)
+#   CHROMIUM_PATH        /usr/bin/chromium (for playwright-core's executablePath)
+# Knobs: BEATBOOK_E2E_CONCURRENCY (default 1), BEATBOOK_E2E_TIMEOUT_MS (per test, 180000).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/setup.sh
+source "$ROOT/scripts/setup.sh"
+
+START=$SECONDS
+step() { printf '\n==> [%dm%02ds] %s\n' $(((SECONDS - START) / 60)) $(((SECONDS - START) % 60)) "$*"; }
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy (host, workspace)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo clippy (wasm32, app)"
+cargo clippy -p beatbook --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "cargo test (host: beatbook-core, beatbook-server)"
+# The app crate is tested in the browser below; its web-sys calls cannot run natively.
+cargo test --workspace --exclude beatbook
+
+step "cargo test -p beatbook --target wasm32-unknown-unknown (headless Chromium)"
+export CHROMEDRIVER=/usr/bin/chromedriver
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json"
+# Run in the browser even in test files without wasm_bindgen_test_configure!(run_in_browser).
+export WASM_BINDGEN_USE_BROWSER=1
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
+cargo test -p beatbook --target wasm32-unknown-unknown
+
+shopt -s nullglob
+e2e_tests=(tests/e2e/*.test.mjs)
+shopt -u nullglob
+if [ "${#e2e_tests[@]}" -eq 0 ]; then
+  step "e2e: no tests/e2e/*.test.mjs yet, skipped"
+else
+  step "build the app (trunk, release)"
+  bash "$ROOT/scripts/build-app.sh"
+
+  step "build the server (--profile server)"
+  cargo build --profile server -p beatbook-server
+
+  step "e2e: node --test tests/e2e/ (${#e2e_tests[@]} files)"
+  export BEATBOOK_ROOT="$ROOT"
+  export BEATBOOK_DIST="$ROOT/dist"
+  export BEATBOOK_SERVER_BIN="$ROOT/target/server/beatbook-server"
+  export CHROMIUM_PATH=/usr/bin/chromium
+  node --test \
+    --test-concurrency="${BEATBOOK_E2E_CONCURRENCY:-1}" \
+    --test-timeout="${BEATBOOK_E2E_TIMEOUT_MS:-180000}" \
+    tests/e2e/
+fi
+
+step "all checks passed"

@@ -1,0 +1,16 @@
+//! Beatbook central server: serves the built app and takes in the revisions
+//! devices push, storing each exactly once.
+//!
+//! The binary (`main.rs`) is a thin CLI over this library so the tests can
+//! start the real app in-process on a port of their choosing.
+pub mod api;
+pub mod app;
+pub mod ceiling;
+pub mod cli;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod ingest;
+pub mod sample;
+pub mod static_files;
+pub mod writer;

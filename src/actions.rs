@@ -1,0 +1,144 @@
+//! Everything that writes to the log goes through [`commit`]: check, save
+//! durably, then show. The screen only changes after storage said yes.
+use crate::platform::{self, Fix};
+use crate::state::AppState;
+use crate::storage::{self, StoreError};
+use beatbook_core::form::Draft;
+use beatbook_core::{Change, EntryId, FieldError, Record, RecordKind, Revision, RevisionError};
+use leptos::prelude::*;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum SaveError {
+    #[error("Please fix the highlighted fields")]
+    Invalid(Vec<FieldError>),
+    #[error("This change does not fit the entry's history: {0}")]
+    History(#[from] RevisionError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("Enter your officer ID first")]
+    NoOfficer,
+    #[error("Start a shift first")]
+    NoShift,
+    #[error("That entry is no longer on this device")]
+    UnknownEntry,
+}
+
+fn commit(state: AppState, rev: Revision) -> Result<(), SaveError> {
+    rev.check(platform::now()).map_err(SaveError::Invalid)?;
+    state.log.with_untracked(|log| log.check(&rev))?;
+    storage::save(&rev)?;
+    // Storage accepted it; the in-memory log follows. `check` above makes
+    // this insert infallible in practice, and the entry is safe on disk anyway.
+    state.log.update(|log| {
+        let _ = log.insert(rev);
+    });
+    Ok(())
+}
+
+/// Records a new entry (or starts a shift or patrol) from a filled form.
+pub fn create(state: AppState, kind: RecordKind, draft: Draft, fix: Fix) -> Result<EntryId, SaveError> {
+    let officer_id = state.profile.with_untracked(|p| p.officer_id.clone());
+    if officer_id.trim().is_empty() {
+        return Err(SaveError::NoOfficer);
+    }
+    let (shift_id, patrol_id) = if kind == RecordKind::Shift {
+        (None, None)
+    } else {
+        let shift = state
+            .log
+            .with_untracked(|log| log.open_shift().map(|s| s.entry_id))
+            .ok_or(SaveError::NoShift)?;
+        let patrol = if kind == RecordKind::Patrol {
+            None
+        } else {
+            state
+                .log
+                .with_untracked(|log| log.open_patrol(shift).map(|p| p.entry_id))
+        };
+        (Some(shift), patrol)
+    };
+    let entry_id = platform::new_entry_id();
+    commit(
+        state,
+        Revision {
+            id: platform::new_revision_id(),
+            entry_id,
+            seq: 1,
+            officer_id,
+            captured_at: platform::now(),
+            occurred_at: draft.occurred_at,
+            shift_id,
+            patrol_id,
+            location: match fix {
+                Fix::Found(location) => Some(location),
+                _ => None,
+            },
+            notes: draft.notes,
+            change: Change::Created,
+            record: draft.record,
+        },
+    )?;
+    Ok(entry_id)
+}
+
+/// Saves a correction as a new revision; the earlier ones stay readable.
+pub fn correct(state: AppState, entry: EntryId, draft: Draft, reason: String) -> Result<(), SaveError> {
+    let last = state
+        .log
+        .with_untracked(|log| log.latest(entry).cloned())
+        .ok_or(SaveError::UnknownEntry)?;
+    let mut record = draft.record;
+    // The form does not show the end time: a correction keeps it.
+    match (&mut record, last.record.ended_at()) {
+        (Record::Shift(s), ended) => s.ended_at = ended,
+        (Record::Patrol(p), ended) => p.ended_at = ended,
+        _ => {}
+    }
+    commit(
+        state,
+        Revision {
+            id: platform::new_revision_id(),
+            seq: last.seq + 1,
+            captured_at: platform::now(),
+            occurred_at: draft.occurred_at,
+            notes: draft.notes,
+            change: Change::Corrected { reason },
+            record,
+            ..last
+        },
+    )
+}
+
+/// Ends a shift or patrol now. Ending a shift ends its running patrol first.
+pub fn end(state: AppState, entry: EntryId) -> Result<(), SaveError> {
+    let last = state
+        .log
+        .with_untracked(|log| log.latest(entry).cloned())
+        .ok_or(SaveError::UnknownEntry)?;
+    if last.kind() == RecordKind::Shift {
+        if let Some(patrol) = state.log.with_untracked(|log| log.open_patrol(entry).map(|p| p.entry_id)) {
+            end(state, patrol)?;
+        }
+    }
+    let now = platform::now();
+    // A start time typed slightly ahead of the clock must not make ending fail.
+    let ended_at = now.max(last.occurred_at);
+    let mut record = last.record.clone();
+    match &mut record {
+        Record::Shift(s) => s.ended_at = Some(ended_at),
+        Record::Patrol(p) => p.ended_at = Some(ended_at),
+        _ => return Err(SaveError::History(RevisionError::NotEndable)),
+    }
+    commit(
+        state,
+        Revision {
+            id: platform::new_revision_id(),
+            seq: last.seq + 1,
+            captured_at: now,
+            change: Change::Ended,
+            record,
+            ..last
+        },
+    )
+}

@@ -1,0 +1,63 @@
+//! How times and field values read on screen.
+use beatbook_core::form::{FieldKind, FieldSpec, FormValues, LocalTime};
+use beatbook_core::Log;
+use beatbook_core::EntryId;
+use chrono::{DateTime, Duration, Utc};
+
+/// "08:30" in local time.
+pub fn clock(time: DateTime<Utc>, local: LocalTime) -> String {
+    (time + Duration::minutes(local.utc_offset_minutes.into()))
+        .format("%H:%M")
+        .to_string()
+}
+
+/// "Fri 27 Nov 08:30" in local time.
+pub fn day_and_clock(time: DateTime<Utc>, local: LocalTime) -> String {
+    (time + Duration::minutes(local.utc_offset_minutes.into()))
+        .format("%a %-d %b %H:%M")
+        .to_string()
+}
+
+/// "12:05" or "1:02:05".
+pub fn elapsed(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// A field's value as a person reads it, or None when empty.
+pub fn field_text(spec: &FieldSpec, values: &FormValues, log: &Log, local: LocalTime) -> Option<String> {
+    let raw = values.get(spec.key).map(|s| s.trim()).filter(|s| !s.is_empty())?;
+    let label_of = |options: beatbook_core::form::Options, code: &str| {
+        options()
+            .into_iter()
+            .find(|(c, _)| *c == code)
+            .map_or_else(|| code.to_owned(), |(_, l)| l.to_owned())
+    };
+    Some(match spec.kind {
+        FieldKind::Checkbox | FieldKind::YesNo => {
+            if raw == "true" { "Yes" } else { "No" }.to_owned()
+        }
+        FieldKind::Select(options) => label_of(options, raw),
+        FieldKind::MultiSelect(options) => raw
+            .split(',')
+            .map(|c| label_of(options, c))
+            .collect::<Vec<_>>()
+            .join("; "),
+        FieldKind::DateTime => local
+            .to_utc(raw)
+            .map_or_else(|| raw.to_owned(), |t| day_and_clock(t, local)),
+        FieldKind::EntryLink(_) => EntryId::parse(raw).map_or_else(
+            || raw.to_owned(),
+            |id| match log.latest(id) {
+                Some(rev) => format!("{} ({})", rev.record.summary(), id.reference()),
+                None => id.reference(),
+            },
+        ),
+        _ => raw.to_owned(),
+    })
+}

@@ -1,0 +1,53 @@
+//! Beatbook officer app: Leptos CSR, offline-first. Every entry is saved to
+//! local storage before the app says so; see ARCHITECTURE.md.
+pub mod actions;
+pub mod fmt;
+pub mod platform;
+pub mod state;
+pub mod storage;
+pub mod sync_marks;
+pub mod ui;
+
+use leptos::prelude::*;
+use state::{AppState, Screen};
+use ui::detail::EntryDetail;
+use ui::form::EntryForm;
+use ui::shift::{Home, ShiftView};
+use ui::status::{Alerts, StatusBar, ToastView};
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::load();
+    provide_context(state);
+    set_interval(move || state.clock.set(platform::now()), std::time::Duration::from_secs(1));
+    platform::on_update_available(move || state.update_available.set(true));
+    leptos::task::spawn_local(async move {
+        state.persistence.set(platform::request_persistence().await);
+    });
+    let screen = move || match state.screen.get() {
+        Screen::Home => view! { <Home /> }.into_any(),
+        Screen::NewEntry(kind) => view! { <EntryForm kind /> }.into_any(),
+        Screen::Correct(entry) => {
+            let kind = state.log.with_untracked(|log| log.latest(entry).map(|r| r.kind()));
+            match kind {
+                Some(kind) => view! { <EntryForm kind correcting=entry /> }.into_any(),
+                None => view! { <Home /> }.into_any(),
+            }
+        }
+        Screen::Detail(entry) => view! { <EntryDetail entry /> }.into_any(),
+        Screen::Shift(shift) => view! { <ShiftView shift /> }.into_any(),
+    };
+    view! {
+        <header class="bar">
+            <h1><button type="button" class="home" on:click=move |_| state.go(Screen::Home)>"Beatbook"</button></h1>
+            <StatusBar />
+        </header>
+        <Alerts />
+        <ToastView />
+        <main id="main">{screen}</main>
+    }
+}
+
+pub fn start() {
+    leptos::mount::mount_to_body(App);
+}

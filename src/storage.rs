@@ -1,0 +1,296 @@
+//! The device's log, in the browser's local storage.
+//!
+//! Layout (format 2): one key per immutable revision, `bb:rev:<revision id>`,
+//! holding `{"v":2,"rev":{...}}`. A save writes exactly one key, so it costs
+//! the same with 10 or 5,000 entries stored; the whole log is only read, once,
+//! at start-up. Format 1 (a single array under `beatbook.log`) is migrated on
+//! load. Anything unreadable is moved aside under `bb:quarantine:` and reported,
+//! never deleted.
+use beatbook_core::{Change, EntryId, Record, RecordKind, Revision, RevisionId};
+use chrono::{DateTime, Utc};
+use gloo_storage::errors::StorageError;
+use gloo_storage::{LocalStorage, Storage};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_KEY: &str = "bb:format";
+pub const REVISION_PREFIX: &str = "bb:rev:";
+pub const QUARANTINE_PREFIX: &str = "bb:quarantine:";
+pub const PROFILE_KEY: &str = "bb:profile";
+/// Where format 1 kept the whole log.
+pub const V1_LOG_KEY: &str = "beatbook.log";
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("This browser does not allow local storage here, so entries cannot be saved. Leave private browsing or allow site data.")]
+    Unavailable,
+    #[error("The phone's storage for Beatbook is full. Nothing already saved is lost and your form is kept. Sync, then free space.")]
+    QuotaExceeded,
+    #[error("Could not save: {0}")]
+    Browser(String),
+    #[error("Could not encode the entry: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+impl From<StorageError> for StoreError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::JsError(js) if js.name == "QuotaExceededError" => Self::QuotaExceeded,
+            StorageError::JsError(js) => Self::Browser(format!("{}: {}", js.name, js.message)),
+            StorageError::SerdeError(e) => Self::Encode(e),
+            StorageError::KeyNotFound(k) => Self::Browser(format!("missing {k}")),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    v: u32,
+    rev: &'a Revision,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeVersion {
+    v: u32,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeIn {
+    rev: Revision,
+}
+
+/// Something in storage the app could not read, kept aside for a supervisor
+/// or support to recover.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quarantined {
+    /// The key it was moved to (or still sits under, if moving failed).
+    pub key: String,
+    pub reason: String,
+    pub bytes: usize,
+}
+
+/// What start-up found in storage.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub revisions: Vec<Revision>,
+    pub quarantined: Vec<Quarantined>,
+    /// Set when an older format was found and migrated.
+    pub migrated_from: Option<u32>,
+}
+
+/// Whether local storage can be used at all in this context.
+pub fn available() -> bool {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .is_some()
+}
+
+fn storage() -> Result<web_sys::Storage, StoreError> {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .ok_or(StoreError::Unavailable)
+}
+
+pub fn revision_key(id: RevisionId) -> String {
+    format!("{REVISION_PREFIX}{id}")
+}
+
+/// Saves one revision. When this returns `Ok`, the revision is in the
+/// browser's storage area (owned by the browser process, so a killed tab
+/// cannot lose it).
+pub fn save(rev: &Revision) -> Result<(), StoreError> {
+    storage()?;
+    LocalStorage::set(
+        revision_key(rev.id),
+        EnvelopeOut {
+            v: FORMAT_VERSION,
+            rev,
+        },
+    )?;
+    Ok(())
+}
+
+/// Reads every revision, migrating and quarantining as needed.
+pub fn load() -> Result<Loaded, StoreError> {
+    let raw = storage()?;
+    let mut loaded = Loaded::default();
+    migrate_v1(&raw, &mut loaded);
+    if LocalStorage::get::<u32>(FORMAT_KEY).ok() != Some(FORMAT_VERSION) {
+        // Only written once; a failure here is harmless (retried next start).
+        let _ = LocalStorage::set(FORMAT_KEY, FORMAT_VERSION);
+    }
+    for key in keys_with_prefix(&raw, REVISION_PREFIX) {
+        let Ok(Some(text)) = raw.get_item(&key) else { continue };
+        match decode(&text) {
+            Ok(rev) => loaded.revisions.push(rev),
+            Err(reason) => loaded.quarantined.push(quarantine(&raw, &key, &text, reason)),
+        }
+    }
+    for key in keys_with_prefix(&raw, QUARANTINE_PREFIX) {
+        if loaded.quarantined.iter().any(|q| q.key == key) {
+            continue;
+        }
+        let bytes = raw.get_item(&key).ok().flatten().map_or(0, |t| t.len());
+        loaded.quarantined.push(Quarantined {
+            key,
+            reason: "kept aside earlier".into(),
+            bytes,
+        });
+    }
+    Ok(loaded)
+}
+
+fn decode(text: &str) -> Result<Revision, String> {
+    let version = serde_json::from_str::<EnvelopeVersion>(text)
+        .map_err(|e| format!("not readable JSON ({e})"))?;
+    if version.v > FORMAT_VERSION {
+        return Err(format!(
+            "written by a newer Beatbook (format {}); update the app",
+            version.v
+        ));
+    }
+    if version.v != FORMAT_VERSION {
+        return Err(format!("unknown format {}", version.v));
+    }
+    serde_json::from_str::<EnvelopeIn>(text)
+        .map(|e| e.rev)
+        .map_err(|e| format!("damaged entry ({e})"))
+}
+
+/// Moves an unreadable value under the quarantine prefix. If there is no room
+/// to copy it, it stays where it is (still never deleted).
+fn quarantine(raw: &web_sys::Storage, key: &str, text: &str, reason: String) -> Quarantined {
+    let mut item = set_aside(raw, key, text, reason);
+    if item.key.starts_with(QUARANTINE_PREFIX) && raw.remove_item(key).is_err() {
+        item.key = key.to_owned();
+    }
+    item
+}
+
+/// Copies a value under `bb:quarantine:<name>`; the returned key is `name`
+/// itself when there was no room for the copy.
+fn set_aside(raw: &web_sys::Storage, name: &str, text: &str, reason: String) -> Quarantined {
+    let aside = format!("{QUARANTINE_PREFIX}{name}");
+    let stored = raw.set_item(&aside, text).is_ok();
+    Quarantined {
+        key: if stored { aside } else { name.to_owned() },
+        reason,
+        bytes: text.len(),
+    }
+}
+
+fn keys_with_prefix(raw: &web_sys::Storage, prefix: &str) -> Vec<String> {
+    let len = raw.length().unwrap_or(0);
+    (0..len)
+        .filter_map(|i| raw.key(i).ok().flatten())
+        .filter(|k| k.starts_with(prefix))
+        .collect()
+}
+
+/// Format 1: every entry in one JSON document, rewritten on each save.
+#[derive(Deserialize)]
+struct V1Log {
+    version: u32,
+    entries: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct V1Entry {
+    id: EntryId,
+    kind: String,
+    time: DateTime<Utc>,
+    officer: String,
+    #[serde(default)]
+    shift: Option<EntryId>,
+    #[serde(default)]
+    patrol: Option<EntryId>,
+    #[serde(default)]
+    notes: String,
+    fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl V1Entry {
+    fn into_revision(self) -> Result<Revision, String> {
+        let kind = RecordKind::from_code(&self.kind).ok_or_else(|| format!("unknown kind {}", self.kind))?;
+        let mut fields = self.fields;
+        fields.insert("kind".into(), serde_json::Value::String(kind.code().into()));
+        let record: Record =
+            serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| e.to_string())?;
+        Ok(Revision {
+            id: migrated_revision_id(self.id),
+            entry_id: self.id,
+            seq: 1,
+            officer_id: self.officer,
+            captured_at: self.time,
+            occurred_at: self.time,
+            shift_id: self.shift,
+            patrol_id: self.patrol,
+            location: None,
+            notes: self.notes,
+            change: Change::Created,
+            record,
+        })
+    }
+}
+
+/// Format 1 had no revisions. The migrated revision's ID is derived from the
+/// entry ID, so a migration interrupted and rerun writes the same keys.
+fn migrated_revision_id(entry: EntryId) -> RevisionId {
+    let mut bytes = *entry.as_uuid().as_bytes();
+    for b in &mut bytes {
+        *b ^= 0x5a;
+    }
+    RevisionId::from_random_bytes(bytes)
+}
+
+fn migrate_v1(raw: &web_sys::Storage, loaded: &mut Loaded) {
+    let Ok(Some(text)) = raw.get_item(V1_LOG_KEY) else { return };
+    let log = match serde_json::from_str::<V1Log>(&text) {
+        Ok(log) if log.version == 1 => log,
+        Ok(log) => {
+            let reason = format!("old log with unknown format {}", log.version);
+            loaded.quarantined.push(quarantine(raw, V1_LOG_KEY, &text, reason));
+            return;
+        }
+        Err(e) => {
+            let reason = format!("old log not readable ({e})");
+            loaded.quarantined.push(quarantine(raw, V1_LOG_KEY, &text, reason));
+            return;
+        }
+    };
+    let mut all_written = true;
+    for (i, value) in log.entries.into_iter().enumerate() {
+        let converted = serde_json::from_value::<V1Entry>(value.clone())
+            .map_err(|e| e.to_string())
+            .and_then(V1Entry::into_revision);
+        match converted {
+            Ok(rev) => all_written &= save(&rev).is_ok(),
+            Err(reason) => {
+                let key = format!("{V1_LOG_KEY}#{i}");
+                let item = set_aside(raw, &key, &value.to_string(), reason);
+                all_written &= item.key.starts_with(QUARANTINE_PREFIX);
+                loaded.quarantined.push(item);
+            }
+        }
+    }
+    // The old log goes only once every entry of it is safely elsewhere.
+    if all_written {
+        let _ = raw.remove_item(V1_LOG_KEY);
+        loaded.migrated_from = Some(1);
+    }
+}
+
+/// Reads a small value (the officer profile, settings).
+pub fn get<T: for<'de> Deserialize<'de>>(key: &str) -> Option<T> {
+    if !available() {
+        return None;
+    }
+    LocalStorage::get(key).ok()
+}
+
+pub fn set<T: Serialize>(key: &str, value: &T) -> Result<(), StoreError> {
+    storage()?;
+    LocalStorage::set(key, value)?;
+    Ok(())
+}

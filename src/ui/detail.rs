@@ -1,0 +1,114 @@
+//! One entry: its latest content, its record reference, and its history of
+//! revisions one tap away (every earlier version stays readable).
+use crate::fmt;
+use crate::platform;
+use crate::state::{use_state, Screen};
+use crate::sync_marks::sync_mark;
+use beatbook_core::form::{self, FormValues, LocalTime, NOTES, OCCURRED_AT};
+use beatbook_core::{Change, EntryId, Log, Revision};
+use leptos::prelude::*;
+
+#[component]
+pub fn EntryDetail(entry: EntryId) -> impl IntoView {
+    let state = use_state();
+    let local = platform::local_time();
+    move || {
+        state.log.with(|log| {
+            let Some(history) = log.get(entry) else {
+                return view! { <section class="card"><p>"That entry is not on this device."</p></section> }.into_any();
+            };
+            let Some(latest) = history.latest() else {
+                return ().into_any();
+            };
+            let kind = latest.kind();
+            let back = latest.shift_id.map_or(Screen::Home, |s| {
+                if log.open_shift().is_some_and(|o| o.entry_id == s) { Screen::Home } else { Screen::Shift(s) }
+            });
+            let mark = sync_mark(state, log, entry);
+            let rows = field_rows(latest, log, local);
+            let revisions = history
+                .revisions()
+                .iter()
+                .rev()
+                .enumerate()
+                .map(|(i, rev)| {
+                    let previous = history.revisions().get((rev.seq as usize).saturating_sub(2)).filter(|_| rev.seq > 1);
+                    revision_item(rev, previous, log, local, i == 0)
+                })
+                .collect_view();
+            let count = history.revisions().len();
+            view! {
+                <section class="card detail" aria-labelledby="detail-title">
+                    <h2 id="detail-title">{kind.label()}</h2>
+                    <p class="reference">"Record reference " <strong>{entry.reference()}</strong></p>
+                    <p><span class=format!("badge {}", mark.class())>{mark.label()}</span></p>
+                    <dl class="fields">{rows}</dl>
+                    {latest.location.map(|l| view! {
+                        <p class="muted">{format!("Location {:.5}, {:.5} (±{:.0} m)", l.lat, l.lon, l.accuracy_m)}</p>
+                    })}
+                    <div class="actions">
+                        <button type="button" class="primary" on:click=move |_| state.go(Screen::Correct(entry))>"Correct this entry"</button>
+                        <button type="button" on:click=move |_| state.go(back)>"Back"</button>
+                    </div>
+                    <details class="history">
+                        <summary>{format!("History ({count} revision{})", if count == 1 { "" } else { "s" })}</summary>
+                        <ol class="revisions">{revisions}</ol>
+                    </details>
+                </section>
+            }
+            .into_any()
+        })
+    }
+}
+
+fn visible_values(rev: &Revision, local: LocalTime) -> FormValues {
+    form::revision_to_form(rev, local)
+}
+
+fn field_rows(rev: &Revision, log: &Log, local: LocalTime) -> impl IntoView {
+    let values = visible_values(rev, local);
+    let mut rows: Vec<(String, String)> = form::visible_fields(rev.kind(), &values)
+        .into_iter()
+        .filter_map(|spec| fmt::field_text(spec, &values, log, local).map(|t| (spec.label.to_owned(), t)))
+        .collect();
+    if let Some(end) = rev.record.ended_at() {
+        rows.push(("Ended".into(), fmt::day_and_clock(end, local)));
+    }
+    rows.into_iter()
+        .map(|(label, text)| view! { <div class="pair"><dt>{label}</dt><dd>{text}</dd></div> })
+        .collect_view()
+}
+
+/// One revision in the history, with what it changed from the one before.
+fn revision_item(rev: &Revision, previous: Option<&Revision>, log: &Log, local: LocalTime, latest: bool) -> impl IntoView {
+    let what = match &rev.change {
+        Change::Created => "Recorded".to_owned(),
+        Change::Ended => "Ended".to_owned(),
+        Change::Corrected { reason } => format!("Corrected: {reason}"),
+    };
+    let changes: Vec<String> = match previous {
+        None => Vec::new(),
+        Some(prev) => {
+            let before = visible_values(prev, local);
+            let after = visible_values(rev, local);
+            form::form_fields(rev.kind())
+                .filter(|spec| spec.key != NOTES || before.get(NOTES) != after.get(NOTES))
+                .filter(|spec| before.get(spec.key) != after.get(spec.key))
+                .map(|spec| {
+                    let show = |v: &FormValues| fmt::field_text(spec, v, log, local).unwrap_or_else(|| "(blank)".into());
+                    let label = if spec.key == OCCURRED_AT { "Time" } else { spec.label };
+                    format!("{label}: {} → {}", show(&before), show(&after))
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        }
+    };
+    view! {
+        <li class="revision">
+            <p><strong>{format!("Revision {}", rev.seq)}</strong>{latest.then_some(" (current)")}" · "{what}</p>
+            <p class="muted">{format!("Saved {} by {}", fmt::day_and_clock(rev.captured_at, local), rev.officer_id)}</p>
+            <ul>{changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+        </li>
+    }
+}

@@ -1,0 +1,321 @@
+//! One component draws every form, from the field specs in core. Values are
+//! kept as typed text until a save succeeds, so nothing typed is lost to an
+//! error or a full disk.
+use crate::actions::{self, SaveError};
+use crate::fmt;
+use crate::platform::{self, Fix};
+use crate::state::{use_state, Screen};
+use beatbook_core::form::{self, FieldKind, FieldSpec, FormValues, NOTES, OCCURRED_AT};
+use beatbook_core::{EntryId, FieldError, RecordKind};
+use leptos::prelude::*;
+
+/// The form to record a new entry of `kind`, or to correct `correcting`.
+#[component]
+pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>) -> impl IntoView {
+    let state = use_state();
+    let local = platform::local_time();
+    let initial = match correcting {
+        Some(id) => state
+            .log
+            .with_untracked(|log| log.latest(id).map(|r| form::revision_to_form(r, local)))
+            .unwrap_or_default(),
+        None => {
+            // A new shift starts pre-filled from the last one: same callsign,
+            // team and role is the common case, and it saves thumb work.
+            let mut v = if kind == RecordKind::Shift {
+                state.log.with_untracked(|log| {
+                    log.shifts()
+                        .first()
+                        .map(|r| form::revision_to_form(r, local))
+                        .unwrap_or_default()
+                })
+            } else {
+                FormValues::new()
+            };
+            v.remove(NOTES);
+            v.insert(OCCURRED_AT.into(), local.to_local_text(platform::now()));
+            v
+        }
+    };
+    let values = RwSignal::new(initial);
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let reason = RwSignal::new(String::new());
+    let fix = RwSignal::new(Fix::Waiting);
+    if correcting.is_none() && kind != RecordKind::Shift {
+        platform::locate(move |f| fix.set(f));
+    }
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let parsed = values.with_untracked(|v| form::parse_form(kind, v, local));
+        let reason_text = reason.get_untracked().trim().to_owned();
+        let result = match (parsed, correcting) {
+            (Err(mut errs), Some(_)) if reason_text.is_empty() => {
+                errs.push(missing_reason());
+                Err(SaveError::Invalid(errs))
+            }
+            (Err(errs), _) => Err(SaveError::Invalid(errs)),
+            (Ok(_), Some(_)) if reason_text.is_empty() => Err(SaveError::Invalid(vec![missing_reason()])),
+            (Ok(draft), Some(id)) => actions::correct(state, id, draft, reason_text).map(|_| id),
+            (Ok(draft), None) => actions::create(state, kind, draft, fix.get_untracked()),
+        };
+        match result {
+            Ok(id) => {
+                errors.set(Vec::new());
+                state.saved(if correcting.is_some() {
+                    "Correction saved"
+                } else {
+                    match kind {
+                        RecordKind::Shift => "Shift started",
+                        RecordKind::Patrol => "Patrol started",
+                        _ => "Saved",
+                    }
+                });
+                state.go(if correcting.is_some() { Screen::Detail(id) } else { Screen::Home });
+            }
+            Err(SaveError::Invalid(errs)) => {
+                errors.set(errs);
+                state.problem("Not saved yet: please fix the highlighted fields");
+                focus_first_error();
+            }
+            // Storage refused (full, unavailable): keep every typed value.
+            Err(e) => state.problem(format!("Not saved: {e}")),
+        }
+    };
+
+    let title = match correcting {
+        Some(_) => format!("Correct {}", kind.label().to_lowercase()),
+        None if kind == RecordKind::Shift => "Start shift".to_owned(),
+        None if kind == RecordKind::Patrol => "Start patrol".to_owned(),
+        None => kind.label().to_owned(),
+    };
+    let save_label = match (correcting, kind) {
+        (Some(_), _) => "Save correction",
+        (None, RecordKind::Shift) => "Start shift",
+        (None, RecordKind::Patrol) => "Start patrol",
+        _ => "Save",
+    };
+    let fields = form::form_fields(kind)
+        .enumerate()
+        .map(|(i, spec)| view! { <Field spec=*spec index=i values errors /> })
+        .collect_view();
+
+    view! {
+        <section class="card form" aria-labelledby="form-title">
+            <h2 id="form-title">{title}</h2>
+            <form on:submit=submit novalidate>
+                {fields}
+                {correcting.is_some().then(|| view! {
+                    <div class="field" class:invalid=move || has_error(errors, "reason")>
+                        <label for="f-reason">"Reason for correction" <span class="req">" (required)"</span></label>
+                        <textarea id="f-reason" rows="2" aria-describedby="err-reason"
+                            on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                        <ErrorText errors key="reason" />
+                    </div>
+                })}
+                {(correcting.is_none() && kind != RecordKind::Shift).then(|| view! {
+                    <p class="fix" role="status">{move || fix_text(fix.get())}</p>
+                })}
+                <div class="actions">
+                    <button type="submit" class="primary">{save_label}</button>
+                    <button type="button" on:click=move |_| state.go(match correcting {
+                        Some(id) => Screen::Detail(id),
+                        None => Screen::Home,
+                    })>"Cancel"</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+fn missing_reason() -> FieldError {
+    FieldError {
+        field: "reason".into(),
+        problem: beatbook_core::Problem::Rule(beatbook_core::Rule::CorrectionWithoutReason),
+    }
+}
+
+fn fix_text(fix: Fix) -> String {
+    match fix {
+        Fix::Waiting => "Finding location… (you can save now)".into(),
+        Fix::Found(l) => format!("Location found, accurate to {:.0} m", l.accuracy_m),
+        Fix::Denied => "Location not allowed: saving without it".into(),
+        Fix::Unavailable => "Location unavailable: saving without it".into(),
+    }
+}
+
+fn has_error(errors: RwSignal<Vec<FieldError>>, key: &'static str) -> bool {
+    errors.with(|e| e.iter().any(|e| e.field == key))
+}
+
+fn focus_first_error() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    if let Ok(Some(el)) = doc.query_selector(".field.invalid input, .field.invalid select, .field.invalid textarea") {
+        if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+            let _ = el.focus();
+        }
+    }
+}
+
+#[component]
+fn ErrorText(errors: RwSignal<Vec<FieldError>>, key: &'static str) -> impl IntoView {
+    let message = move || {
+        errors.with(|e| {
+            e.iter()
+                .find(|e| e.field == key)
+                .map(|e| e.problem.to_string())
+        })
+    };
+    view! { <p class="error" id=format!("err-{key}")>{message}</p> }
+}
+
+#[component]
+fn Field(spec: FieldSpec, index: usize, values: RwSignal<FormValues>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+    let key = spec.key;
+    let id = format!("f-{key}-{index}");
+    let initial = values.with_untracked(|v| v.get(key).cloned().unwrap_or_default());
+    let set = move |value: String| values.update(|v| {
+        v.insert(key.to_owned(), value);
+    });
+    let shown = move || values.with(|v| spec.is_shown(v));
+    let invalid = move || has_error(errors, key);
+    let described = format!("err-{key}");
+    let label = view! {
+        <label for=id.clone()>
+            {spec.label}
+            {spec.required.then(|| view! { <span class="req">" (required)"</span> })}
+        </label>
+    };
+    let hint = (!spec.hint.is_empty()).then(|| view! { <p class="hint">{spec.hint}</p> });
+    let control = match spec.kind {
+        FieldKind::Text | FieldKind::Number | FieldKind::Date | FieldKind::DateTime => {
+            let (ty, mode) = match spec.kind {
+                FieldKind::Number => ("number", "numeric"),
+                FieldKind::Date => ("date", "none"),
+                FieldKind::DateTime => ("datetime-local", "none"),
+                _ => ("text", "text"),
+            };
+            view! {
+                <input id=id.clone() type=ty inputmode=mode prop:value=initial
+                    autocomplete="off" aria-invalid=move || invalid().to_string()
+                    aria-describedby=described.clone()
+                    on:input=move |ev| set(event_target_value(&ev)) />
+            }
+            .into_any()
+        }
+        FieldKind::LongText => view! {
+            <textarea id=id.clone() rows="3" prop:value=initial
+                aria-invalid=move || invalid().to_string() aria-describedby=described.clone()
+                on:input=move |ev| set(event_target_value(&ev))></textarea>
+        }
+        .into_any(),
+        FieldKind::Checkbox => view! {
+            <input id=id.clone() type="checkbox" prop:checked=initial == "true"
+                aria-describedby=described.clone()
+                on:change=move |ev| set(if event_target_checked(&ev) { "true".into() } else { String::new() }) />
+        }
+        .into_any(),
+        FieldKind::YesNo => {
+            let name = id.clone();
+            return view! {
+                <fieldset class="field choice" class:invalid=invalid class:hidden=move || !shown()
+                    aria-describedby=described.clone()>
+                    <legend>{spec.label}{spec.required.then(|| view! { <span class="req">" (required)"</span> })}</legend>
+                    {hint}
+                    <div class="segmented">
+                        <label><input type="radio" name=name.clone() value="true" prop:checked=initial == "true"
+                            on:change=move |_| set("true".into()) />"Yes"</label>
+                        <label><input type="radio" name=name value="false" prop:checked=initial == "false"
+                            on:change=move |_| set("false".into()) />"No"</label>
+                    </div>
+                    <ErrorText errors key />
+                </fieldset>
+            }
+            .into_any();
+        }
+        FieldKind::MultiSelect(options) => {
+            let chosen: Vec<String> = initial.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            let boxes = options()
+                .into_iter()
+                .map(|(code, text)| {
+                    let checked = chosen.iter().any(|c| c == code);
+                    view! {
+                        <label class="check"><input type="checkbox" prop:checked=checked on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            values.update(|v| {
+                                let current = v.get(key).cloned().unwrap_or_default();
+                                let mut codes: Vec<&str> = current.split(',').filter(|c| !c.is_empty() && *c != code).collect();
+                                if on { codes.push(code); }
+                                v.insert(key.to_owned(), codes.join(","));
+                            });
+                        } />{text}</label>
+                    }
+                })
+                .collect_view();
+            return view! {
+                <fieldset class="field choice" class:invalid=invalid class:hidden=move || !shown()
+                    aria-describedby=described.clone()>
+                    <legend>{spec.label}{spec.required.then(|| view! { <span class="req">" (required)"</span> })}</legend>
+                    {hint}
+                    {boxes}
+                    <ErrorText errors key />
+                </fieldset>
+            }
+            .into_any();
+        }
+        FieldKind::Select(options) => {
+            let opts = options()
+                .into_iter()
+                .map(|(code, text)| view! { <option value=code selected=initial == code>{text}</option> })
+                .collect_view();
+            view! {
+                <select id=id.clone() aria-invalid=move || invalid().to_string()
+                    aria-describedby=described.clone()
+                    on:change=move |ev| set(event_target_value(&ev))>
+                    <option value="" selected=initial.is_empty()>{if spec.required { "Choose…" } else { "Not recorded" }}</option>
+                    {opts}
+                </select>
+            }
+            .into_any()
+        }
+        FieldKind::EntryLink(kind) => {
+            let state = use_state();
+            let opts = state.log.with_untracked(|log| {
+                let shift = log.open_shift().map(|s| s.entry_id);
+                shift
+                    .map(|s| log.shift_entries_of_kind(s, kind))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| {
+                        let value = r.entry_id.to_string();
+                        let text = format!(
+                            "{} {}",
+                            fmt::clock(r.occurred_at, platform::local_time()),
+                            r.record.summary()
+                        );
+                        let selected = value == initial;
+                        view! { <option value=value selected=selected>{text}</option> }
+                    })
+                    .collect_view()
+            });
+            view! {
+                <select id=id.clone() aria-describedby=described.clone()
+                    on:change=move |ev| set(event_target_value(&ev))>
+                    <option value="">"None"</option>
+                    {opts}
+                </select>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="field" class:invalid=invalid class:hidden=move || !shown()
+            class:inline=matches!(spec.kind, FieldKind::Checkbox)>
+            {label}
+            {hint}
+            {control}
+            <ErrorText errors key />
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,5 @@
+pub mod detail;
+pub mod form;
+pub mod shift;
+pub mod status;
+pub mod timeline;

@@ -1,0 +1,107 @@
+//! The strip across the top: what is waiting to sync, whether storage is
+//! safe, an update waiting, and the last save's result.
+use crate::platform::{self, Persistence};
+use crate::state::{use_state, Toast};
+use crate::sync_marks::pending_count;
+use leptos::prelude::*;
+
+#[component]
+pub fn StatusBar() -> impl IntoView {
+    let state = use_state();
+    let pending = move || state.log.with(pending_count);
+    let online = RwSignal::new(is_online());
+    for event in ["online", "offline"] {
+        let handler = window_event_listener_untyped(event, move |_| online.set(is_online()));
+        // The bar lives as long as the app.
+        std::mem::forget(handler);
+    }
+    view! {
+        <div class="status" role="status" aria-live="polite">
+            <span class=move || if online.get() { "net online" } else { "net offline" }>
+                {move || if online.get() { "Online" } else { "Offline" }}
+            </span>
+            <span class="pending">{move || match pending() {
+                0 => "Nothing waiting to sync".to_owned(),
+                1 => "1 change not synced".to_owned(),
+                n => format!("{n} changes not synced"),
+            }}</span>
+        </div>
+    }
+}
+
+fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// Warnings that need the officer's attention, each with what to do.
+#[component]
+pub fn Alerts() -> impl IntoView {
+    let state = use_state();
+    let persistence = move || match state.persistence.get() {
+        Persistence::LikelyEphemeral => Some(
+            "This looks like a private window: entries may be deleted when it closes. Use a normal window or install the app.",
+        ),
+        Persistence::BestEffort => Some(
+            "The browser has not promised to keep Beatbook's storage. Install the app (Add to Home screen) so entries are kept.",
+        ),
+        Persistence::Persistent | Persistence::Unknown => None,
+    };
+    let quarantined = move || {
+        state.quarantined.with(|q| {
+            (!q.is_empty()).then(|| {
+                let items = q
+                    .iter()
+                    .map(|item| view! { <li>{format!("{} ({} bytes): {}", item.key, item.bytes, item.reason)}</li> })
+                    .collect_view();
+                view! {
+                    <div class="alert warn" role="alert">
+                        <p>{format!("{} stored item(s) could not be read. They are kept aside on this device, not deleted; tell your supervisor.", q.len())}</p>
+                        <details><summary>"Details"</summary><ul>{items}</ul></details>
+                    </div>
+                }
+            })
+        })
+    };
+    let unplaced = move || {
+        state.log.with(|log| {
+            let n = log.unplaced().len();
+            (n > 0).then(|| view! {
+                <div class="alert warn" role="alert">
+                    {format!("{n} saved revision(s) do not fit their entry's history. They are kept on this device; tell your supervisor.")}
+                </div>
+            })
+        })
+    };
+    view! {
+        {move || state.storage_problem.get().map(|p| view! { <div class="alert error" role="alert">{p}</div> })}
+        {move || persistence().map(|p| view! { <div class="alert info">{p}</div> })}
+        {quarantined}
+        {unplaced}
+        <Show when=move || state.update_available.get()>
+            <div class="alert info update" role="region" aria-label="Update">
+                <p>"A new version of Beatbook is ready. Update when you are not in the middle of an entry."</p>
+                <button type="button" on:click=move |_| platform::apply_update()>"Update now"</button>
+            </div>
+        </Show>
+    }
+}
+
+/// The result of the last save, announced to screen readers.
+#[component]
+pub fn ToastView() -> impl IntoView {
+    let state = use_state();
+    view! {
+        {move || state.toast.get().map(|t| {
+            let (class, text, role) = match t {
+                Toast::Saved(text) => ("toast ok", text, "status"),
+                Toast::Problem(text) => ("toast problem", text, "alert"),
+            };
+            view! {
+                <div class=class role=role>
+                    <span>{text}</span>
+                    <button type="button" class="dismiss" on:click=move |_| state.toast.set(None)>"Dismiss"</button>
+                </div>
+            }
+        })}
+    }
+}
