@@ -20,7 +20,6 @@ pub trait Code: Sized + Copy + 'static {
 }
 
 /// Declares a code list enum: `Variant = ("code", "Label")`.
-
 macro_rules! code_list {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = ($code:literal, $label:literal)),+ $(,)? }) => {
         $(#[$meta])*

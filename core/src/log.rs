@@ -71,7 +71,7 @@ impl Log {
     /// Shifts, newest first.
     pub fn shifts(&self) -> Vec<&Revision> {
         let mut shifts: Vec<_> = self.latest_of_kind(RecordKind::Shift).collect();
-        shifts.sort_by(|a, b| b.occurred_at.cmp(&a.occurred_at));
+        shifts.sort_by_key(|s| std::cmp::Reverse(s.occurred_at));
         shifts
     }
 

@@ -231,7 +231,7 @@ impl History {
     /// Builds histories from revisions in any order. Revisions that cannot be
     /// placed (a gap, a broken rule) are returned apart, never dropped.
     pub fn group(mut revisions: Vec<Revision>) -> (Vec<History>, Vec<(Revision, RevisionError)>) {
-        revisions.sort_by(|a, b| (a.entry_id, a.seq).cmp(&(b.entry_id, b.seq)));
+        revisions.sort_by_key(|r| (r.entry_id, r.seq));
         let mut histories: Vec<History> = Vec::new();
         let mut orphans = Vec::new();
         for rev in revisions {
