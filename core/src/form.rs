@@ -95,15 +95,20 @@ const COMMON_TAIL: [FieldSpec; 2] = [
     field(NOTES, "Notes", LongText, false),
 ];
 
-static SHIFT: [FieldSpec; 3] = [
+/// Set by ending the shift or patrol; on the form so a correction keeps it.
+const ENDED_AT: FieldSpec = hinted(field("ended_at", "Ended at", DateTime, false), "Blank while still going.");
+
+static SHIFT: [FieldSpec; 4] = [
     field("role", "Patrolling as", Select(PatrollerRole::options), true),
     field("callsign", "Callsign", Text, true),
     field("team", "Team", Text, true),
+    ENDED_AT,
 ];
 
-static PATROL: [FieldSpec; 2] = [
+static PATROL: [FieldSpec; 3] = [
     field("area", "Hotspot or area", Text, true),
     field("mode", "Mode", Select(PatrolMode::options), true),
+    ENDED_AT,
 ];
 
 const VEHICLE: &[&str] = &["true"];
@@ -219,11 +224,14 @@ pub fn form_fields(kind: RecordKind) -> impl Iterator<Item = &'static FieldSpec>
 }
 
 /// The fields currently visible given what has been typed (a field listed
-/// twice with different conditions appears once).
+/// twice with different conditions appears once). A field shown by another
+/// field is hidden while that field is hidden (specs list a field after the
+/// one it depends on).
 pub fn visible_fields(kind: RecordKind, values: &FormValues) -> Vec<&'static FieldSpec> {
     let mut out: Vec<&'static FieldSpec> = Vec::new();
     for f in form_fields(kind) {
-        if f.is_shown(values) && !out.iter().any(|o| o.key == f.key) {
+        let controller_shown = f.shown_when.is_none_or(|w| out.iter().any(|o| o.key == w.key));
+        if controller_shown && f.is_shown(values) && !out.iter().any(|o| o.key == f.key) {
             out.push(f);
         }
     }
@@ -240,15 +248,18 @@ pub struct LocalTime {
 impl LocalTime {
     pub fn to_utc(self, text: &str) -> Option<DateTime<Utc>> {
         let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
             .ok()?;
         Some(naive.and_utc() - Duration::minutes(self.utc_offset_minutes.into()))
     }
 
+    /// Minutes only for a whole minute; otherwise seconds (and milliseconds)
+    /// too, so showing a saved time for a correction never changes it.
     pub fn to_local_text(self, time: DateTime<Utc>) -> String {
-        (time + Duration::minutes(self.utc_offset_minutes.into()))
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
+        let local = time + Duration::minutes(self.utc_offset_minutes.into());
+        let whole_minute = local.timestamp() % 60 == 0 && local.timestamp_subsec_nanos() == 0;
+        let format = if whole_minute { "%Y-%m-%dT%H:%M" } else { "%Y-%m-%dT%H:%M:%S%.f" };
+        local.format(format).to_string()
     }
 }
 

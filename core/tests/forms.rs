@@ -1,0 +1,472 @@
+//! Forms as data: the specs and `Record::check` agree on what is required,
+//! `parse_form` turns text into typed records (ignoring hidden fields) and a
+//! saved revision shown as a form parses back to the same record.
+mod common;
+
+use beatbook_core::codes::*;
+use beatbook_core::form::*;
+use beatbook_core::record::*;
+use beatbook_core::validate::Checker;
+use beatbook_core::{FieldError, Problem, Record, RecordKind, Revision};
+use common::*;
+use std::collections::BTreeSet;
+
+const OFFSETS: [i32; 5] = [0, 60, -300, 330, 765];
+
+fn parse(kind: RecordKind, values: &FormValues) -> Result<Draft, Vec<FieldError>> {
+    parse_form(kind, values, LocalTime { utc_offset_minutes: 60 })
+}
+
+fn error_keys(result: &Result<Draft, Vec<FieldError>>) -> BTreeSet<String> {
+    match result {
+        Ok(_) => BTreeSet::new(),
+        Err(errors) => errors.iter().map(|e| e.field.clone()).collect(),
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> FormValues {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// Sets the fields that make `spec` shown (and, in turn, what makes those
+/// shown), using the `choice`-th allowed value of its own condition.
+fn satisfy(kind: RecordKind, spec: &FieldSpec, choice: usize, values: &mut FormValues) {
+    if let Some(w) = spec.shown_when {
+        values.insert(w.key.into(), w.values[choice % w.values.len()].into());
+        let controller = form_fields(kind).find(|f| f.key == w.key);
+        let controller = controller.unwrap_or_else(|| panic!("{kind:?}: {} shown by unknown field {}", spec.key, w.key));
+        satisfy(kind, controller, 0, values);
+    }
+}
+
+/// Every form state worth checking for a kind: blank, and each condition of
+/// each conditional field switched on.
+fn states(kind: RecordKind) -> Vec<FormValues> {
+    let mut out = vec![FormValues::new()];
+    for spec in form_fields(kind) {
+        if let Some(w) = spec.shown_when {
+            for choice in 0..w.values.len() {
+                let mut values = FormValues::new();
+                satisfy(kind, spec, choice, &mut values);
+                out.push(values);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_required_field_is_reported_when_left_empty() {
+    let mut checked = 0;
+    for kind in RecordKind::ALL {
+        for spec in form_fields(kind).filter(|s| s.required) {
+            let mut values = FormValues::new();
+            satisfy(kind, spec, 0, &mut values);
+            assert!(
+                visible_fields(kind, &values).iter().any(|f| f.key == spec.key),
+                "{kind:?}.{} should be visible with {values:?}",
+                spec.key
+            );
+            let result = parse(kind, &values);
+            assert!(
+                error_keys(&result).contains(spec.key),
+                "{kind:?}.{} is marked required but an empty value gives {result:?} (form {values:?})",
+                spec.key
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} required fields found");
+}
+
+#[test]
+fn every_field_the_rules_need_is_marked_required() {
+    // An empty record: what the rules insist on, the spec marks required.
+    for kind in RecordKind::ALL {
+        let mut c = Checker::new();
+        Record::empty(kind).check(&mut c);
+        let required: BTreeSet<&str> = form_fields(kind).filter(|s| s.required).map(|s| s.key).collect();
+        for e in c.into_errors() {
+            assert!(required.contains(e.field.as_str()), "{kind:?}.{} is checked but not marked required", e.field);
+        }
+    }
+}
+
+#[test]
+fn spec_and_rules_never_drift_in_any_form_state() {
+    // In every state, the errors of an otherwise empty form are exactly the
+    // visible required fields that are still empty.
+    for kind in RecordKind::ALL {
+        for values in states(kind) {
+            let expected: BTreeSet<String> = visible_fields(kind, &values)
+                .into_iter()
+                .filter(|f| f.required)
+                .filter(|f| values.get(f.key).is_none_or(|v| v.is_empty()))
+                .map(|f| f.key.to_string())
+                .collect();
+            let got = error_keys(&parse(kind, &values));
+            assert_eq!(got, expected, "{kind:?} with {values:?}");
+        }
+    }
+}
+
+#[test]
+fn every_record_field_has_a_form_field_and_vice_versa() {
+    for kind in RecordKind::ALL {
+        let json = serde_json::to_value(Record::empty(kind)).unwrap_or_default();
+        let record_keys: BTreeSet<String> = json
+            .as_object()
+            .map(|m| m.keys().filter(|k| *k != "kind").cloned().collect())
+            .unwrap_or_default();
+        let spec_keys: BTreeSet<String> = record_fields(kind).iter().map(|s| s.key.to_string()).collect();
+        assert_eq!(spec_keys, record_keys, "{kind:?}: form fields and record fields differ");
+        assert!(!spec_keys.contains(OCCURRED_AT) && !spec_keys.contains(NOTES));
+        let tail: Vec<&str> = form_fields(kind).map(|f| f.key).skip(record_fields(kind).len()).collect();
+        assert_eq!(tail, [OCCURRED_AT, NOTES]);
+    }
+}
+
+#[test]
+fn select_options_are_the_code_lists() {
+    fn codes<C: Code>() -> Vec<&'static str> {
+        C::ALL.iter().map(|c| c.code()).collect()
+    }
+    let find = |kind, key: &str| {
+        form_fields(kind)
+            .find(|f| f.key == key)
+            .map(|f| f.kind)
+            .unwrap_or_else(|| panic!("no {key}"))
+    };
+    let options = |k: FieldKind| match k {
+        FieldKind::Select(o) | FieldKind::MultiSelect(o) => o().into_iter().map(|(c, _)| c).collect::<Vec<_>>(),
+        _ => panic!("not a select"),
+    };
+    assert_eq!(options(find(RecordKind::StopSearch, "self_defined_ethnicity")), codes::<Ethnicity>());
+    assert_eq!(options(find(RecordKind::StopSearch, "power")), codes::<SearchPower>());
+    assert_eq!(options(find(RecordKind::Arrest, "necessity")), codes::<NecessityCriterion>());
+    assert_eq!(options(find(RecordKind::AsbIntervention, "power")), codes::<AsbPower>());
+    assert_eq!(options(find(RecordKind::IjReferral, "disposal")), codes::<IjDisposal>());
+    assert_eq!(codes::<Ethnicity>().len(), 19);
+}
+
+#[test]
+fn conditions_name_real_fields_and_real_values() {
+    for kind in RecordKind::ALL {
+        for spec in form_fields(kind) {
+            let Some(w) = spec.shown_when else { continue };
+            let Some(controller) = form_fields(kind).find(|f| f.key == w.key) else {
+                panic!("{kind:?}.{}: condition on unknown field {}", spec.key, w.key);
+            };
+            let position = |key: &str| form_fields(kind).position(|f| f.key == key);
+            assert!(
+                position(w.key) < position(spec.key),
+                "{kind:?}.{}: listed before {}, the field it depends on",
+                spec.key,
+                w.key
+            );
+            let allowed: Vec<String> = match controller.kind {
+                FieldKind::Select(o) => o().into_iter().map(|(c, _)| c.to_string()).collect(),
+                FieldKind::Checkbox | FieldKind::YesNo => vec!["true".into(), "false".into()],
+                _ => panic!("{kind:?}.{}: condition on a free-text field", spec.key),
+            };
+            for v in w.values.iter().filter(|v| !v.is_empty()) {
+                assert!(allowed.iter().any(|a| a == v), "{kind:?}.{}: {v:?} is not an option of {}", spec.key, w.key);
+            }
+        }
+    }
+}
+
+// --------------------------------------------------------------- round trip
+
+/// A revision holding `record` whose times carry seconds and milliseconds,
+/// as a device clock sets them.
+fn saved(record: Record) -> Revision {
+    let mut r = created(1, entry(1), record);
+    r.occurred_at = t("2024-06-01T20:59:41.250Z");
+    r.notes = "Seen on CCTV first.\nSecond line ".into();
+    r
+}
+
+#[test]
+fn a_saved_revision_round_trips_through_its_form() {
+    let mut checked = 0;
+    for (name, record) in all_valid_records() {
+        for offset in OFFSETS {
+            let local = LocalTime { utc_offset_minutes: offset };
+            let rev = saved(record.clone());
+            let values = revision_to_form(&rev, local);
+            let draft = parse_form(rev.kind(), &values, local)
+                .unwrap_or_else(|e| panic!("{name} (offset {offset}): {e:?} from {values:?}"));
+            assert_eq!(draft.record, rev.record, "{name} (offset {offset}) via {values:?}");
+            assert_eq!(draft.occurred_at, rev.occurred_at, "{name} (offset {offset})");
+            assert_eq!(draft.notes, rev.notes, "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20 * OFFSETS.len());
+}
+
+#[test]
+fn whole_minute_times_show_without_seconds_in_local_time() {
+    let mut rev = created(1, entry(1), Record::Arrest(arrest()));
+    rev.occurred_at = t("2024-06-01T23:30:00Z");
+    let values = revision_to_form(&rev, LocalTime { utc_offset_minutes: 60 });
+    assert_eq!(values[OCCURRED_AT], "2024-06-02T00:30", "BST is UTC+1 and crosses midnight");
+    assert_eq!(values["caution_at"], "2024-06-01T22:05");
+    let values = revision_to_form(&rev, LocalTime { utc_offset_minutes: -300 });
+    assert_eq!(values[OCCURRED_AT], "2024-06-01T18:30");
+}
+
+#[test]
+fn times_with_seconds_keep_them_so_a_correction_changes_nothing() {
+    let local = LocalTime { utc_offset_minutes: 60 };
+    let mut rev = saved(Record::Arrest(Arrest {
+        caution_at: Some(t("2024-06-01T21:05:07Z")),
+        ..arrest()
+    }));
+    assert_eq!(revision_to_form(&rev, local)[OCCURRED_AT], "2024-06-01T21:59:41.250");
+    assert_eq!(revision_to_form(&rev, local)["caution_at"], "2024-06-01T22:05:07");
+    // Even below a millisecond (not from a browser clock, but never lost).
+    rev.occurred_at = t("2024-06-01T20:59:41.123456789Z");
+    let values = revision_to_form(&rev, local);
+    let draft = parse_form(RecordKind::Arrest, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(draft.occurred_at, rev.occurred_at);
+    assert_eq!(draft.record, rev.record);
+}
+
+#[test]
+fn local_time_is_converted_to_utc() {
+    let bst = LocalTime { utc_offset_minutes: 60 };
+    assert_eq!(bst.to_utc("2024-06-01T00:30"), Some(t("2024-05-31T23:30:00Z")));
+    assert_eq!(bst.to_utc("2024-06-01T00:30:15"), Some(t("2024-05-31T23:30:15Z")));
+    assert_eq!(bst.to_utc("2024-06-01T00:30:15.5"), Some(t("2024-05-31T23:30:15.500Z")));
+    let ist = LocalTime { utc_offset_minutes: 330 };
+    assert_eq!(ist.to_utc("2024-06-01T05:30"), Some(t("2024-06-01T00:00:00Z")));
+    for bad in ["", "2024-06-01", "2024-06-01 00:30", "00:30", "2024-06-31T00:30", "2024-06-01T24:00"] {
+        assert_eq!(bst.to_utc(bad), None, "{bad:?}");
+    }
+    let draft = parse(
+        RecordKind::Note,
+        &form(&[("category", "general"), ("text", "x"), (OCCURRED_AT, "2024-03-31T02:15")]),
+    );
+    assert_eq!(draft.map(|d| d.occurred_at), Ok(t("2024-03-31T01:15:00Z")));
+}
+
+#[test]
+fn values_are_trimmed_and_notes_kept() {
+    let values = form(&[
+        ("category", " intelligence "),
+        ("text", "  Van seen again  "),
+        (OCCURRED_AT, " 2024-06-01T10:00 "),
+        (NOTES, "as typed"),
+    ]);
+    let draft = parse(RecordKind::Note, &values).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        draft.record,
+        Record::Note(Note {
+            category: Some(NoteKind::Intelligence),
+            text: "Van seen again".into()
+        })
+    );
+    assert_eq!(draft.notes, "as typed");
+}
+
+// ------------------------------------------------------------ hidden fields
+
+#[test]
+fn hidden_fields_are_not_saved_after_switching_power() {
+    let mut values = revision_to_form(&saved(Record::AsbIntervention(asb(AsbPower::FixedPenalty))), LocalTime::default());
+    assert_eq!(values["offence"], "Littering");
+    values.insert("power".into(), "informal_warning".into());
+    values.insert("behaviour".into(), "Throwing bottles at the shelter".into());
+    let draft = parse_form(RecordKind::AsbIntervention, &values, LocalTime::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    let Record::AsbIntervention(a) = draft.record else { panic!("wrong kind") };
+    assert_eq!(a.offence, "", "offence was hidden when saved");
+    assert_eq!(a.penalty_amount, None, "penalty was hidden when saved");
+    assert_eq!(a, asb(AsbPower::InformalWarning));
+}
+
+#[test]
+fn fields_shown_by_a_hidden_field_are_hidden_too() {
+    // Seizure of a vehicle, then the officer changes the power: the vehicle
+    // registration (shown by `seized`, itself shown by power = seizure) must go.
+    let mut values = revision_to_form(&saved(Record::AsbIntervention(asb(AsbPower::Seizure))), LocalTime::default());
+    assert_eq!(values["seized"], "vehicle");
+    assert!(visible_fields(RecordKind::AsbIntervention, &values).iter().any(|f| f.key == "vehicle_registration"));
+    values.insert("power".into(), "informal_warning".into());
+    values.insert("behaviour".into(), "Throwing bottles at the shelter".into());
+    let visible: Vec<&str> = visible_fields(RecordKind::AsbIntervention, &values).iter().map(|f| f.key).collect();
+    assert!(!visible.contains(&"seized"), "{visible:?}");
+    assert!(!visible.contains(&"vehicle_registration"), "{visible:?}");
+    let draft = parse_form(RecordKind::AsbIntervention, &values, LocalTime::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(draft.record, Record::AsbIntervention(asb(AsbPower::InformalWarning)));
+}
+
+#[test]
+fn stop_search_conditional_fields_are_dropped_when_hidden() {
+    let local = LocalTime::default();
+    let full = saved(Record::StopSearch(stop_search_full()));
+    let mut values = revision_to_form(&full, local);
+    values.insert("object".into(), "drugs".into());
+    values.insert("injury_or_damage".into(), "false".into());
+    values.insert("vehicle_searched".into(), String::new());
+    values.insert("power".into(), "cjpoa_s60".into());
+    values.insert("s60_authorisation".into(), "S60/1".into());
+    let draft = parse_form(RecordKind::StopSearch, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+    let Record::StopSearch(s) = draft.record else { panic!("wrong kind") };
+    assert_eq!(s.object_detail, "");
+    assert_eq!(s.injury_details, "");
+    assert_eq!(s.vehicle_registration, "");
+    assert_eq!(s.grounds, "", "grounds are not asked for under s60");
+    assert_eq!(s.s60_authorisation, "S60/1");
+
+    values.insert("power".into(), "pace_s1".into());
+    values.insert("grounds".into(), "Seen concealing an item".into());
+    let draft = parse_form(RecordKind::StopSearch, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+    let Record::StopSearch(s) = draft.record else { panic!("wrong kind") };
+    assert_eq!(s.s60_authorisation, "", "authorisation is hidden for s1");
+    assert_eq!(s.grounds, "Seen concealing an item");
+}
+
+// ------------------------------------------------------------- bad input
+
+/// A valid form for `record`, with `key` set to `text`, must fail with
+/// exactly one error: `problem` on `key`.
+#[track_caller]
+fn assert_bad(record: Record, key: &str, text: &str, problem: Problem) {
+    let local = LocalTime { utc_offset_minutes: 60 };
+    let kind = record.kind();
+    let mut values = revision_to_form(&saved(record), local);
+    assert!(parse_form(kind, &values, local).is_ok(), "{kind:?} base form must be valid");
+    values.insert(key.into(), text.into());
+    let result = parse_form(kind, &values, local);
+    assert_eq!(
+        result.err(),
+        Some(vec![FieldError {
+            field: key.into(),
+            problem
+        }]),
+        "{kind:?}.{key} = {text:?}"
+    );
+}
+
+#[test]
+fn bad_numbers_are_not_a_number() {
+    for text in ["two", "-1", "2.5", "1e3", "99999999999", "0x10", "½"] {
+        assert_bad(valid(RecordKind::AsbIntervention), "persons", text, Problem::NotANumber);
+        assert_bad(valid(RecordKind::IjReferral), "hours_ordered", text, Problem::NotANumber);
+    }
+    assert_bad(valid(RecordKind::AsbIntervention), "persons", "0", Problem::OutOfRange { min: 1, max: 500 });
+    assert_bad(
+        Record::AsbIntervention(asb(AsbPower::Dispersal)),
+        "dispersal_hours",
+        "72",
+        Problem::Rule(beatbook_core::Rule::DispersalTooLong),
+    );
+}
+
+#[test]
+fn bad_dates_are_bad_dates() {
+    for text in ["2024-02-30", "20/05/2024", "tomorrow", "2024-13-01", "2024-05-20T10:00"] {
+        assert_bad(valid(RecordKind::IjReferral), "referral_date", text, Problem::BadDate);
+        assert_bad(Record::AsbIntervention(asb(AsbPower::Cpw)), "deadline", text, Problem::BadDate);
+    }
+}
+
+#[test]
+fn bad_date_times_are_bad_date_times() {
+    for text in ["2024-06-01 21:05", "21:05", "2024-06-01", "2024-06-01T25:00", "now"] {
+        assert_bad(valid(RecordKind::Arrest), "caution_at", text, Problem::BadDateTime);
+        assert_bad(valid(RecordKind::Note), OCCURRED_AT, text, Problem::BadDateTime);
+    }
+    assert_bad(valid(RecordKind::Note), OCCURRED_AT, "  ", Problem::Missing { what: "the time".into() });
+}
+
+#[test]
+fn unknown_option_codes_are_unknown_options() {
+    let ss = || Record::StopSearch(stop_search());
+    assert_bad(ss(), "self_defined_ethnicity", "W4", Problem::UnknownOption);
+    assert_bad(ss(), "self_defined_ethnicity", "w1", Problem::UnknownOption);
+    assert_bad(ss(), "object", "Controlled drugs", Problem::UnknownOption);
+    assert_bad(ss(), "outcome", "arrested", Problem::UnknownOption);
+    assert_bad(ss(), "outcome_linked_to_object", "yes", Problem::UnknownOption);
+    assert_bad(ss(), "injury_or_damage", "1", Problem::UnknownOption);
+    assert_bad(valid(RecordKind::Shift), "role", "sergeant", Problem::UnknownOption);
+    assert_bad(valid(RecordKind::Patrol), "mode", "horse", Problem::UnknownOption);
+    assert_bad(valid(RecordKind::Arrest), "necessity", "name,bogus", Problem::UnknownOption);
+    assert_bad(valid(RecordKind::Arrest), "linked_stop", "not-a-uuid", Problem::UnknownOption);
+    assert_bad(valid(RecordKind::IjReferral), "disposal", "fine", Problem::UnknownOption);
+    assert_bad(valid(RecordKind::IjReferral), "linked_entry", "BB-1A2B-3C4D", Problem::UnknownOption);
+    assert_bad(valid(RecordKind::Note), "category", "gossip", Problem::UnknownOption);
+    assert_bad(Record::AsbIntervention(asb(AsbPower::Seizure)), "seized", "cash", Problem::UnknownOption);
+}
+
+#[test]
+fn multi_select_parses_comma_separated_codes() {
+    let local = LocalTime::default();
+    let mut values = revision_to_form(&saved(valid(RecordKind::Arrest)), local);
+    assert_eq!(values["necessity"], "investigation");
+    values.insert("necessity".into(), " name, address ,,investigation,".into());
+    let draft = parse_form(RecordKind::Arrest, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+    let Record::Arrest(a) = draft.record else { panic!("wrong kind") };
+    assert_eq!(
+        a.necessity,
+        [
+            NecessityCriterion::Name,
+            NecessityCriterion::Address,
+            NecessityCriterion::PromptInvestigation
+        ]
+    );
+    // Every criterion can be chosen at once.
+    let all: Vec<&str> = NecessityCriterion::ALL.iter().map(|c| c.code()).collect();
+    values.insert("necessity".into(), all.join(","));
+    let draft = parse_form(RecordKind::Arrest, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+    let Record::Arrest(a) = draft.record else { panic!("wrong kind") };
+    assert_eq!(a.necessity, NecessityCriterion::ALL);
+    // Only separators is nothing chosen.
+    values.insert("necessity".into(), " , ,".into());
+    let result = parse_form(RecordKind::Arrest, &values, local);
+    assert_eq!(
+        result.err(),
+        Some(vec![FieldError {
+            field: "necessity".into(),
+            problem: Problem::Rule(beatbook_core::Rule::NoNecessityCriterion)
+        }])
+    );
+}
+
+#[test]
+fn checkboxes_and_yes_no_answers() {
+    let local = LocalTime::default();
+    let mut values = revision_to_form(&saved(Record::AsbIntervention(asb(AsbPower::Cpn))), local);
+    assert_eq!(values["person_aged_16_plus"], "true");
+    values.insert("person_aged_16_plus".into(), String::new());
+    assert_eq!(
+        parse_form(RecordKind::AsbIntervention, &values, local).err(),
+        Some(vec![FieldError {
+            field: "person_aged_16_plus".into(),
+            problem: Problem::Rule(beatbook_core::Rule::CpnUnderSixteen)
+        }])
+    );
+    let values = revision_to_form(&saved(Record::StopSearch(stop_search())), local);
+    assert_eq!(values["outcome_linked_to_object"], "false", "a 'no' answer is shown, not left blank");
+    assert_eq!(values["vehicle_searched"], "");
+}
+
+#[test]
+fn all_problems_are_returned_together() {
+    let values = form(&[("persons", "lots"), ("power", "dispersal"), ("dispersal_hours", "99"), (OCCURRED_AT, "x")]);
+    let keys = error_keys(&parse(RecordKind::AsbIntervention, &values));
+    let want: BTreeSet<String> = [
+        "persons",
+        "place",
+        "dispersal_area",
+        "dispersal_hours",
+        "authorising_inspector",
+        "terms",
+        OCCURRED_AT,
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(keys, want);
+}
