@@ -57,16 +57,26 @@ const files = walk(stage).sort();
 if (!files.includes(htmlName)) die(`${htmlName} not found in ${stage}`);
 if (!fs.existsSync(path.join(stage, 'sw.js'))) die('sw.js not found in the staging dir (public/ not copied?)');
 
-const wasms = files.filter((f) => !f.includes('/') && f.endsWith('_bg.wasm'));
-if (wasms.length !== 1) die(`expected exactly one *_bg.wasm, found: ${wasms.join(', ') || 'none'}`);
-const wasm = wasms[0];
-const js = wasm.replace(/_bg\.wasm$/, '.js');
-if (!files.includes(js)) die(`wasm-bindgen glue ${js} (pair of ${wasm}) not found`);
-
+// The js/wasm pair is whatever index.html loads: trunk hashes the glue and the wasm
+// separately (the js is also minified), so the two names do not share a hash.
 const html = fs.readFileSync(path.join(stage, htmlName), 'utf8');
-for (const name of [js, wasm]) {
-  if (!html.includes(base + name)) die(`${htmlName} does not reference ${base}${name}`);
+const attr = (re) => {
+  const m = re.exec(html);
+  return m ? m[1] : null;
+};
+const stripBase = (u) => (u && u.startsWith(base) ? u.slice(base.length) : u);
+const js = stripBase(
+  attr(/\bdata-js=["']?([^"'\s>]+)/) || attr(/<link\b[^>]*\bhref=["']?([^"'\s>]+\.js)["']?[^>]*\brel=["']?modulepreload/),
+);
+const wasm = stripBase(
+  attr(/\bdata-wasm=["']?([^"'\s>]+)/) || attr(/<link\b[^>]*\bhref=["']?([^"'\s>]+_bg\.wasm)/),
+);
+if (!js || !wasm) die(`${htmlName} does not name the wasm-bindgen glue and wasm (data-js / data-wasm)`);
+for (const f of [js, wasm]) {
+  if (!files.includes(f)) die(`${htmlName} loads ${base}${f}, which is not in the build`);
 }
+const wasms = files.filter((f) => f.endsWith('.wasm'));
+if (wasms.length !== 1) die(`expected exactly one .wasm in the build, found: ${wasms.join(', ') || 'none'}`);
 
 const sha256 = (data) => crypto.createHash('sha256').update(data).digest('hex');
 
@@ -75,10 +85,14 @@ const digest = crypto.createHash('sha256');
 for (const f of files) {
   digest.update(`${f}\0${sha256(fs.readFileSync(path.join(stage, f)))}\n`);
 }
-const contentHash = digest.digest('hex').slice(0, 12);
-const nameHashMatch = /-([0-9a-f]{8,})\.js$/.exec(js);
-const nameHash = nameHashMatch ? nameHashMatch[1] : sha256(`${js}\n${wasm}`).slice(0, 16);
-const version = `${nameHash}-${contentHash}`;
+const contentHash = digest.digest('hex').slice(0, 8);
+// Version = the wasm's name hash, the glue's name hash, then the content digest (wasm-opt
+// changes bytes without changing trunk's names), e.g. 6f893af027f1b01f-7b6c0db2-1a2b3c4d.
+const nameHash = (f) => {
+  const m = /-([0-9a-f]{8,})(?:_bg)?\.(?:js|wasm)$/.exec(f);
+  return m ? m[1] : sha256(f).slice(0, 16);
+};
+const version = `${nameHash(wasm)}-${nameHash(js).slice(0, 8)}-${contentHash}`;
 
 // URL list: the html is cached under the shell URL (base), the rest under their own paths.
 const url = (f) => (f === htmlName ? base : base + f);

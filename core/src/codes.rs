@@ -57,7 +57,6 @@ macro_rules! code_list {
     };
 }
 
-
 code_list! {
     /// Self-defined ethnicity, the 18+1 census categories (PACE Code A 4.3).
     Ethnicity {
@@ -219,7 +218,10 @@ mod tests {
     #[test]
     fn unknown_code_is_a_clear_error() {
         let err = serde_json::from_str::<SearchPower>("\"s99\"").unwrap_err();
-        assert!(err.to_string().contains("unknown SearchPower code \"s99\""), "{err}");
+        assert!(
+            err.to_string().contains("unknown SearchPower code \"s99\""),
+            "{err}"
+        );
     }
 
     #[test]

@@ -62,7 +62,12 @@ impl FieldSpec {
     }
 }
 
-const fn field(key: &'static str, label: &'static str, kind: FieldKind, required: bool) -> FieldSpec {
+const fn field(
+    key: &'static str,
+    label: &'static str,
+    kind: FieldKind,
+    required: bool,
+) -> FieldSpec {
     FieldSpec {
         key,
         label,
@@ -78,7 +83,11 @@ const fn hinted(mut spec: FieldSpec, hint: &'static str) -> FieldSpec {
     spec
 }
 
-const fn when(mut spec: FieldSpec, key: &'static str, values: &'static [&'static str]) -> FieldSpec {
+const fn when(
+    mut spec: FieldSpec,
+    key: &'static str,
+    values: &'static [&'static str],
+) -> FieldSpec {
     spec.shown_when = Some(ShowWhen { key, values });
     spec
 }
@@ -96,10 +105,18 @@ const COMMON_TAIL: [FieldSpec; 2] = [
 ];
 
 /// Set by ending the shift or patrol; on the form so a correction keeps it.
-const ENDED_AT: FieldSpec = hinted(field("ended_at", "Ended at", DateTime, false), "Blank while still going.");
+const ENDED_AT: FieldSpec = hinted(
+    field("ended_at", "Ended at", DateTime, false),
+    "Blank while still going.",
+);
 
 static SHIFT: [FieldSpec; 4] = [
-    field("role", "Patrolling as", Select(PatrollerRole::options), true),
+    field(
+        "role",
+        "Patrolling as",
+        Select(PatrollerRole::options),
+        true,
+    ),
     field("callsign", "Callsign", Text, true),
     field("team", "Team", Text, true),
     ENDED_AT,
@@ -115,38 +132,108 @@ const VEHICLE: &[&str] = &["true"];
 
 static STOP_SEARCH: [FieldSpec; 17] = [
     hinted(
-        field("self_defined_ethnicity", "Self-defined ethnicity", Select(Ethnicity::options), true),
+        field(
+            "self_defined_ethnicity",
+            "Self-defined ethnicity",
+            Select(Ethnicity::options),
+            true,
+        ),
         "Ask the person. Choose NS if they decline.",
     ),
     hinted(
-        field("officer_perceived_ethnicity", "Officer-perceived ethnicity", Select(Ethnicity::options), false),
+        field(
+            "officer_perceived_ethnicity",
+            "Officer-perceived ethnicity",
+            Select(Ethnicity::options),
+            false,
+        ),
         "Only if different from the self-defined ethnicity.",
     ),
     field("place_detained", "Place first detained", Text, true),
-    hinted(field("place_searched", "Place searched", Text, false), "If different."),
-    field("object", "Object of search", Select(SearchObject::options), true),
-    when(field("object_detail", "What was looked for", Text, true), "object", &["other"]),
+    hinted(
+        field("place_searched", "Place searched", Text, false),
+        "If different.",
+    ),
+    field(
+        "object",
+        "Object of search",
+        Select(SearchObject::options),
+        true,
+    ),
+    when(
+        field("object_detail", "What was looked for", Text, true),
+        "object",
+        &["other"],
+    ),
     field("power", "Legal power", Select(SearchPower::options), true),
     when(
         field("grounds", "Grounds for the search", LongText, true),
         "power",
         &["", "pace_s1", "mda_s23", "fa_s47", "tact_s43", "other"],
     ),
-    when(field("s60_authorisation", "s60 authorisation reference", Text, true), "power", &["cjpoa_s60"]),
+    when(
+        field(
+            "s60_authorisation",
+            "s60 authorisation reference",
+            Text,
+            true,
+        ),
+        "power",
+        &["cjpoa_s60"],
+    ),
     field("outcome", "Outcome", Select(SearchOutcome::options), true),
-    field("outcome_linked_to_object", "Outcome linked to the object of search?", YesNo, true),
-    field("injury_or_damage", "Any injury or damage caused?", YesNo, true),
-    when(field("injury_details", "Describe the injury or damage", LongText, true), "injury_or_damage", &["true"]),
-    field("vehicle_searched", "A vehicle was searched", Checkbox, false),
-    when(field("vehicle_registration", "Vehicle registration", Text, true), "vehicle_searched", VEHICLE),
-    hinted(field("person_name", "Name", Text, false), "Optional: the person may refuse."),
-    hinted(field("person_address", "Address", LongText, false), "Optional: the person may refuse."),
+    field(
+        "outcome_linked_to_object",
+        "Outcome linked to the object of search?",
+        YesNo,
+        true,
+    ),
+    field(
+        "injury_or_damage",
+        "Any injury or damage caused?",
+        YesNo,
+        true,
+    ),
+    when(
+        field(
+            "injury_details",
+            "Describe the injury or damage",
+            LongText,
+            true,
+        ),
+        "injury_or_damage",
+        &["true"],
+    ),
+    field(
+        "vehicle_searched",
+        "A vehicle was searched",
+        Checkbox,
+        false,
+    ),
+    when(
+        field("vehicle_registration", "Vehicle registration", Text, true),
+        "vehicle_searched",
+        VEHICLE,
+    ),
+    hinted(
+        field("person_name", "Name", Text, false),
+        "Optional: the person may refuse.",
+    ),
+    hinted(
+        field("person_address", "Address", LongText, false),
+        "Optional: the person may refuse.",
+    ),
 ];
 
 static STOP_ACCOUNT: [FieldSpec; 4] = [
     field("place", "Place", Text, true),
     field("account_for", "Asked to account for", LongText, true),
-    field("self_defined_ethnicity", "Self-defined ethnicity", Select(Ethnicity::options), false),
+    field(
+        "self_defined_ethnicity",
+        "Self-defined ethnicity",
+        Select(Ethnicity::options),
+        false,
+    ),
     field("outcome", "Outcome", LongText, false),
 ];
 
@@ -154,49 +241,179 @@ static ARREST: [FieldSpec; 8] = [
     field("offence", "Offence", Text, true),
     field("place", "Place of arrest", Text, true),
     field("grounds", "Grounds for suspicion", LongText, true),
-    field("necessity", "Necessity criteria (Code G)", MultiSelect(NecessityCriterion::options), true),
+    field(
+        "necessity",
+        "Necessity criteria (Code G)",
+        MultiSelect(NecessityCriterion::options),
+        true,
+    ),
     field("caution_at", "Caution given at", DateTime, true),
     field("said_on_arrest", "Anything said on arrest", LongText, false),
     field("custody_suite", "Custody suite", Text, true),
-    field("linked_stop", "Followed stop and search", EntryLink(RecordKind::StopSearch), false),
+    field(
+        "linked_stop",
+        "Followed stop and search",
+        EntryLink(RecordKind::StopSearch),
+        false,
+    ),
 ];
 
 const BEHAVIOUR_POWERS: &[&str] = &["informal_warning", "warning_letter", "cpw", "cpn", "pspo"];
 
 static ASB: [FieldSpec; 21] = [
-    field("power", "Power or tool used", Select(AsbPower::options), true),
+    field(
+        "power",
+        "Power or tool used",
+        Select(AsbPower::options),
+        true,
+    ),
     field("persons", "Number of persons", Number, true),
     field("place", "Place", Text, true),
-    when(field("behaviour", "Behaviour", LongText, true), "power", BEHAVIOUR_POWERS),
-    when(field("requirements", "What must change", LongText, true), "power", &["warning_letter", "cpw", "cpn"]),
-    when(field("deadline", "Must change by", Date, true), "power", &["cpw"]),
-    when(field("consequence", "Consequence of not complying", LongText, true), "power", &["cpw"]),
-    when(field("prior_warning_ref", "Warning this notice follows", Text, true), "power", &["cpn"]),
-    when(field("person_aged_16_plus", "Person is 16 or over", Checkbox, true), "power", &["cpn"]),
-    when(field("dispersal_area", "Dispersal area", Text, true), "power", &["dispersal"]),
-    when(field("dispersal_hours", "Period (hours, up to 48)", Number, true), "power", &["dispersal"]),
-    when(field("authorising_inspector", "Authorising inspector", Text, true), "power", &["dispersal"]),
-    when(field("terms", "Terms of the direction", LongText, true), "power", &["dispersal"]),
-    when(field("property_surrendered", "Property surrendered", LongText, false), "power", &["dispersal"]),
-    when(field("pspo_name", "Which PSPO", Text, true), "power", &["pspo"]),
-    when(field("offence", "Offence", Text, true), "power", &["fixed_penalty"]),
-    when(field("penalty_amount", "Penalty (£)", Number, false), "power", &["pspo"]),
-    when(field("penalty_amount", "Penalty (£)", Number, true), "power", &["fixed_penalty"]),
-    when(field("seized", "What was seized", Select(SeizureKind::options), true), "power", &["seizure"]),
-    when(field("seized_description", "Description of what was seized", LongText, true), "power", &["seizure"]),
-    when(field("vehicle_registration", "Vehicle registration", Text, true), "seized", &["vehicle"]),
+    when(
+        field("behaviour", "Behaviour", LongText, true),
+        "power",
+        BEHAVIOUR_POWERS,
+    ),
+    when(
+        field("requirements", "What must change", LongText, true),
+        "power",
+        &["warning_letter", "cpw", "cpn"],
+    ),
+    when(
+        field("deadline", "Must change by", Date, true),
+        "power",
+        &["cpw"],
+    ),
+    when(
+        field(
+            "consequence",
+            "Consequence of not complying",
+            LongText,
+            true,
+        ),
+        "power",
+        &["cpw"],
+    ),
+    when(
+        field(
+            "prior_warning_ref",
+            "Warning this notice follows",
+            Text,
+            true,
+        ),
+        "power",
+        &["cpn"],
+    ),
+    when(
+        field(
+            "person_aged_16_plus",
+            "Person is 16 or over",
+            Checkbox,
+            true,
+        ),
+        "power",
+        &["cpn"],
+    ),
+    when(
+        field("dispersal_area", "Dispersal area", Text, true),
+        "power",
+        &["dispersal"],
+    ),
+    when(
+        field("dispersal_hours", "Period (hours, up to 48)", Number, true),
+        "power",
+        &["dispersal"],
+    ),
+    when(
+        field("authorising_inspector", "Authorising inspector", Text, true),
+        "power",
+        &["dispersal"],
+    ),
+    when(
+        field("terms", "Terms of the direction", LongText, true),
+        "power",
+        &["dispersal"],
+    ),
+    when(
+        field(
+            "property_surrendered",
+            "Property surrendered",
+            LongText,
+            false,
+        ),
+        "power",
+        &["dispersal"],
+    ),
+    when(
+        field("pspo_name", "Which PSPO", Text, true),
+        "power",
+        &["pspo"],
+    ),
+    when(
+        field("offence", "Offence", Text, true),
+        "power",
+        &["fixed_penalty"],
+    ),
+    when(
+        field("penalty_amount", "Penalty (£)", Number, false),
+        "power",
+        &["pspo"],
+    ),
+    when(
+        field("penalty_amount", "Penalty (£)", Number, true),
+        "power",
+        &["fixed_penalty"],
+    ),
+    when(
+        field(
+            "seized",
+            "What was seized",
+            Select(SeizureKind::options),
+            true,
+        ),
+        "power",
+        &["seizure"],
+    ),
+    when(
+        field(
+            "seized_description",
+            "Description of what was seized",
+            LongText,
+            true,
+        ),
+        "power",
+        &["seizure"],
+    ),
+    when(
+        field("vehicle_registration", "Vehicle registration", Text, true),
+        "seized",
+        &["vehicle"],
+    ),
 ];
 
 static IJ: [FieldSpec; 9] = [
     field("person", "Person referred", Text, true),
-    field("disposal", "Disposal it followed", Select(IjDisposal::options), true),
+    field(
+        "disposal",
+        "Disposal it followed",
+        Select(IjDisposal::options),
+        true,
+    ),
     field("referral_date", "Referral date", Date, true),
     field("victim_consulted", "Victim consulted?", YesNo, true),
     field("hours_ordered", "Hours ordered", Number, true),
-    hinted(field("reparation_started", "Reparation started", Date, false), "The aim is within 48 hours."),
+    hinted(
+        field("reparation_started", "Reparation started", Date, false),
+        "The aim is within 48 hours.",
+    ),
     field("hours_completed", "Hours completed", Number, false),
     field("outcome", "Outcome", LongText, false),
-    field("linked_entry", "Followed ASB intervention", EntryLink(RecordKind::AsbIntervention), false),
+    field(
+        "linked_entry",
+        "Followed ASB intervention",
+        EntryLink(RecordKind::AsbIntervention),
+        false,
+    ),
 ];
 
 static NOTE: [FieldSpec; 2] = [
@@ -230,7 +447,9 @@ pub fn form_fields(kind: RecordKind) -> impl Iterator<Item = &'static FieldSpec>
 pub fn visible_fields(kind: RecordKind, values: &FormValues) -> Vec<&'static FieldSpec> {
     let mut out: Vec<&'static FieldSpec> = Vec::new();
     for f in form_fields(kind) {
-        let controller_shown = f.shown_when.is_none_or(|w| out.iter().any(|o| o.key == w.key));
+        let controller_shown = f
+            .shown_when
+            .is_none_or(|w| out.iter().any(|o| o.key == w.key));
         if controller_shown && f.is_shown(values) && !out.iter().any(|o| o.key == f.key) {
             out.push(f);
         }
@@ -258,7 +477,11 @@ impl LocalTime {
     pub fn to_local_text(self, time: DateTime<Utc>) -> String {
         let local = time + Duration::minutes(self.utc_offset_minutes.into());
         let whole_minute = local.timestamp() % 60 == 0 && local.timestamp_subsec_nanos() == 0;
-        let format = if whole_minute { "%Y-%m-%dT%H:%M" } else { "%Y-%m-%dT%H:%M:%S%.f" };
+        let format = if whole_minute {
+            "%Y-%m-%dT%H:%M"
+        } else {
+            "%Y-%m-%dT%H:%M:%S%.f"
+        };
         local.format(format).to_string()
     }
 }
@@ -274,7 +497,11 @@ pub struct Draft {
 /// Turns typed-in text into a typed record and checks the record's rules.
 /// Hidden fields are ignored, so a value typed before switching power is not
 /// saved by accident. All problems are returned together, by field.
-pub fn parse_form(kind: RecordKind, values: &FormValues, local: LocalTime) -> Result<Draft, Vec<FieldError>> {
+pub fn parse_form(
+    kind: RecordKind,
+    values: &FormValues,
+    local: LocalTime,
+) -> Result<Draft, Vec<FieldError>> {
     let mut c = Checker::new();
     let mut object = Map::new();
     object.insert("kind".into(), Value::String(kind.code().into()));
@@ -289,7 +516,12 @@ pub fn parse_form(kind: RecordKind, values: &FormValues, local: LocalTime) -> Re
     }
     let occurred_text = values.get(OCCURRED_AT).map(|s| s.trim()).unwrap_or("");
     let occurred_at = if occurred_text.is_empty() {
-        c.add(OCCURRED_AT, Problem::Missing { what: "the time".into() });
+        c.add(
+            OCCURRED_AT,
+            Problem::Missing {
+                what: "the time".into(),
+            },
+        );
         None
     } else {
         let t = local.to_utc(occurred_text);
@@ -394,7 +626,9 @@ pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
     let mut values = FormValues::new();
     if let Ok(Value::Object(map)) = serde_json::to_value(&rev.record) {
         for spec in record_fields(rev.kind()) {
-            let Some(value) = map.get(spec.key) else { continue };
+            let Some(value) = map.get(spec.key) else {
+                continue;
+            };
             let text = match (value, spec.kind) {
                 (Value::Null, _) => continue,
                 (Value::Bool(b), Checkbox) => if *b { "true" } else { "" }.to_string(),

@@ -3,8 +3,8 @@
 //! or server dependencies.
 pub mod codes;
 pub mod form;
-pub mod log;
 pub mod ids;
+pub mod log;
 pub mod record;
 pub mod revision;
 pub mod sync;
@@ -12,7 +12,7 @@ pub mod validate;
 
 pub use codes::Code;
 pub use ids::{EntryId, RevisionId};
-pub use record::{Record, RecordKind};
 pub use log::Log;
+pub use record::{Record, RecordKind};
 pub use revision::{Change, History, Location, Revision, RevisionError};
 pub use validate::{FieldError, Problem, Rule};

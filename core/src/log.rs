@@ -99,7 +99,11 @@ impl Log {
             .filter(|r| r.shift_id == Some(shift))
             .collect();
         items.sort_by(|a, b| {
-            (b.occurred_at, b.captured_at, b.entry_id).cmp(&(a.occurred_at, a.captured_at, a.entry_id))
+            (b.occurred_at, b.captured_at, b.entry_id).cmp(&(
+                a.occurred_at,
+                a.captured_at,
+                a.entry_id,
+            ))
         });
         items
     }

@@ -301,7 +301,11 @@ impl Record {
             Self::StopSearch(s) => s.check(c),
             Self::StopAccount(s) => {
                 c.required("place", &s.place, "where the person was stopped");
-                c.required_long("account_for", &s.account_for, "what they were asked to account for");
+                c.required_long(
+                    "account_for",
+                    &s.account_for,
+                    "what they were asked to account for",
+                );
                 c.long_text("outcome", &s.outcome);
             }
             Self::Arrest(a) => a.check(c),
@@ -325,19 +329,34 @@ impl StopSearch {
         if self.officer_perceived_ethnicity.is_some()
             && self.officer_perceived_ethnicity == self.self_defined_ethnicity
         {
-            c.rule("officer_perceived_ethnicity", Rule::PerceivedSameAsSelfDefined);
+            c.rule(
+                "officer_perceived_ethnicity",
+                Rule::PerceivedSameAsSelfDefined,
+            );
         }
-        c.required("place_detained", &self.place_detained, "where the person was first detained");
+        c.required(
+            "place_detained",
+            &self.place_detained,
+            "where the person was first detained",
+        );
         c.short_text("place_searched", &self.place_searched);
         c.chosen("object", &self.object, "the object of the search");
         if self.object == Some(SearchObject::Other) {
-            c.required("object_detail", &self.object_detail, "what was being looked for");
+            c.required(
+                "object_detail",
+                &self.object_detail,
+                "what was being looked for",
+            );
         } else {
             c.short_text("object_detail", &self.object_detail);
         }
         c.chosen("power", &self.power, "the legal power");
         if self.power == Some(SearchPower::Cjpoa60) {
-            c.required("s60_authorisation", &self.s60_authorisation, "the s60 authorisation reference");
+            c.required(
+                "s60_authorisation",
+                &self.s60_authorisation,
+                "the s60 authorisation reference",
+            );
             c.long_text("grounds", &self.grounds);
         } else {
             c.required_long("grounds", &self.grounds, "the grounds for the search");
@@ -348,15 +367,33 @@ impl StopSearch {
             &self.outcome_linked_to_object,
             "whether the outcome was linked to the object",
         );
-        c.chosen("injury_or_damage", &self.injury_or_damage, "whether there was injury or damage");
+        c.chosen(
+            "injury_or_damage",
+            &self.injury_or_damage,
+            "whether there was injury or damage",
+        );
         if self.injury_or_damage == Some(true) {
-            c.required_long("injury_details", &self.injury_details, "the injury or damage");
+            c.required_long(
+                "injury_details",
+                &self.injury_details,
+                "the injury or damage",
+            );
         }
         if self.vehicle_searched {
-            c.required("vehicle_registration", &self.vehicle_registration, "the vehicle registration");
+            c.required(
+                "vehicle_registration",
+                &self.vehicle_registration,
+                "the vehicle registration",
+            );
         }
         c.short_text("person_name", &self.person_name);
         c.long_text("person_address", &self.person_address);
+        // Fields required only in some cases are stored in every case, so
+        // they are always checked for length and control characters (a
+        // field already flagged above keeps its first problem).
+        c.short_text("s60_authorisation", &self.s60_authorisation);
+        c.long_text("injury_details", &self.injury_details);
+        c.short_text("vehicle_registration", &self.vehicle_registration);
     }
 }
 
@@ -380,6 +417,29 @@ impl AsbIntervention {
         c.chosen("persons", &self.persons, "how many people were dealt with");
         c.range("persons", self.persons, 1, 500);
         c.required("place", &self.place, "where it happened");
+        // Every text field is stored whatever the power, so each is checked
+        // for length and control characters; the power then decides which
+        // are required.
+        for (field, value) in [
+            ("behaviour", &self.behaviour),
+            ("requirements", &self.requirements),
+            ("consequence", &self.consequence),
+            ("terms", &self.terms),
+            ("property_surrendered", &self.property_surrendered),
+            ("seized_description", &self.seized_description),
+        ] {
+            c.long_text(field, value);
+        }
+        for (field, value) in [
+            ("prior_warning_ref", &self.prior_warning_ref),
+            ("dispersal_area", &self.dispersal_area),
+            ("authorising_inspector", &self.authorising_inspector),
+            ("pspo_name", &self.pspo_name),
+            ("offence", &self.offence),
+            ("vehicle_registration", &self.vehicle_registration),
+        ] {
+            c.short_text(field, value);
+        }
         let Some(power) = self.power else { return };
         match power {
             AsbPower::InformalWarning => {
@@ -392,24 +452,48 @@ impl AsbIntervention {
             AsbPower::Cpw => {
                 c.required_long("behaviour", &self.behaviour, "the behaviour");
                 c.required_long("requirements", &self.requirements, "what must change");
-                c.chosen("deadline", &self.deadline, "the date by which it must change");
-                c.required_long("consequence", &self.consequence, "the consequence of not complying");
+                c.chosen(
+                    "deadline",
+                    &self.deadline,
+                    "the date by which it must change",
+                );
+                c.required_long(
+                    "consequence",
+                    &self.consequence,
+                    "the consequence of not complying",
+                );
             }
             AsbPower::Cpn => {
                 c.required_long("behaviour", &self.behaviour, "the behaviour");
                 c.required_long("requirements", &self.requirements, "the requirements");
-                c.required("prior_warning_ref", &self.prior_warning_ref, "the warning this notice follows");
+                c.required(
+                    "prior_warning_ref",
+                    &self.prior_warning_ref,
+                    "the warning this notice follows",
+                );
                 if !self.person_aged_16_plus {
                     c.rule("person_aged_16_plus", Rule::CpnUnderSixteen);
                 }
             }
             AsbPower::Dispersal => {
                 c.required("dispersal_area", &self.dispersal_area, "the dispersal area");
-                c.chosen("dispersal_hours", &self.dispersal_hours, "for how many hours");
-                if self.dispersal_hours.is_some_and(|h| h > MAX_DISPERSAL_HOURS) {
+                c.chosen(
+                    "dispersal_hours",
+                    &self.dispersal_hours,
+                    "for how many hours",
+                );
+                if self
+                    .dispersal_hours
+                    .is_some_and(|h| h > MAX_DISPERSAL_HOURS)
+                {
                     c.rule("dispersal_hours", Rule::DispersalTooLong);
                 }
-                c.range("dispersal_hours", self.dispersal_hours, 1, MAX_DISPERSAL_HOURS);
+                c.range(
+                    "dispersal_hours",
+                    self.dispersal_hours,
+                    1,
+                    MAX_DISPERSAL_HOURS,
+                );
                 c.required(
                     "authorising_inspector",
                     &self.authorising_inspector,
@@ -432,9 +516,17 @@ impl AsbIntervention {
             }
             AsbPower::Seizure => {
                 c.chosen("seized", &self.seized, "what was seized");
-                c.required_long("seized_description", &self.seized_description, "a description of what was seized");
+                c.required_long(
+                    "seized_description",
+                    &self.seized_description,
+                    "a description of what was seized",
+                );
                 if self.seized == Some(SeizureKind::Vehicle) {
-                    c.required("vehicle_registration", &self.vehicle_registration, "the vehicle registration");
+                    c.required(
+                        "vehicle_registration",
+                        &self.vehicle_registration,
+                        "the vehicle registration",
+                    );
                 }
             }
         }
@@ -446,7 +538,11 @@ impl IjReferral {
         c.required("person", &self.person, "the person referred");
         c.chosen("disposal", &self.disposal, "the disposal it followed");
         c.chosen("referral_date", &self.referral_date, "the referral date");
-        c.chosen("victim_consulted", &self.victim_consulted, "whether the victim was consulted");
+        c.chosen(
+            "victim_consulted",
+            &self.victim_consulted,
+            "whether the victim was consulted",
+        );
         c.chosen("hours_ordered", &self.hours_ordered, "the hours ordered");
         c.range("hours_ordered", self.hours_ordered, 1, MAX_IJ_HOURS);
         c.range("hours_completed", self.hours_completed, 0, MAX_IJ_HOURS);

@@ -39,7 +39,9 @@ pub enum Change {
     Created,
     /// A shift or patrol was ended (its `ended_at` is set).
     Ended,
-    Corrected { reason: String },
+    Corrected {
+        reason: String,
+    },
 }
 
 /// A position from the browser's geolocation.
@@ -72,7 +74,10 @@ impl Revision {
         self.record.check(&mut c);
         c.required("officer_id", &self.officer_id, "the officer ID");
         c.long_text("notes", &self.notes);
-        for (field, time) in [("occurred_at", self.occurred_at), ("captured_at", self.captured_at)] {
+        for (field, time) in [
+            ("occurred_at", self.occurred_at),
+            ("captured_at", self.captured_at),
+        ] {
             check_time(&mut c, field, time, now);
         }
         if let Some(ended) = self.record.ended_at() {
@@ -231,7 +236,9 @@ impl History {
     /// Builds histories from revisions in any order. Revisions that cannot be
     /// placed (a gap, a broken rule) are returned apart, never dropped.
     pub fn group(mut revisions: Vec<Revision>) -> (Vec<History>, Vec<(Revision, RevisionError)>) {
-        revisions.sort_by_key(|r| (r.entry_id, r.seq));
+        // The ID breaks ties (two revisions claiming one slot) so the result
+        // never depends on the input order.
+        revisions.sort_by_key(|r| (r.entry_id, r.seq, r.id));
         let mut histories: Vec<History> = Vec::new();
         let mut orphans = Vec::new();
         for rev in revisions {

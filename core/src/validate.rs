@@ -129,7 +129,12 @@ impl Checker {
 
     pub fn short_text(&mut self, field: &str, value: &str) {
         if value.chars().count() > MAX_SHORT_TEXT {
-            self.add(field, Problem::TooLong { max: MAX_SHORT_TEXT });
+            self.add(
+                field,
+                Problem::TooLong {
+                    max: MAX_SHORT_TEXT,
+                },
+            );
         } else if value.chars().any(char::is_control) {
             self.add(field, Problem::ControlCharacters);
         }

@@ -14,7 +14,13 @@ use std::collections::BTreeSet;
 const OFFSETS: [i32; 5] = [0, 60, -300, 330, 765];
 
 fn parse(kind: RecordKind, values: &FormValues) -> Result<Draft, Vec<FieldError>> {
-    parse_form(kind, values, LocalTime { utc_offset_minutes: 60 })
+    parse_form(
+        kind,
+        values,
+        LocalTime {
+            utc_offset_minutes: 60,
+        },
+    )
 }
 
 fn error_keys(result: &Result<Draft, Vec<FieldError>>) -> BTreeSet<String> {
@@ -25,7 +31,10 @@ fn error_keys(result: &Result<Draft, Vec<FieldError>>) -> BTreeSet<String> {
 }
 
 fn form(pairs: &[(&str, &str)]) -> FormValues {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// Sets the fields that make `spec` shown (and, in turn, what makes those
@@ -34,7 +43,8 @@ fn satisfy(kind: RecordKind, spec: &FieldSpec, choice: usize, values: &mut FormV
     if let Some(w) = spec.shown_when {
         values.insert(w.key.into(), w.values[choice % w.values.len()].into());
         let controller = form_fields(kind).find(|f| f.key == w.key);
-        let controller = controller.unwrap_or_else(|| panic!("{kind:?}: {} shown by unknown field {}", spec.key, w.key));
+        let controller = controller
+            .unwrap_or_else(|| panic!("{kind:?}: {} shown by unknown field {}", spec.key, w.key));
         satisfy(kind, controller, 0, values);
     }
 }
@@ -63,7 +73,9 @@ fn every_required_field_is_reported_when_left_empty() {
             let mut values = FormValues::new();
             satisfy(kind, spec, 0, &mut values);
             assert!(
-                visible_fields(kind, &values).iter().any(|f| f.key == spec.key),
+                visible_fields(kind, &values)
+                    .iter()
+                    .any(|f| f.key == spec.key),
                 "{kind:?}.{} should be visible with {values:?}",
                 spec.key
             );
@@ -85,9 +97,16 @@ fn every_field_the_rules_need_is_marked_required() {
     for kind in RecordKind::ALL {
         let mut c = Checker::new();
         Record::empty(kind).check(&mut c);
-        let required: BTreeSet<&str> = form_fields(kind).filter(|s| s.required).map(|s| s.key).collect();
+        let required: BTreeSet<&str> = form_fields(kind)
+            .filter(|s| s.required)
+            .map(|s| s.key)
+            .collect();
         for e in c.into_errors() {
-            assert!(required.contains(e.field.as_str()), "{kind:?}.{} is checked but not marked required", e.field);
+            assert!(
+                required.contains(e.field.as_str()),
+                "{kind:?}.{} is checked but not marked required",
+                e.field
+            );
         }
     }
 }
@@ -118,10 +137,19 @@ fn every_record_field_has_a_form_field_and_vice_versa() {
             .as_object()
             .map(|m| m.keys().filter(|k| *k != "kind").cloned().collect())
             .unwrap_or_default();
-        let spec_keys: BTreeSet<String> = record_fields(kind).iter().map(|s| s.key.to_string()).collect();
-        assert_eq!(spec_keys, record_keys, "{kind:?}: form fields and record fields differ");
+        let spec_keys: BTreeSet<String> = record_fields(kind)
+            .iter()
+            .map(|s| s.key.to_string())
+            .collect();
+        assert_eq!(
+            spec_keys, record_keys,
+            "{kind:?}: form fields and record fields differ"
+        );
         assert!(!spec_keys.contains(OCCURRED_AT) && !spec_keys.contains(NOTES));
-        let tail: Vec<&str> = form_fields(kind).map(|f| f.key).skip(record_fields(kind).len()).collect();
+        let tail: Vec<&str> = form_fields(kind)
+            .map(|f| f.key)
+            .skip(record_fields(kind).len())
+            .collect();
         assert_eq!(tail, [OCCURRED_AT, NOTES]);
     }
 }
@@ -138,14 +166,31 @@ fn select_options_are_the_code_lists() {
             .unwrap_or_else(|| panic!("no {key}"))
     };
     let options = |k: FieldKind| match k {
-        FieldKind::Select(o) | FieldKind::MultiSelect(o) => o().into_iter().map(|(c, _)| c).collect::<Vec<_>>(),
+        FieldKind::Select(o) | FieldKind::MultiSelect(o) => {
+            o().into_iter().map(|(c, _)| c).collect::<Vec<_>>()
+        }
         _ => panic!("not a select"),
     };
-    assert_eq!(options(find(RecordKind::StopSearch, "self_defined_ethnicity")), codes::<Ethnicity>());
-    assert_eq!(options(find(RecordKind::StopSearch, "power")), codes::<SearchPower>());
-    assert_eq!(options(find(RecordKind::Arrest, "necessity")), codes::<NecessityCriterion>());
-    assert_eq!(options(find(RecordKind::AsbIntervention, "power")), codes::<AsbPower>());
-    assert_eq!(options(find(RecordKind::IjReferral, "disposal")), codes::<IjDisposal>());
+    assert_eq!(
+        options(find(RecordKind::StopSearch, "self_defined_ethnicity")),
+        codes::<Ethnicity>()
+    );
+    assert_eq!(
+        options(find(RecordKind::StopSearch, "power")),
+        codes::<SearchPower>()
+    );
+    assert_eq!(
+        options(find(RecordKind::Arrest, "necessity")),
+        codes::<NecessityCriterion>()
+    );
+    assert_eq!(
+        options(find(RecordKind::AsbIntervention, "power")),
+        codes::<AsbPower>()
+    );
+    assert_eq!(
+        options(find(RecordKind::IjReferral, "disposal")),
+        codes::<IjDisposal>()
+    );
     assert_eq!(codes::<Ethnicity>().len(), 19);
 }
 
@@ -155,7 +200,10 @@ fn conditions_name_real_fields_and_real_values() {
         for spec in form_fields(kind) {
             let Some(w) = spec.shown_when else { continue };
             let Some(controller) = form_fields(kind).find(|f| f.key == w.key) else {
-                panic!("{kind:?}.{}: condition on unknown field {}", spec.key, w.key);
+                panic!(
+                    "{kind:?}.{}: condition on unknown field {}",
+                    spec.key, w.key
+                );
             };
             let position = |key: &str| form_fields(kind).position(|f| f.key == key);
             assert!(
@@ -170,7 +218,12 @@ fn conditions_name_real_fields_and_real_values() {
                 _ => panic!("{kind:?}.{}: condition on a free-text field", spec.key),
             };
             for v in w.values.iter().filter(|v| !v.is_empty()) {
-                assert!(allowed.iter().any(|a| a == v), "{kind:?}.{}: {v:?} is not an option of {}", spec.key, w.key);
+                assert!(
+                    allowed.iter().any(|a| a == v),
+                    "{kind:?}.{}: {v:?} is not an option of {}",
+                    spec.key,
+                    w.key
+                );
             }
         }
     }
@@ -192,13 +245,21 @@ fn a_saved_revision_round_trips_through_its_form() {
     let mut checked = 0;
     for (name, record) in all_valid_records() {
         for offset in OFFSETS {
-            let local = LocalTime { utc_offset_minutes: offset };
+            let local = LocalTime {
+                utc_offset_minutes: offset,
+            };
             let rev = saved(record.clone());
             let values = revision_to_form(&rev, local);
             let draft = parse_form(rev.kind(), &values, local)
                 .unwrap_or_else(|e| panic!("{name} (offset {offset}): {e:?} from {values:?}"));
-            assert_eq!(draft.record, rev.record, "{name} (offset {offset}) via {values:?}");
-            assert_eq!(draft.occurred_at, rev.occurred_at, "{name} (offset {offset})");
+            assert_eq!(
+                draft.record, rev.record,
+                "{name} (offset {offset}) via {values:?}"
+            );
+            assert_eq!(
+                draft.occurred_at, rev.occurred_at,
+                "{name} (offset {offset})"
+            );
             assert_eq!(draft.notes, rev.notes, "{name}");
             checked += 1;
         }
@@ -210,22 +271,43 @@ fn a_saved_revision_round_trips_through_its_form() {
 fn whole_minute_times_show_without_seconds_in_local_time() {
     let mut rev = created(1, entry(1), Record::Arrest(arrest()));
     rev.occurred_at = t("2024-06-01T23:30:00Z");
-    let values = revision_to_form(&rev, LocalTime { utc_offset_minutes: 60 });
-    assert_eq!(values[OCCURRED_AT], "2024-06-02T00:30", "BST is UTC+1 and crosses midnight");
+    let values = revision_to_form(
+        &rev,
+        LocalTime {
+            utc_offset_minutes: 60,
+        },
+    );
+    assert_eq!(
+        values[OCCURRED_AT], "2024-06-02T00:30",
+        "BST is UTC+1 and crosses midnight"
+    );
     assert_eq!(values["caution_at"], "2024-06-01T22:05");
-    let values = revision_to_form(&rev, LocalTime { utc_offset_minutes: -300 });
+    let values = revision_to_form(
+        &rev,
+        LocalTime {
+            utc_offset_minutes: -300,
+        },
+    );
     assert_eq!(values[OCCURRED_AT], "2024-06-01T18:30");
 }
 
 #[test]
 fn times_with_seconds_keep_them_so_a_correction_changes_nothing() {
-    let local = LocalTime { utc_offset_minutes: 60 };
+    let local = LocalTime {
+        utc_offset_minutes: 60,
+    };
     let mut rev = saved(Record::Arrest(Arrest {
         caution_at: Some(t("2024-06-01T21:05:07Z")),
         ..arrest()
     }));
-    assert_eq!(revision_to_form(&rev, local)[OCCURRED_AT], "2024-06-01T21:59:41.250");
-    assert_eq!(revision_to_form(&rev, local)["caution_at"], "2024-06-01T22:05:07");
+    assert_eq!(
+        revision_to_form(&rev, local)[OCCURRED_AT],
+        "2024-06-01T21:59:41.250"
+    );
+    assert_eq!(
+        revision_to_form(&rev, local)["caution_at"],
+        "2024-06-01T22:05:07"
+    );
     // Even below a millisecond (not from a browser clock, but never lost).
     rev.occurred_at = t("2024-06-01T20:59:41.123456789Z");
     let values = revision_to_form(&rev, local);
@@ -236,18 +318,45 @@ fn times_with_seconds_keep_them_so_a_correction_changes_nothing() {
 
 #[test]
 fn local_time_is_converted_to_utc() {
-    let bst = LocalTime { utc_offset_minutes: 60 };
-    assert_eq!(bst.to_utc("2024-06-01T00:30"), Some(t("2024-05-31T23:30:00Z")));
-    assert_eq!(bst.to_utc("2024-06-01T00:30:15"), Some(t("2024-05-31T23:30:15Z")));
-    assert_eq!(bst.to_utc("2024-06-01T00:30:15.5"), Some(t("2024-05-31T23:30:15.500Z")));
-    let ist = LocalTime { utc_offset_minutes: 330 };
-    assert_eq!(ist.to_utc("2024-06-01T05:30"), Some(t("2024-06-01T00:00:00Z")));
-    for bad in ["", "2024-06-01", "2024-06-01 00:30", "00:30", "2024-06-31T00:30", "2024-06-01T24:00"] {
+    let bst = LocalTime {
+        utc_offset_minutes: 60,
+    };
+    assert_eq!(
+        bst.to_utc("2024-06-01T00:30"),
+        Some(t("2024-05-31T23:30:00Z"))
+    );
+    assert_eq!(
+        bst.to_utc("2024-06-01T00:30:15"),
+        Some(t("2024-05-31T23:30:15Z"))
+    );
+    assert_eq!(
+        bst.to_utc("2024-06-01T00:30:15.5"),
+        Some(t("2024-05-31T23:30:15.500Z"))
+    );
+    let ist = LocalTime {
+        utc_offset_minutes: 330,
+    };
+    assert_eq!(
+        ist.to_utc("2024-06-01T05:30"),
+        Some(t("2024-06-01T00:00:00Z"))
+    );
+    for bad in [
+        "",
+        "2024-06-01",
+        "2024-06-01 00:30",
+        "00:30",
+        "2024-06-31T00:30",
+        "2024-06-01T24:00",
+    ] {
         assert_eq!(bst.to_utc(bad), None, "{bad:?}");
     }
     let draft = parse(
         RecordKind::Note,
-        &form(&[("category", "general"), ("text", "x"), (OCCURRED_AT, "2024-03-31T02:15")]),
+        &form(&[
+            ("category", "general"),
+            ("text", "x"),
+            (OCCURRED_AT, "2024-03-31T02:15"),
+        ]),
     );
     assert_eq!(draft.map(|d| d.occurred_at), Ok(t("2024-03-31T01:15:00Z")));
 }
@@ -275,12 +384,18 @@ fn values_are_trimmed_and_notes_kept() {
 
 #[test]
 fn hidden_fields_are_not_saved_after_switching_power() {
-    let mut values = revision_to_form(&saved(Record::AsbIntervention(asb(AsbPower::FixedPenalty))), LocalTime::default());
+    let mut values = revision_to_form(
+        &saved(Record::AsbIntervention(asb(AsbPower::FixedPenalty))),
+        LocalTime::default(),
+    );
     assert_eq!(values["offence"], "Littering");
     values.insert("power".into(), "informal_warning".into());
     values.insert("behaviour".into(), "Throwing bottles at the shelter".into());
-    let draft = parse_form(RecordKind::AsbIntervention, &values, LocalTime::default()).unwrap_or_else(|e| panic!("{e:?}"));
-    let Record::AsbIntervention(a) = draft.record else { panic!("wrong kind") };
+    let draft = parse_form(RecordKind::AsbIntervention, &values, LocalTime::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let Record::AsbIntervention(a) = draft.record else {
+        panic!("wrong kind")
+    };
     assert_eq!(a.offence, "", "offence was hidden when saved");
     assert_eq!(a.penalty_amount, None, "penalty was hidden when saved");
     assert_eq!(a, asb(AsbPower::InformalWarning));
@@ -290,16 +405,28 @@ fn hidden_fields_are_not_saved_after_switching_power() {
 fn fields_shown_by_a_hidden_field_are_hidden_too() {
     // Seizure of a vehicle, then the officer changes the power: the vehicle
     // registration (shown by `seized`, itself shown by power = seizure) must go.
-    let mut values = revision_to_form(&saved(Record::AsbIntervention(asb(AsbPower::Seizure))), LocalTime::default());
+    let mut values = revision_to_form(
+        &saved(Record::AsbIntervention(asb(AsbPower::Seizure))),
+        LocalTime::default(),
+    );
     assert_eq!(values["seized"], "vehicle");
-    assert!(visible_fields(RecordKind::AsbIntervention, &values).iter().any(|f| f.key == "vehicle_registration"));
+    assert!(visible_fields(RecordKind::AsbIntervention, &values)
+        .iter()
+        .any(|f| f.key == "vehicle_registration"));
     values.insert("power".into(), "informal_warning".into());
     values.insert("behaviour".into(), "Throwing bottles at the shelter".into());
-    let visible: Vec<&str> = visible_fields(RecordKind::AsbIntervention, &values).iter().map(|f| f.key).collect();
+    let visible: Vec<&str> = visible_fields(RecordKind::AsbIntervention, &values)
+        .iter()
+        .map(|f| f.key)
+        .collect();
     assert!(!visible.contains(&"seized"), "{visible:?}");
     assert!(!visible.contains(&"vehicle_registration"), "{visible:?}");
-    let draft = parse_form(RecordKind::AsbIntervention, &values, LocalTime::default()).unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(draft.record, Record::AsbIntervention(asb(AsbPower::InformalWarning)));
+    let draft = parse_form(RecordKind::AsbIntervention, &values, LocalTime::default())
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        draft.record,
+        Record::AsbIntervention(asb(AsbPower::InformalWarning))
+    );
 }
 
 #[test]
@@ -312,8 +439,11 @@ fn stop_search_conditional_fields_are_dropped_when_hidden() {
     values.insert("vehicle_searched".into(), String::new());
     values.insert("power".into(), "cjpoa_s60".into());
     values.insert("s60_authorisation".into(), "S60/1".into());
-    let draft = parse_form(RecordKind::StopSearch, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
-    let Record::StopSearch(s) = draft.record else { panic!("wrong kind") };
+    let draft =
+        parse_form(RecordKind::StopSearch, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+    let Record::StopSearch(s) = draft.record else {
+        panic!("wrong kind")
+    };
     assert_eq!(s.object_detail, "");
     assert_eq!(s.injury_details, "");
     assert_eq!(s.vehicle_registration, "");
@@ -322,8 +452,11 @@ fn stop_search_conditional_fields_are_dropped_when_hidden() {
 
     values.insert("power".into(), "pace_s1".into());
     values.insert("grounds".into(), "Seen concealing an item".into());
-    let draft = parse_form(RecordKind::StopSearch, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
-    let Record::StopSearch(s) = draft.record else { panic!("wrong kind") };
+    let draft =
+        parse_form(RecordKind::StopSearch, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+    let Record::StopSearch(s) = draft.record else {
+        panic!("wrong kind")
+    };
     assert_eq!(s.s60_authorisation, "", "authorisation is hidden for s1");
     assert_eq!(s.grounds, "Seen concealing an item");
 }
@@ -334,10 +467,15 @@ fn stop_search_conditional_fields_are_dropped_when_hidden() {
 /// exactly one error: `problem` on `key`.
 #[track_caller]
 fn assert_bad(record: Record, key: &str, text: &str, problem: Problem) {
-    let local = LocalTime { utc_offset_minutes: 60 };
+    let local = LocalTime {
+        utc_offset_minutes: 60,
+    };
     let kind = record.kind();
     let mut values = revision_to_form(&saved(record), local);
-    assert!(parse_form(kind, &values, local).is_ok(), "{kind:?} base form must be valid");
+    assert!(
+        parse_form(kind, &values, local).is_ok(),
+        "{kind:?} base form must be valid"
+    );
     values.insert(key.into(), text.into());
     let result = parse_form(kind, &values, local);
     assert_eq!(
@@ -353,10 +491,25 @@ fn assert_bad(record: Record, key: &str, text: &str, problem: Problem) {
 #[test]
 fn bad_numbers_are_not_a_number() {
     for text in ["two", "-1", "2.5", "1e3", "99999999999", "0x10", "½"] {
-        assert_bad(valid(RecordKind::AsbIntervention), "persons", text, Problem::NotANumber);
-        assert_bad(valid(RecordKind::IjReferral), "hours_ordered", text, Problem::NotANumber);
+        assert_bad(
+            valid(RecordKind::AsbIntervention),
+            "persons",
+            text,
+            Problem::NotANumber,
+        );
+        assert_bad(
+            valid(RecordKind::IjReferral),
+            "hours_ordered",
+            text,
+            Problem::NotANumber,
+        );
     }
-    assert_bad(valid(RecordKind::AsbIntervention), "persons", "0", Problem::OutOfRange { min: 1, max: 500 });
+    assert_bad(
+        valid(RecordKind::AsbIntervention),
+        "persons",
+        "0",
+        Problem::OutOfRange { min: 1, max: 500 },
+    );
     assert_bad(
         Record::AsbIntervention(asb(AsbPower::Dispersal)),
         "dispersal_hours",
@@ -367,19 +520,58 @@ fn bad_numbers_are_not_a_number() {
 
 #[test]
 fn bad_dates_are_bad_dates() {
-    for text in ["2024-02-30", "20/05/2024", "tomorrow", "2024-13-01", "2024-05-20T10:00"] {
-        assert_bad(valid(RecordKind::IjReferral), "referral_date", text, Problem::BadDate);
-        assert_bad(Record::AsbIntervention(asb(AsbPower::Cpw)), "deadline", text, Problem::BadDate);
+    for text in [
+        "2024-02-30",
+        "20/05/2024",
+        "tomorrow",
+        "2024-13-01",
+        "2024-05-20T10:00",
+    ] {
+        assert_bad(
+            valid(RecordKind::IjReferral),
+            "referral_date",
+            text,
+            Problem::BadDate,
+        );
+        assert_bad(
+            Record::AsbIntervention(asb(AsbPower::Cpw)),
+            "deadline",
+            text,
+            Problem::BadDate,
+        );
     }
 }
 
 #[test]
 fn bad_date_times_are_bad_date_times() {
-    for text in ["2024-06-01 21:05", "21:05", "2024-06-01", "2024-06-01T25:00", "now"] {
-        assert_bad(valid(RecordKind::Arrest), "caution_at", text, Problem::BadDateTime);
-        assert_bad(valid(RecordKind::Note), OCCURRED_AT, text, Problem::BadDateTime);
+    for text in [
+        "2024-06-01 21:05",
+        "21:05",
+        "2024-06-01",
+        "2024-06-01T25:00",
+        "now",
+    ] {
+        assert_bad(
+            valid(RecordKind::Arrest),
+            "caution_at",
+            text,
+            Problem::BadDateTime,
+        );
+        assert_bad(
+            valid(RecordKind::Note),
+            OCCURRED_AT,
+            text,
+            Problem::BadDateTime,
+        );
     }
-    assert_bad(valid(RecordKind::Note), OCCURRED_AT, "  ", Problem::Missing { what: "the time".into() });
+    assert_bad(
+        valid(RecordKind::Note),
+        OCCURRED_AT,
+        "  ",
+        Problem::Missing {
+            what: "the time".into(),
+        },
+    );
 }
 
 #[test]
@@ -389,16 +581,61 @@ fn unknown_option_codes_are_unknown_options() {
     assert_bad(ss(), "self_defined_ethnicity", "w1", Problem::UnknownOption);
     assert_bad(ss(), "object", "Controlled drugs", Problem::UnknownOption);
     assert_bad(ss(), "outcome", "arrested", Problem::UnknownOption);
-    assert_bad(ss(), "outcome_linked_to_object", "yes", Problem::UnknownOption);
+    assert_bad(
+        ss(),
+        "outcome_linked_to_object",
+        "yes",
+        Problem::UnknownOption,
+    );
     assert_bad(ss(), "injury_or_damage", "1", Problem::UnknownOption);
-    assert_bad(valid(RecordKind::Shift), "role", "sergeant", Problem::UnknownOption);
-    assert_bad(valid(RecordKind::Patrol), "mode", "horse", Problem::UnknownOption);
-    assert_bad(valid(RecordKind::Arrest), "necessity", "name,bogus", Problem::UnknownOption);
-    assert_bad(valid(RecordKind::Arrest), "linked_stop", "not-a-uuid", Problem::UnknownOption);
-    assert_bad(valid(RecordKind::IjReferral), "disposal", "fine", Problem::UnknownOption);
-    assert_bad(valid(RecordKind::IjReferral), "linked_entry", "BB-1A2B-3C4D", Problem::UnknownOption);
-    assert_bad(valid(RecordKind::Note), "category", "gossip", Problem::UnknownOption);
-    assert_bad(Record::AsbIntervention(asb(AsbPower::Seizure)), "seized", "cash", Problem::UnknownOption);
+    assert_bad(
+        valid(RecordKind::Shift),
+        "role",
+        "sergeant",
+        Problem::UnknownOption,
+    );
+    assert_bad(
+        valid(RecordKind::Patrol),
+        "mode",
+        "horse",
+        Problem::UnknownOption,
+    );
+    assert_bad(
+        valid(RecordKind::Arrest),
+        "necessity",
+        "name,bogus",
+        Problem::UnknownOption,
+    );
+    assert_bad(
+        valid(RecordKind::Arrest),
+        "linked_stop",
+        "not-a-uuid",
+        Problem::UnknownOption,
+    );
+    assert_bad(
+        valid(RecordKind::IjReferral),
+        "disposal",
+        "fine",
+        Problem::UnknownOption,
+    );
+    assert_bad(
+        valid(RecordKind::IjReferral),
+        "linked_entry",
+        "BB-1A2B-3C4D",
+        Problem::UnknownOption,
+    );
+    assert_bad(
+        valid(RecordKind::Note),
+        "category",
+        "gossip",
+        Problem::UnknownOption,
+    );
+    assert_bad(
+        Record::AsbIntervention(asb(AsbPower::Seizure)),
+        "seized",
+        "cash",
+        Problem::UnknownOption,
+    );
 }
 
 #[test]
@@ -408,7 +645,9 @@ fn multi_select_parses_comma_separated_codes() {
     assert_eq!(values["necessity"], "investigation");
     values.insert("necessity".into(), " name, address ,,investigation,".into());
     let draft = parse_form(RecordKind::Arrest, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
-    let Record::Arrest(a) = draft.record else { panic!("wrong kind") };
+    let Record::Arrest(a) = draft.record else {
+        panic!("wrong kind")
+    };
     assert_eq!(
         a.necessity,
         [
@@ -421,7 +660,9 @@ fn multi_select_parses_comma_separated_codes() {
     let all: Vec<&str> = NecessityCriterion::ALL.iter().map(|c| c.code()).collect();
     values.insert("necessity".into(), all.join(","));
     let draft = parse_form(RecordKind::Arrest, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
-    let Record::Arrest(a) = draft.record else { panic!("wrong kind") };
+    let Record::Arrest(a) = draft.record else {
+        panic!("wrong kind")
+    };
     assert_eq!(a.necessity, NecessityCriterion::ALL);
     // Only separators is nothing chosen.
     values.insert("necessity".into(), " , ,".into());
@@ -449,13 +690,34 @@ fn checkboxes_and_yes_no_answers() {
         }])
     );
     let values = revision_to_form(&saved(Record::StopSearch(stop_search())), local);
-    assert_eq!(values["outcome_linked_to_object"], "false", "a 'no' answer is shown, not left blank");
+    assert_eq!(
+        values["outcome_linked_to_object"], "false",
+        "a 'no' answer is shown, not left blank"
+    );
     assert_eq!(values["vehicle_searched"], "");
+    // Only "true" ticks a checkbox.
+    for (text, ticked) in [("true", true), ("", false), ("false", false), ("on", false)] {
+        let mut values = values.clone();
+        values.insert("vehicle_searched".into(), text.into());
+        values.insert("vehicle_registration".into(), "AB12 CDE".into());
+        let draft =
+            parse_form(RecordKind::StopSearch, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+        let Record::StopSearch(s) = draft.record else {
+            panic!("wrong kind")
+        };
+        assert_eq!(s.vehicle_searched, ticked, "{text:?}");
+        assert_eq!(s.vehicle_registration.is_empty(), !ticked, "{text:?}");
+    }
 }
 
 #[test]
 fn all_problems_are_returned_together() {
-    let values = form(&[("persons", "lots"), ("power", "dispersal"), ("dispersal_hours", "99"), (OCCURRED_AT, "x")]);
+    let values = form(&[
+        ("persons", "lots"),
+        ("power", "dispersal"),
+        ("dispersal_hours", "99"),
+        (OCCURRED_AT, "x"),
+    ]);
     let keys = error_keys(&parse(RecordKind::AsbIntervention, &values));
     let want: BTreeSet<String> = [
         "persons",

@@ -49,13 +49,24 @@ impl Want {
 fn assert_only(case: &str, record: &Record, field: &str, want: Want) {
     let errors = check(record);
     assert_eq!(fields(&errors), [field], "{case}: errors were {errors:?}");
-    assert!(want.matches(&errors[0].problem), "{case}: wanted {want:?}, got {:?}", errors[0].problem);
+    assert!(
+        want.matches(&errors[0].problem),
+        "{case}: wanted {want:?}, got {:?}",
+        errors[0].problem
+    );
 }
 
-/// Runs a table of (field, mutation, expected problem) against a valid base.
+/// A field, how to break it, and the problem expected on it.
+type Case<T> = (&'static str, fn(&mut T), Want);
+
+/// Runs a table of cases against a valid base.
 #[track_caller]
-fn run_table<T: Clone>(name: &str, base: T, wrap: fn(T) -> Record, cases: &[(&str, fn(&mut T), Want)]) {
-    assert_eq!(check(&wrap(base.clone())), [], "{name}: base record must be valid");
+fn run_table<T: Clone>(name: &str, base: T, wrap: fn(T) -> Record, cases: &[Case<T>]) {
+    assert_eq!(
+        check(&wrap(base.clone())),
+        [],
+        "{name}: base record must be valid"
+    );
     assert!(!cases.is_empty());
     for (field, mutate, want) in cases {
         let mut r = base.clone();
@@ -79,7 +90,10 @@ fn empty_records_fail_for_every_kind() {
         let errors = check(&Record::empty(kind));
         assert!(!errors.is_empty(), "an empty {kind:?} must not pass");
         assert!(
-            errors.iter().all(|e| matches!(e.problem, Problem::Missing { .. } | Problem::NotChosen { .. } | Problem::Rule(_))),
+            errors.iter().all(|e| matches!(
+                e.problem,
+                Problem::Missing { .. } | Problem::NotChosen { .. } | Problem::Rule(_)
+            )),
             "{kind:?}: {errors:?}"
         );
     }
@@ -96,7 +110,11 @@ fn shift_required_fields() {
             ("callsign", |s| s.callsign.clear(), A),
             ("callsign", |s| s.callsign = "   ".into(), A),
             ("team", |s| s.team.clear(), A),
-            ("callsign", |s| s.callsign = "X".repeat(MAX_SHORT_TEXT + 1), Want::TooLong),
+            (
+                "callsign",
+                |s| s.callsign = "X".repeat(MAX_SHORT_TEXT + 1),
+                Want::TooLong,
+            ),
             ("team", |s| s.team = "Team\nB".into(), Want::Control),
         ],
     );
@@ -108,7 +126,10 @@ fn patrol_required_fields() {
         "patrol",
         patrol(),
         Record::Patrol,
-        &[("area", |p| p.area.clear(), A), ("mode", |p| p.mode = None, A)],
+        &[
+            ("area", |p| p.area.clear(), A),
+            ("mode", |p| p.mode = None, A),
+        ],
     );
 }
 
@@ -119,14 +140,22 @@ fn stop_search_required_fields() {
         stop_search(),
         Record::StopSearch,
         &[
-            ("self_defined_ethnicity", |s| s.self_defined_ethnicity = None, A),
+            (
+                "self_defined_ethnicity",
+                |s| s.self_defined_ethnicity = None,
+                A,
+            ),
             ("place_detained", |s| s.place_detained.clear(), A),
             ("object", |s| s.object = None, A),
             ("power", |s| s.power = None, A),
             ("grounds", |s| s.grounds.clear(), A),
             ("grounds", |s| s.grounds = " \n ".into(), A),
             ("outcome", |s| s.outcome = None, A),
-            ("outcome_linked_to_object", |s| s.outcome_linked_to_object = None, A),
+            (
+                "outcome_linked_to_object",
+                |s| s.outcome_linked_to_object = None,
+                A,
+            ),
             ("injury_or_damage", |s| s.injury_or_damage = None, A),
             // Conditional requirements switched on without their detail.
             ("object_detail", |s| s.object = Some(SearchObject::Other), A),
@@ -137,8 +166,16 @@ fn stop_search_required_fields() {
                 |s| s.officer_perceived_ethnicity = s.self_defined_ethnicity,
                 Want::Rule(Rule::PerceivedSameAsSelfDefined),
             ),
-            ("place_searched", |s| s.place_searched = "a\u{0}b".into(), Want::Control),
-            ("person_name", |s| s.person_name = "N".repeat(MAX_SHORT_TEXT + 1), Want::TooLong),
+            (
+                "place_searched",
+                |s| s.place_searched = "a\u{0}b".into(),
+                Want::Control,
+            ),
+            (
+                "person_name",
+                |s| s.person_name = "N".repeat(MAX_SHORT_TEXT + 1),
+                Want::TooLong,
+            ),
         ],
     );
 }
@@ -151,18 +188,34 @@ fn stop_search_s60_needs_authorisation_not_grounds() {
         Record::StopSearch,
         &[
             ("s60_authorisation", |s| s.s60_authorisation.clear(), A),
-            ("s60_authorisation", |s| s.s60_authorisation = "  ".into(), A),
+            (
+                "s60_authorisation",
+                |s| s.s60_authorisation = "  ".into(),
+                A,
+            ),
             // Grounds are optional under s60 but still length-checked.
-            ("grounds", |s| s.grounds = "g".repeat(MAX_TEXT + 1), Want::TooLong),
+            (
+                "grounds",
+                |s| s.grounds = "g".repeat(MAX_TEXT + 1),
+                Want::TooLong,
+            ),
         ],
     );
     // Any other power needs grounds even when an authorisation is typed.
-    for power in SearchPower::ALL.iter().filter(|p| **p != SearchPower::Cjpoa60) {
+    for power in SearchPower::ALL
+        .iter()
+        .filter(|p| **p != SearchPower::Cjpoa60)
+    {
         let s = StopSearch {
             power: Some(*power),
             ..stop_search_s60()
         };
-        assert_only(&format!("power {power:?}"), &Record::StopSearch(s), "grounds", A);
+        assert_only(
+            &format!("power {power:?}"),
+            &Record::StopSearch(s),
+            "grounds",
+            A,
+        );
     }
 }
 
@@ -176,7 +229,11 @@ fn stop_search_conditional_fields_are_satisfied_when_filled() {
         &[
             ("object_detail", |s| s.object_detail.clear(), A),
             ("injury_details", |s| s.injury_details.clear(), A),
-            ("vehicle_registration", |s| s.vehicle_registration = " ".into(), A),
+            (
+                "vehicle_registration",
+                |s| s.vehicle_registration = " ".into(),
+                A,
+            ),
             (
                 "officer_perceived_ethnicity",
                 |s| s.officer_perceived_ethnicity = Some(Ethnicity::NotStated),
@@ -233,7 +290,11 @@ fn stop_account_required_fields() {
         &[
             ("place", |s| s.place.clear(), A),
             ("account_for", |s| s.account_for.clear(), A),
-            ("outcome", |s| s.outcome = "o".repeat(MAX_TEXT + 1), Want::TooLong),
+            (
+                "outcome",
+                |s| s.outcome = "o".repeat(MAX_TEXT + 1),
+                Want::TooLong,
+            ),
         ],
     );
 }
@@ -248,10 +309,18 @@ fn arrest_required_fields() {
             ("offence", |a| a.offence.clear(), A),
             ("place", |a| a.place.clear(), A),
             ("grounds", |a| a.grounds.clear(), A),
-            ("necessity", |a| a.necessity.clear(), Want::Rule(Rule::NoNecessityCriterion)),
+            (
+                "necessity",
+                |a| a.necessity.clear(),
+                Want::Rule(Rule::NoNecessityCriterion),
+            ),
             ("caution_at", |a| a.caution_at = None, A),
             ("custody_suite", |a| a.custody_suite.clear(), A),
-            ("said_on_arrest", |a| a.said_on_arrest = "\u{1b}[31m".into(), Want::Control),
+            (
+                "said_on_arrest",
+                |a| a.said_on_arrest = "\u{1b}[31m".into(),
+                Want::Control,
+            ),
         ],
     );
     // Every necessity criterion on its own is enough.
@@ -330,7 +399,11 @@ fn asb_cpn_fields() {
             ("behaviour", |a| a.behaviour.clear(), A),
             ("requirements", |a| a.requirements.clear(), A),
             ("prior_warning_ref", |a| a.prior_warning_ref.clear(), A),
-            ("person_aged_16_plus", |a| a.person_aged_16_plus = false, Want::Rule(Rule::CpnUnderSixteen)),
+            (
+                "person_aged_16_plus",
+                |a| a.person_aged_16_plus = false,
+                Want::Rule(Rule::CpnUnderSixteen),
+            ),
         ],
     );
 }
@@ -344,10 +417,26 @@ fn asb_dispersal_fields() {
         &[
             ("dispersal_area", |a| a.dispersal_area.clear(), A),
             ("dispersal_hours", |a| a.dispersal_hours = None, A),
-            ("dispersal_hours", |a| a.dispersal_hours = Some(MAX_DISPERSAL_HOURS + 1), Want::Rule(Rule::DispersalTooLong)),
-            ("dispersal_hours", |a| a.dispersal_hours = Some(u32::MAX), Want::Rule(Rule::DispersalTooLong)),
-            ("dispersal_hours", |a| a.dispersal_hours = Some(0), Want::Range),
-            ("authorising_inspector", |a| a.authorising_inspector.clear(), A),
+            (
+                "dispersal_hours",
+                |a| a.dispersal_hours = Some(MAX_DISPERSAL_HOURS + 1),
+                Want::Rule(Rule::DispersalTooLong),
+            ),
+            (
+                "dispersal_hours",
+                |a| a.dispersal_hours = Some(u32::MAX),
+                Want::Rule(Rule::DispersalTooLong),
+            ),
+            (
+                "dispersal_hours",
+                |a| a.dispersal_hours = Some(0),
+                Want::Range,
+            ),
+            (
+                "authorising_inspector",
+                |a| a.authorising_inspector.clear(),
+                A,
+            ),
             ("terms", |a| a.terms.clear(), A),
         ],
     );
@@ -371,8 +460,16 @@ fn asb_pspo_fields() {
         &[
             ("pspo_name", |a| a.pspo_name.clear(), A),
             ("behaviour", |a| a.behaviour.clear(), A),
-            ("penalty_amount", |a| a.penalty_amount = Some(MAX_PSPO_PENALTY + 1), Want::Rule(Rule::PspoPenaltyTooHigh)),
-            ("penalty_amount", |a| a.penalty_amount = Some(1_000), Want::Rule(Rule::PspoPenaltyTooHigh)),
+            (
+                "penalty_amount",
+                |a| a.penalty_amount = Some(MAX_PSPO_PENALTY + 1),
+                Want::Rule(Rule::PspoPenaltyTooHigh),
+            ),
+            (
+                "penalty_amount",
+                |a| a.penalty_amount = Some(1_000),
+                Want::Rule(Rule::PspoPenaltyTooHigh),
+            ),
         ],
     );
     assert_eq!(MAX_PSPO_PENALTY, 100);
@@ -393,7 +490,11 @@ fn asb_fixed_penalty_fields() {
         &[
             ("offence", |a| a.offence.clear(), A),
             ("penalty_amount", |a| a.penalty_amount = None, A),
-            ("penalty_amount", |a| a.penalty_amount = Some(0), Want::Range),
+            (
+                "penalty_amount",
+                |a| a.penalty_amount = Some(0),
+                Want::Range,
+            ),
         ],
     );
 }
@@ -407,11 +508,19 @@ fn asb_seizure_fields() {
         &[
             ("seized", |a| a.seized = None, A),
             ("seized_description", |a| a.seized_description.clear(), A),
-            ("vehicle_registration", |a| a.vehicle_registration.clear(), A),
+            (
+                "vehicle_registration",
+                |a| a.vehicle_registration.clear(),
+                A,
+            ),
         ],
     );
     // Only a vehicle seizure needs a registration.
-    for kind in [SeizureKind::Weapon, SeizureKind::Alcohol, SeizureKind::Other] {
+    for kind in [
+        SeizureKind::Weapon,
+        SeizureKind::Alcohol,
+        SeizureKind::Other,
+    ] {
         let a = AsbIntervention {
             seized: Some(kind),
             vehicle_registration: String::new(),
@@ -428,9 +537,28 @@ fn asb_power_fields_are_not_required_by_other_powers() {
     let own: &[(AsbPower, &[&str])] = &[
         (AsbPower::InformalWarning, &["behaviour"]),
         (AsbPower::WarningLetter, &["behaviour", "requirements"]),
-        (AsbPower::Cpw, &["behaviour", "requirements", "deadline", "consequence"]),
-        (AsbPower::Cpn, &["behaviour", "requirements", "prior_warning_ref", "person_aged_16_plus"]),
-        (AsbPower::Dispersal, &["dispersal_area", "dispersal_hours", "authorising_inspector", "terms"]),
+        (
+            AsbPower::Cpw,
+            &["behaviour", "requirements", "deadline", "consequence"],
+        ),
+        (
+            AsbPower::Cpn,
+            &[
+                "behaviour",
+                "requirements",
+                "prior_warning_ref",
+                "person_aged_16_plus",
+            ],
+        ),
+        (
+            AsbPower::Dispersal,
+            &[
+                "dispersal_area",
+                "dispersal_hours",
+                "authorising_inspector",
+                "terms",
+            ],
+        ),
         (AsbPower::Pspo, &["pspo_name", "behaviour"]),
         (AsbPower::FixedPenalty, &["offence", "penalty_amount"]),
         (AsbPower::Seizure, &["seized", "seized_description"]),
@@ -468,7 +596,11 @@ fn ij_required_fields() {
             ("victim_consulted", |r| r.victim_consulted = None, A),
             ("hours_ordered", |r| r.hours_ordered = None, A),
             ("hours_ordered", |r| r.hours_ordered = Some(0), Want::Range),
-            ("hours_ordered", |r| r.hours_ordered = Some(MAX_IJ_HOURS + 1), Want::Range),
+            (
+                "hours_ordered",
+                |r| r.hours_ordered = Some(MAX_IJ_HOURS + 1),
+                Want::Range,
+            ),
         ],
     );
     run_table(
@@ -549,7 +681,11 @@ fn rev_errors(r: &Revision) -> Vec<FieldError> {
 fn assert_rev_only(case: &str, r: &Revision, field: &str, want: Want) {
     let errors = rev_errors(r);
     assert_eq!(fields(&errors), [field], "{case}: {errors:?}");
-    assert!(want.matches(&errors[0].problem), "{case}: wanted {want:?}, got {:?}", errors[0].problem);
+    assert!(
+        want.matches(&errors[0].problem),
+        "{case}: wanted {want:?}, got {:?}",
+        errors[0].problem
+    );
 }
 
 #[test]
@@ -565,7 +701,12 @@ fn revision_check_includes_record_rules() {
         necessity: vec![],
         ..arrest()
     }));
-    assert_rev_only("record rule", &r, "necessity", Want::Rule(Rule::NoNecessityCriterion));
+    assert_rev_only(
+        "record rule",
+        &r,
+        "necessity",
+        Want::Rule(Rule::NoNecessityCriterion),
+    );
 }
 
 #[test]
@@ -586,7 +727,11 @@ fn times_beyond_clock_skew_are_in_the_future() {
         };
         let mut r = base.clone();
         set(&mut r, limit);
-        assert_eq!(r.check(now()), Ok(()), "{field} exactly at the skew limit is fine");
+        assert_eq!(
+            r.check(now()),
+            Ok(()),
+            "{field} exactly at the skew limit is fine"
+        );
         set(&mut r, limit + Duration::seconds(1));
         assert_rev_only(field, &r, field, Want::Rule(Rule::InTheFuture));
         set(&mut r, now() + Duration::days(400));
@@ -598,7 +743,10 @@ fn times_beyond_clock_skew_are_in_the_future() {
 fn times_before_2000_are_too_far_in_the_past() {
     let base = rev(valid(RecordKind::Note));
     for field in ["occurred_at", "captured_at"] {
-        for when in [t("1970-01-01T00:00:00Z"), earliest_time() - Duration::seconds(1)] {
+        for when in [
+            t("1970-01-01T00:00:00Z"),
+            earliest_time() - Duration::seconds(1),
+        ] {
             let mut r = base.clone();
             match field {
                 "occurred_at" => r.occurred_at = when,
@@ -616,7 +764,10 @@ fn times_before_2000_are_too_far_in_the_past() {
 #[test]
 fn caution_time_is_range_checked() {
     for (when, rule) in [
-        (now() + MAX_CLOCK_SKEW + Duration::minutes(1), Rule::InTheFuture),
+        (
+            now() + MAX_CLOCK_SKEW + Duration::minutes(1),
+            Rule::InTheFuture,
+        ),
         (t("1970-01-01T00:00:00Z"), Rule::TooFarInThePast),
     ] {
         let r = rev(Record::Arrest(Arrest {
@@ -638,9 +789,18 @@ fn end_time_is_checked() {
             _ => unreachable!(),
         };
         set_end(&mut r, start);
-        assert_eq!(r.check(now()), Ok(()), "{kind:?} ending when it starts is fine");
+        assert_eq!(
+            r.check(now()),
+            Ok(()),
+            "{kind:?} ending when it starts is fine"
+        );
         set_end(&mut r, start - Duration::minutes(1));
-        assert_rev_only("before start", &r, "ended_at", Want::Rule(Rule::EndsBeforeStart));
+        assert_rev_only(
+            "before start",
+            &r,
+            "ended_at",
+            Want::Rule(Rule::EndsBeforeStart),
+        );
         set_end(&mut r, now() + Duration::hours(3));
         assert_rev_only("future", &r, "ended_at", Want::Rule(Rule::InTheFuture));
     }
@@ -649,8 +809,16 @@ fn end_time_is_checked() {
 #[test]
 fn bad_locations_are_rejected() {
     let good = [
-        Location { lat: 90.0, lon: 180.0, accuracy_m: 0.0 },
-        Location { lat: -90.0, lon: -180.0, accuracy_m: 5_000.0 },
+        Location {
+            lat: 90.0,
+            lon: 180.0,
+            accuracy_m: 0.0,
+        },
+        Location {
+            lat: -90.0,
+            lon: -180.0,
+            accuracy_m: 5_000.0,
+        },
     ];
     for loc in good {
         let mut r = rev(valid(RecordKind::Note));
@@ -658,20 +826,61 @@ fn bad_locations_are_rejected() {
         assert_eq!(r.check(now()), Ok(()), "{loc:?}");
     }
     let bad = [
-        Location { lat: 90.01, lon: 0.0, accuracy_m: 1.0 },
-        Location { lat: -91.0, lon: 0.0, accuracy_m: 1.0 },
-        Location { lat: 0.0, lon: 180.5, accuracy_m: 1.0 },
-        Location { lat: 0.0, lon: -181.0, accuracy_m: 1.0 },
-        Location { lat: 0.0, lon: 0.0, accuracy_m: -1.0 },
-        Location { lat: f64::NAN, lon: 0.0, accuracy_m: 1.0 },
-        Location { lat: 0.0, lon: f64::NAN, accuracy_m: 1.0 },
-        Location { lat: 0.0, lon: 0.0, accuracy_m: f64::NAN },
-        Location { lat: 0.0, lon: 0.0, accuracy_m: f64::INFINITY },
+        Location {
+            lat: 90.01,
+            lon: 0.0,
+            accuracy_m: 1.0,
+        },
+        Location {
+            lat: -91.0,
+            lon: 0.0,
+            accuracy_m: 1.0,
+        },
+        Location {
+            lat: 0.0,
+            lon: 180.5,
+            accuracy_m: 1.0,
+        },
+        Location {
+            lat: 0.0,
+            lon: -181.0,
+            accuracy_m: 1.0,
+        },
+        Location {
+            lat: 0.0,
+            lon: 0.0,
+            accuracy_m: -1.0,
+        },
+        Location {
+            lat: f64::NAN,
+            lon: 0.0,
+            accuracy_m: 1.0,
+        },
+        Location {
+            lat: 0.0,
+            lon: f64::NAN,
+            accuracy_m: 1.0,
+        },
+        Location {
+            lat: 0.0,
+            lon: 0.0,
+            accuracy_m: f64::NAN,
+        },
+        Location {
+            lat: 0.0,
+            lon: 0.0,
+            accuracy_m: f64::INFINITY,
+        },
     ];
     for loc in bad {
         let mut r = rev(valid(RecordKind::Note));
         r.location = Some(loc);
-        assert_rev_only(&format!("{loc:?}"), &r, "location", Want::Rule(Rule::BadLocation));
+        assert_rev_only(
+            &format!("{loc:?}"),
+            &r,
+            "location",
+            Want::Rule(Rule::BadLocation),
+        );
     }
     let mut r = rev(valid(RecordKind::Note));
     r.location = None;
@@ -684,16 +893,31 @@ fn shift_and_patrol_context_rules() {
     let mut r = rev(valid(RecordKind::Shift));
     assert_eq!(r.check(now()), Ok(()));
     r.shift_id = Some(entry(5));
-    assert_rev_only("shift in shift", &r, "shift_id", Want::Rule(Rule::ShiftInsideShift));
+    assert_rev_only(
+        "shift in shift",
+        &r,
+        "shift_id",
+        Want::Rule(Rule::ShiftInsideShift),
+    );
     r.shift_id = None;
     r.patrol_id = Some(entry(6));
-    assert_rev_only("shift in patrol", &r, "shift_id", Want::Rule(Rule::ShiftInsideShift));
+    assert_rev_only(
+        "shift in patrol",
+        &r,
+        "shift_id",
+        Want::Rule(Rule::ShiftInsideShift),
+    );
 
     // A patrol needs a shift.
     let mut r = rev(valid(RecordKind::Patrol));
     assert_eq!(r.check(now()), Ok(()));
     r.shift_id = None;
-    assert_rev_only("patrol alone", &r, "shift_id", Want::Rule(Rule::PatrolWithoutShift));
+    assert_rev_only(
+        "patrol alone",
+        &r,
+        "shift_id",
+        Want::Rule(Rule::PatrolWithoutShift),
+    );
 
     // Every other entry needs a shift; a patrol is optional.
     for kind in RecordKind::ALL.into_iter().filter(|k| !k.has_duration()) {
@@ -703,7 +927,12 @@ fn shift_and_patrol_context_rules() {
         r.patrol_id = None;
         assert_eq!(r.check(now()), Ok(()), "{kind:?} in a shift");
         r.shift_id = None;
-        assert_rev_only(&format!("{kind:?} alone"), &r, "shift_id", Want::Rule(Rule::NoShift));
+        assert_rev_only(
+            &format!("{kind:?} alone"),
+            &r,
+            "shift_id",
+            Want::Rule(Rule::NoShift),
+        );
     }
 }
 
@@ -712,7 +941,12 @@ fn corrections_need_a_reason() {
     let mut r = rev(valid(RecordKind::Note));
     for reason in ["", "   ", "\n\t"] {
         r.change = corrected(reason);
-        assert_rev_only(&format!("{reason:?}"), &r, "reason", Want::Rule(Rule::CorrectionWithoutReason));
+        assert_rev_only(
+            &format!("{reason:?}"),
+            &r,
+            "reason",
+            Want::Rule(Rule::CorrectionWithoutReason),
+        );
     }
     r.change = corrected("Wrong street name");
     assert_eq!(r.check(now()), Ok(()));
@@ -721,12 +955,23 @@ fn corrections_need_a_reason() {
     r.change = corrected("bad \u{0} byte");
     assert_rev_only("control reason", &r, "reason", Want::Control);
     r.change = Change::Ended;
-    assert_eq!(r.check(now()), Ok(()), "Revision::check leaves Ended to History");
+    assert_eq!(
+        r.check(now()),
+        Ok(()),
+        "Revision::check leaves Ended to History"
+    );
 }
 
 #[test]
 fn control_characters_in_short_text_are_rejected() {
-    for bad in ["BX\n21", "BX\r21", "BX\t21", "BX\u{0}21", "BX\u{7f}21", "BX\u{85}21"] {
+    for bad in [
+        "BX\n21",
+        "BX\r21",
+        "BX\t21",
+        "BX\u{0}21",
+        "BX\u{7f}21",
+        "BX\u{85}21",
+    ] {
         let r = rev(Record::Shift(Shift {
             callsign: bad.into(),
             ..shift()

@@ -99,7 +99,7 @@ fn connect_options(target: &str) -> Result<SqliteConnectOptions, DbError> {
     };
     // The writer and the readers are separate connections: they must share a file.
     let name = opts.get_filename().to_string_lossy();
-    if name.is_empty() || name == ":memory:" || target.contains("mode=memory") {
+    if name.is_empty() || target.contains(":memory:") || target.contains("mode=memory") {
         return Err(bad("an in-memory database cannot be shared by the writer and the readers; give a file"));
     }
     Ok(opts)

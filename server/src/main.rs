@@ -1,1 +1,67 @@
-fn main() {}
+//! `beatbook-server`: see `beatbook-server --help`.
+use beatbook_server::cli::{Cli, Command};
+use beatbook_server::{app, ceiling};
+use clap::Parser;
+use std::process::ExitCode;
+use std::str::FromStr;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
+
+fn main() -> ExitCode {
+    // Bad flags end here with clap's message and exit code 2.
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("beatbook-server: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => app::run(args).await.map_err(|e| e.to_string()),
+            Command::BenchCeiling(args) => match ceiling::run(&args).await {
+                Ok(r) => {
+                    println!(
+                        "ceiling rows={} batch={} seconds={:.3} rate={:.0}/s",
+                        r.rows,
+                        r.batch,
+                        r.seconds,
+                        r.rate()
+                    );
+                    Ok(())
+                }
+                Err(e) => Err(e.to_string()),
+            },
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("beatbook-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr. `RUST_LOG` takes `level` or `target=level,...`
+/// (default `info`; sqlx's per-statement logs stay at `warn`).
+fn init_tracing() {
+    let default = || {
+        Targets::new()
+            .with_default(LevelFilter::INFO)
+            .with_target("sqlx", LevelFilter::WARN)
+    };
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) => Targets::from_str(&spec).unwrap_or_else(|e| {
+            eprintln!("beatbook-server: ignoring RUST_LOG={spec:?}: {e}");
+            default()
+        }),
+        Err(_) => default(),
+    };
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
+        .init();
+}

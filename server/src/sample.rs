@@ -88,7 +88,8 @@ impl Device {
         }
         // Spread the revisions over 11 hours, whatever n is.
         let step_ms = (11 * 3600 * 1000 / (n as i64 + 1)).max(1);
-        let at = |i: usize| -> DateTime<Utc> { self.start + Duration::milliseconds(step_ms * i as i64) };
+        let start = self.start;
+        let at = |i: usize| -> DateTime<Utc> { start + Duration::milliseconds(step_ms * i as i64) };
         let shift = self.new_entry_id();
         let shift_rec = Record::Shift(Shift {
             role: Some(PatrollerRole::Police),

@@ -102,9 +102,8 @@ async fn run(mut writer: Writer, mut rx: mpsc::Receiver<Job>) -> Writer {
                 }
             }
             Err(e) if group.len() == 1 => {
-                for job in group.drain(..) {
+                if let Some(job) = group.pop() {
                     let _ = job.reply.send(Err(e));
-                    break;
                 }
             }
             Err(e) => {

@@ -15,7 +15,8 @@ pub fn t(text: &str) -> DateTime<Utc> {
 }
 
 pub fn d(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|e| panic!("bad test date {text:?}: {e}"))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .unwrap_or_else(|e| panic!("bad test date {text:?}: {e}"))
 }
 
 /// The checker's clock in these tests.
@@ -246,8 +247,14 @@ pub fn all_valid_records() -> Vec<(String, Record)> {
             ..patrol()
         }),
     ));
-    out.push(("stop_search s60".into(), Record::StopSearch(stop_search_s60())));
-    out.push(("stop_search full".into(), Record::StopSearch(stop_search_full())));
+    out.push((
+        "stop_search s60".into(),
+        Record::StopSearch(stop_search_s60()),
+    ));
+    out.push((
+        "stop_search full".into(),
+        Record::StopSearch(stop_search_full()),
+    ));
     out.push((
         "stop_account full".into(),
         Record::StopAccount(StopAccount {
@@ -259,14 +266,20 @@ pub fn all_valid_records() -> Vec<(String, Record)> {
     out.push((
         "arrest full".into(),
         Record::Arrest(Arrest {
-            necessity: vec![NecessityCriterion::Name, NecessityCriterion::PreventDisappearance],
+            necessity: vec![
+                NecessityCriterion::Name,
+                NecessityCriterion::PreventDisappearance,
+            ],
             said_on_arrest: "\"It isn't mine\"".into(),
             linked_stop: Some(entry(42)),
             ..arrest()
         }),
     ));
     for power in AsbPower::ALL {
-        out.push((format!("asb {}", power.code()), Record::AsbIntervention(asb(*power))));
+        out.push((
+            format!("asb {}", power.code()),
+            Record::AsbIntervention(asb(*power)),
+        ));
     }
     out.push(("ij full".into(), Record::IjReferral(ij_full())));
     out
@@ -309,5 +322,7 @@ pub fn next(prev: &Revision, id: u128, change: Change, record: Record) -> Revisi
 }
 
 pub fn corrected(reason: &str) -> Change {
-    Change::Corrected { reason: reason.into() }
+    Change::Corrected {
+        reason: reason.into(),
+    }
 }

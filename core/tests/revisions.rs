@@ -1,0 +1,543 @@
+//! History rules: how revisions of one entry may follow each other, and
+//! rebuilding histories from revisions in any order.
+mod common;
+
+use beatbook_core::record::*;
+use beatbook_core::{Change, History, Record, RecordKind, Revision, RevisionError};
+use chrono::Duration;
+use common::*;
+use proptest::prelude::*;
+
+fn history(revs: &[Revision]) -> History {
+    let mut h = History::default();
+    for r in revs {
+        h.push(r.clone())
+            .unwrap_or_else(|e| panic!("fixture revision {} rejected: {e}", r.seq));
+    }
+    h
+}
+
+fn ended(rec: &Record, at: &str) -> Record {
+    let mut rec = rec.clone();
+    match &mut rec {
+        Record::Shift(s) => s.ended_at = Some(t(at)),
+        Record::Patrol(p) => p.ended_at = Some(t(at)),
+        _ => panic!("not endable"),
+    }
+    rec
+}
+
+#[test]
+fn first_revision_must_be_a_creation_with_seq_1() {
+    let h = History::default();
+    let ok = created(1, entry(1), valid(RecordKind::Note));
+    assert_eq!(h.check_next(&ok), Ok(()));
+    for (seq, change) in [
+        (1, corrected("typo")),
+        (1, Change::Ended),
+        (2, Change::Created),
+        (0, Change::Created),
+        (u32::MAX, Change::Created),
+    ] {
+        let r = Revision {
+            seq,
+            change: change.clone(),
+            ..ok.clone()
+        };
+        assert_eq!(
+            h.check_next(&r),
+            Err(RevisionError::FirstMustBeCreation),
+            "seq {seq} {change:?}"
+        );
+    }
+    let mut h = History::default();
+    assert!(h
+        .push(Revision {
+            seq: 2,
+            ..ok.clone()
+        })
+        .is_err());
+    assert_eq!(h.revisions(), [], "a refused revision is not added");
+    assert_eq!(h.latest(), None);
+    assert_eq!(h.original(), None);
+}
+
+#[test]
+fn seq_must_increase_by_exactly_one() {
+    let r1 = created(1, entry(1), valid(RecordKind::Note));
+    let r2 = next(&r1, 2, corrected("wrong category"), valid(RecordKind::Note));
+    let mut h = history(std::slice::from_ref(&r1));
+    for got in [1, 3, 7, 0] {
+        let r = Revision {
+            seq: got,
+            ..r2.clone()
+        };
+        assert_eq!(
+            h.check_next(&r),
+            Err(RevisionError::OutOfSequence { expected: 2, got })
+        );
+    }
+    assert_eq!(h.push(r2.clone()), Ok(()));
+    assert_eq!(
+        h.check_next(&r2),
+        Err(RevisionError::OutOfSequence {
+            expected: 3,
+            got: 2
+        }),
+        "a replay is refused"
+    );
+    let r3 = next(&r2, 3, corrected("again"), valid(RecordKind::Note));
+    assert_eq!(h.push(r3.clone()), Ok(()));
+    assert_eq!(h.revisions().len(), 3);
+    assert_eq!(h.original(), Some(&r1));
+    assert_eq!(h.latest(), Some(&r3));
+}
+
+#[test]
+fn revisions_must_belong_to_the_same_entry() {
+    let r1 = created(1, entry(1), valid(RecordKind::Note));
+    let h = history(std::slice::from_ref(&r1));
+    let mut r2 = next(&r1, 2, corrected("x"), valid(RecordKind::Note));
+    r2.entry_id = entry(2);
+    assert_eq!(h.check_next(&r2), Err(RevisionError::WrongEntry));
+}
+
+#[test]
+fn only_the_first_revision_is_a_creation() {
+    let r1 = created(1, entry(1), valid(RecordKind::Note));
+    let h = history(std::slice::from_ref(&r1));
+    let r2 = next(&r1, 2, Change::Created, valid(RecordKind::Note));
+    assert_eq!(h.check_next(&r2), Err(RevisionError::CreatedTwice));
+}
+
+#[test]
+fn the_kind_can_never_change() {
+    for from in RecordKind::ALL {
+        let r1 = created(1, entry(1), valid(from));
+        let h = history(std::slice::from_ref(&r1));
+        for to in RecordKind::ALL {
+            let r2 = next(&r1, 2, corrected("wrong form"), valid(to));
+            let want = if from == to {
+                Ok(())
+            } else {
+                Err(RevisionError::KindChanged)
+            };
+            assert_eq!(h.check_next(&r2), want, "{from:?} -> {to:?}");
+        }
+    }
+}
+
+#[test]
+fn the_context_can_never_change() {
+    let r1 = Revision {
+        patrol_id: Some(entry(2_000)),
+        ..created(1, entry(1), valid(RecordKind::StopSearch))
+    };
+    let h = history(std::slice::from_ref(&r1));
+    let r2 = next(&r1, 2, corrected("spelling"), r1.record.clone());
+    assert_eq!(h.check_next(&r2), Ok(()));
+    let moves: [fn(&mut Revision); 6] = [
+        |r| r.shift_id = Some(entry(1_001)),
+        |r| r.shift_id = None,
+        |r| r.patrol_id = Some(entry(2_001)),
+        |r| r.patrol_id = None,
+        |r| r.officer_id = "PC 9999".into(),
+        |r| r.officer_id = "pc 4521".into(),
+    ];
+    for (i, change) in moves.iter().enumerate() {
+        let mut r = r2.clone();
+        change(&mut r);
+        assert_eq!(
+            h.check_next(&r),
+            Err(RevisionError::ContextChanged),
+            "move {i}"
+        );
+    }
+}
+
+#[test]
+fn a_correction_may_change_the_record_time_notes_and_location() {
+    let r1 = created(1, entry(1), Record::StopSearch(stop_search()));
+    let h = history(std::slice::from_ref(&r1));
+    let mut r2 = next(
+        &r1,
+        2,
+        corrected("Wrong outcome and time"),
+        Record::StopSearch(stop_search_full()),
+    );
+    r2.occurred_at -= Duration::minutes(20);
+    r2.notes = "Added CCTV reference".into();
+    r2.location = None;
+    assert_eq!(h.check_next(&r2), Ok(()));
+    // Corrections are for every kind, durations included.
+    for kind in RecordKind::ALL {
+        let r1 = created(1, entry(1), valid(kind));
+        let r2 = next(&r1, 2, corrected("fix"), valid(kind));
+        assert_eq!(history(&[r1]).check_next(&r2), Ok(()), "{kind:?}");
+    }
+}
+
+#[test]
+fn only_shifts_and_patrols_can_be_ended() {
+    for kind in RecordKind::ALL {
+        let r1 = created(1, entry(1), valid(kind));
+        let h = history(std::slice::from_ref(&r1));
+        let record = if kind.has_duration() {
+            ended(&r1.record, "2024-06-01T21:40:00Z")
+        } else {
+            r1.record.clone()
+        };
+        let r2 = next(&r1, 2, Change::Ended, record);
+        let want = if kind.has_duration() {
+            Ok(())
+        } else {
+            Err(RevisionError::NotEndable)
+        };
+        assert_eq!(h.check_next(&r2), want, "{kind:?}");
+    }
+    assert!(RecordKind::Shift.has_duration() && RecordKind::Patrol.has_duration());
+}
+
+#[test]
+fn ending_only_sets_the_end_time() {
+    for kind in [RecordKind::Shift, RecordKind::Patrol] {
+        let r1 = created(1, entry(1), valid(kind));
+        let h = history(std::slice::from_ref(&r1));
+        let end = next(
+            &r1,
+            2,
+            Change::Ended,
+            ended(&r1.record, "2024-06-01T21:40:00Z"),
+        );
+        assert_eq!(h.check_next(&end), Ok(()));
+
+        let no_end_time = next(&r1, 2, Change::Ended, r1.record.clone());
+        assert_eq!(
+            h.check_next(&no_end_time),
+            Err(RevisionError::EndChangesMore),
+            "{kind:?} without ended_at"
+        );
+
+        let mut other_field = end.clone();
+        match &mut other_field.record {
+            Record::Shift(s) => s.callsign = "BX99".into(),
+            Record::Patrol(p) => p.mode = Some(beatbook_core::codes::PatrolMode::Vehicle),
+            _ => unreachable!(),
+        }
+        assert_eq!(
+            h.check_next(&other_field),
+            Err(RevisionError::EndChangesMore),
+            "{kind:?} changing a field"
+        );
+
+        let mut moved_start = end.clone();
+        moved_start.occurred_at -= Duration::minutes(1);
+        assert_eq!(
+            h.check_next(&moved_start),
+            Err(RevisionError::EndChangesMore),
+            "{kind:?} moving the start"
+        );
+    }
+}
+
+#[test]
+fn an_entry_is_ended_only_once() {
+    for kind in [RecordKind::Shift, RecordKind::Patrol] {
+        let r1 = created(1, entry(1), valid(kind));
+        let r2 = next(
+            &r1,
+            2,
+            Change::Ended,
+            ended(&r1.record, "2024-06-01T21:40:00Z"),
+        );
+        let mut h = history(&[r1.clone(), r2.clone()]);
+        let again = next(
+            &r2,
+            3,
+            Change::Ended,
+            ended(&r1.record, "2024-06-01T21:50:00Z"),
+        );
+        assert_eq!(
+            h.check_next(&again),
+            Err(RevisionError::AlreadyEnded),
+            "{kind:?}"
+        );
+        // A correction after the end is fine, and keeps it ended.
+        let fix = next(
+            &r2,
+            3,
+            corrected("end time was 21:45"),
+            ended(&r1.record, "2024-06-01T21:45:00Z"),
+        );
+        assert_eq!(h.push(fix.clone()), Ok(()));
+        let again = next(
+            &fix,
+            4,
+            Change::Ended,
+            ended(&r1.record, "2024-06-01T21:50:00Z"),
+        );
+        assert_eq!(
+            h.check_next(&again),
+            Err(RevisionError::AlreadyEnded),
+            "{kind:?} after correction"
+        );
+
+        // Entered after the fact with its end time: already ended.
+        let past = created(9, entry(9), ended(&valid(kind), "2024-06-01T21:30:00Z"));
+        let h = history(std::slice::from_ref(&past));
+        let end = next(&past, 10, Change::Ended, past.record.clone());
+        assert_eq!(h.check_next(&end), Err(RevisionError::AlreadyEnded));
+    }
+}
+
+// ------------------------------------------------------------------- group
+
+struct Scenario {
+    histories: Vec<History>,
+    orphans: Vec<(Revision, RevisionError)>,
+}
+
+impl Scenario {
+    fn all(&self) -> Vec<Revision> {
+        let mut out: Vec<Revision> = self
+            .histories
+            .iter()
+            .flat_map(|h| h.revisions().to_vec())
+            .collect();
+        out.extend(self.orphans.iter().map(|(r, _)| r.clone()));
+        out
+    }
+}
+
+/// Several complete histories plus revisions that cannot be placed, each with
+/// the error `History::group` must give it.
+fn scenario() -> Scenario {
+    let mut id = 100;
+    let mut fresh = || {
+        id += 1;
+        id
+    };
+    let shift_rec = Record::Shift(shift());
+    let s1 = created(fresh(), entry(1_000), shift_rec.clone());
+    let s2 = next(
+        &s1,
+        fresh(),
+        corrected("team name"),
+        Record::Shift(Shift {
+            team: "Team B".into(),
+            ..shift()
+        }),
+    );
+    let s3 = next(
+        &s2,
+        fresh(),
+        Change::Ended,
+        Record::Shift(Shift {
+            team: "Team B".into(),
+            ended_at: Some(t("2024-06-01T21:50:00Z")),
+            ..shift()
+        }),
+    );
+
+    let p1 = created(fresh(), entry(11), Record::Patrol(patrol()));
+    let p2 = next(
+        &p1,
+        fresh(),
+        Change::Ended,
+        ended(&p1.record, "2024-06-01T21:12:00Z"),
+    );
+    let p3 = next(
+        &p2,
+        fresh(),
+        corrected("was by car"),
+        ended(
+            &Record::Patrol(Patrol {
+                mode: Some(beatbook_core::codes::PatrolMode::Vehicle),
+                ..patrol()
+            }),
+            "2024-06-01T21:12:00Z",
+        ),
+    );
+
+    let ss1 = Revision {
+        patrol_id: Some(entry(11)),
+        ..created(fresh(), entry(12), Record::StopSearch(stop_search()))
+    };
+    let ss2 = next(
+        &ss1,
+        fresh(),
+        corrected("outcome"),
+        Record::StopSearch(stop_search_full()),
+    );
+    let ss3 = next(
+        &ss2,
+        fresh(),
+        corrected("place"),
+        Record::StopSearch(stop_search_full()),
+    );
+    let n1 = created(fresh(), entry(13), valid(RecordKind::Note));
+    let a1 = created(fresh(), entry(14), valid(RecordKind::Arrest));
+
+    // Unplaceable revisions.
+    let g1 = created(fresh(), entry(20), valid(RecordKind::Note));
+    let g3 = Revision {
+        seq: 3,
+        ..next(&g1, fresh(), corrected("gap"), valid(RecordKind::Note))
+    };
+    let headless = Revision {
+        seq: 2,
+        change: corrected("no original"),
+        ..created(fresh(), entry(21), valid(RecordKind::Note))
+    };
+    let k1 = created(fresh(), entry(22), valid(RecordKind::Note));
+    let k2 = next(
+        &k1,
+        fresh(),
+        corrected("now an arrest"),
+        valid(RecordKind::Arrest),
+    );
+    let d1 = created(fresh(), entry(23), valid(RecordKind::StopAccount));
+    let d2a = next(
+        &d1,
+        fresh(),
+        corrected("first device"),
+        valid(RecordKind::StopAccount),
+    );
+    let d2b = next(
+        &d1,
+        fresh(),
+        corrected("second device"),
+        valid(RecordKind::StopAccount),
+    );
+    let c1 = created(fresh(), entry(24), valid(RecordKind::IjReferral));
+    let c2 = Revision {
+        officer_id: "PC 1".into(),
+        ..next(
+            &c1,
+            fresh(),
+            corrected("officer"),
+            valid(RecordKind::IjReferral),
+        )
+    };
+    let e1 = created(fresh(), entry(25), valid(RecordKind::Patrol));
+    let e2 = next(
+        &e1,
+        fresh(),
+        Change::Ended,
+        ended(&e1.record, "2024-06-01T21:20:00Z"),
+    );
+    let e3 = next(
+        &e2,
+        fresh(),
+        Change::Ended,
+        ended(&e1.record, "2024-06-01T21:25:00Z"),
+    );
+    let twice = next(&n1, fresh(), Change::Created, valid(RecordKind::Note));
+    let twice = Revision {
+        entry_id: entry(26),
+        seq: 2,
+        ..twice
+    };
+    let twice1 = Revision {
+        id: rev_id(fresh()),
+        seq: 1,
+        ..n1.clone()
+    };
+    let twice1 = Revision {
+        entry_id: entry(26),
+        ..twice1
+    };
+
+    assert!(d2a.id < d2b.id);
+    let mut histories = vec![
+        history(&[s1, s2, s3]),
+        history(&[p1, p2, p3]),
+        history(&[ss1, ss2, ss3]),
+        history(&[n1]),
+        history(&[a1]),
+        history(&[g1]),
+        history(&[k1]),
+        history(&[d1, d2a]),
+        history(&[c1]),
+        history(&[e1, e2]),
+        history(&[twice1]),
+    ];
+    histories.sort_by_key(|h| h.original().map(|r| r.entry_id));
+    let orphans = vec![
+        (
+            g3,
+            RevisionError::OutOfSequence {
+                expected: 2,
+                got: 3,
+            },
+        ),
+        (headless, RevisionError::FirstMustBeCreation),
+        (k2, RevisionError::KindChanged),
+        (
+            d2b,
+            RevisionError::OutOfSequence {
+                expected: 3,
+                got: 2,
+            },
+        ),
+        (c2, RevisionError::ContextChanged),
+        (e3, RevisionError::AlreadyEnded),
+        (twice, RevisionError::CreatedTwice),
+    ];
+    Scenario { histories, orphans }
+}
+
+fn sorted_orphans(mut o: Vec<(Revision, RevisionError)>) -> Vec<(Revision, RevisionError)> {
+    o.sort_by_key(|(r, _)| r.id);
+    o
+}
+
+#[test]
+fn group_rebuilds_histories_and_sets_unplaceable_revisions_apart() {
+    let s = scenario();
+    let (histories, orphans) = History::group(s.all());
+    assert_eq!(histories, s.histories);
+    assert_eq!(sorted_orphans(orphans), sorted_orphans(s.orphans));
+}
+
+#[test]
+fn group_of_nothing_is_nothing() {
+    let (h, o) = History::group(Vec::new());
+    assert!(h.is_empty() && o.is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn group_is_independent_of_input_order(shuffled in Just(scenario().all()).prop_shuffle()) {
+        let s = scenario();
+        let total = shuffled.len();
+        let (histories, orphans) = History::group(shuffled);
+        // Never drops one.
+        let placed: usize = histories.iter().map(|h| h.revisions().len()).sum();
+        prop_assert_eq!(placed + orphans.len(), total);
+        prop_assert_eq!(histories, s.histories);
+        prop_assert_eq!(sorted_orphans(orphans), sorted_orphans(s.orphans));
+    }
+
+    #[test]
+    fn group_never_drops_a_revision(picks in proptest::sample::subsequence(scenario().all(), 0..=scenario().all().len()), dupes in 0usize..4) {
+        // Any subset, with some revisions delivered twice.
+        let mut input = picks.clone();
+        input.extend(picks.iter().take(dupes).cloned());
+        let mut want: Vec<_> = input.iter().map(|r| r.id).collect();
+        let (histories, orphans) = History::group(input);
+        let mut got: Vec<_> = histories.iter().flat_map(|h| h.revisions().iter().map(|r| r.id)).collect();
+        got.extend(orphans.iter().map(|(r, _)| r.id));
+        want.sort_unstable();
+        got.sort_unstable();
+        prop_assert_eq!(got, want);
+        for h in &histories {
+            prop_assert!(!h.revisions().is_empty());
+            prop_assert_eq!(h.original().map(|r| (r.seq, &r.change)), Some((1, &Change::Created)));
+            let entry = h.original().map(|r| r.entry_id);
+            prop_assert!(h.revisions().iter().all(|r| Some(r.entry_id) == entry));
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The JSON API under `/api/v1`. Handlers take their inputs as extractors,
+//! so the auth extractor of a later issue slots in as one more argument.
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::{HeaderValue, CACHE_CONTROL};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{middleware, Json, Router};
+use beatbook_core::sync::{ChangeResult, PushResponse, MAX_PUSH_BYTES, PROTOCOL_VERSION};
+use beatbook_core::RevisionId;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::db::{Database, DbError, Stats, StoredRow, MAX_PAGE};
+use crate::error::{self, ApiError};
+use crate::extract::{ApiQuery, JsonBody};
+use crate::ingest::{decode_push, Slot};
+use crate::writer::{Ingest, SubmitError};
+
+/// Page size when the client does not ask for one.
+const DEFAULT_PAGE: u32 = 100;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub ingest: Ingest,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route(
+            "/sync/push",
+            post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
+        )
+        .route("/revisions", get(revisions))
+        .route("/stats", get(stats))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        // Answers about stored evidence must never sit in a cache.
+        .layer(middleware::map_response(no_store))
+        .with_state(state)
+}
+
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub db: String,
+    pub protocol: u32,
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let (code, status, db) = match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok", "reachable"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "unreachable")
+        }
+    };
+    let body = Health {
+        status: status.into(),
+        db: db.into(),
+        protocol: PROTOCOL_VERSION,
+    };
+    (code, Json(body)).into_response()
+}
+
+/// `POST /api/v1/sync/push`: one result per change, in request order, sent
+/// only after everything stored by this push is committed.
+async fn push(
+    State(state): State<AppState>,
+    JsonBody(bytes): JsonBody,
+) -> Result<Json<PushResponse>, ApiError> {
+    let decoded = decode_push(&bytes, Utc::now())?;
+    drop(bytes);
+    let mut results: Vec<Option<ChangeResult>> = Vec::with_capacity(decoded.slots.len());
+    let mut ready = Vec::new();
+    for slot in decoded.slots {
+        match slot {
+            Slot::Ready(accepted) => {
+                results.push(None);
+                ready.push(accepted);
+            }
+            Slot::Answered(result) => results.push(Some(result)),
+        }
+    }
+    let keys: Vec<(usize, RevisionId)> = ready.iter().map(|a| (a.index, a.rev.id)).collect();
+    let decisions = state
+        .ingest
+        .submit(decoded.device_id, ready)
+        .await
+        .map_err(|e| match e {
+            SubmitError::Stopped => ApiError::Unavailable,
+            SubmitError::Db(e) => ApiError::Storage(e),
+        })?;
+    if decisions.len() != keys.len() {
+        return Err(ApiError::Unavailable);
+    }
+    for ((index, id), outcome) in keys.into_iter().zip(decisions) {
+        if let Some(slot) = results.get_mut(index) {
+            *slot = Some(ChangeResult {
+                index,
+                id: Some(id),
+                outcome,
+            });
+        }
+    }
+    Ok(Json(PushResponse {
+        protocol: PROTOCOL_VERSION,
+        server_time: Utc::now(),
+        results: results.into_iter().flatten().collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevisionsQuery {
+    pub officer_id: Option<String>,
+    pub limit: Option<u32>,
+    /// The `next_after` of the previous page.
+    pub after: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RevisionsPage {
+    pub revisions: Vec<RevisionItem>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RevisionItem {
+    pub arrival: i64,
+    pub id: String,
+    pub entry_id: String,
+    pub seq: u32,
+    pub kind: String,
+    pub officer_id: String,
+    pub occurred_at: String,
+    pub captured_at: String,
+    pub received_at: String,
+    /// The revision as stored (its canonical JSON).
+    pub revision: Box<RawValue>,
+}
+
+impl TryFrom<StoredRow> for RevisionItem {
+    type Error = serde_json::Error;
+
+    fn try_from(row: StoredRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            revision: RawValue::from_string(row.body)?,
+            arrival: row.arrival,
+            id: row.revision_id,
+            entry_id: row.entry_id,
+            seq: row.seq,
+            kind: row.kind,
+            officer_id: row.officer_id,
+            occurred_at: row.occurred_at,
+            captured_at: row.captured_at,
+            received_at: row.received_at,
+        })
+    }
+}
+
+/// `GET /api/v1/revisions?officer_id=&limit=&after=`: stored revisions in
+/// arrival order, a page at a time.
+async fn revisions(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<RevisionsQuery>,
+) -> Result<Json<RevisionsPage>, ApiError> {
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::BadQuery(format!("limit must be between 1 and {MAX_PAGE}")));
+    }
+    let rows = state
+        .db
+        .list_revisions(q.officer_id.as_deref(), q.after.unwrap_or(0), limit)
+        .await?;
+    let full = rows.len() == limit as usize;
+    let next_after = if full { rows.last().map(|r| r.arrival) } else { None };
+    let revisions = rows
+        .into_iter()
+        .map(RevisionItem::try_from)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            ApiError::Storage(DbError::Corrupt {
+                column: "body",
+                value: e.to_string(),
+            })
+        })?;
+    Ok(Json(RevisionsPage {
+        revisions,
+        next_after,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatsQuery {
+    pub officer_id: Option<String>,
+}
+
+/// `GET /api/v1/stats[?officer_id=]`: how many revisions, entries and
+/// conflicts the server holds.
+async fn stats(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(state.db.stats(q.officer_id.as_deref()).await?))
+}

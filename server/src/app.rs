@@ -1,0 +1,154 @@
+//! Putting the server together: database, writer task, routes, layers, and
+//! a graceful shutdown that lets in-flight pushes finish and commit.
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Instant;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tower_http::compression::CompressionLayer;
+
+use crate::api::{self, AppState};
+use crate::cli::ServeArgs;
+use crate::db::{self, Database, DbError, Writer};
+use crate::static_files::{self, Dist};
+use crate::writer::Ingest;
+
+/// Longest path written to the request log.
+const MAX_LOGGED_PATH: usize = 200;
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+    #[error("the writer task failed: {0}")]
+    Writer(#[from] tokio::task::JoinError),
+}
+
+/// An opened server, ready to serve on a listener.
+pub struct App {
+    router: Router,
+    db: Database,
+    writer: JoinHandle<Writer>,
+}
+
+impl App {
+    /// Opens (creating and migrating) the database and starts the writer.
+    pub async fn open(db_target: &str, dist: &Path) -> Result<Self, AppError> {
+        let (writer, db) = db::open(db_target).await?;
+        let (ingest, writer) = Ingest::start(writer);
+        if !dist.join("index.html").is_file() {
+            tracing::warn!(dist = %dist.display(), "no index.html in the app directory; only the API will work");
+        }
+        let state = AppState {
+            db: db.clone(),
+            ingest,
+        };
+        Ok(Self {
+            router: router(state, Dist::new(dist)),
+            db,
+            writer,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then waits for in-flight requests,
+    /// lets the writer commit what it was given, and closes the database.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AppError> {
+        let served = axum::serve(listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        // The router, and with it every handle on the writer, is gone now:
+        // the writer drains its queue and hands back the connection.
+        let writer = self.writer.await?;
+        writer.close().await?;
+        self.db.close().await;
+        served.map_err(AppError::Serve)
+    }
+}
+
+pub fn router(state: AppState, dist: Dist) -> Router {
+    let static_files = move |req: Request| {
+        let dist = dist.clone();
+        async move { static_files::serve(dist, req).await }
+    };
+    Router::new()
+        .nest("/api/v1", api::router(state))
+        .fallback(static_files)
+        .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(log_request))
+}
+
+/// One line per request: method, path (no query string: it can carry IDs),
+/// status and latency. Never bodies.
+async fn log_request(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path: String = req.uri().path().chars().take(MAX_LOGGED_PATH).collect();
+    let response = next.run(req).await;
+    tracing::info!(
+        target: "beatbook_server::request",
+        "{method} {path} {} {:.1}ms",
+        response.status().as_u16(),
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    response
+}
+
+/// `serve`: bind, say where, serve until SIGTERM or Ctrl-C.
+pub async fn run(args: ServeArgs) -> Result<(), AppError> {
+    let app = App::open(&args.db, &args.dist).await?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|source| AppError::Bind {
+            addr: args.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(AppError::Serve)?;
+    // On stdout, for scripts and tests that start the server on port 0.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "listening on http://{addr}");
+    let _ = out.flush();
+    tracing::info!(%addr, "serving");
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C (SIGINT).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
