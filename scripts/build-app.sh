@@ -20,7 +20,8 @@ done
 [ -f dist/index.html ] || fail "dist/index.html missing"
 [ "${#wasm[@]}" -eq 1 ] || fail "expected one dist/*_bg.wasm, found ${#wasm[@]}"
 [ "${#js[@]}" -eq 1 ] || fail "expected one wasm-bindgen glue .js in dist/, found: ${js[*]:-none}"
-[ "${js[0]%.js}" = "${wasm[0]%_bg.wasm}" ] || fail "js/wasm names do not pair: ${js[0]} ${wasm[0]}"
+grep -q "data-js=[\"']\\?/$(basename "${js[0]}")" dist/index.html || fail "index.html does not load ${js[0]}"
+grep -q "data-wasm=[\"']\\?/$(basename "${wasm[0]}")" dist/index.html || fail "index.html does not load ${wasm[0]}"
 for f in sw.js sw-register.js boot.js manifest.webmanifest precache.json icons/icon-192.png icons/icon-512.png icons/icon-maskable-512.png; do
   [ -f "dist/$f" ] || fail "dist/$f missing"
 done
