@@ -33,11 +33,17 @@ fn commit(state: AppState, rev: Revision) -> Result<(), SaveError> {
     state.log.update(|log| {
         let _ = log.insert(rev);
     });
+    crate::sync::kick(state);
     Ok(())
 }
 
 /// Records a new entry (or starts a shift or patrol) from a filled form.
-pub fn create(state: AppState, kind: RecordKind, draft: Draft, fix: Fix) -> Result<EntryId, SaveError> {
+pub fn create(
+    state: AppState,
+    kind: RecordKind,
+    draft: Draft,
+    fix: Fix,
+) -> Result<EntryId, SaveError> {
     let officer_id = state.profile.with_untracked(|p| p.officer_id.clone());
     if officer_id.trim().is_empty() {
         return Err(SaveError::NoOfficer);
@@ -83,7 +89,12 @@ pub fn create(state: AppState, kind: RecordKind, draft: Draft, fix: Fix) -> Resu
 }
 
 /// Saves a correction as a new revision; the earlier ones stay readable.
-pub fn correct(state: AppState, entry: EntryId, draft: Draft, reason: String) -> Result<(), SaveError> {
+pub fn correct(
+    state: AppState,
+    entry: EntryId,
+    draft: Draft,
+    reason: String,
+) -> Result<(), SaveError> {
     let last = state
         .log
         .with_untracked(|log| log.latest(entry).cloned())
@@ -117,7 +128,10 @@ pub fn end(state: AppState, entry: EntryId) -> Result<(), SaveError> {
         .with_untracked(|log| log.latest(entry).cloned())
         .ok_or(SaveError::UnknownEntry)?;
     if last.kind() == RecordKind::Shift {
-        if let Some(patrol) = state.log.with_untracked(|log| log.open_patrol(entry).map(|p| p.entry_id)) {
+        if let Some(patrol) = state
+            .log
+            .with_untracked(|log| log.open_patrol(entry).map(|p| p.entry_id))
+        {
             end(state, patrol)?;
         }
     }

@@ -1,7 +1,7 @@
 //! How times and field values read on screen.
 use beatbook_core::form::{FieldKind, FieldSpec, FormValues, LocalTime};
-use beatbook_core::Log;
 use beatbook_core::EntryId;
+use beatbook_core::Log;
 use chrono::{DateTime, Duration, Utc};
 
 /// "08:30" in local time.
@@ -30,8 +30,16 @@ pub fn elapsed(d: Duration) -> String {
 }
 
 /// A field's value as a person reads it, or None when empty.
-pub fn field_text(spec: &FieldSpec, values: &FormValues, log: &Log, local: LocalTime) -> Option<String> {
-    let raw = values.get(spec.key).map(|s| s.trim()).filter(|s| !s.is_empty())?;
+pub fn field_text(
+    spec: &FieldSpec,
+    values: &FormValues,
+    log: &Log,
+    local: LocalTime,
+) -> Option<String> {
+    let raw = values
+        .get(spec.key)
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())?;
     let label_of = |options: beatbook_core::form::Options, code: &str| {
         options()
             .into_iter()

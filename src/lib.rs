@@ -5,6 +5,7 @@ pub mod fmt;
 pub mod platform;
 pub mod state;
 pub mod storage;
+pub mod sync;
 pub mod sync_marks;
 pub mod ui;
 
@@ -19,8 +20,12 @@ use ui::status::{Alerts, StatusBar, ToastView};
 pub fn App() -> impl IntoView {
     let state = AppState::load();
     provide_context(state);
-    set_interval(move || state.clock.set(platform::now()), std::time::Duration::from_secs(1));
+    set_interval(
+        move || state.clock.set(platform::now()),
+        std::time::Duration::from_secs(1),
+    );
     platform::on_update_available(move || state.update_available.set(true));
+    sync::start(state);
     leptos::task::spawn_local(async move {
         state.persistence.set(platform::request_persistence().await);
     });
@@ -28,7 +33,9 @@ pub fn App() -> impl IntoView {
         Screen::Home => view! { <Home /> }.into_any(),
         Screen::NewEntry(kind) => view! { <EntryForm kind /> }.into_any(),
         Screen::Correct(entry) => {
-            let kind = state.log.with_untracked(|log| log.latest(entry).map(|r| r.kind()));
+            let kind = state
+                .log
+                .with_untracked(|log| log.latest(entry).map(|r| r.kind()));
             match kind {
                 Some(kind) => view! { <EntryForm kind correcting=entry /> }.into_any(),
                 None => view! { <Home /> }.into_any(),

@@ -7,6 +7,10 @@ use chrono::{DateTime, Utc};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+pub fn is_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
 pub fn now() -> DateTime<Utc> {
     let ms = js_sys::Date::now();
     DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
@@ -134,7 +138,9 @@ pub async fn request_persistence() -> Persistence {
 /// Calls `f` when a new app version is installed and waiting (the service
 /// worker registration script raises the event).
 pub fn on_update_available(f: impl Fn() + 'static) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let waiting = js_sys::Reflect::get(&window, &"__beatbookUpdateWaiting".into())
         .ok()
         .and_then(|v| v.as_bool())
@@ -153,7 +159,9 @@ pub fn on_update_available(f: impl Fn() + 'static) {
 
 /// Lets the waiting version take over; the page reloads when it has.
 pub fn apply_update() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     if let Ok(apply) = js_sys::Reflect::get(&window, &"beatbookApplyUpdate".into()) {
         if let Some(apply) = apply.dyn_ref::<js_sys::Function>() {
             let _ = apply.call0(&window);

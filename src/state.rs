@@ -1,10 +1,13 @@
 //! The app's shared state, provided once as context.
 use crate::platform::Persistence;
 use crate::storage::{self, Quarantined};
-use beatbook_core::{EntryId, Log, RecordKind};
+use crate::sync::{Engine, SyncStatus};
+use beatbook_core::sync::Outcome;
+use beatbook_core::{EntryId, Log, RecordKind, RevisionId};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Who is using this device, and what they used last (pre-filled next shift).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -40,17 +43,27 @@ pub struct AppState {
     pub update_available: RwSignal<bool>,
     /// Ticks every second while the app is open, for running timers.
     pub clock: RwSignal<DateTime<Utc>>,
+    /// The server's answer per revision; a revision without one is pending.
+    pub outcomes: RwSignal<HashMap<RevisionId, Outcome>>,
+    pub sync_status: RwSignal<SyncStatus>,
+    pub engine: Engine,
 }
 
 impl AppState {
     pub fn load() -> Self {
-        let (log, quarantined, problem) = match storage::load() {
+        let (log, quarantined, outcomes, problem) = match storage::load() {
             Ok(loaded) => (
                 Log::from_revisions(loaded.revisions),
                 loaded.quarantined,
+                loaded.outcomes,
                 None,
             ),
-            Err(e) => (Log::default(), Vec::new(), Some(e.to_string())),
+            Err(e) => (
+                Log::default(),
+                Vec::new(),
+                HashMap::new(),
+                Some(e.to_string()),
+            ),
         };
         Self {
             log: RwSignal::new(log),
@@ -62,6 +75,9 @@ impl AppState {
             storage_problem: RwSignal::new(problem),
             update_available: RwSignal::new(false),
             clock: RwSignal::new(crate::platform::now()),
+            outcomes: RwSignal::new(outcomes),
+            sync_status: RwSignal::new(SyncStatus::Idle),
+            engine: Engine::new(),
         }
     }
 

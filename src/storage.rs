@@ -6,11 +6,13 @@
 //! at start-up. Format 1 (a single array under `beatbook.log`) is migrated on
 //! load. Anything unreadable is moved aside under `bb:quarantine:` and reported,
 //! never deleted.
+use beatbook_core::sync::Outcome;
 use beatbook_core::{Change, EntryId, Record, RecordKind, Revision, RevisionId};
 use chrono::{DateTime, Utc};
 use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use thiserror::Error;
 
 pub const FORMAT_VERSION: u32 = 2;
@@ -18,6 +20,10 @@ pub const FORMAT_KEY: &str = "bb:format";
 pub const REVISION_PREFIX: &str = "bb:rev:";
 pub const QUARANTINE_PREFIX: &str = "bb:quarantine:";
 pub const PROFILE_KEY: &str = "bb:profile";
+/// The server's answer for a revision: `bb:sync:<revision id>` -> `Outcome`.
+/// No key means the revision is still waiting to be sent.
+pub const SYNC_PREFIX: &str = "bb:sync:";
+pub const DEVICE_KEY: &str = "bb:device";
 /// Where format 1 kept the whole log.
 pub const V1_LOG_KEY: &str = "beatbook.log";
 
@@ -77,6 +83,8 @@ pub struct Loaded {
     pub quarantined: Vec<Quarantined>,
     /// Set when an older format was found and migrated.
     pub migrated_from: Option<u32>,
+    /// What the server said of each revision it has answered for.
+    pub outcomes: HashMap<RevisionId, Outcome>,
 }
 
 /// Whether local storage can be used at all in this context.
@@ -111,6 +119,13 @@ pub fn save(rev: &Revision) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Records the server's answer for a revision.
+pub fn save_outcome(id: RevisionId, outcome: &Outcome) -> Result<(), StoreError> {
+    storage()?;
+    LocalStorage::set(format!("{SYNC_PREFIX}{id}"), outcome)?;
+    Ok(())
+}
+
 /// Reads every revision, migrating and quarantining as needed.
 pub fn load() -> Result<Loaded, StoreError> {
     let raw = storage()?;
@@ -121,10 +136,27 @@ pub fn load() -> Result<Loaded, StoreError> {
         let _ = LocalStorage::set(FORMAT_KEY, FORMAT_VERSION);
     }
     for key in keys_with_prefix(&raw, REVISION_PREFIX) {
-        let Ok(Some(text)) = raw.get_item(&key) else { continue };
+        let Ok(Some(text)) = raw.get_item(&key) else {
+            continue;
+        };
         match decode(&text) {
             Ok(rev) => loaded.revisions.push(rev),
-            Err(reason) => loaded.quarantined.push(quarantine(&raw, &key, &text, reason)),
+            Err(reason) => loaded
+                .quarantined
+                .push(quarantine(&raw, &key, &text, reason)),
+        }
+    }
+    for key in keys_with_prefix(&raw, SYNC_PREFIX) {
+        // An unreadable answer only means the revision is sent again, which
+        // the server recognises: no need to quarantine it.
+        let id = key.strip_prefix(SYNC_PREFIX).and_then(RevisionId::parse);
+        let outcome = raw
+            .get_item(&key)
+            .ok()
+            .flatten()
+            .and_then(|t| serde_json::from_str(&t).ok());
+        if let (Some(id), Some(outcome)) = (id, outcome) {
+            loaded.outcomes.insert(id, outcome);
         }
     }
     for key in keys_with_prefix(&raw, QUARANTINE_PREFIX) {
@@ -212,7 +244,8 @@ struct V1Entry {
 
 impl V1Entry {
     fn into_revision(self) -> Result<Revision, String> {
-        let kind = RecordKind::from_code(&self.kind).ok_or_else(|| format!("unknown kind {}", self.kind))?;
+        let kind = RecordKind::from_code(&self.kind)
+            .ok_or_else(|| format!("unknown kind {}", self.kind))?;
         let mut fields = self.fields;
         fields.insert("kind".into(), serde_json::Value::String(kind.code().into()));
         let record: Record =
@@ -245,17 +278,23 @@ fn migrated_revision_id(entry: EntryId) -> RevisionId {
 }
 
 fn migrate_v1(raw: &web_sys::Storage, loaded: &mut Loaded) {
-    let Ok(Some(text)) = raw.get_item(V1_LOG_KEY) else { return };
+    let Ok(Some(text)) = raw.get_item(V1_LOG_KEY) else {
+        return;
+    };
     let log = match serde_json::from_str::<V1Log>(&text) {
         Ok(log) if log.version == 1 => log,
         Ok(log) => {
             let reason = format!("old log with unknown format {}", log.version);
-            loaded.quarantined.push(quarantine(raw, V1_LOG_KEY, &text, reason));
+            loaded
+                .quarantined
+                .push(quarantine(raw, V1_LOG_KEY, &text, reason));
             return;
         }
         Err(e) => {
             let reason = format!("old log not readable ({e})");
-            loaded.quarantined.push(quarantine(raw, V1_LOG_KEY, &text, reason));
+            loaded
+                .quarantined
+                .push(quarantine(raw, V1_LOG_KEY, &text, reason));
             return;
         }
     };

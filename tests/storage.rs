@@ -37,11 +37,18 @@ fn a_save_writes_one_key_and_never_rewrites_the_log() {
     clear_storage();
     let s = shift(1);
     storage::save(&s).unwrap();
-    let before = raw_storage().get_item(&storage::revision_key(s.id)).unwrap();
+    let before = raw_storage()
+        .get_item(&storage::revision_key(s.id))
+        .unwrap();
     let keys_before = raw_storage().length().unwrap();
     storage::save(&note(1, &s, "x")).unwrap();
     assert_eq!(raw_storage().length().unwrap(), keys_before + 1);
-    assert_eq!(raw_storage().get_item(&storage::revision_key(s.id)).unwrap(), before);
+    assert_eq!(
+        raw_storage()
+            .get_item(&storage::revision_key(s.id))
+            .unwrap(),
+        before
+    );
 }
 
 #[wasm_bindgen_test]
@@ -55,18 +62,36 @@ fn corrupt_and_unknown_version_data_is_kept_aside_not_deleted() {
     let damaged = format!("{REVISION_PREFIX}damaged");
     raw.set_item(&bad_json, "{\"v\":2,\"rev\":{tru").unwrap();
     raw.set_item(&future, "{\"v\":9,\"rev\":{}}").unwrap();
-    raw.set_item(&damaged, "{\"v\":2,\"rev\":{\"id\":\"nope\"}}").unwrap();
+    raw.set_item(&damaged, "{\"v\":2,\"rev\":{\"id\":\"nope\"}}")
+        .unwrap();
 
     let loaded = storage::load().unwrap();
     assert_eq!(loaded.revisions, vec![s.clone()]);
     assert_eq!(loaded.quarantined.len(), 3);
-    let reasons: Vec<_> = loaded.quarantined.iter().map(|q| q.reason.clone()).collect();
-    assert!(reasons.iter().any(|r| r.contains("newer Beatbook (format 9)")), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("not readable JSON")), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("damaged entry")), "{reasons:?}");
+    let reasons: Vec<_> = loaded
+        .quarantined
+        .iter()
+        .map(|q| q.reason.clone())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("newer Beatbook (format 9)")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("not readable JSON")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("damaged entry")),
+        "{reasons:?}"
+    );
     // Moved aside with the exact bytes, and no longer under the live prefix.
     assert_eq!(
-        raw.get_item(&format!("{QUARANTINE_PREFIX}{bad_json}")).unwrap().as_deref(),
+        raw.get_item(&format!("{QUARANTINE_PREFIX}{bad_json}"))
+            .unwrap()
+            .as_deref(),
         Some("{\"v\":2,\"rev\":{tru")
     );
     assert!(raw.get_item(&bad_json).unwrap().is_none());
@@ -101,11 +126,20 @@ fn full_quota_refuses_the_save_and_loses_nothing() {
 
     let big_note = note(99, &s, &"z".repeat(3000));
     let result = storage::save(&big_note);
-    assert!(matches!(result, Err(StoreError::QuotaExceeded)), "{result:?}");
-    assert!(result.unwrap_err().to_string().contains("Nothing already saved is lost"));
+    assert!(
+        matches!(result, Err(StoreError::QuotaExceeded)),
+        "{result:?}"
+    );
+    assert!(result
+        .unwrap_err()
+        .to_string()
+        .contains("Nothing already saved is lost"));
 
     let loaded = storage::load().unwrap();
-    assert_eq!(sorted_ids(&loaded.revisions), sorted_ids(&[&[s.clone()][..], &saved[..]].concat()));
+    assert_eq!(
+        sorted_ids(&loaded.revisions),
+        sorted_ids(&[&[s.clone()][..], &saved[..]].concat())
+    );
     for i in 0..filler {
         raw.remove_item(&format!("filler:{i}")).unwrap();
     }
@@ -133,12 +167,22 @@ fn format_1_log_is_migrated_and_bad_old_entries_are_kept_aside() {
     assert_eq!(loaded.migrated_from, Some(1));
     assert_eq!(loaded.revisions.len(), 2);
     assert_eq!(loaded.quarantined.len(), 1);
-    assert!(raw.get_item(V1_LOG_KEY).unwrap().is_none(), "old log removed once migrated");
-    let note = loaded.revisions.iter().find(|r| r.kind() == beatbook_core::RecordKind::Note).unwrap();
+    assert!(
+        raw.get_item(V1_LOG_KEY).unwrap().is_none(),
+        "old log removed once migrated"
+    );
+    let note = loaded
+        .revisions
+        .iter()
+        .find(|r| r.kind() == beatbook_core::RecordKind::Note)
+        .unwrap();
     assert_eq!(note.seq, 1);
     assert_eq!(note.notes, "old");
     assert_eq!(note.shift_id.unwrap().to_string(), shift_id);
-    assert_eq!(note.record.summary(), "Reassurance visit: Spoke to shop staff");
+    assert_eq!(
+        note.record.summary(),
+        "Reassurance visit: Spoke to shop staff"
+    );
     let log = beatbook_core::Log::from_revisions(loaded.revisions.clone());
     assert!(log.unplaced().is_empty());
 
@@ -156,7 +200,10 @@ fn unreadable_old_log_is_kept_aside() {
     assert!(loaded.revisions.is_empty());
     assert_eq!(loaded.quarantined.len(), 1);
     assert_eq!(
-        raw_storage().get_item(&format!("{QUARANTINE_PREFIX}{V1_LOG_KEY}")).unwrap().as_deref(),
+        raw_storage()
+            .get_item(&format!("{QUARANTINE_PREFIX}{V1_LOG_KEY}"))
+            .unwrap()
+            .as_deref(),
         Some("[[[")
     );
 }

@@ -39,7 +39,9 @@ fn bench_save_with_5000_stored() {
         storage::save(&s).unwrap();
         let mut times = Vec::new();
         for sample in 0..SAMPLES / 10 {
-            let notes: Vec<_> = (0..10).map(|i| note(100_000 + sample * 10 + i, &s, text)).collect();
+            let notes: Vec<_> = (0..10)
+                .map(|i| note(100_000 + sample * 10 + i, &s, text))
+                .collect();
             let t = now_ms();
             for n in &notes {
                 storage::save(n).unwrap();
@@ -61,7 +63,9 @@ fn bench_save_with_5000_stored() {
     let mut bare_times = Vec::new();
     let mut bytes = 0;
     for sample in 0..SAMPLES / GROUP {
-        let notes: Vec<_> = (0..GROUP).map(|i| note(200_000 + sample * GROUP + i, &s, text)).collect();
+        let notes: Vec<_> = (0..GROUP)
+            .map(|i| note(200_000 + sample * GROUP + i, &s, text))
+            .collect();
         let t = now_ms();
         for n in &notes {
             storage::save(n).unwrap();

@@ -40,6 +40,17 @@ pub enum FieldKind {
 pub struct ShowWhen {
     pub key: &'static str,
     pub values: &'static [&'static str],
+    /// When `key` is itself conditional, its condition: a field is hidden
+    /// while the field it depends on is hidden (a stale value typed there
+    /// before switching must not show it, or save it).
+    pub parent: Option<&'static ShowWhen>,
+}
+
+impl ShowWhen {
+    pub fn holds(&self, values: &FormValues) -> bool {
+        let current = values.get(self.key).map(String::as_str).unwrap_or("");
+        self.values.contains(&current) && self.parent.is_none_or(|p| p.holds(values))
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -55,10 +66,7 @@ pub struct FieldSpec {
 
 impl FieldSpec {
     pub fn is_shown(&self, values: &FormValues) -> bool {
-        self.shown_when.is_none_or(|w| {
-            let current = values.get(w.key).map(String::as_str).unwrap_or("");
-            w.values.contains(&current)
-        })
+        self.shown_when.is_none_or(|w| w.holds(values))
     }
 }
 
@@ -88,7 +96,26 @@ const fn when(
     key: &'static str,
     values: &'static [&'static str],
 ) -> FieldSpec {
-    spec.shown_when = Some(ShowWhen { key, values });
+    spec.shown_when = Some(ShowWhen {
+        key,
+        values,
+        parent: None,
+    });
+    spec
+}
+
+/// Like [`when`], for a field whose controlling field is itself conditional.
+const fn when_within(
+    mut spec: FieldSpec,
+    key: &'static str,
+    values: &'static [&'static str],
+    parent: &'static ShowWhen,
+) -> FieldSpec {
+    spec.shown_when = Some(ShowWhen {
+        key,
+        values,
+        parent: Some(parent),
+    });
     spec
 }
 
@@ -104,13 +131,7 @@ const COMMON_TAIL: [FieldSpec; 2] = [
     field(NOTES, "Notes", LongText, false),
 ];
 
-/// Set by ending the shift or patrol; on the form so a correction keeps it.
-const ENDED_AT: FieldSpec = hinted(
-    field("ended_at", "Ended at", DateTime, false),
-    "Blank while still going.",
-);
-
-static SHIFT: [FieldSpec; 4] = [
+static SHIFT: [FieldSpec; 3] = [
     field(
         "role",
         "Patrolling as",
@@ -119,13 +140,11 @@ static SHIFT: [FieldSpec; 4] = [
     ),
     field("callsign", "Callsign", Text, true),
     field("team", "Team", Text, true),
-    ENDED_AT,
 ];
 
-static PATROL: [FieldSpec; 3] = [
+static PATROL: [FieldSpec; 2] = [
     field("area", "Hotspot or area", Text, true),
     field("mode", "Mode", Select(PatrolMode::options), true),
-    ENDED_AT,
 ];
 
 const VEHICLE: &[&str] = &["true"];
@@ -384,12 +403,19 @@ static ASB: [FieldSpec; 21] = [
         "power",
         &["seizure"],
     ),
-    when(
+    when_within(
         field("vehicle_registration", "Vehicle registration", Text, true),
         "seized",
         &["vehicle"],
+        &SEIZURE,
     ),
 ];
+
+static SEIZURE: ShowWhen = ShowWhen {
+    key: "power",
+    values: &["seizure"],
+    parent: None,
+};
 
 static IJ: [FieldSpec; 9] = [
     field("person", "Person referred", Text, true),
@@ -441,16 +467,11 @@ pub fn form_fields(kind: RecordKind) -> impl Iterator<Item = &'static FieldSpec>
 }
 
 /// The fields currently visible given what has been typed (a field listed
-/// twice with different conditions appears once). A field shown by another
-/// field is hidden while that field is hidden (specs list a field after the
-/// one it depends on).
+/// twice with different conditions appears once).
 pub fn visible_fields(kind: RecordKind, values: &FormValues) -> Vec<&'static FieldSpec> {
     let mut out: Vec<&'static FieldSpec> = Vec::new();
     for f in form_fields(kind) {
-        let controller_shown = f
-            .shown_when
-            .is_none_or(|w| out.iter().any(|o| o.key == w.key));
-        if controller_shown && f.is_shown(values) && !out.iter().any(|o| o.key == f.key) {
+        if f.is_shown(values) && !out.iter().any(|o| o.key == f.key) {
             out.push(f);
         }
     }
@@ -467,22 +488,15 @@ pub struct LocalTime {
 impl LocalTime {
     pub fn to_utc(self, text: &str) -> Option<DateTime<Utc>> {
         let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
+            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
             .ok()?;
         Some(naive.and_utc() - Duration::minutes(self.utc_offset_minutes.into()))
     }
 
-    /// Minutes only for a whole minute; otherwise seconds (and milliseconds)
-    /// too, so showing a saved time for a correction never changes it.
     pub fn to_local_text(self, time: DateTime<Utc>) -> String {
-        let local = time + Duration::minutes(self.utc_offset_minutes.into());
-        let whole_minute = local.timestamp() % 60 == 0 && local.timestamp_subsec_nanos() == 0;
-        let format = if whole_minute {
-            "%Y-%m-%dT%H:%M"
-        } else {
-            "%Y-%m-%dT%H:%M:%S%.f"
-        };
-        local.format(format).to_string()
+        (time + Duration::minutes(self.utc_offset_minutes.into()))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
     }
 }
 

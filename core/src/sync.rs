@@ -154,3 +154,58 @@ pub struct ApiErrorBody {
     /// What is wrong, in words a person can act on.
     pub message: String,
 }
+
+/// Picks the next batch to push: oldest first (a creation before its
+/// corrections), at most `max_changes` changes and about `max_bytes` of JSON.
+/// Always takes at least one change so a single large one still moves.
+pub fn next_batch<'a>(
+    pending: &[&'a Revision],
+    max_changes: usize,
+    max_bytes: usize,
+) -> Vec<&'a Revision> {
+    let mut ordered: Vec<&Revision> = pending.to_vec();
+    ordered.sort_by_key(|r| (r.captured_at, r.seq));
+    let mut batch = Vec::new();
+    let mut bytes = 0;
+    for rev in ordered {
+        let size = serde_json::to_vec(rev).map_or(max_bytes, |v| v.len());
+        if !batch.is_empty() && (batch.len() >= max_changes || bytes + size > max_bytes) {
+            break;
+        }
+        bytes += size;
+        batch.push(rev);
+    }
+    batch
+}
+
+/// Retry delays after failed pushes: exponential from 2 s, capped at 5 min,
+/// with "full jitter" so a fleet of phones regaining signal together does not
+/// hammer the server in step.
+pub fn backoff_ms(failures: u32, jitter: f64) -> u64 {
+    const BASE_MS: u64 = 2_000;
+    const CAP_MS: u64 = 5 * 60 * 1_000;
+    let exp = BASE_MS.saturating_mul(1u64 << failures.min(20));
+    let ceiling = exp.min(CAP_MS);
+    let jitter = jitter.clamp(0.0, 1.0);
+    // Never less than half the ceiling: a retry storm needs spreading, not
+    // an instant retry.
+    ceiling / 2 + ((ceiling / 2) as f64 * jitter) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff_ms(0, 0.0), 1_000);
+        assert_eq!(backoff_ms(0, 1.0), 2_000);
+        assert_eq!(backoff_ms(3, 1.0), 16_000);
+        assert_eq!(backoff_ms(30, 1.0), 300_000);
+        assert_eq!(backoff_ms(30, 0.0), 150_000);
+        for f in 0..40 {
+            let d = backoff_ms(f, 0.5);
+            assert!(d <= 300_000 && d >= 1_000, "{f}: {d}");
+        }
+    }
+}

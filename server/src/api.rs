@@ -62,7 +62,11 @@ async fn health(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, "ok", "reachable"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "unreachable")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "unreachable",
+            )
         }
     };
     let body = Health {
@@ -177,14 +181,20 @@ async fn revisions(
 ) -> Result<Json<RevisionsPage>, ApiError> {
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::BadQuery(format!("limit must be between 1 and {MAX_PAGE}")));
+        return Err(ApiError::BadQuery(format!(
+            "limit must be between 1 and {MAX_PAGE}"
+        )));
     }
     let rows = state
         .db
         .list_revisions(q.officer_id.as_deref(), q.after.unwrap_or(0), limit)
         .await?;
     let full = rows.len() == limit as usize;
-    let next_after = if full { rows.last().map(|r| r.arrival) } else { None };
+    let next_after = if full {
+        rows.last().map(|r| r.arrival)
+    } else {
+        None
+    };
     let revisions = rows
         .into_iter()
         .map(RevisionItem::try_from)

@@ -100,7 +100,9 @@ fn connect_options(target: &str) -> Result<SqliteConnectOptions, DbError> {
     // The writer and the readers are separate connections: they must share a file.
     let name = opts.get_filename().to_string_lossy();
     if name.is_empty() || target.contains(":memory:") || target.contains("mode=memory") {
-        return Err(bad("an in-memory database cannot be shared by the writer and the readers; give a file"));
+        return Err(bad(
+            "an in-memory database cannot be shared by the writer and the readers; give a file",
+        ));
     }
     Ok(opts)
 }
@@ -491,7 +493,9 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(format_time(t), "2026-03-01T09:20:30.123456Z");
         assert_eq!(
-            parse_time("t", "2026-03-01T09:20:30.123456Z").unwrap().timestamp_micros(),
+            parse_time("t", "2026-03-01T09:20:30.123456Z")
+                .unwrap()
+                .timestamp_micros(),
             t.timestamp_micros()
         );
     }

@@ -67,11 +67,19 @@ mod tests {
 
     #[test]
     fn json_content_types() {
-        let ok = ["application/json", "application/json; charset=utf-8", "Application/JSON"];
+        let ok = [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+        ];
         for v in ok {
             assert!(is_json(Some(&HeaderValue::from_static(v))), "{v}");
         }
-        let bad = ["text/plain", "application/x-www-form-urlencoded", "application/jsonx"];
+        let bad = [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/jsonx",
+        ];
         for v in bad {
             assert!(!is_json(Some(&HeaderValue::from_static(v))), "{v}");
         }

@@ -99,14 +99,17 @@ pub fn decode_push(bytes: &[u8], now: DateTime<Utc>) -> Result<DecodedPush, ApiE
 fn envelope_error(bytes: &[u8], e: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => ApiError::MalformedJson(clip(&e.to_string())),
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::MalformedJson(clip(&e.to_string()))
+        }
         Category::Data => {
             // Parse again with path tracking, only on this (rare) path.
             let mut de = serde_json::Deserializer::from_slice(bytes);
-            let detail = match serde_path_to_error::deserialize::<_, PushRequest<&RawValue>>(&mut de) {
-                Err(e) => with_path(&e.path().to_string(), e.inner()),
-                Ok(_) => e.to_string(),
-            };
+            let detail =
+                match serde_path_to_error::deserialize::<_, PushRequest<&RawValue>>(&mut de) {
+                    Err(e) => with_path(&e.path().to_string(), e.inner()),
+                    Ok(_) => e.to_string(),
+                };
             ApiError::BadPush(clip(&detail))
         }
     }
@@ -123,7 +126,13 @@ pub fn decode_change(index: usize, raw: &RawValue, now: DateTime<Utc>) -> Slot {
                 Ok(_) => "unreadable change".to_owned(),
             };
             let id = serde_json::from_str::<IdOnly>(raw.get()).ok().map(|p| p.id);
-            return rejected(index, id, Rejection::Malformed { detail: clip(&detail) });
+            return rejected(
+                index,
+                id,
+                Rejection::Malformed {
+                    detail: clip(&detail),
+                },
+            );
         }
     };
     if let Err(errors) = rev.check(now) {
@@ -234,9 +243,13 @@ mod tests {
         let id = change["id"].clone();
         change.as_object_mut().unwrap().remove("officer_id");
         let slot = one_change(change);
-        let Slot::Answered(result) = &slot else { panic!() };
+        let Slot::Answered(result) = &slot else {
+            panic!()
+        };
         assert_eq!(serde_json::to_value(result.id).unwrap(), id);
-        let Rejection::Malformed { detail } = rejection(slot) else { panic!() };
+        let Rejection::Malformed { detail } = rejection(slot) else {
+            panic!()
+        };
         assert!(detail.contains("officer_id"), "{detail}");
     }
 
@@ -244,7 +257,9 @@ mod tests {
     fn wrong_type_names_the_path() {
         let mut change = valid_change();
         change["seq"] = "one".into();
-        let Rejection::Malformed { detail } = rejection(one_change(change)) else { panic!() };
+        let Rejection::Malformed { detail } = rejection(one_change(change)) else {
+            panic!()
+        };
         assert!(detail.starts_with("seq:"), "{detail}");
     }
 
@@ -253,7 +268,9 @@ mod tests {
         for year in ["2999", "1970"] {
             let mut change = valid_change();
             change["occurred_at"] = format!("{year}-01-01T00:00:00Z").into();
-            let Rejection::Invalid { errors } = rejection(one_change(change)) else { panic!() };
+            let Rejection::Invalid { errors } = rejection(one_change(change)) else {
+                panic!()
+            };
             assert_eq!(errors[0].field, "occurred_at");
         }
     }
@@ -263,18 +280,33 @@ mod tests {
         let cases: &[(&[u8], &str)] = &[
             (b"{", "malformed_json"),
             (b"[]", "bad_request"),
-            (b"{\"protocol\":1,\"device_id\":\"d\",\"changes\":\"no\"}", "bad_request"),
-            (b"{\"protocol\":\"1\",\"device_id\":\"d\",\"changes\":[]}", "bad_request"),
-            (b"{\"protocol\":99,\"device_id\":\"d\",\"changes\":[]}", "unsupported_protocol"),
+            (
+                b"{\"protocol\":1,\"device_id\":\"d\",\"changes\":\"no\"}",
+                "bad_request",
+            ),
+            (
+                b"{\"protocol\":\"1\",\"device_id\":\"d\",\"changes\":[]}",
+                "bad_request",
+            ),
+            (
+                b"{\"protocol\":99,\"device_id\":\"d\",\"changes\":[]}",
+                "unsupported_protocol",
+            ),
             (b"{\"protocol\":99,\"changes\":{}}", "unsupported_protocol"),
-            (b"{\"protocol\":1,\"device_id\":\"d\",\"changes\":[]} x", "malformed_json"),
+            (
+                b"{\"protocol\":1,\"device_id\":\"d\",\"changes\":[]} x",
+                "malformed_json",
+            ),
         ];
         for (body, code) in cases {
             let err = decode_push(body, now()).unwrap_err();
             assert_eq!(err.code(), *code, "{}", String::from_utf8_lossy(body));
         }
-        let err = decode_push(b"{\"protocol\":1,\"device_id\":\"d\",\"changes\":\"no\"}", now())
-            .unwrap_err();
+        let err = decode_push(
+            b"{\"protocol\":1,\"device_id\":\"d\",\"changes\":\"no\"}",
+            now(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("changes"), "{err}");
     }
 

@@ -11,7 +11,10 @@ fn main() -> ExitCode {
     // Bad flags end here with clap's message and exit code 2.
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("beatbook-server: cannot start the async runtime: {e}");

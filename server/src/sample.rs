@@ -112,7 +112,10 @@ impl Device {
         let middle = n - 2 - ends;
         for i in 0..middle {
             let t = at(2 + i);
-            let correct = i % 10 == 9 && out.last().is_some_and(|r| r.seq == 1 && r.kind() != RecordKind::Patrol);
+            let correct = i % 10 == 9
+                && out
+                    .last()
+                    .is_some_and(|r| r.seq == 1 && r.kind() != RecordKind::Patrol);
             let rev = match (correct, out.last()) {
                 (true, Some(prev)) => {
                     let mut rev = prev.clone();

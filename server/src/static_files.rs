@@ -62,7 +62,11 @@ pub async fn serve(dist: Dist, req: Request) -> Response {
     let status = response.status();
     if status.is_success() || status.is_redirection() {
         let headers = response.headers_mut();
-        let cache = if is_hashed(name) { IMMUTABLE } else { REVALIDATE };
+        let cache = if is_hashed(name) {
+            IMMUTABLE
+        } else {
+            REVALIDATE
+        };
         headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
         if let Some(mime) = forced_mime(name) {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -130,7 +134,10 @@ mod tests {
     #[test]
     fn strict_types() {
         assert_eq!(forced_mime("a-1_bg.wasm"), Some("application/wasm"));
-        assert_eq!(forced_mime("manifest.webmanifest"), Some("application/manifest+json"));
+        assert_eq!(
+            forced_mime("manifest.webmanifest"),
+            Some("application/manifest+json")
+        );
         assert_eq!(forced_mime("index.html"), None);
     }
 }

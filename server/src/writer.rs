@@ -75,7 +75,10 @@ impl Ingest {
             reply,
         };
         self.tx.send(job).await.map_err(|_| SubmitError::Stopped)?;
-        answer.await.map_err(|_| SubmitError::Stopped)?.map_err(SubmitError::Db)
+        answer
+            .await
+            .map_err(|_| SubmitError::Stopped)?
+            .map_err(SubmitError::Db)
     }
 }
 
@@ -162,7 +165,8 @@ async fn apply(writer: &mut Writer, group: &[Job]) -> Result<Vec<Vec<Decision>>,
             .iter()
             .map(|(j, c, _)| group[*j].changes[*c].rev.id)
             .collect();
-        let mut kept: HashSet<(RevisionId, String)> = tx.conflict_bodies(&ids).await?.into_iter().collect();
+        let mut kept: HashSet<(RevisionId, String)> =
+            tx.conflict_bodies(&ids).await?.into_iter().collect();
         let mut rows = Vec::new();
         for (j, c, reason) in &plan.conflicts {
             let (job, change) = (&group[*j], &group[*j].changes[*c]);

@@ -19,7 +19,15 @@ fn help_explains_each_flag() {
     assert!(out.contains("serve"), "{out}");
     let (code, out, _) = run(&["serve", "--help"]);
     assert_eq!(code, 0);
-    for needle in ["--listen", "--db", "--dist", "BEATBOOK_LISTEN", "BEATBOOK_DB", "BEATBOOK_DIST", "127.0.0.1:8080"] {
+    for needle in [
+        "--listen",
+        "--db",
+        "--dist",
+        "BEATBOOK_LISTEN",
+        "BEATBOOK_DB",
+        "BEATBOOK_DIST",
+        "127.0.0.1:8080",
+    ] {
         assert!(out.contains(needle), "missing {needle} in:\n{out}");
     }
 }
@@ -41,7 +49,13 @@ fn bad_flags_are_clear_errors() {
 fn an_unusable_database_path_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("no/such/dir/beatbook.db");
-    let (code, _, err) = run(&["serve", "--listen", "127.0.0.1:0", "--db", db.to_str().unwrap()]);
+    let (code, _, err) = run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("beatbook-server:"), "{err}");
 }

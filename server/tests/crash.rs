@@ -36,7 +36,10 @@ async fn spawn_server(dir: &Path) -> (Child, String) {
         .expect("server did not start in time")
         .unwrap()
         .expect("server exited before listening");
-    let url = line.strip_prefix("listening on ").expect("unexpected first line").to_owned();
+    let url = line
+        .strip_prefix("listening on ")
+        .expect("unexpected first line")
+        .to_owned();
     (child, url)
 }
 
@@ -51,7 +54,8 @@ async fn push_batch(base: &str, batch: &[Revision]) -> Result<(), String> {
         return Err(format!("status {}", res.status()));
     }
     let body: beatbook_core::sync::PushResponse = res.json().await.map_err(|e| e.to_string())?;
-    let acked = body.results.len() == batch.len() && body.results.iter().all(|r| r.outcome.is_acknowledged());
+    let acked = body.results.len() == batch.len()
+        && body.results.iter().all(|r| r.outcome.is_acknowledged());
     if acked {
         Ok(())
     } else {
@@ -67,7 +71,9 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
         let batches: Vec<Vec<Revision>> = (0..8)
             .flat_map(|d| {
                 let revs = revisions(500 + d, &format!("officer-k{d}"), 250);
-                revs.chunks(50).map(<[Revision]>::to_vec).collect::<Vec<_>>()
+                revs.chunks(50)
+                    .map(<[Revision]>::to_vec)
+                    .collect::<Vec<_>>()
             })
             .collect();
         let expected: BTreeSet<String> = batches.iter().flat_map(|b| ids_of(b)).collect();
@@ -77,7 +83,8 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
         let next = Arc::new(Mutex::new(0usize));
         let mut pushers = Vec::new();
         for _ in 0..4 {
-            let (base, batches, acked, next) = (base.clone(), batches.clone(), acked.clone(), next.clone());
+            let (base, batches, acked, next) =
+                (base.clone(), batches.clone(), acked.clone(), next.clone());
             pushers.push(tokio::spawn(async move {
                 loop {
                     let i = {
@@ -108,7 +115,10 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
             p.await.unwrap();
         }
         let acked: BTreeSet<usize> = acked.lock().unwrap().iter().copied().collect();
-        assert!(acked.len() < batches.len(), "the kill came too late to test anything");
+        assert!(
+            acked.len() < batches.len(),
+            "the kill came too late to test anything"
+        );
 
         // Restart on the same file: everything acknowledged is there.
         let (mut child, base) = spawn_server(dir.path()).await;
@@ -132,9 +142,15 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
 
         // SIGTERM: a graceful stop with a clean exit.
         let pid = child.id().unwrap().to_string();
-        let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
         assert!(status.success());
-        let exit = timeout(Duration::from_secs(30), child.wait()).await.unwrap().unwrap();
+        let exit = timeout(Duration::from_secs(30), child.wait())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(exit.success(), "{exit:?}");
     })
     .await

@@ -54,7 +54,9 @@ fn check(bytes: &[u8], changes: Option<usize>) -> Result<(), TestCaseError> {
 }
 
 fn valid_change() -> Value {
-    let rev = Device::new(9, "officer-p", Utc::now()).revisions(3).remove(2);
+    let rev = Device::new(9, "officer-p", Utc::now())
+        .revisions(3)
+        .remove(2);
     serde_json::to_value(rev).unwrap_or(Value::Null)
 }
 

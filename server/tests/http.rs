@@ -30,9 +30,15 @@ async fn the_app_is_served_with_the_right_headers() {
         for path in ["/", "/timeline", "/entries/1234/edit", "/supervisor/review"] {
             let res = get(&format!("{b}{path}"), None).await;
             assert_eq!(res.status(), 200, "{path}");
-            assert!(header(&res, "content-type").starts_with("text/html"), "{path}");
+            assert!(
+                header(&res, "content-type").starts_with("text/html"),
+                "{path}"
+            );
             assert_eq!(header(&res, "cache-control"), "no-cache", "{path}");
-            assert!(res.text().await.unwrap().contains("<title>Beatbook"), "{path}");
+            assert!(
+                res.text().await.unwrap().contains("<title>Beatbook"),
+                "{path}"
+            );
         }
 
         let res = get(&format!("{b}/sw.js"), None).await;
@@ -42,19 +48,29 @@ async fn the_app_is_served_with_the_right_headers() {
         let res = get(&format!("{b}/beatbook-0123456789abcdef.js"), None).await;
         assert_eq!(res.status(), 200);
         assert!(header(&res, "content-type").contains("javascript"));
-        assert_eq!(header(&res, "cache-control"), "public, max-age=31536000, immutable");
+        assert_eq!(
+            header(&res, "cache-control"),
+            "public, max-age=31536000, immutable"
+        );
 
         let res = get(&format!("{b}/beatbook-0123456789abcdef_bg.wasm"), None).await;
         assert_eq!(res.status(), 200);
         assert_eq!(header(&res, "content-type"), "application/wasm");
-        assert_eq!(header(&res, "cache-control"), "public, max-age=31536000, immutable");
+        assert_eq!(
+            header(&res, "cache-control"),
+            "public, max-age=31536000, immutable"
+        );
 
         let res = get(&format!("{b}/manifest.webmanifest"), None).await;
         assert_eq!(header(&res, "content-type"), "application/manifest+json");
         assert_eq!(header(&res, "cache-control"), "no-cache");
 
         // A missing asset is a real 404, not the app page.
-        for path in ["/missing.js", "/beatbook-ffffffffffffffff_bg.wasm", "/img/logo.png"] {
+        for path in [
+            "/missing.js",
+            "/beatbook-ffffffffffffffff_bg.wasm",
+            "/img/logo.png",
+        ] {
             let res = get(&format!("{b}{path}"), None).await;
             assert_eq!(res.status(), 404, "{path}");
             assert!(!res.text().await.unwrap().contains("Beatbook"), "{path}");
@@ -68,7 +84,11 @@ async fn the_app_is_served_with_the_right_headers() {
             assert_eq!(header(&res, "content-encoding"), enc);
             assert_eq!(header(&res, "cache-control"), "no-cache");
         }
-        let res = get(&format!("{b}/beatbook-0123456789abcdef_bg.wasm"), Some("gzip")).await;
+        let res = get(
+            &format!("{b}/beatbook-0123456789abcdef_bg.wasm"),
+            Some("gzip"),
+        )
+        .await;
         assert_eq!(header(&res, "content-encoding"), "gzip");
         assert_eq!(header(&res, "content-type"), "application/wasm");
         server.stop().await;
@@ -93,7 +113,10 @@ async fn api_answers_are_json_and_never_cached() {
         let res = get(&format!("{b}/api/v1/stats"), None).await;
         assert_eq!(header(&res, "cache-control"), "no-store");
         let body: Value = res.json().await.unwrap();
-        assert_eq!(body, serde_json::json!({"revisions": 0, "entries": 0, "conflicts": 0}));
+        assert_eq!(
+            body,
+            serde_json::json!({"revisions": 0, "entries": 0, "conflicts": 0})
+        );
 
         let cases = [
             ("/api/v1/nothing-here", 404, "not_found"),

@@ -1,7 +1,9 @@
 //! Exactly-once sync against the real app (HTTP on 127.0.0.1, SQLite file).
 mod common;
 
-use beatbook_core::sync::{Outcome, PushResponse, MAX_CHANGES_PER_PUSH, MAX_PUSH_BYTES, PROTOCOL_VERSION};
+use beatbook_core::sync::{
+    Outcome, PushResponse, MAX_CHANGES_PER_PUSH, MAX_PUSH_BYTES, PROTOCOL_VERSION,
+};
 use beatbook_core::{Change, Revision};
 use common::*;
 use serde_json::{json, Value};
@@ -19,7 +21,11 @@ async fn push_stores_every_new_revision() {
         let server = TestServer::start().await;
         let revs = revisions(1, "officer-a", 30);
         let res = push_ok(&server.base, &as_values(&revs)).await;
-        assert!(outcomes(&res).iter().all(|o| o == "stored"), "{:?}", outcomes(&res));
+        assert!(
+            outcomes(&res).iter().all(|o| o == "stored"),
+            "{:?}",
+            outcomes(&res)
+        );
         for (r, rev) in res.results.iter().zip(&revs) {
             assert_eq!(r.id, Some(rev.id));
         }
@@ -55,7 +61,8 @@ async fn the_same_batch_twice_is_already_had_and_not_duplicated() {
         let reordered: Vec<Value> = as_values(&revs)
             .into_iter()
             .map(|v| {
-                let mut pairs: Vec<(String, Value)> = v.as_object().unwrap().clone().into_iter().collect();
+                let mut pairs: Vec<(String, Value)> =
+                    v.as_object().unwrap().clone().into_iter().collect();
                 pairs.reverse();
                 Value::Object(pairs.into_iter().collect())
             })
@@ -68,9 +75,19 @@ async fn the_same_batch_twice_is_already_had_and_not_duplicated() {
         let res = push_ok(&server.base, &doubled).await;
         assert_eq!(
             outcomes(&res),
-            ["stored", "stored", "stored", "already_had", "already_had", "already_had"]
+            [
+                "stored",
+                "stored",
+                "stored",
+                "already_had",
+                "already_had",
+                "already_had"
+            ]
         );
-        assert_eq!(server_ids(&server.base).await, ids_of(&[revs, more].concat()));
+        assert_eq!(
+            server_ids(&server.base).await,
+            ids_of(&[revs, more].concat())
+        );
         server.stop().await;
     })
     .await
@@ -84,7 +101,8 @@ async fn out_of_order_batches_are_each_stored_once() {
         // 14 revisions: shift, patrol, 10 entries (the 10th a correction:
         // seq 2), patrol ended and shift ended (seq 2 each).
         let revs = revisions(3, "officer-c", 14);
-        let (seq2, seq1): (Vec<Revision>, Vec<Revision>) = revs.iter().cloned().partition(|r| r.seq == 2);
+        let (seq2, seq1): (Vec<Revision>, Vec<Revision>) =
+            revs.iter().cloned().partition(|r| r.seq == 2);
         assert_eq!(seq2.len(), 3);
         let res = push_ok(&server.base, &as_values(&seq2)).await;
         assert!(outcomes(&res).iter().all(|o| o == "stored"));
@@ -137,19 +155,30 @@ async fn conflicts_are_kept_apart_and_never_overwrite() {
         other_kind.id = revisions(41, "x", 1)[0].id;
         other_kind.entry_id = note.entry_id;
         other_kind.seq = 2;
-        other_kind.change = Change::Corrected { reason: "typo".into() };
+        other_kind.change = Change::Corrected {
+            reason: "typo".into(),
+        };
         // Another officer's revision of this entry.
         let mut foreign = note.clone();
         foreign.id = revisions(42, "x", 1)[0].id;
         foreign.seq = 2;
         foreign.officer_id = "officer-z".into();
-        foreign.change = Change::Corrected { reason: "typo".into() };
+        foreign.change = Change::Corrected {
+            reason: "typo".into(),
+        };
 
         let batch = as_values(&[changed.clone(), slot_taken, other_kind, foreign]);
         let res = push_ok(&server.base, &batch).await;
-        let reasons: Vec<Value> = res.results.iter().map(|r| serde_json::to_value(&r.outcome).unwrap()).collect();
+        let reasons: Vec<Value> = res
+            .results
+            .iter()
+            .map(|r| serde_json::to_value(&r.outcome).unwrap())
+            .collect();
         assert_eq!(reasons[0]["outcome"], "conflict");
-        assert_eq!(reasons[0]["reason"]["conflict"], "same_id_different_content");
+        assert_eq!(
+            reasons[0]["reason"]["conflict"],
+            "same_id_different_content"
+        );
         assert_eq!(reasons[1]["reason"]["conflict"], "sequence_taken");
         assert_eq!(reasons[1]["reason"]["seq"], 1);
         assert_eq!(reasons[2]["reason"]["conflict"], "kind_mismatch");
@@ -157,7 +186,10 @@ async fn conflicts_are_kept_apart_and_never_overwrite() {
         assert_eq!(reasons[3]["reason"]["rejection"], "not_your_entry");
 
         // The original is intact; the conflicts are kept once, even if re-sent.
-        assert_eq!(stored_body(&server.base, &note.id.to_string()).await, original);
+        assert_eq!(
+            stored_body(&server.base, &note.id.to_string()).await,
+            original
+        );
         assert_eq!(stats(&server.base).await["conflicts"], 3);
         let again = push_ok(&server.base, &batch[..1]).await;
         assert_eq!(outcomes(&again), ["conflict"]);
@@ -334,9 +366,13 @@ async fn dropping_proxy(upstream: SocketAddr, drops: Arc<AtomicUsize>) -> Socket
             tokio::spawn(async move {
                 let mut server = TcpStream::connect(upstream).await.unwrap();
                 loop {
-                    let Some(request) = read_http_message(&mut client).await else { return };
+                    let Some(request) = read_http_message(&mut client).await else {
+                        return;
+                    };
                     server.write_all(&request).await.unwrap();
-                    let Some(response) = read_http_message(&mut server).await else { return };
+                    let Some(response) = read_http_message(&mut server).await else {
+                        return;
+                    };
                     let dropping = drops
                         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                         .is_ok();
@@ -387,7 +423,9 @@ async fn a_lost_response_then_a_retry_stores_nothing_twice() {
         let server = TestServer::start().await;
         let drops = Arc::new(AtomicUsize::new(3));
         let proxy = dropping_proxy(server.addr, drops.clone()).await;
-        let batches: Vec<Vec<Revision>> = (0..3).map(|i| revisions(100 + i, "officer-g", 40)).collect();
+        let batches: Vec<Vec<Revision>> = (0..3)
+            .map(|i| revisions(100 + i, "officer-g", 40))
+            .collect();
         let c = client();
         for batch in &batches {
             // The app's view: the push failed, nothing is known to be stored.
@@ -403,7 +441,11 @@ async fn a_lost_response_then_a_retry_stores_nothing_twice() {
         let mut all = Vec::new();
         for batch in &batches {
             let res = push_ok(&format!("http://{proxy}"), &as_values(batch)).await;
-            assert!(outcomes(&res).iter().all(|o| o == "already_had"), "{:?}", outcomes(&res));
+            assert!(
+                outcomes(&res).iter().all(|o| o == "already_had"),
+                "{:?}",
+                outcomes(&res)
+            );
             all.extend(batch.iter().cloned());
         }
         assert_eq!(server_ids(&server.base).await, ids_of(&all));
@@ -417,7 +459,9 @@ async fn a_lost_response_then_a_retry_stores_nothing_twice() {
 async fn concurrent_pushes_share_commits_and_lose_nothing() {
     timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
-        let devices: Vec<Vec<Revision>> = (0..20).map(|i| revisions(200 + i, &format!("officer-{i}"), 50)).collect();
+        let devices: Vec<Vec<Revision>> = (0..20)
+            .map(|i| revisions(200 + i, &format!("officer-{i}"), 50))
+            .collect();
         let mut tasks = Vec::new();
         for revs in devices.clone() {
             let base = server.base.clone();
@@ -454,7 +498,10 @@ async fn data_survives_a_graceful_restart() {
         assert_eq!(server_ids(&server.base).await, ids_of(&revs));
         // Paging by officer returns the same set.
         let page: Value = client()
-            .get(format!("{}/api/v1/revisions?officer_id=officer-h&limit=7", server.base))
+            .get(format!(
+                "{}/api/v1/revisions?officer_id=officer-h&limit=7",
+                server.base
+            ))
             .send()
             .await
             .unwrap()
@@ -464,7 +511,10 @@ async fn data_survives_a_graceful_restart() {
         assert_eq!(page["revisions"].as_array().unwrap().len(), 7);
         assert!(page["next_after"].is_i64());
         let none: Value = client()
-            .get(format!("{}/api/v1/revisions?officer_id=nobody", server.base))
+            .get(format!(
+                "{}/api/v1/revisions?officer_id=nobody",
+                server.base
+            ))
             .send()
             .await
             .unwrap()

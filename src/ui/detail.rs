@@ -3,7 +3,7 @@
 use crate::fmt;
 use crate::platform;
 use crate::state::{use_state, Screen};
-use crate::sync_marks::sync_mark;
+use crate::sync_marks::{attention_reasons, sync_mark};
 use beatbook_core::form::{self, FormValues, LocalTime, NOTES, OCCURRED_AT};
 use beatbook_core::{Change, EntryId, Log, Revision};
 use leptos::prelude::*;
@@ -25,6 +25,10 @@ pub fn EntryDetail(entry: EntryId) -> impl IntoView {
                 if log.open_shift().is_some_and(|o| o.entry_id == s) { Screen::Home } else { Screen::Shift(s) }
             });
             let mark = sync_mark(state, log, entry);
+            let reasons = attention_reasons(state, log, entry)
+                .into_iter()
+                .map(|r| view! { <li>{r}</li> })
+                .collect_view();
             let rows = field_rows(latest, log, local);
             let revisions = history
                 .revisions()
@@ -42,6 +46,7 @@ pub fn EntryDetail(entry: EntryId) -> impl IntoView {
                     <h2 id="detail-title">{kind.label()}</h2>
                     <p class="reference">"Record reference " <strong>{entry.reference()}</strong></p>
                     <p><span class=format!("badge {}", mark.class())>{mark.label()}</span></p>
+                    <ul class="attention">{reasons}</ul>
                     <dl class="fields">{rows}</dl>
                     {latest.location.map(|l| view! {
                         <p class="muted">{format!("Location {:.5}, {:.5} (±{:.0} m)", l.lat, l.lon, l.accuracy_m)}</p>
@@ -69,7 +74,9 @@ fn field_rows(rev: &Revision, log: &Log, local: LocalTime) -> impl IntoView {
     let values = visible_values(rev, local);
     let mut rows: Vec<(String, String)> = form::visible_fields(rev.kind(), &values)
         .into_iter()
-        .filter_map(|spec| fmt::field_text(spec, &values, log, local).map(|t| (spec.label.to_owned(), t)))
+        .filter_map(|spec| {
+            fmt::field_text(spec, &values, log, local).map(|t| (spec.label.to_owned(), t))
+        })
         .collect();
     if let Some(end) = rev.record.ended_at() {
         rows.push(("Ended".into(), fmt::day_and_clock(end, local)));
@@ -80,7 +87,13 @@ fn field_rows(rev: &Revision, log: &Log, local: LocalTime) -> impl IntoView {
 }
 
 /// One revision in the history, with what it changed from the one before.
-fn revision_item(rev: &Revision, previous: Option<&Revision>, log: &Log, local: LocalTime, latest: bool) -> impl IntoView {
+fn revision_item(
+    rev: &Revision,
+    previous: Option<&Revision>,
+    log: &Log,
+    local: LocalTime,
+    latest: bool,
+) -> impl IntoView {
     let what = match &rev.change {
         Change::Created => "Recorded".to_owned(),
         Change::Ended => "Ended".to_owned(),
@@ -95,8 +108,14 @@ fn revision_item(rev: &Revision, previous: Option<&Revision>, log: &Log, local: 
                 .filter(|spec| spec.key != NOTES || before.get(NOTES) != after.get(NOTES))
                 .filter(|spec| before.get(spec.key) != after.get(spec.key))
                 .map(|spec| {
-                    let show = |v: &FormValues| fmt::field_text(spec, v, log, local).unwrap_or_else(|| "(blank)".into());
-                    let label = if spec.key == OCCURRED_AT { "Time" } else { spec.label };
+                    let show = |v: &FormValues| {
+                        fmt::field_text(spec, v, log, local).unwrap_or_else(|| "(blank)".into())
+                    };
+                    let label = if spec.key == OCCURRED_AT {
+                        "Time"
+                    } else {
+                        spec.label
+                    };
                     format!("{label}: {} → {}", show(&before), show(&after))
                 })
                 .collect::<std::collections::BTreeSet<_>>()

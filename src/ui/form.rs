@@ -55,7 +55,9 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                 Err(SaveError::Invalid(errs))
             }
             (Err(errs), _) => Err(SaveError::Invalid(errs)),
-            (Ok(_), Some(_)) if reason_text.is_empty() => Err(SaveError::Invalid(vec![missing_reason()])),
+            (Ok(_), Some(_)) if reason_text.is_empty() => {
+                Err(SaveError::Invalid(vec![missing_reason()]))
+            }
             (Ok(draft), Some(id)) => actions::correct(state, id, draft, reason_text).map(|_| id),
             (Ok(draft), None) => actions::create(state, kind, draft, fix.get_untracked()),
         };
@@ -71,7 +73,11 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                         _ => "Saved",
                     }
                 });
-                state.go(if correcting.is_some() { Screen::Detail(id) } else { Screen::Home });
+                state.go(if correcting.is_some() {
+                    Screen::Detail(id)
+                } else {
+                    Screen::Home
+                });
             }
             Err(SaveError::Invalid(errs)) => {
                 errors.set(errs);
@@ -149,8 +155,12 @@ fn has_error(errors: RwSignal<Vec<FieldError>>, key: &'static str) -> bool {
 }
 
 fn focus_first_error() {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    if let Ok(Some(el)) = doc.query_selector(".field.invalid input, .field.invalid select, .field.invalid textarea") {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Ok(Some(el)) =
+        doc.query_selector(".field.invalid input, .field.invalid select, .field.invalid textarea")
+    {
         if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
             let _ = el.focus();
         }
@@ -170,13 +180,20 @@ fn ErrorText(errors: RwSignal<Vec<FieldError>>, key: &'static str) -> impl IntoV
 }
 
 #[component]
-fn Field(spec: FieldSpec, index: usize, values: RwSignal<FormValues>, errors: RwSignal<Vec<FieldError>>) -> impl IntoView {
+fn Field(
+    spec: FieldSpec,
+    index: usize,
+    values: RwSignal<FormValues>,
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
     let key = spec.key;
     let id = format!("f-{key}-{index}");
     let initial = values.with_untracked(|v| v.get(key).cloned().unwrap_or_default());
-    let set = move |value: String| values.update(|v| {
-        v.insert(key.to_owned(), value);
-    });
+    let set = move |value: String| {
+        values.update(|v| {
+            v.insert(key.to_owned(), value);
+        })
+    };
     let shown = move || values.with(|v| spec.is_shown(v));
     let invalid = move || has_error(errors, key);
     let described = format!("err-{key}");

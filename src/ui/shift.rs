@@ -42,7 +42,9 @@ fn OfficerSetup() -> impl IntoView {
         ev.prevent_default();
         let id = officer.get_untracked().trim().to_owned();
         if id.is_empty() || id.len() > 32 || id.chars().any(char::is_control) {
-            error.set(Some("Enter your officer ID (collar or warrant number)".into()));
+            error.set(Some(
+                "Enter your officer ID (collar or warrant number)".into(),
+            ));
             return;
         }
         let profile = Profile { officer_id: id };
@@ -75,13 +77,22 @@ fn OpenShift(shift: EntryId) -> impl IntoView {
     let summary = move || {
         state.log.with(|log| {
             log.latest(shift)
-                .map(|s| format!("{} · since {}", s.record.summary(), fmt::clock(s.occurred_at, local)))
+                .map(|s| {
+                    format!(
+                        "{} · since {}",
+                        s.record.summary(),
+                        fmt::clock(s.occurred_at, local)
+                    )
+                })
                 .unwrap_or_default()
         })
     };
     let end_shift = move |_| {
         let ok = web_sys::window()
-            .and_then(|w| w.confirm_with_message("End this shift? A running patrol ends too.").ok())
+            .and_then(|w| {
+                w.confirm_with_message("End this shift? A running patrol ends too.")
+                    .ok()
+            })
             .unwrap_or(false);
         if ok {
             match actions::end(state, shift) {
@@ -119,7 +130,8 @@ fn OpenShift(shift: EntryId) -> impl IntoView {
 fn PatrolPanel(shift: EntryId) -> impl IntoView {
     let state = use_state();
     let patrol = move || state.log.with(|log| log.open_patrol(shift).cloned());
-    move || match patrol() {
+    move || {
+        match patrol() {
         None => view! {
             <section class="card patrol" aria-labelledby="patrol-title">
                 <h2 id="patrol-title">"Patrol"</h2>
@@ -149,6 +161,7 @@ fn PatrolPanel(shift: EntryId) -> impl IntoView {
             }
             .into_any()
         }
+    }
     }
 }
 
@@ -187,7 +200,11 @@ fn PastShifts() -> impl IntoView {
                 .collect_view()
         })
     };
-    let any = move || state.log.with(|log| log.shifts().iter().any(|s| s.record.ended_at().is_some()));
+    let any = move || {
+        state
+            .log
+            .with(|log| log.shifts().iter().any(|s| s.record.ended_at().is_some()))
+    };
     view! {
         <Show when=any>
             <section class="card" aria-labelledby="past-title">
@@ -206,7 +223,13 @@ pub fn ShiftView(shift: EntryId) -> impl IntoView {
     let heading = move || {
         state.log.with(|log| {
             log.latest(shift)
-                .map(|s| format!("Shift {} · {}", fmt::day_and_clock(s.occurred_at, local), s.record.summary()))
+                .map(|s| {
+                    format!(
+                        "Shift {} · {}",
+                        fmt::day_and_clock(s.occurred_at, local),
+                        s.record.summary()
+                    )
+                })
                 .unwrap_or_else(|| "Shift".into())
         })
     };

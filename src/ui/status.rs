@@ -1,43 +1,78 @@
 //! The strip across the top: what is waiting to sync, whether storage is
 //! safe, an update waiting, and the last save's result.
+use crate::fmt;
 use crate::platform::{self, Persistence};
 use crate::state::{use_state, Toast};
-use crate::sync_marks::pending_count;
+use crate::sync::{self, SyncStatus};
+use crate::sync_marks::{attention_count, waiting_count};
 use leptos::prelude::*;
 
 #[component]
 pub fn StatusBar() -> impl IntoView {
     let state = use_state();
-    let pending = move || state.log.with(pending_count);
-    let online = RwSignal::new(is_online());
+    let counts = move || {
+        state
+            .log
+            .with(|log| (waiting_count(state, log), attention_count(state, log)))
+    };
+    let online = RwSignal::new(platform::is_online());
     for event in ["online", "offline"] {
-        let handler = window_event_listener_untyped(event, move |_| online.set(is_online()));
+        let handler =
+            window_event_listener_untyped(event, move |_| online.set(platform::is_online()));
         // The bar lives as long as the app.
         std::mem::forget(handler);
     }
+    let local = platform::local_time();
+    let text = move || {
+        let (waiting, attention) = counts();
+        let waiting_text = match waiting {
+            0 => String::new(),
+            1 => "1 change waiting".to_owned(),
+            n => format!("{n} changes waiting"),
+        };
+        let sync = match state.sync_status.get() {
+            _ if !online.get() => "Offline".to_owned(),
+            SyncStatus::Syncing { sent, total } => format!("Syncing {sent} of {total}"),
+            SyncStatus::Failed { problem, retry_at } => {
+                format!(
+                    "Sync failed: {problem}. Retrying at {}",
+                    fmt::clock(retry_at, local)
+                )
+            }
+            SyncStatus::Synced { at } if waiting == 0 => {
+                format!("All synced at {}", fmt::clock(at, local))
+            }
+            SyncStatus::Offline => "Offline".to_owned(),
+            _ if waiting == 0 => "Nothing waiting".to_owned(),
+            _ => "Waiting to sync".to_owned(),
+        };
+        let attention_text = match attention {
+            0 => String::new(),
+            n => format!("{n} need attention"),
+        };
+        [sync, waiting_text, attention_text]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
     view! {
-        <div class="status" role="status" aria-live="polite">
+        <div class="status">
             <span class=move || if online.get() { "net online" } else { "net offline" }>
                 {move || if online.get() { "Online" } else { "Offline" }}
             </span>
-            <span class="pending">{move || match pending() {
-                0 => "Nothing waiting to sync".to_owned(),
-                1 => "1 change not synced".to_owned(),
-                n => format!("{n} changes not synced"),
-            }}</span>
+            <span class="sync-text" role="status" aria-live="polite">{text}</span>
+            <button type="button" class="sync-now" on:click=move |_| sync::kick(state)>"Sync now"</button>
         </div>
     }
-}
-
-fn is_online() -> bool {
-    web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
 /// Warnings that need the officer's attention, each with what to do.
 #[component]
 pub fn Alerts() -> impl IntoView {
     let state = use_state();
-    let persistence = move || match state.persistence.get() {
+    let persistence = move || {
+        match state.persistence.get() {
         Persistence::LikelyEphemeral => Some(
             "This looks like a private window: entries may be deleted when it closes. Use a normal window or install the app.",
         ),
@@ -45,6 +80,7 @@ pub fn Alerts() -> impl IntoView {
             "The browser has not promised to keep Beatbook's storage. Install the app (Add to Home screen) so entries are kept.",
         ),
         Persistence::Persistent | Persistence::Unknown => None,
+    }
     };
     let quarantined = move || {
         state.quarantined.with(|q| {

@@ -84,15 +84,26 @@ pub fn db_path(dir: &Path) -> PathBuf {
 /// A small fake build of the app, with trunk-style hashed names.
 pub fn write_dist(dist: &Path) {
     std::fs::create_dir_all(dist).unwrap();
-    let page = format!("<!doctype html><title>Beatbook</title>{}", "<p>app</p>".repeat(200));
+    let page = format!(
+        "<!doctype html><title>Beatbook</title>{}",
+        "<p>app</p>".repeat(200)
+    );
     std::fs::write(dist.join("index.html"), page).unwrap();
-    std::fs::write(dist.join("sw.js"), "self.addEventListener('fetch', () => {});").unwrap();
+    std::fs::write(
+        dist.join("sw.js"),
+        "self.addEventListener('fetch', () => {});",
+    )
+    .unwrap();
     std::fs::write(
         dist.join("beatbook-0123456789abcdef.js"),
         "export function start() { return 1; }\n".repeat(100),
     )
     .unwrap();
-    std::fs::write(dist.join("beatbook-0123456789abcdef_bg.wasm"), vec![0u8; 4096]).unwrap();
+    std::fs::write(
+        dist.join("beatbook-0123456789abcdef_bg.wasm"),
+        vec![0u8; 4096],
+    )
+    .unwrap();
     std::fs::write(
         dist.join("manifest.webmanifest"),
         r#"{"name":"Beatbook","start_url":"/","display":"standalone"}"#,
@@ -118,7 +129,9 @@ pub fn push_body(changes: &[Value]) -> Value {
 }
 
 pub fn as_values(revs: &[Revision]) -> Vec<Value> {
-    revs.iter().map(|r| serde_json::to_value(r).unwrap()).collect()
+    revs.iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
 }
 
 /// Pushes and expects 200 with one result per change.
