@@ -14,6 +14,7 @@ use leptos::prelude::*;
 pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>) -> impl IntoView {
     let state = use_state();
     let local = platform::local_time();
+    let opened_at = platform::now();
     let initial = match correcting {
         Some(id) => state
             .log
@@ -33,10 +34,11 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                 FormValues::new()
             };
             v.remove(NOTES);
-            v.insert(OCCURRED_AT.into(), local.to_local_text(platform::now()));
+            v.insert(OCCURRED_AT.into(), local.to_local_text(opened_at));
             v
         }
     };
+    let prefilled_time = initial.get(OCCURRED_AT).cloned();
     let values = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let reason = RwSignal::new(String::new());
@@ -47,7 +49,16 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let parsed = values.with_untracked(|v| form::parse_form(kind, v, local));
+        let parsed = values.with_untracked(|v| {
+            form::parse_form(kind, v, local).map(|mut draft| {
+                // The field shows minutes; an untouched new-entry time keeps
+                // the seconds, so timers and ordering are exact.
+                if correcting.is_none() && v.get(OCCURRED_AT) == prefilled_time.as_ref() {
+                    draft.occurred_at = opened_at;
+                }
+                draft
+            })
+        });
         let reason_text = reason.get_untracked().trim().to_owned();
         let result = match (parsed, correcting) {
             (Err(mut errs), Some(_)) if reason_text.is_empty() => {

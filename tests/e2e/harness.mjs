@@ -1,0 +1,101 @@
+// Shared end-to-end harness: the real server on 127.0.0.1 (a port it picks,
+// a fresh SQLite file) serving the built app, and Debian's Chromium driven by
+// playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+
+export const serverBinary = process.env.BEATBOOK_SERVER_BIN || join(root, 'target/server/beatbook-server');
+export const distDir = process.env.BEATBOOK_DIST || join(root, 'dist');
+
+/** Starts the server on a free port with a fresh database. */
+export async function startServer({ db } = {}) {
+  if (!existsSync(serverBinary)) throw new Error(`server not built: ${serverBinary} (run scripts/test.sh)`);
+  if (!existsSync(join(distDir, 'index.html'))) throw new Error(`app not built: ${distDir}`);
+  const dir = db ? null : mkdtempSync(join(tmpdir(), 'beatbook-e2e-'));
+  const dbPath = db || join(dir, 'e2e.db');
+  const child = spawn(serverBinary, ['serve', '--listen', '127.0.0.1:0', '--db', dbPath, '--dist', distDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`server did not start in 20 s: ${stderr}`)), 20_000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[0-9.]+:\d+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`server exited ${code}: ${stderr}`)); });
+  });
+  return {
+    url,
+    dbPath,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((ok) => child.once('exit', ok));
+      }
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const chromiumArgs = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+/** A fresh Chromium profile (its own user-data-dir), closed by `close()`. */
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'beatbook-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 412, height: 915 },
+    deviceScaleFactor: 2.625,
+    isMobile: true,
+    hasTouch: true,
+    userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36',
+    serviceWorkers: 'allow',
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core on the page; returns serious and critical violations. */
+export async function seriousA11yViolations(page) {
+  const already = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!already) await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Collects uncaught page errors so a test can assert there were none. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  return errors;
+}
