@@ -108,6 +108,9 @@ impl Revision {
             RecordKind::Patrol if self.shift_id.is_none() => {
                 c.rule("shift_id", Rule::PatrolWithoutShift)
             }
+            RecordKind::Patrol if self.patrol_id.is_some() => {
+                c.rule("patrol_id", Rule::PatrolInsidePatrol)
+            }
             _ if self.shift_id.is_none() => c.rule("shift_id", Rule::NoShift),
             _ => {}
         }

@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(backoff_ms(30, 0.0), 150_000);
         for f in 0..40 {
             let d = backoff_ms(f, 0.5);
-            assert!(d <= 300_000 && d >= 1_000, "{f}: {d}");
+            assert!((1_000..=300_000).contains(&d), "{f}: {d}");
         }
     }
 }

@@ -9,7 +9,7 @@ pub const MAX_TEXT: usize = 4000;
 pub const MAX_SHORT_TEXT: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[serde(tag = "problem", rename_all = "snake_case")]
+#[serde(tag = "problem", content = "detail", rename_all = "snake_case")]
 pub enum Problem {
     #[error("Enter {what}")]
     Missing { what: String },
@@ -67,6 +67,8 @@ pub enum Rule {
     ShiftInsideShift,
     #[error("A patrol must belong to a shift")]
     PatrolWithoutShift,
+    #[error("A patrol cannot be inside another patrol")]
+    PatrolInsidePatrol,
     #[error("This record type is switched off for this force")]
     RecordTypeDisabled,
 }
