@@ -7,7 +7,7 @@ use beatbook_core::{EntryId, Log, RecordKind, RevisionId};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Who is using this device, and what they used last (pre-filled next shift).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,7 +44,7 @@ pub struct AppState {
     /// Ticks every second while the app is open, for running timers.
     pub clock: RwSignal<DateTime<Utc>>,
     /// The server's answer per revision; a revision without one is pending.
-    pub outcomes: RwSignal<HashMap<RevisionId, Outcome>>,
+    pub outcomes: RwSignal<BTreeMap<RevisionId, Outcome>>,
     pub sync_status: RwSignal<SyncStatus>,
     pub engine: Engine,
 }
@@ -61,7 +61,7 @@ impl AppState {
             Err(e) => (
                 Log::default(),
                 Vec::new(),
-                HashMap::new(),
+                BTreeMap::new(),
                 Some(e.to_string()),
             ),
         };

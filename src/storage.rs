@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 pub const FORMAT_VERSION: u32 = 2;
@@ -84,7 +84,7 @@ pub struct Loaded {
     /// Set when an older format was found and migrated.
     pub migrated_from: Option<u32>,
     /// What the server said of each revision it has answered for.
-    pub outcomes: HashMap<RevisionId, Outcome>,
+    pub outcomes: BTreeMap<RevisionId, Outcome>,
 }
 
 /// Whether local storage can be used at all in this context.
@@ -248,8 +248,10 @@ impl V1Entry {
             .ok_or_else(|| format!("unknown kind {}", self.kind))?;
         let mut fields = self.fields;
         fields.insert("kind".into(), serde_json::Value::String(kind.code().into()));
-        let record: Record =
-            serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| e.to_string())?;
+        // Decoded from text, like every other record, to keep one decoder.
+        let record: Record = serde_json::to_string(&fields)
+            .and_then(|json| serde_json::from_str(&json))
+            .map_err(|e| e.to_string())?;
         Ok(Revision {
             id: migrated_revision_id(self.id),
             entry_id: self.id,
@@ -300,14 +302,15 @@ fn migrate_v1(raw: &web_sys::Storage, loaded: &mut Loaded) {
     };
     let mut all_written = true;
     for (i, value) in log.entries.into_iter().enumerate() {
-        let converted = serde_json::from_value::<V1Entry>(value.clone())
+        let text = value.to_string();
+        let converted = serde_json::from_str::<V1Entry>(&text)
             .map_err(|e| e.to_string())
             .and_then(V1Entry::into_revision);
         match converted {
             Ok(rev) => all_written &= save(&rev).is_ok(),
             Err(reason) => {
                 let key = format!("{V1_LOG_KEY}#{i}");
-                let item = set_aside(raw, &key, &value.to_string(), reason);
+                let item = set_aside(raw, &key, &text, reason);
                 all_written &= item.key.starts_with(QUARANTINE_PREFIX);
                 loaded.quarantined.push(item);
             }

@@ -43,7 +43,7 @@ macro_rules! code_list {
                 let code = <std::borrow::Cow<'de, str>>::deserialize(d)?;
                 <Self as $crate::codes::Code>::from_code(&code).ok_or_else(|| {
                     serde::de::Error::custom(format!(
-                        "unknown {} code {:?}", stringify!($name), code
+                        "unknown {} code \"{}\"", stringify!($name), code
                     ))
                 })
             }

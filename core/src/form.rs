@@ -8,7 +8,7 @@ use crate::codes::*;
 use crate::record::{Record, RecordKind};
 use crate::revision::Revision;
 use crate::validate::{Checker, FieldError, Problem};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -486,18 +486,58 @@ pub struct LocalTime {
 }
 
 impl LocalTime {
+    /// Reads `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (what
+    /// `datetime-local` inputs give) as local time.
     pub fn to_utc(self, text: &str) -> Option<DateTime<Utc>> {
-        let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-            .ok()?;
+        let (date, time) = text.split_once('T')?;
+        let date = parse_date(date)?;
+        let mut parts = time.split(':');
+        let mut next = |max: u32| {
+            parts
+                .next()
+                .filter(|p| p.len() == 2)?
+                .parse::<u32>()
+                .ok()
+                .filter(|v| *v <= max)
+        };
+        let (h, m) = (next(23)?, next(59)?);
+        let s = match parts.next() {
+            None => 0,
+            Some(p) if p.len() == 2 => p.parse::<u32>().ok().filter(|v| *v <= 59)?,
+            Some(_) => return None,
+        };
+        let naive = date.and_hms_opt(h, m, s)?;
         Some(naive.and_utc() - Duration::minutes(self.utc_offset_minutes.into()))
     }
 
-    pub fn to_local_text(self, time: DateTime<Utc>) -> String {
-        (time + Duration::minutes(self.utc_offset_minutes.into()))
-            .format("%Y-%m-%dT%H:%M")
-            .to_string()
+    /// The local wall-clock parts of a time.
+    pub fn local(self, time: DateTime<Utc>) -> NaiveDateTime {
+        (time + Duration::minutes(self.utc_offset_minutes.into())).naive_utc()
     }
+
+    /// `YYYY-MM-DDTHH:MM`, for a `datetime-local` input.
+    pub fn to_local_text(self, time: DateTime<Utc>) -> String {
+        let t = self.local(time);
+        format!("{}T{:02}:{:02}", date_text(t.date()), t.hour(), t.minute())
+    }
+}
+
+/// Reads `YYYY-MM-DD` (what `date` inputs give). Written by hand rather than
+/// with chrono's format strings, which cost the app tens of kilobytes.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let mut parts = text.split('-');
+    let year = parts.next().filter(|p| p.len() == 4)?.parse::<i32>().ok()?;
+    let month = parts.next().filter(|p| p.len() == 2)?.parse::<u32>().ok()?;
+    let day = parts.next().filter(|p| p.len() == 2)?.parse::<u32>().ok()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// `YYYY-MM-DD`.
+pub fn date_text(date: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
 }
 
 /// A parsed form: the record plus the fields every revision carries.
@@ -547,7 +587,11 @@ pub fn parse_form(
     let notes = values.get(NOTES).cloned().unwrap_or_default();
     c.long_text(NOTES, &notes);
 
-    let record = serde_json::from_value::<Record>(Value::Object(object));
+    // Through text rather than `from_value`: the app already decodes records
+    // from text, and a second decoder for every record type would double
+    // their share of the download.
+    let record = serde_json::to_string(&Value::Object(object))
+        .and_then(|json| serde_json::from_str::<Record>(&json));
     match record {
         Ok(record) => {
             record.check(&mut c);
@@ -582,9 +626,9 @@ fn field_value(spec: &FieldSpec, text: &str, local: LocalTime, c: &mut Checker) 
                 None
             }
         },
-        Date => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            Ok(d) => Some(Value::String(d.format("%Y-%m-%d").to_string())),
-            Err(_) => {
+        Date => match parse_date(text) {
+            Some(d) => Some(Value::String(date_text(d))),
+            None => {
                 c.add(key, Problem::BadDate);
                 None
             }
@@ -638,7 +682,9 @@ fn field_value(spec: &FieldSpec, text: &str, local: LocalTime, c: &mut Checker) 
 /// The form values that show an existing revision, for a correction.
 pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
     let mut values = FormValues::new();
-    if let Ok(Value::Object(map)) = serde_json::to_value(&rev.record) {
+    let encoded = serde_json::to_string(&rev.record)
+        .and_then(|json| serde_json::from_str::<Map<String, Value>>(&json));
+    if let Ok(map) = encoded {
         for spec in record_fields(rev.kind()) {
             let Some(value) = map.get(spec.key) else {
                 continue;

@@ -5,11 +5,11 @@
 use crate::ids::EntryId;
 use crate::record::RecordKind;
 use crate::revision::{History, Revision, RevisionError};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct Log {
-    entries: HashMap<EntryId, History>,
+    entries: BTreeMap<EntryId, History>,
     /// Revisions that could not be placed in a history (a gap in sequence,
     /// a broken rule). Kept so nothing read from storage is silently dropped.
     unplaced: Vec<(Revision, RevisionError)>,
@@ -71,7 +71,7 @@ impl Log {
     /// Shifts, newest first.
     pub fn shifts(&self) -> Vec<&Revision> {
         let mut shifts: Vec<_> = self.latest_of_kind(RecordKind::Shift).collect();
-        shifts.sort_by_key(|s| std::cmp::Reverse(s.occurred_at));
+        shifts.sort_unstable_by_key(|s| std::cmp::Reverse((s.occurred_at, s.entry_id)));
         shifts
     }
 
@@ -98,7 +98,7 @@ impl Log {
             .filter_map(History::latest)
             .filter(|r| r.shift_id == Some(shift))
             .collect();
-        items.sort_by(|a, b| {
+        items.sort_unstable_by(|a, b| {
             (b.occurred_at, b.captured_at, b.entry_id).cmp(&(
                 a.occurred_at,
                 a.captured_at,

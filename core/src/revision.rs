@@ -241,7 +241,7 @@ impl History {
     pub fn group(mut revisions: Vec<Revision>) -> (Vec<History>, Vec<(Revision, RevisionError)>) {
         // The ID breaks ties (two revisions claiming one slot) so the result
         // never depends on the input order.
-        revisions.sort_by_key(|r| (r.entry_id, r.seq, r.id));
+        revisions.sort_unstable_by_key(|r| (r.entry_id, r.seq, r.id));
         let mut histories: Vec<History> = Vec::new();
         let mut orphans = Vec::new();
         for rev in revisions {

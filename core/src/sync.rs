@@ -164,7 +164,7 @@ pub fn next_batch<'a>(
     max_bytes: usize,
 ) -> Vec<&'a Revision> {
     let mut ordered: Vec<&Revision> = pending.to_vec();
-    ordered.sort_by_key(|r| (r.captured_at, r.seq));
+    ordered.sort_unstable_by_key(|r| (r.captured_at, r.seq, r.id));
     let mut batch = Vec::new();
     let mut bytes = 0;
     for rev in ordered {

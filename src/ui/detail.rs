@@ -49,7 +49,7 @@ pub fn EntryDetail(entry: EntryId) -> impl IntoView {
                     <ul class="attention">{reasons}</ul>
                     <dl class="fields">{rows}</dl>
                     {latest.location.map(|l| view! {
-                        <p class="muted">{format!("Location {:.5}, {:.5} (±{:.0} m)", l.lat, l.lon, l.accuracy_m)}</p>
+                        <p class="muted">{format!("Location {}, {} (±{} m)", fmt::fixed(l.lat, 5), fmt::fixed(l.lon, 5), fmt::fixed(l.accuracy_m, 0))}</p>
                     })}
                     <div class="actions">
                         <button type="button" class="primary" on:click=move |_| state.go(Screen::Correct(entry))>"Correct this entry"</button>

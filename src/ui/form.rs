@@ -155,7 +155,10 @@ fn missing_reason() -> FieldError {
 fn fix_text(fix: Fix) -> String {
     match fix {
         Fix::Waiting => "Finding location… (you can save now)".into(),
-        Fix::Found(l) => format!("Location found, accurate to {:.0} m", l.accuracy_m),
+        Fix::Found(l) => format!(
+            "Location found, accurate to {} m",
+            crate::fmt::fixed(l.accuracy_m, 0)
+        ),
         Fix::Denied => "Location not allowed: saving without it".into(),
         Fix::Unavailable => "Location unavailable: saving without it".into(),
     }
