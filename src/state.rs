@@ -2,12 +2,12 @@
 use crate::platform::Persistence;
 use crate::storage::{self, Quarantined};
 use crate::sync::{Engine, SyncStatus};
-use beatbook_core::sync::Outcome;
+use beatbook_core::sync::Answer;
 use beatbook_core::{EntryId, Log, RecordKind, RevisionId};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Who is using this device, and what they used last (pre-filled next shift).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -44,7 +44,7 @@ pub struct AppState {
     /// Ticks every second while the app is open, for running timers.
     pub clock: RwSignal<DateTime<Utc>>,
     /// The server's answer per revision; a revision without one is pending.
-    pub outcomes: RwSignal<BTreeMap<RevisionId, Outcome>>,
+    pub outcomes: RwSignal<HashMap<RevisionId, Answer>>,
     pub sync_status: RwSignal<SyncStatus>,
     pub engine: Engine,
 }
@@ -61,7 +61,7 @@ impl AppState {
             Err(e) => (
                 Log::default(),
                 Vec::new(),
-                BTreeMap::new(),
+                HashMap::new(),
                 Some(e.to_string()),
             ),
         };

@@ -6,13 +6,13 @@
 //! at start-up. Format 1 (a single array under `beatbook.log`) is migrated on
 //! load. Anything unreadable is moved aside under `bb:quarantine:` and reported,
 //! never deleted.
-use beatbook_core::sync::Outcome;
+use beatbook_core::sync::Answer;
 use beatbook_core::{Change, EntryId, Record, RecordKind, Revision, RevisionId};
 use chrono::{DateTime, Utc};
 use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use thiserror::Error;
 
 pub const FORMAT_VERSION: u32 = 2;
@@ -20,7 +20,7 @@ pub const FORMAT_KEY: &str = "bb:format";
 pub const REVISION_PREFIX: &str = "bb:rev:";
 pub const QUARANTINE_PREFIX: &str = "bb:quarantine:";
 pub const PROFILE_KEY: &str = "bb:profile";
-/// The server's answer for a revision: `bb:sync:<revision id>` -> `Outcome`.
+/// The server's answer for a revision: `bb:sync:<revision id>` -> `Answer`.
 /// No key means the revision is still waiting to be sent.
 pub const SYNC_PREFIX: &str = "bb:sync:";
 pub const DEVICE_KEY: &str = "bb:device";
@@ -84,7 +84,7 @@ pub struct Loaded {
     /// Set when an older format was found and migrated.
     pub migrated_from: Option<u32>,
     /// What the server said of each revision it has answered for.
-    pub outcomes: BTreeMap<RevisionId, Outcome>,
+    pub outcomes: HashMap<RevisionId, Answer>,
 }
 
 /// Whether local storage can be used at all in this context.
@@ -120,7 +120,7 @@ pub fn save(rev: &Revision) -> Result<(), StoreError> {
 }
 
 /// Records the server's answer for a revision.
-pub fn save_outcome(id: RevisionId, outcome: &Outcome) -> Result<(), StoreError> {
+pub fn save_outcome(id: RevisionId, outcome: &Answer) -> Result<(), StoreError> {
     storage()?;
     LocalStorage::set(format!("{SYNC_PREFIX}{id}"), outcome)?;
     Ok(())

@@ -9,7 +9,7 @@ use crate::platform;
 use crate::state::AppState;
 use crate::storage;
 use beatbook_core::sync::{
-    backoff_ms, next_batch, ApiErrorBody, PushRequest, PushResponse, APP_BATCH_BYTES,
+    backoff_ms, next_batch, ApiErrorBody, PushAnswers, PushRequest, APP_BATCH_BYTES,
     APP_BATCH_CHANGES, PROTOCOL_VERSION, PUSH_PATH,
 };
 use beatbook_core::Revision;
@@ -179,7 +179,7 @@ async fn run(state: AppState) {
 }
 
 /// Stores each answer, then shows it. Returns how many were answered.
-fn record_answers(state: AppState, batch: &[Revision], response: PushResponse) -> usize {
+fn record_answers(state: AppState, batch: &[Revision], response: PushAnswers) -> usize {
     let mut answered = 0;
     for result in response.results {
         let Some(rev) = batch.get(result.index) else {
@@ -187,9 +187,9 @@ fn record_answers(state: AppState, batch: &[Revision], response: PushResponse) -
         };
         // Saving the answer can fail (full storage): then the revision simply
         // stays pending and is sent again later, which is harmless.
-        if storage::save_outcome(rev.id, &result.outcome).is_ok() {
+        if storage::save_outcome(rev.id, &result).is_ok() {
             state.outcomes.update(|o| {
-                o.insert(rev.id, result.outcome);
+                o.insert(rev.id, result);
             });
             answered += 1;
         }
@@ -206,7 +206,7 @@ fn device_id() -> String {
     id
 }
 
-async fn push(device_id: &str, batch: &[Revision]) -> Result<PushResponse, PushError> {
+async fn push(device_id: &str, batch: &[Revision]) -> Result<PushAnswers, PushError> {
     let body = serde_json::to_string(&PushRequest {
         protocol: PROTOCOL_VERSION,
         device_id: device_id.to_owned(),
@@ -215,7 +215,7 @@ async fn push(device_id: &str, batch: &[Revision]) -> Result<PushResponse, PushE
     .map_err(|_| PushError::BadAnswer)?;
     let (status, text) = post_json(PUSH_PATH, &body).await?;
     match status {
-        200 => serde_json::from_str::<PushResponse>(&text).map_err(|_| PushError::BadAnswer),
+        200 => serde_json::from_str::<PushAnswers>(&text).map_err(|_| PushError::BadAnswer),
         500..=599 => Err(PushError::Server(status)),
         _ => Err(PushError::Refused(
             serde_json::from_str::<ApiErrorBody>(&text)

@@ -1,6 +1,6 @@
 //! Whether each entry has reached the server, as the timeline marks it.
 use crate::state::AppState;
-use beatbook_core::sync::Outcome;
+use beatbook_core::sync::OutcomeKind;
 use beatbook_core::{EntryId, Log};
 use leptos::prelude::*;
 
@@ -22,7 +22,7 @@ pub fn sync_mark(state: AppState, log: &Log, entry: EntryId) -> SyncMark {
         let mut mark = SyncMark::Synced;
         for rev in history.revisions() {
             match outcomes.get(&rev.id) {
-                Some(o) if o.is_acknowledged() => {}
+                Some(a) if a.is_acknowledged() => {}
                 Some(_) => return SyncMark::Attention,
                 None => mark = SyncMark::Pending,
             }
@@ -40,14 +40,14 @@ pub fn attention_reasons(state: AppState, log: &Log, entry: EntryId) -> Vec<Stri
         history
             .revisions()
             .iter()
-            .filter_map(|rev| match outcomes.get(&rev.id)? {
-                Outcome::Conflict { reason } => {
-                    Some(format!("Revision {}: conflict: {reason}", rev.seq))
-                }
-                Outcome::Rejected { reason } => {
-                    Some(format!("Revision {}: refused: {reason}", rev.seq))
-                }
-                _ => None,
+            .filter_map(|rev| {
+                let answer = outcomes.get(&rev.id).filter(|a| !a.is_acknowledged())?;
+                let what = match answer.outcome {
+                    OutcomeKind::Conflict => "the server holds different content",
+                    _ => "the server refused it",
+                };
+                let why = answer.message.as_deref().unwrap_or("no reason given");
+                Some(format!("Revision {}: {what}: {why}", rev.seq))
             })
             .collect()
     })

@@ -7,8 +7,9 @@
 use crate::codes::*;
 use crate::record::{Record, RecordKind};
 use crate::revision::Revision;
+use crate::time::{date_text, parse_date};
 use crate::validate::{Checker, FieldError, Problem};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -522,24 +523,6 @@ impl LocalTime {
     }
 }
 
-/// Reads `YYYY-MM-DD` (what `date` inputs give). Written by hand rather than
-/// with chrono's format strings, which cost the app tens of kilobytes.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let mut parts = text.split('-');
-    let year = parts.next().filter(|p| p.len() == 4)?.parse::<i32>().ok()?;
-    let month = parts.next().filter(|p| p.len() == 2)?.parse::<u32>().ok()?;
-    let day = parts.next().filter(|p| p.len() == 2)?.parse::<u32>().ok()?;
-    if parts.next().is_some() {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(year, month, day)
-}
-
-/// `YYYY-MM-DD`.
-pub fn date_text(date: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
-}
-
 /// A parsed form: the record plus the fields every revision carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
@@ -634,7 +617,7 @@ fn field_value(spec: &FieldSpec, text: &str, local: LocalTime, c: &mut Checker) 
             }
         },
         DateTime => match local.to_utc(text) {
-            Some(t) => Some(Value::String(t.to_rfc3339())),
+            Some(t) => Some(Value::String(crate::time::format(t))),
             None => {
                 c.add(key, Problem::BadDateTime);
                 None
@@ -694,8 +677,7 @@ pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
                 (Value::Bool(b), Checkbox) => if *b { "true" } else { "" }.to_string(),
                 (Value::Bool(b), _) => b.to_string(),
                 (Value::Number(n), _) => n.to_string(),
-                (Value::String(s), DateTime) => s
-                    .parse::<chrono::DateTime<Utc>>()
+                (Value::String(s), DateTime) => crate::time::parse(s)
                     .map(|t| local.to_local_text(t))
                     .unwrap_or_default(),
                 (Value::String(s), _) => s.clone(),

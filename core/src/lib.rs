@@ -8,6 +8,7 @@ pub mod log;
 pub mod record;
 pub mod revision;
 pub mod sync;
+pub mod time;
 pub mod validate;
 
 pub use codes::Code;

@@ -5,11 +5,11 @@
 use crate::ids::EntryId;
 use crate::record::RecordKind;
 use crate::revision::{History, Revision, RevisionError};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct Log {
-    entries: BTreeMap<EntryId, History>,
+    entries: HashMap<EntryId, History>,
     /// Revisions that could not be placed in a history (a gap in sequence,
     /// a broken rule). Kept so nothing read from storage is silently dropped.
     unplaced: Vec<(Revision, RevisionError)>,

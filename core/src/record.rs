@@ -91,6 +91,7 @@ pub struct Shift {
     pub role: Option<PatrollerRole>,
     pub callsign: String,
     pub team: String,
+    #[serde(default, with = "crate::time::rfc3339_opt")]
     pub ended_at: Option<DateTime<Utc>>,
 }
 
@@ -100,6 +101,7 @@ pub struct Patrol {
     /// Hotspot or area name.
     pub area: String,
     pub mode: Option<PatrolMode>,
+    #[serde(default, with = "crate::time::rfc3339_opt")]
     pub ended_at: Option<DateTime<Utc>>,
 }
 
@@ -150,6 +152,7 @@ pub struct Arrest {
     pub place: String,
     pub grounds: String,
     pub necessity: Vec<NecessityCriterion>,
+    #[serde(default, with = "crate::time::rfc3339_opt")]
     pub caution_at: Option<DateTime<Utc>>,
     pub said_on_arrest: String,
     pub custody_suite: String,
@@ -167,6 +170,7 @@ pub struct AsbIntervention {
     /// Warning letter, CPW and CPN: what must change.
     pub requirements: String,
     /// CPW: by when.
+    #[serde(default, with = "crate::time::date_opt")]
     pub deadline: Option<NaiveDate>,
     /// CPW: the consequence of not complying.
     pub consequence: String,
@@ -193,9 +197,11 @@ pub struct IjReferral {
     /// Name or reference of the person referred.
     pub person: String,
     pub disposal: Option<IjDisposal>,
+    #[serde(default, with = "crate::time::date_opt")]
     pub referral_date: Option<NaiveDate>,
     pub victim_consulted: Option<bool>,
     pub hours_ordered: Option<u32>,
+    #[serde(default, with = "crate::time::date_opt")]
     pub reparation_started: Option<NaiveDate>,
     pub hours_completed: Option<u32>,
     pub outcome: String,

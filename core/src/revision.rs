@@ -18,8 +18,10 @@ pub struct Revision {
     pub seq: u32,
     pub officer_id: String,
     /// Device clock when this revision was saved (UTC).
+    #[serde(with = "crate::time::rfc3339")]
     pub captured_at: DateTime<Utc>,
     /// When the thing happened (filled in automatically, editable).
+    #[serde(with = "crate::time::rfc3339")]
     pub occurred_at: DateTime<Utc>,
     #[serde(default)]
     pub shift_id: Option<EntryId>,

@@ -37,6 +37,7 @@ pub struct PushRequest<C = Revision> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub protocol: u32,
+    #[serde(with = "crate::time::rfc3339")]
     pub server_time: DateTime<Utc>,
     /// One result per change, in request order.
     pub results: Vec<ChangeResult>,
@@ -50,15 +51,36 @@ pub struct ChangeResult {
     pub id: Option<RevisionId>,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// The outcome's reason in words, for apps that read [`Answer`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl ChangeResult {
+    pub fn new(index: usize, id: Option<RevisionId>, outcome: Outcome) -> Self {
+        let message = outcome.message();
+        Self {
+            index,
+            id,
+            outcome,
+            message,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Newly and durably stored.
-    Stored { received_at: DateTime<Utc> },
+    Stored {
+        #[serde(with = "crate::time::rfc3339")]
+        received_at: DateTime<Utc>,
+    },
     /// The server already held exactly this revision.
-    AlreadyHad { received_at: DateTime<Utc> },
+    AlreadyHad {
+        #[serde(with = "crate::time::rfc3339")]
+        received_at: DateTime<Utc>,
+    },
     /// The ID (or the entry's sequence slot) is taken by different content.
     /// Both are kept; a supervisor resolves it.
     Conflict { reason: ConflictReason },
@@ -71,6 +93,60 @@ impl Outcome {
     pub fn is_acknowledged(&self) -> bool {
         matches!(self, Self::Stored { .. } | Self::AlreadyHad { .. })
     }
+
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Self::Stored { .. } => OutcomeKind::Stored,
+            Self::AlreadyHad { .. } => OutcomeKind::AlreadyHad,
+            Self::Conflict { .. } => OutcomeKind::Conflict,
+            Self::Rejected { .. } => OutcomeKind::Rejected,
+        }
+    }
+
+    /// A sentence for the officer when the server did not take the change.
+    pub fn message(&self) -> Option<String> {
+        match self {
+            Self::Stored { .. } | Self::AlreadyHad { .. } => None,
+            Self::Conflict { reason } => Some(reason.to_string()),
+            Self::Rejected { reason } => Some(reason.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Stored,
+    AlreadyHad,
+    Conflict,
+    Rejected,
+}
+
+/// What the app reads and keeps of the server's answer for one change: the
+/// outcome, when it was received and, if refused, why in words. Reading this
+/// instead of [`ChangeResult`] keeps every reason type's decoder out of the
+/// app's download; unknown fields are skipped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    #[serde(default)]
+    pub index: usize,
+    pub outcome: OutcomeKind,
+    #[serde(default, with = "crate::time::rfc3339_opt")]
+    pub received_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+impl Answer {
+    pub fn is_acknowledged(&self) -> bool {
+        matches!(self.outcome, OutcomeKind::Stored | OutcomeKind::AlreadyHad)
+    }
+}
+
+/// The app's reading of a [`PushResponse`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PushAnswers {
+    pub results: Vec<Answer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
@@ -207,5 +283,65 @@ mod tests {
             let d = backoff_ms(f, 0.5);
             assert!((1_000..=300_000).contains(&d), "{f}: {d}");
         }
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+    use crate::validate::{FieldError, Problem};
+
+    #[test]
+    fn the_app_reads_each_outcome_and_its_reason_in_words() {
+        let at = crate::time::parse("2026-11-27T08:30:00.5Z").unwrap();
+        let response = PushResponse {
+            protocol: PROTOCOL_VERSION,
+            server_time: at,
+            results: vec![
+                ChangeResult::new(0, None, Outcome::Stored { received_at: at }),
+                ChangeResult::new(1, None, Outcome::AlreadyHad { received_at: at }),
+                ChangeResult::new(
+                    2,
+                    None,
+                    Outcome::Conflict {
+                        reason: ConflictReason::SameIdDifferentContent,
+                    },
+                ),
+                ChangeResult::new(
+                    3,
+                    None,
+                    Outcome::Rejected {
+                        reason: Rejection::Invalid {
+                            errors: vec![FieldError {
+                                field: "grounds".into(),
+                                problem: Problem::Missing {
+                                    what: "the grounds for the search".into(),
+                                },
+                            }],
+                        },
+                    },
+                ),
+            ],
+        };
+        let json = serde_json::to_string(&response).unwrap();
+        let answers: PushAnswers = serde_json::from_str(&json).unwrap();
+        let kinds: Vec<_> = answers.results.iter().map(|a| a.outcome).collect();
+        assert_eq!(
+            kinds,
+            [
+                OutcomeKind::Stored,
+                OutcomeKind::AlreadyHad,
+                OutcomeKind::Conflict,
+                OutcomeKind::Rejected
+            ]
+        );
+        assert!(answers.results[0].is_acknowledged() && answers.results[1].is_acknowledged());
+        assert!(!answers.results[2].is_acknowledged() && !answers.results[3].is_acknowledged());
+        assert_eq!(answers.results[0].received_at, Some(at));
+        assert_eq!(
+            answers.results[3].message.as_deref(),
+            Some("invalid: grounds: Enter the grounds for the search")
+        );
+        assert_eq!(answers.results[3].index, 3);
     }
 }

@@ -477,16 +477,19 @@ fn push_response_round_trips_through_json() {
     ];
     let results = vec![
         ChangeResult {
+            message: None,
             index: 0,
             id: Some(rev_id(1)),
             outcome: Outcome::Stored { received_at: at },
         },
         ChangeResult {
+            message: None,
             index: 1,
             id: Some(rev_id(2)),
             outcome: Outcome::AlreadyHad { received_at: at },
         },
         ChangeResult {
+            message: None,
             index: 2,
             id: Some(rev_id(3)),
             outcome: Outcome::Conflict {
@@ -494,6 +497,7 @@ fn push_response_round_trips_through_json() {
             },
         },
         ChangeResult {
+            message: None,
             index: 3,
             id: Some(rev_id(4)),
             outcome: Outcome::Conflict {
@@ -501,6 +505,7 @@ fn push_response_round_trips_through_json() {
             },
         },
         ChangeResult {
+            message: None,
             index: 4,
             id: Some(rev_id(5)),
             outcome: Outcome::Conflict {
@@ -508,6 +513,7 @@ fn push_response_round_trips_through_json() {
             },
         },
         ChangeResult {
+            message: None,
             index: 5,
             id: None,
             outcome: Outcome::Rejected {
@@ -517,6 +523,7 @@ fn push_response_round_trips_through_json() {
             },
         },
         ChangeResult {
+            message: None,
             index: 6,
             id: Some(rev_id(7)),
             outcome: Outcome::Rejected {
@@ -526,6 +533,7 @@ fn push_response_round_trips_through_json() {
             },
         },
         ChangeResult {
+            message: None,
             index: 7,
             id: Some(rev_id(8)),
             outcome: Outcome::Rejected {

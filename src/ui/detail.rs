@@ -4,7 +4,7 @@ use crate::fmt;
 use crate::platform;
 use crate::state::{use_state, Screen};
 use crate::sync_marks::{attention_reasons, sync_mark};
-use beatbook_core::form::{self, FormValues, LocalTime, NOTES, OCCURRED_AT};
+use beatbook_core::form::{self, FormValues, LocalTime};
 use beatbook_core::{Change, EntryId, Log, Revision};
 use leptos::prelude::*;
 
@@ -66,12 +66,8 @@ pub fn EntryDetail(entry: EntryId) -> impl IntoView {
     }
 }
 
-fn visible_values(rev: &Revision, local: LocalTime) -> FormValues {
-    form::revision_to_form(rev, local)
-}
-
 fn field_rows(rev: &Revision, log: &Log, local: LocalTime) -> impl IntoView {
-    let values = visible_values(rev, local);
+    let values = form::revision_to_form(rev, local);
     let mut rows: Vec<(String, String)> = form::visible_fields(rev.kind(), &values)
         .into_iter()
         .filter_map(|spec| {
@@ -102,24 +98,23 @@ fn revision_item(
     let changes: Vec<String> = match previous {
         None => Vec::new(),
         Some(prev) => {
-            let before = visible_values(prev, local);
-            let after = visible_values(rev, local);
+            let before = form::revision_to_form(prev, local);
+            let after = form::revision_to_form(rev, local);
+            let mut seen: Vec<&str> = Vec::new();
             form::form_fields(rev.kind())
-                .filter(|spec| spec.key != NOTES || before.get(NOTES) != after.get(NOTES))
                 .filter(|spec| before.get(spec.key) != after.get(spec.key))
+                // A key can have two specs (shown under different powers).
+                .filter(|spec| {
+                    let first = !seen.contains(&spec.key);
+                    seen.push(spec.key);
+                    first
+                })
                 .map(|spec| {
                     let show = |v: &FormValues| {
                         fmt::field_text(spec, v, log, local).unwrap_or_else(|| "(blank)".into())
                     };
-                    let label = if spec.key == OCCURRED_AT {
-                        "Time"
-                    } else {
-                        spec.label
-                    };
-                    format!("{label}: {} → {}", show(&before), show(&after))
+                    format!("{}: {} → {}", spec.label, show(&before), show(&after))
                 })
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
                 .collect()
         }
     };
