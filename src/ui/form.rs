@@ -39,6 +39,9 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
         }
     };
     let prefilled_time = initial.get(OCCURRED_AT).cloned();
+    let original_time = correcting
+        .and_then(|id| state.log.with_untracked(|log| log.latest(id).map(|r| r.occurred_at)))
+        .unwrap_or(opened_at);
     let values = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let reason = RwSignal::new(String::new());
@@ -51,10 +54,10 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
         ev.prevent_default();
         let parsed = values.with_untracked(|v| {
             form::parse_form(kind, v, local).map(|mut draft| {
-                // The field shows minutes; an untouched new-entry time keeps
-                // the seconds, so timers and ordering are exact.
-                if correcting.is_none() && v.get(OCCURRED_AT) == prefilled_time.as_ref() {
-                    draft.occurred_at = opened_at;
+                // The field shows minutes; an untouched time keeps its
+                // seconds, so timers and ordering stay exact.
+                if v.get(OCCURRED_AT) == prefilled_time.as_ref() {
+                    draft.occurred_at = original_time;
                 }
                 draft
             })

@@ -69,7 +69,7 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
   await page.getByRole('timer', { name: 'Time on this patrol' }).waitFor();
 
   // Stop and search: an empty save shows specific errors and keeps the form.
-  await page.getByRole('button', { name: 'Stop and search' }).click();
+  await page.getByRole('button', { name: 'Stop and search', exact: true }).click();
   await page.getByRole('heading', { name: 'Stop and search' }).waitFor();
   await page.getByLabel('Place first detained').fill('Market Square, by the fountain');
   await page.getByRole('button', { name: 'Save' }).click();
@@ -82,7 +82,7 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
   await page.getByLabel('Object of search').selectOption({ label: 'Controlled drugs' });
   await page.getByLabel('Legal power').selectOption({ label: 's23 Misuse of Drugs Act 1971' });
   await page.getByLabel('Grounds for the search').fill('Strong smell of cannabis, seen passing a package');
-  await page.getByLabel('Outcome', { exact: true }).selectOption({ label: 'Arrest' });
+  await page.getByLabel('Outcome (required)').selectOption({ label: 'Arrest' });
   await page.getByRole('group', { name: /Outcome linked to the object/ }).getByLabel('Yes').check();
   await page.getByRole('group', { name: /injury or damage/ }).getByLabel('No').check();
   await page.getByRole('button', { name: 'Save' }).click();
@@ -90,8 +90,8 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
   await page.getByText('Saved', { exact: true }).waitFor();
 
   // Arrest linked to that stop.
-  await page.getByRole('button', { name: 'Arrest' }).click();
-  await page.getByLabel('Offence').fill('Possession with intent to supply');
+  await page.getByRole('button', { name: 'Arrest', exact: true }).click();
+  await page.getByLabel('Offence (required)').fill('Possession with intent to supply');
   await page.getByLabel('Place of arrest').fill('Market Square');
   await page.getByLabel('Grounds for suspicion').fill('Wraps of cannabis found in the search');
   await page.getByLabel('To allow prompt and effective investigation').check();
@@ -108,10 +108,10 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
   await page.getByRole('heading', { name: 'On shift' }).waitFor();
 
   // ASB intervention: a dispersal direction shows its own fields.
-  await page.getByRole('button', { name: 'ASB intervention' }).click();
+  await page.getByRole('button', { name: 'ASB intervention', exact: true }).click();
   await page.getByLabel('Power or tool used').selectOption({ label: 's35 dispersal direction' });
   await page.getByLabel('Number of persons').fill('4');
-  await page.getByLabel('Place', { exact: true }).fill('Bus station');
+  await page.getByLabel('Place (required)').fill('Bus station');
   await page.getByLabel('Dispersal area').fill('Town centre zone A');
   await page.getByLabel('Period (hours, up to 48)').fill('24');
   await page.getByLabel('Authorising inspector').fill('Insp 1102 Khan');
@@ -120,7 +120,7 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
   await page.getByRole('heading', { name: 'On shift' }).waitFor();
 
   // Immediate Justice referral.
-  await page.getByRole('button', { name: 'Immediate Justice referral' }).click();
+  await page.getByRole('button', { name: 'Immediate Justice referral', exact: true }).click();
   await page.getByLabel('Person referred').fill('Ref JX-2231');
   await page.getByLabel('Disposal it followed').selectOption({ label: 'Community resolution' });
   await page.getByLabel('Referral date').fill(now.slice(0, 10));
