@@ -110,18 +110,20 @@ fn OpenShift(shift: EntryId) -> impl IntoView {
             }
         })
         .collect_view();
+    // Thumb order: what is used every few minutes first, ending the shift last.
     view! {
-        <section class="card shift" aria-labelledby="shift-title">
-            <h2 id="shift-title">"On shift"</h2>
-            <p class="shift-summary">{summary}</p>
-            <button type="button" class="danger" on:click=end_shift>"End shift"</button>
-        </section>
+        <h2 class="visually-hidden">"On shift"</h2>
         <PatrolPanel shift />
         <section class="card" aria-labelledby="record-title">
             <h2 id="record-title">"Record"</h2>
             <div class="record-grid">{buttons}</div>
         </section>
         <Timeline shift />
+        <section class="card shift" aria-labelledby="shift-title">
+            <h2 id="shift-title">"This shift"</h2>
+            <p class="shift-summary">{summary}</p>
+            <button type="button" class="danger" on:click=end_shift>"End shift"</button>
+        </section>
     }
 }
 

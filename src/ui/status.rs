@@ -77,7 +77,7 @@ pub fn Alerts() -> impl IntoView {
             "This looks like a private window: entries may be deleted when it closes. Use a normal window or install the app.",
         ),
         Persistence::BestEffort => Some(
-            "The browser has not promised to keep Beatbook's storage. Install the app (Add to Home screen) so entries are kept.",
+            "Storage not yet protected: install Beatbook (Add to Home screen) so the browser keeps your entries.",
         ),
         Persistence::Persistent | Persistence::Unknown => None,
     }
@@ -126,6 +126,20 @@ pub fn Alerts() -> impl IntoView {
 #[component]
 pub fn ToastView() -> impl IntoView {
     let state = use_state();
+    // A confirmation fades after a few seconds; a problem stays until dismissed.
+    Effect::new(move |_| {
+        if matches!(state.toast.get(), Some(Toast::Saved(_))) {
+            let shown = state.toast.get_untracked();
+            set_timeout(
+                move || {
+                    if state.toast.get_untracked() == shown {
+                        state.toast.set(None);
+                    }
+                },
+                std::time::Duration::from_secs(4),
+            );
+        }
+    });
     view! {
         {move || state.toast.get().map(|t| {
             let (class, text, role) = match t {
