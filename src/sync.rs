@@ -117,8 +117,10 @@ pub fn kick(state: AppState) {
     leptos::task::spawn_local(async move {
         loop {
             state.engine.again.set_value(false);
-            run(state).await;
-            if !state.engine.again.get_value() {
+            let finished = run(state).await;
+            // After a failure the backoff timer owns the next attempt: a
+            // request made meanwhile must not turn into an instant retry.
+            if !finished || !state.engine.again.get_value() {
                 break;
             }
         }
@@ -126,10 +128,12 @@ pub fn kick(state: AppState) {
     });
 }
 
-async fn run(state: AppState) {
+/// Pushes until nothing waits. Returns false when it stopped on a failure
+/// (a retry is then scheduled).
+async fn run(state: AppState) -> bool {
     if !platform::is_online() {
         state.sync_status.set(SyncStatus::Offline);
-        return;
+        return true;
     }
     let device_id = device_id();
     let mut sent = 0;
@@ -149,7 +153,7 @@ async fn run(state: AppState) {
                 at: platform::now(),
             });
             state.engine.failures.set_value(0);
-            return;
+            return true;
         }
         let total = sent + pending(state);
         state.sync_status.set(SyncStatus::Syncing { sent, total });
@@ -172,7 +176,7 @@ async fn run(state: AppState) {
                     SyncStatus::Offline
                 });
                 set_timeout(move || kick(state), Duration::from_millis(delay));
-                return;
+                return false;
             }
         }
     }

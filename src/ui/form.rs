@@ -40,7 +40,11 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
     };
     let prefilled_time = initial.get(OCCURRED_AT).cloned();
     let original_time = correcting
-        .and_then(|id| state.log.with_untracked(|log| log.latest(id).map(|r| r.occurred_at)))
+        .and_then(|id| {
+            state
+                .log
+                .with_untracked(|log| log.latest(id).map(|r| r.occurred_at))
+        })
         .unwrap_or(opened_at);
     let values = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<FieldError>::new());

@@ -99,3 +99,34 @@ export function watchErrors(page) {
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   return errors;
 }
+
+/** First run on a device: officer ID, then a shift and a running patrol. */
+export async function startShiftAndPatrol(page, officerId) {
+  await page.getByLabel('Your officer ID').fill(officerId);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByLabel('Patrolling as').selectOption({ label: 'PCSO' });
+  await page.getByLabel('Callsign').fill('PC-' + officerId);
+  await page.getByLabel('Team').fill('North');
+  await page.getByRole('button', { name: 'Start shift' }).click();
+  await page.getByRole('button', { name: 'Start patrol' }).click();
+  await page.getByLabel('Hotspot or area').fill('Park Road shops');
+  await page.getByLabel('Mode').selectOption({ label: 'Foot' });
+  await page.getByRole('button', { name: 'Start patrol' }).click();
+  await page.getByRole('heading', { name: 'Patrol running' }).waitFor();
+}
+
+/** Records a note during the current shift. */
+export async function addNote(page, text) {
+  await page.getByRole('button', { name: 'Note or engagement', exact: true }).click();
+  await page.getByLabel('Kind').selectOption({ label: 'Community engagement' });
+  await page.getByLabel('Note (required)').fill(text);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Patrol running' }).waitFor();
+}
+
+/** What the server holds for one officer, asked of the server itself. */
+export async function serverStats(url, officerId) {
+  const res = await fetch(`${url}/api/v1/stats?officer_id=${encodeURIComponent(officerId)}`);
+  if (!res.ok) throw new Error(`stats: ${res.status}`);
+  return res.json();
+}
