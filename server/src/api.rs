@@ -54,24 +54,34 @@ async fn no_store(mut response: Response) -> Response {
 pub struct Health {
     pub status: String,
     pub db: String,
+    /// Whether pushes can be stored (the writer task is alive).
+    pub writer: String,
     pub protocol: u32,
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    let (code, status, db) = match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ok", "reachable"),
+    let db = match state.db.ping().await {
+        Ok(()) => "reachable",
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "unreachable",
-            )
+            "unreachable"
         }
     };
+    let writer = if state.ingest.is_running() {
+        "running"
+    } else {
+        "stopped"
+    };
+    let healthy = db == "reachable" && writer == "running";
+    let code = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = Health {
-        status: status.into(),
+        status: if healthy { "ok" } else { "unavailable" }.into(),
         db: db.into(),
+        writer: writer.into(),
         protocol: PROTOCOL_VERSION,
     };
     (code, Json(body)).into_response()
@@ -110,11 +120,7 @@ async fn push(
     }
     for ((index, id), outcome) in keys.into_iter().zip(decisions) {
         if let Some(slot) = results.get_mut(index) {
-            *slot = Some(ChangeResult {
-                index,
-                id: Some(id),
-                outcome,
-            });
+            *slot = Some(ChangeResult::new(index, Some(id), outcome));
         }
     }
     Ok(Json(PushResponse {

@@ -8,9 +8,10 @@ use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use thiserror::Error;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::compression::CompressionLayer;
 
@@ -20,6 +21,8 @@ use crate::db::{self, Database, DbError, Writer};
 use crate::static_files::{self, Dist};
 use crate::writer::Ingest;
 
+/// How long in-flight requests get to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 /// Longest path written to the request log.
 const MAX_LOGGED_PATH: usize = 200;
 
@@ -36,6 +39,8 @@ pub enum AppError {
     Serve(std::io::Error),
     #[error("the writer task failed: {0}")]
     Writer(#[from] tokio::task::JoinError),
+    #[error("the writer stopped unexpectedly")]
+    WriterStopped,
 }
 
 /// An opened server, ready to serve on a listener.
@@ -71,15 +76,47 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
-        // The router, and with it every handle on the writer, is gone now:
-        // the writer drains its queue and hands back the connection.
-        let writer = self.writer.await?;
-        writer.close().await?;
-        self.db.close().await;
-        served.map_err(AppError::Serve)
+        let (signalled, on_signal) = oneshot::channel::<()>();
+        let shutdown = async move {
+            shutdown.await;
+            let _ = signalled.send(());
+        };
+        let serve = axum::serve(listener, self.router).with_graceful_shutdown(shutdown);
+        let overdue = async move {
+            if on_signal.await.is_ok() {
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let mut writer_task = self.writer;
+        tokio::select! {
+            served = serve => {
+                // The router, and with it every handle on the writer, is gone
+                // now: the writer drains its queue and hands back the connection.
+                let writer = writer_task.await?;
+                writer.close().await?;
+                self.db.close().await;
+                served.map_err(AppError::Serve)
+            }
+            () = overdue => {
+                // A client is holding a request open. Everything acknowledged
+                // is committed; an unfinished transaction rolls back when the
+                // database is next opened.
+                tracing::warn!(
+                    grace_s = SHUTDOWN_GRACE.as_secs(),
+                    "in-flight requests did not finish in time; stopping anyway"
+                );
+                Ok(())
+            }
+            ended = &mut writer_task => {
+                // Only a bug ends the writer early. Without it nothing can be
+                // stored, so stop and let the supervisor restart the server.
+                tracing::error!("the writer stopped unexpectedly; shutting down");
+                ended?;
+                Err(AppError::WriterStopped)
+            }
+        }
     }
 }
 

@@ -56,7 +56,15 @@ pub async fn open(target: &str) -> Result<(Writer, Database), DbError> {
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(5))
         .statement_cache_capacity(256)
-        .pragma("cache_size", "-65536");
+        // 16 MiB of page cache; checkpoint every ~40 MiB of WAL rather than
+        // every 4 MiB (each checkpoint is another fsync). Measured: ~10%
+        // faster ingest than the defaults, and far faster than a 64 MiB
+        // cache, whose fresh pages the kernel must zero as it grows.
+        .pragma("cache_size", "-16000")
+        .pragma("wal_autocheckpoint", "10000")
+        // Statement journals (a multi-row INSERT after another in the same
+        // transaction needs one) stay in memory instead of a temp file.
+        .pragma("temp_store", "MEMORY");
     let mut conn = SqliteConnection::connect_with(&write_opts).await?;
     MIGRATOR.run(&mut conn).await?;
     let read_opts = base

@@ -27,6 +27,9 @@ pub struct DecodedPush {
     pub slots: Vec<Slot>,
 }
 
+// `Ready` is the common case and is moved on to the writer whole; boxing it
+// would only add an allocation per change.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Slot {
     /// Readable and valid on its own: the writer decides against what is held.
@@ -151,11 +154,7 @@ pub fn decode_change(index: usize, raw: &RawValue, now: DateTime<Utc>) -> Slot {
 }
 
 fn rejected(index: usize, id: Option<RevisionId>, reason: Rejection) -> Slot {
-    Slot::Answered(ChangeResult {
-        index,
-        id,
-        outcome: Outcome::Rejected { reason },
-    })
+    Slot::Answered(ChangeResult::new(index, id, Outcome::Rejected { reason }))
 }
 
 fn with_path(path: &str, inner: &serde_json::Error) -> String {

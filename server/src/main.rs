@@ -2,6 +2,7 @@
 use beatbook_server::cli::{Cli, Command};
 use beatbook_server::{app, ceiling};
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::str::FromStr;
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -64,7 +65,12 @@ fn init_tracing() {
         Err(_) => default(),
     };
     tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // Colours only for a person at a terminal, not in log files.
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
         .with(filter)
         .init();
 }

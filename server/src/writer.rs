@@ -58,6 +58,11 @@ impl Ingest {
         (Self { tx }, task)
     }
 
+    /// Whether the writer task is still taking jobs.
+    pub fn is_running(&self) -> bool {
+        !self.tx.is_closed()
+    }
+
     /// Stores what is new among `changes`; answers per change, in order,
     /// once the data is committed.
     pub async fn submit(

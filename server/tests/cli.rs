@@ -1,4 +1,7 @@
 //! The command line: help that explains each flag, clear errors.
+// Tests may panic on the unexpected: clippy.toml allows unwrap/expect in
+// #[test] functions, and these helpers are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_beatbook-server");

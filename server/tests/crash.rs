@@ -1,6 +1,9 @@
 //! The compiled binary killed with SIGKILL mid-stream, restarted on the same
 //! database: everything acknowledged survived, and re-pushing what was not
 //! (and some of what was) leaves exactly the expected set, each once.
+// Tests may panic on the unexpected: clippy.toml allows unwrap/expect in
+// #[test] functions, and these helpers are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
 use beatbook_core::Revision;
@@ -70,7 +73,7 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
         std::fs::create_dir_all(dir.path().join("dist")).unwrap();
         let batches: Vec<Vec<Revision>> = (0..8)
             .flat_map(|d| {
-                let revs = revisions(500 + d, &format!("officer-k{d}"), 250);
+                let revs = revisions(500 + d, &format!("officer-k{d}"), 500);
                 revs.chunks(50)
                     .map(<[Revision]>::to_vec)
                     .collect::<Vec<_>>()

@@ -1,5 +1,8 @@
 //! Serving the app and the shape of API answers: routes, 404s, cache
 //! headers, content types, compression.
+// Tests may panic on the unexpected: clippy.toml allows unwrap/expect in
+// #[test] functions, and these helpers are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
 use common::*;
@@ -109,6 +112,7 @@ async fn api_answers_are_json_and_never_cached() {
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["status"], "ok");
         assert_eq!(body["db"], "reachable");
+        assert_eq!(body["writer"], "running");
 
         let res = get(&format!("{b}/api/v1/stats"), None).await;
         assert_eq!(header(&res, "cache-control"), "no-store");

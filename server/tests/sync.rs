@@ -1,4 +1,7 @@
 //! Exactly-once sync against the real app (HTTP on 127.0.0.1, SQLite file).
+// Tests may panic on the unexpected: clippy.toml allows unwrap/expect in
+// #[test] functions, and these helpers are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
 use beatbook_core::sync::{
@@ -184,6 +187,10 @@ async fn conflicts_are_kept_apart_and_never_overwrite() {
         assert_eq!(reasons[2]["reason"]["conflict"], "kind_mismatch");
         assert_eq!(reasons[3]["outcome"], "rejected");
         assert_eq!(reasons[3]["reason"]["rejection"], "not_your_entry");
+        // Each refusal says why in words, for the officer.
+        for r in &res.results {
+            assert!(r.message.as_deref().is_some_and(|m| !m.is_empty()), "{r:?}");
+        }
 
         // The original is intact; the conflicts are kept once, even if re-sent.
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Shared test support: the real app on 127.0.0.1:0 over a temporary SQLite
 //! file, and helpers to push and to ask the server what it holds.
 #![allow(dead_code)] // each test binary uses its own subset
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use beatbook_core::sync::{PushResponse, PROTOCOL_VERSION};
 use beatbook_core::Revision;
