@@ -22,12 +22,15 @@ pub enum SaveError {
     NoShift,
     #[error("That entry is no longer on this device")]
     UnknownEntry,
+    #[error("Beatbook is locked: unlock it with your PIN")]
+    Locked,
 }
 
-fn commit(state: AppState, rev: Revision) -> Result<(), SaveError> {
+async fn commit(state: AppState, rev: Revision) -> Result<(), SaveError> {
     rev.check(platform::now()).map_err(SaveError::Invalid)?;
     state.log.with_untracked(|log| log.check(&rev))?;
-    storage::save(&rev)?;
+    let vault = state.vault.get_value().ok_or(SaveError::Locked)?;
+    storage::save(&rev, &vault).await?;
     // Storage accepted it; the in-memory log follows. `check` above makes
     // this insert infallible in practice, and the entry is safe on disk anyway.
     state.log.update(|log| {
@@ -38,7 +41,7 @@ fn commit(state: AppState, rev: Revision) -> Result<(), SaveError> {
 }
 
 /// Records a new entry (or starts a shift or patrol) from a filled form.
-pub fn create(
+pub async fn create(
     state: AppState,
     kind: RecordKind,
     draft: Draft,
@@ -84,12 +87,13 @@ pub fn create(
             change: Change::Created,
             record: draft.record,
         },
-    )?;
+    )
+    .await?;
     Ok(entry_id)
 }
 
 /// Saves a correction as a new revision; the earlier ones stay readable.
-pub fn correct(
+pub async fn correct(
     state: AppState,
     entry: EntryId,
     draft: Draft,
@@ -119,10 +123,11 @@ pub fn correct(
             ..last
         },
     )
+    .await
 }
 
 /// Ends a shift or patrol now. Ending a shift ends its running patrol first.
-pub fn end(state: AppState, entry: EntryId) -> Result<(), SaveError> {
+pub async fn end(state: AppState, entry: EntryId) -> Result<(), SaveError> {
     let last = state
         .log
         .with_untracked(|log| log.latest(entry).cloned())
@@ -132,7 +137,7 @@ pub fn end(state: AppState, entry: EntryId) -> Result<(), SaveError> {
             .log
             .with_untracked(|log| log.open_patrol(entry).map(|p| p.entry_id))
         {
-            end(state, patrol)?;
+            Box::pin(end(state, patrol)).await?;
         }
     }
     let now = platform::now();
@@ -155,4 +160,5 @@ pub fn end(state: AppState, entry: EntryId) -> Result<(), SaveError> {
             ..last
         },
     )
+    .await
 }

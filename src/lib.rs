@@ -1,30 +1,39 @@
 //! Beatbook officer app: Leptos CSR, offline-first. Every entry is saved to
 //! local storage before the app says so; see ARCHITECTURE.md.
 pub mod actions;
+pub mod base64;
 pub mod fmt;
+pub mod http;
 pub mod platform;
+pub mod session;
 pub mod state;
 pub mod storage;
 pub mod sync;
 pub mod sync_marks;
 pub mod ui;
+pub mod vault;
 
 use leptos::prelude::*;
-use state::{AppState, Screen};
+use state::{AppState, Phase, Screen};
+use ui::auth::{SetPin, SignIn, Unlock};
 use ui::detail::EntryDetail;
 use ui::form::EntryForm;
 use ui::shift::{Home, ShiftView};
 use ui::status::{Alerts, StatusBar, ToastView};
 
+/// Inactivity before the app locks itself (the force's default).
+pub const LOCK_AFTER_MINUTES: i64 = 10;
+
 #[component]
 pub fn App() -> impl IntoView {
-    let state = AppState::load();
+    let state = AppState::new();
     provide_context(state);
     set_interval(
         move || state.clock.set(platform::now()),
         std::time::Duration::from_secs(1),
     );
     platform::on_update_available(move || state.update_available.set(true));
+    ui::auth::watch_inactivity(state, chrono::Duration::minutes(LOCK_AFTER_MINUTES));
     sync::start(state);
     leptos::task::spawn_local(async move {
         state.persistence.set(platform::request_persistence().await);
@@ -43,6 +52,16 @@ pub fn App() -> impl IntoView {
         }
         Screen::Detail(entry) => view! { <EntryDetail entry /> }.into_any(),
         Screen::Shift(shift) => view! { <ShiftView shift /> }.into_any(),
+        Screen::Reauth => view! { <SignIn reauth=true /> }.into_any(),
+    };
+    let body = move || match state.phase.get() {
+        Phase::SignIn => view! { <SignIn /> }.into_any(),
+        Phase::SetPin => view! { <SetPin /> }.into_any(),
+        Phase::Locked => view! { <Unlock /> }.into_any(),
+        Phase::Opening => {
+            view! { <p class="card" role="status">"Opening your log…"</p> }.into_any()
+        }
+        Phase::Unlocked => screen().into_any(),
     };
     view! {
         <header class="bar">
@@ -51,7 +70,7 @@ pub fn App() -> impl IntoView {
         </header>
         <Alerts />
         <ToastView />
-        <main id="main">{screen}</main>
+        <main id="main">{body}</main>
     }
 }
 

@@ -1,7 +1,9 @@
 //! The app's shared state, provided once as context.
 use crate::platform::Persistence;
+use crate::session::Session;
 use crate::storage::{self, Quarantined};
 use crate::sync::{Engine, SyncStatus};
+use crate::vault::{Vault, VaultParams};
 use beatbook_core::sync::Answer;
 use beatbook_core::{EntryId, Log, RecordKind, RevisionId};
 use chrono::{DateTime, Utc};
@@ -9,11 +11,27 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Who is using this device, and what they used last (pre-filled next shift).
+/// Who uses this device. Kept in the clear so the lock screen can say whose
+/// phone it is; everything they recorded is encrypted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Profile {
     pub officer_id: String,
+    pub display_name: String,
+}
+
+/// Where the app is in its life on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Nobody has signed in on this device yet (or they signed out).
+    SignIn,
+    /// Signed in; a PIN must be chosen before anything is recorded.
+    SetPin,
+    /// Data is encrypted and the key is not in memory.
+    Locked,
+    /// Decrypting the log after the PIN was accepted.
+    Opening,
+    Unlocked,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +41,8 @@ pub enum Screen {
     Correct(EntryId),
     Detail(EntryId),
     Shift(EntryId),
+    /// Signing in again with the session expired, entries kept.
+    Reauth,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,8 +53,12 @@ pub enum Toast {
 
 #[derive(Clone, Copy)]
 pub struct AppState {
+    pub phase: RwSignal<Phase>,
     pub log: RwSignal<Log>,
     pub profile: RwSignal<Profile>,
+    pub session: RwSignal<Option<Session>>,
+    /// The PIN's key, only while unlocked (never stored).
+    pub vault: StoredValue<Option<Vault>, LocalStorage>,
     pub screen: RwSignal<Screen>,
     pub toast: RwSignal<Option<Toast>>,
     pub persistence: RwSignal<Persistence>,
@@ -47,38 +71,72 @@ pub struct AppState {
     pub outcomes: RwSignal<HashMap<RevisionId, Answer>>,
     pub sync_status: RwSignal<SyncStatus>,
     pub engine: Engine,
+    /// Last touch or key press, for the inactivity lock.
+    pub last_activity: StoredValue<DateTime<Utc>>,
 }
 
 impl AppState {
-    pub fn load() -> Self {
-        let (log, quarantined, outcomes, problem) = match storage::load() {
-            Ok(loaded) => (
-                Log::from_revisions(loaded.revisions),
-                loaded.quarantined,
-                loaded.outcomes,
-                None,
-            ),
-            Err(e) => (
-                Log::default(),
-                Vec::new(),
-                HashMap::new(),
-                Some(e.to_string()),
-            ),
+    /// Reads only what is in the clear; the log waits for the PIN.
+    pub fn new() -> Self {
+        let profile: Profile = storage::get(storage::PROFILE_KEY).unwrap_or_default();
+        let has_vault = storage::get::<VaultParams>(storage::VAULT_KEY).is_some();
+        let phase = match (has_vault, profile.officer_id.is_empty()) {
+            (true, _) => Phase::Locked,
+            (false, false) => Phase::SetPin,
+            (false, true) => Phase::SignIn,
         };
+        let problem = (!storage::available()).then(|| storage::StoreError::Unavailable.to_string());
         Self {
-            log: RwSignal::new(log),
-            profile: RwSignal::new(storage::get(storage::PROFILE_KEY).unwrap_or_default()),
+            phase: RwSignal::new(phase),
+            log: RwSignal::new(Log::default()),
+            profile: RwSignal::new(profile),
+            session: RwSignal::new(None),
+            vault: StoredValue::new_local(None),
             screen: RwSignal::new(Screen::Home),
             toast: RwSignal::new(None),
             persistence: RwSignal::new(Persistence::Unknown),
-            quarantined: RwSignal::new(quarantined),
+            quarantined: RwSignal::new(Vec::new()),
             storage_problem: RwSignal::new(problem),
             update_available: RwSignal::new(false),
             clock: RwSignal::new(crate::platform::now()),
-            outcomes: RwSignal::new(outcomes),
+            outcomes: RwSignal::new(HashMap::new()),
             sync_status: RwSignal::new(SyncStatus::Idle),
             engine: Engine::new(),
+            last_activity: StoredValue::new(crate::platform::now()),
         }
+    }
+
+    /// Takes the PIN's key: decrypts the log and the session into memory.
+    pub async fn open(&self, vault: Vault) {
+        self.phase.set(Phase::Opening);
+        match storage::load(&vault).await {
+            Ok(loaded) => {
+                self.log.set(Log::from_revisions(loaded.revisions));
+                self.quarantined.set(loaded.quarantined);
+                self.outcomes.set(loaded.outcomes);
+            }
+            Err(e) => self.storage_problem.set(Some(e.to_string())),
+        }
+        let session = storage::get_sealed::<Session>(storage::SESSION_KEY, &vault).await;
+        self.session.set(session);
+        self.vault.set_value(Some(vault));
+        self.last_activity.set_value(crate::platform::now());
+        self.screen.set(Screen::Home);
+        self.phase.set(Phase::Unlocked);
+        crate::sync::kick(*self);
+    }
+
+    /// Forgets the key and everything decrypted with it.
+    pub fn lock(&self) {
+        if self.phase.get_untracked() != Phase::Unlocked {
+            return;
+        }
+        self.vault.set_value(None);
+        self.session.set(None);
+        self.log.set(Log::default());
+        self.outcomes.set(HashMap::new());
+        self.screen.set(Screen::Home);
+        self.phase.set(Phase::Locked);
     }
 
     pub fn go(&self, screen: Screen) {
@@ -94,6 +152,12 @@ impl AppState {
 
     pub fn problem(&self, what: impl Into<String>) {
         self.toast.set(Some(Toast::Problem(what.into())));
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -1,11 +1,14 @@
 //! The device's log, in the browser's local storage.
 //!
-//! Layout (format 2): one key per immutable revision, `bb:rev:<revision id>`,
-//! holding `{"v":2,"rev":{...}}`. A save writes exactly one key, so it costs
-//! the same with 10 or 5,000 entries stored; the whole log is only read, once,
-//! at start-up. Format 1 (a single array under `beatbook.log`) is migrated on
-//! load. Anything unreadable is moved aside under `bb:quarantine:` and reported,
-//! never deleted.
+//! Layout (format 3): one key per immutable revision, `bb:rev:<revision id>`,
+//! holding `{"v":3,"iv":..,"ct":..}`: the format 2 envelope
+//! `{"v":2,"rev":{...}}` encrypted with the PIN's key (see `vault.rs`). A save
+//! writes exactly one key, so it costs the same with 10 or 5,000 entries
+//! stored; the whole log is only read, once, at unlock. Older formats are
+//! migrated on load: format 1 (one array under `beatbook.log`) and format 2
+//! (plaintext, one key per revision). Anything unreadable is moved aside under
+//! `bb:quarantine:` and reported, never deleted.
+use crate::vault::{Sealed, Vault};
 use beatbook_core::sync::Answer;
 use beatbook_core::{Change, EntryId, Record, RecordKind, Revision, RevisionId};
 use chrono::{DateTime, Utc};
@@ -15,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use thiserror::Error;
 
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+/// The plaintext envelope inside a format 3 value (and format 2 itself).
+const PLAIN_VERSION: u32 = 2;
 pub const FORMAT_KEY: &str = "bb:format";
 pub const REVISION_PREFIX: &str = "bb:rev:";
 pub const QUARANTINE_PREFIX: &str = "bb:quarantine:";
@@ -24,6 +29,10 @@ pub const PROFILE_KEY: &str = "bb:profile";
 /// No key means the revision is still waiting to be sent.
 pub const SYNC_PREFIX: &str = "bb:sync:";
 pub const DEVICE_KEY: &str = "bb:device";
+/// Salt, work factor and check value of the PIN key (nothing secret).
+pub const VAULT_KEY: &str = "bb:vault";
+/// The device session (token and user), sealed with the PIN's key.
+pub const SESSION_KEY: &str = "bb:session";
 /// Where format 1 kept the whole log.
 pub const V1_LOG_KEY: &str = "beatbook.log";
 
@@ -37,6 +46,8 @@ pub enum StoreError {
     Browser(String),
     #[error("Could not encode the entry: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("Could not encrypt: {0}")]
+    Vault(#[from] crate::vault::VaultError),
 }
 
 impl From<StorageError> for StoreError {
@@ -59,6 +70,13 @@ struct EnvelopeOut<'a> {
 #[derive(Deserialize)]
 struct EnvelopeVersion {
     v: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EncryptedEnvelope {
+    v: u32,
+    #[serde(flatten)]
+    sealed: Sealed,
 }
 
 #[derive(Deserialize)]
@@ -104,19 +122,43 @@ pub fn revision_key(id: RevisionId) -> String {
     format!("{REVISION_PREFIX}{id}")
 }
 
-/// Saves one revision. When this returns `Ok`, the revision is in the
-/// browser's storage area (owned by the browser process, so a killed tab
+/// Saves one revision, encrypted. When this returns `Ok`, the revision is in
+/// the browser's storage area (owned by the browser process, so a killed tab
 /// cannot lose it).
-pub fn save(rev: &Revision) -> Result<(), StoreError> {
+pub async fn save(rev: &Revision, vault: &Vault) -> Result<(), StoreError> {
     storage()?;
+    let plain = serde_json::to_vec(&EnvelopeOut {
+        v: PLAIN_VERSION,
+        rev,
+    })?;
+    let sealed = vault.seal(&plain).await?;
     LocalStorage::set(
         revision_key(rev.id),
-        EnvelopeOut {
+        EncryptedEnvelope {
             v: FORMAT_VERSION,
-            rev,
+            sealed,
         },
     )?;
     Ok(())
+}
+
+/// Seals any small value (the session) under the PIN's key.
+pub async fn set_sealed<T: Serialize>(
+    key: &str,
+    value: &T,
+    vault: &Vault,
+) -> Result<(), StoreError> {
+    storage()?;
+    let sealed = vault.seal(&serde_json::to_vec(value)?).await?;
+    LocalStorage::set(key, sealed)?;
+    Ok(())
+}
+
+/// Opens a value stored by [`set_sealed`]; `None` if absent or unreadable.
+pub async fn get_sealed<T: for<'de> Deserialize<'de>>(key: &str, vault: &Vault) -> Option<T> {
+    let sealed: Sealed = get(key)?;
+    let plain = vault.open(&sealed).await.ok()?;
+    serde_json::from_slice(&plain).ok()
 }
 
 /// Records the server's answer for a revision.
@@ -127,10 +169,10 @@ pub fn save_outcome(id: RevisionId, outcome: &Answer) -> Result<(), StoreError> 
 }
 
 /// Reads every revision, migrating and quarantining as needed.
-pub fn load() -> Result<Loaded, StoreError> {
+pub async fn load(vault: &Vault) -> Result<Loaded, StoreError> {
     let raw = storage()?;
     let mut loaded = Loaded::default();
-    migrate_v1(&raw, &mut loaded);
+    migrate_v1(&raw, &mut loaded, vault).await;
     if LocalStorage::get::<u32>(FORMAT_KEY).ok() != Some(FORMAT_VERSION) {
         // Only written once; a failure here is harmless (retried next start).
         let _ = LocalStorage::set(FORMAT_KEY, FORMAT_VERSION);
@@ -139,8 +181,16 @@ pub fn load() -> Result<Loaded, StoreError> {
         let Ok(Some(text)) = raw.get_item(&key) else {
             continue;
         };
-        match decode(&text) {
-            Ok(rev) => loaded.revisions.push(rev),
+        match decode(&text, vault).await {
+            Ok((rev, PLAIN_VERSION)) => {
+                // Format 2 was plaintext: encrypt it in place. If that fails
+                // (full storage), it stays readable and is retried next time.
+                if save(&rev, vault).await.is_ok() {
+                    loaded.migrated_from = Some(PLAIN_VERSION);
+                }
+                loaded.revisions.push(rev);
+            }
+            Ok((rev, _)) => loaded.revisions.push(rev),
             Err(reason) => loaded
                 .quarantined
                 .push(quarantine(&raw, &key, &text, reason)),
@@ -173,20 +223,30 @@ pub fn load() -> Result<Loaded, StoreError> {
     Ok(loaded)
 }
 
-fn decode(text: &str) -> Result<Revision, String> {
+/// Reads one stored revision and says which format it was in.
+async fn decode(text: &str, vault: &Vault) -> Result<(Revision, u32), String> {
     let version = serde_json::from_str::<EnvelopeVersion>(text)
         .map_err(|e| format!("not readable JSON ({e})"))?;
-    if version.v > FORMAT_VERSION {
-        return Err(format!(
-            "written by a newer Beatbook (format {}); update the app",
-            version.v
-        ));
-    }
-    if version.v != FORMAT_VERSION {
-        return Err(format!("unknown format {}", version.v));
-    }
-    serde_json::from_str::<EnvelopeIn>(text)
-        .map(|e| e.rev)
+    let plain = match version.v {
+        FORMAT_VERSION => {
+            let envelope = serde_json::from_str::<EncryptedEnvelope>(text)
+                .map_err(|e| format!("damaged entry ({e})"))?;
+            let bytes = vault
+                .open(&envelope.sealed)
+                .await
+                .map_err(|_| "could not be decrypted".to_owned())?;
+            String::from_utf8(bytes).map_err(|_| "damaged entry (not text)".to_owned())?
+        }
+        PLAIN_VERSION => text.to_owned(),
+        v if v > FORMAT_VERSION => {
+            return Err(format!(
+                "written by a newer Beatbook (format {v}); update the app"
+            ))
+        }
+        v => return Err(format!("unknown format {v}")),
+    };
+    serde_json::from_str::<EnvelopeIn>(&plain)
+        .map(|e| (e.rev, version.v))
         .map_err(|e| format!("damaged entry ({e})"))
 }
 
@@ -279,7 +339,7 @@ fn migrated_revision_id(entry: EntryId) -> RevisionId {
     RevisionId::from_random_bytes(bytes)
 }
 
-fn migrate_v1(raw: &web_sys::Storage, loaded: &mut Loaded) {
+async fn migrate_v1(raw: &web_sys::Storage, loaded: &mut Loaded, vault: &Vault) {
     let Ok(Some(text)) = raw.get_item(V1_LOG_KEY) else {
         return;
     };
@@ -307,7 +367,7 @@ fn migrate_v1(raw: &web_sys::Storage, loaded: &mut Loaded) {
             .map_err(|e| e.to_string())
             .and_then(V1Entry::into_revision);
         match converted {
-            Ok(rev) => all_written &= save(&rev).is_ok(),
+            Ok(rev) => all_written &= save(&rev, vault).await.is_ok(),
             Err(reason) => {
                 let key = format!("{V1_LOG_KEY}#{i}");
                 let item = set_aside(raw, &key, &text, reason);
@@ -335,4 +395,19 @@ pub fn set<T: Serialize>(key: &str, value: &T) -> Result<(), StoreError> {
     storage()?;
     LocalStorage::set(key, value)?;
     Ok(())
+}
+
+/// After a signed-out officer's entries have all reached the server: removes
+/// their local copies, answers, session, PIN vault and profile. Quarantined
+/// items (never readable, so never synced) and the device ID stay.
+pub fn purge_signed_out() {
+    let Ok(raw) = storage() else { return };
+    let doomed: Vec<String> = [REVISION_PREFIX, SYNC_PREFIX]
+        .into_iter()
+        .flat_map(|p| keys_with_prefix(&raw, p))
+        .chain([SESSION_KEY, VAULT_KEY, PROFILE_KEY, "bb:pin-failures"].map(String::from))
+        .collect();
+    for key in doomed {
+        let _ = raw.remove_item(&key);
+    }
 }

@@ -6,7 +6,7 @@
 //! only after the server acknowledged it (after its commit). Any retry resends
 //! the same immutable revision, which the server recognises.
 use crate::platform;
-use crate::state::AppState;
+use crate::state::{AppState, Phase};
 use crate::storage;
 use beatbook_core::sync::{
     backoff_ms, next_batch, ApiErrorBody, PushAnswers, PushRequest, APP_BATCH_BYTES,
@@ -17,8 +17,6 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use std::time::Duration;
 use thiserror::Error;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// What the status bar says about sync.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,14 +35,16 @@ pub enum SyncStatus {
         problem: String,
         retry_at: DateTime<Utc>,
     },
+    /// The session has ended: entries wait until the officer signs in.
+    SignInNeeded,
 }
 
 #[derive(Debug, Error)]
 pub enum PushError {
-    #[error("No connection to the server")]
-    Network,
-    #[error("The server took too long to answer")]
-    Timeout,
+    #[error("{0}")]
+    Http(#[from] crate::http::HttpError),
+    #[error("Sign in again to send your entries (they are safe on this phone)")]
+    SignInNeeded,
     #[error("The server had a problem ({0})")]
     Server(u16),
     #[error("{0}")]
@@ -53,8 +53,6 @@ pub enum PushError {
     BadAnswer,
 }
 
-/// How long one push may take before it is abandoned and retried.
-const PUSH_TIMEOUT_MS: i32 = 30_000;
 /// While anything waits, try at least this often.
 const PERIODIC: Duration = Duration::from_secs(30);
 
@@ -89,7 +87,11 @@ pub fn start(state: AppState) {
     std::mem::forget(handle);
     set_interval(
         move || {
-            let backing_off = matches!(state.sync_status.get_untracked(), SyncStatus::Failed { retry_at, .. } if retry_at > platform::now());
+            let backing_off = match state.sync_status.get_untracked() {
+                SyncStatus::Failed { retry_at, .. } => retry_at > platform::now(),
+                SyncStatus::SignInNeeded => true,
+                _ => false,
+            };
             if !backing_off && pending(state) > 0 {
                 kick(state);
             }
@@ -135,7 +137,17 @@ async fn run(state: AppState) -> bool {
         state.sync_status.set(SyncStatus::Offline);
         return true;
     }
-    let device_id = device_id();
+    if state.phase.get_untracked() != Phase::Unlocked {
+        // Locked: the log is not in memory and nothing may be sent.
+        return true;
+    }
+    let device_id = crate::session::device_id();
+    // An expired session is not worth a round trip: ask for sign-in first.
+    let token = state.session.with_untracked(|s| {
+        s.as_ref()
+            .filter(|s| s.expires_at > platform::now())
+            .map(|s| s.token.clone())
+    });
     let mut sent = 0;
     loop {
         let batch: Vec<Revision> = state.log.with_untracked(|log| {
@@ -157,10 +169,14 @@ async fn run(state: AppState) -> bool {
         }
         let total = sent + pending(state);
         state.sync_status.set(SyncStatus::Syncing { sent, total });
-        match push(&device_id, &batch).await {
+        match push(&device_id, token.as_deref(), &batch).await {
             Ok(response) => {
                 state.engine.failures.set_value(0);
                 sent += record_answers(state, &batch, response);
+            }
+            Err(PushError::SignInNeeded) => {
+                state.sync_status.set(SyncStatus::SignInNeeded);
+                return false;
             }
             Err(e) => {
                 let failures = state.engine.failures.get_value();
@@ -201,25 +217,24 @@ fn record_answers(state: AppState, batch: &[Revision], response: PushAnswers) ->
     answered
 }
 
-fn device_id() -> String {
-    if let Some(id) = storage::get::<String>(storage::DEVICE_KEY) {
-        return id;
-    }
-    let id = platform::new_entry_id().to_string();
-    let _ = storage::set(storage::DEVICE_KEY, &id);
-    id
-}
-
-async fn push(device_id: &str, batch: &[Revision]) -> Result<PushAnswers, PushError> {
+async fn push(
+    device_id: &str,
+    token: Option<&str>,
+    batch: &[Revision],
+) -> Result<PushAnswers, PushError> {
+    let token = token.ok_or(PushError::SignInNeeded)?;
     let body = serde_json::to_string(&PushRequest {
         protocol: PROTOCOL_VERSION,
         device_id: device_id.to_owned(),
         changes: batch.to_vec(),
     })
     .map_err(|_| PushError::BadAnswer)?;
-    let (status, text) = post_json(PUSH_PATH, &body).await?;
+    let (status, text) = crate::http::post_json(PUSH_PATH, &body, Some(token)).await?;
     match status {
         200 => serde_json::from_str::<PushAnswers>(&text).map_err(|_| PushError::BadAnswer),
+        // Expired, revoked or unknown session: recording goes on, and the
+        // officer is asked to sign in before anything is pushed.
+        401 => Err(PushError::SignInNeeded),
         500..=599 => Err(PushError::Server(status)),
         _ => Err(PushError::Refused(
             serde_json::from_str::<ApiErrorBody>(&text)
@@ -227,48 +242,4 @@ async fn push(device_id: &str, batch: &[Revision]) -> Result<PushAnswers, PushEr
                 .unwrap_or_else(|_| format!("The server refused the sync ({status})")),
         )),
     }
-}
-
-/// POSTs JSON and returns the status and body text.
-async fn post_json(path: &str, body: &str) -> Result<(u16, String), PushError> {
-    let window = web_sys::window().ok_or(PushError::Network)?;
-    let controller = web_sys::AbortController::new().map_err(|_| PushError::Network)?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&body.into());
-    init.set_signal(Some(&controller.signal()));
-    let headers = web_sys::Headers::new().map_err(|_| PushError::Network)?;
-    let _ = headers.set("content-type", "application/json");
-    init.set_headers(&headers);
-    let request =
-        web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| PushError::Network)?;
-    let abort = controller.clone();
-    let timer = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(
-            wasm_bindgen::closure::Closure::once_into_js(move || abort.abort()).unchecked_ref(),
-            PUSH_TIMEOUT_MS,
-        )
-        .ok();
-    let result = JsFuture::from(window.fetch_with_request(&request)).await;
-    let outcome = match result {
-        Err(_) if controller.signal().aborted() => Err(PushError::Timeout),
-        Err(_) => Err(PushError::Network),
-        Ok(value) => {
-            let response: web_sys::Response = value.unchecked_into();
-            let status = response.status();
-            let text = match response.text() {
-                Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
-                Err(_) => None,
-            };
-            match text {
-                Some(text) => Ok((status, text)),
-                None if controller.signal().aborted() => Err(PushError::Timeout),
-                None => Err(PushError::Network),
-            }
-        }
-    };
-    if let Some(timer) = timer {
-        window.clear_timeout_with_handle(timer);
-    }
-    outcome
 }

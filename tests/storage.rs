@@ -1,5 +1,6 @@
 //! Browser storage, in headless Chromium (wasm-bindgen-test).
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod support;
 
 use beatbook::storage::{self, StoreError, QUARANTINE_PREFIX, REVISION_PREFIX, V1_LOG_KEY};
@@ -15,15 +16,16 @@ fn sorted_ids(revs: &[beatbook_core::Revision]) -> Vec<String> {
 }
 
 #[wasm_bindgen_test]
-fn saved_revisions_load_back_identical() {
+async fn saved_revisions_load_back_identical() {
+    let v = test_vault().await;
     clear_storage();
     let s = shift(1);
     let notes: Vec<_> = (0..20).map(|i| note(i, &s, &format!("note {i}"))).collect();
-    storage::save(&s).unwrap();
+    storage::save(&s, &v).await.unwrap();
     for n in &notes {
-        storage::save(n).unwrap();
+        storage::save(n, &v).await.unwrap();
     }
-    let loaded = storage::load().unwrap();
+    let loaded = storage::load(&v).await.unwrap();
     assert!(loaded.quarantined.is_empty());
     assert_eq!(loaded.revisions.len(), 21);
     for n in &notes {
@@ -33,15 +35,16 @@ fn saved_revisions_load_back_identical() {
 }
 
 #[wasm_bindgen_test]
-fn a_save_writes_one_key_and_never_rewrites_the_log() {
+async fn a_save_writes_one_key_and_never_rewrites_the_log() {
+    let v = test_vault().await;
     clear_storage();
     let s = shift(1);
-    storage::save(&s).unwrap();
+    storage::save(&s, &v).await.unwrap();
     let before = raw_storage()
         .get_item(&storage::revision_key(s.id))
         .unwrap();
     let keys_before = raw_storage().length().unwrap();
-    storage::save(&note(1, &s, "x")).unwrap();
+    storage::save(&note(1, &s, "x"), &v).await.unwrap();
     assert_eq!(raw_storage().length().unwrap(), keys_before + 1);
     assert_eq!(
         raw_storage()
@@ -52,10 +55,11 @@ fn a_save_writes_one_key_and_never_rewrites_the_log() {
 }
 
 #[wasm_bindgen_test]
-fn corrupt_and_unknown_version_data_is_kept_aside_not_deleted() {
+async fn corrupt_and_unknown_version_data_is_kept_aside_not_deleted() {
+    let v = test_vault().await;
     clear_storage();
     let s = shift(1);
-    storage::save(&s).unwrap();
+    storage::save(&s, &v).await.unwrap();
     let raw = raw_storage();
     let bad_json = format!("{REVISION_PREFIX}broken");
     let future = format!("{REVISION_PREFIX}future");
@@ -65,7 +69,7 @@ fn corrupt_and_unknown_version_data_is_kept_aside_not_deleted() {
     raw.set_item(&damaged, "{\"v\":2,\"rev\":{\"id\":\"nope\"}}")
         .unwrap();
 
-    let loaded = storage::load().unwrap();
+    let loaded = storage::load(&v).await.unwrap();
     assert_eq!(loaded.revisions, vec![s.clone()]);
     assert_eq!(loaded.quarantined.len(), 3);
     let reasons: Vec<_> = loaded
@@ -97,19 +101,20 @@ fn corrupt_and_unknown_version_data_is_kept_aside_not_deleted() {
     assert!(raw.get_item(&bad_json).unwrap().is_none());
 
     // A second start reports them again and still loads the good entry.
-    let again = storage::load().unwrap();
+    let again = storage::load(&v).await.unwrap();
     assert_eq!(again.revisions, vec![s]);
     assert_eq!(again.quarantined.len(), 3);
 }
 
 #[wasm_bindgen_test]
-fn full_quota_refuses_the_save_and_loses_nothing() {
+async fn full_quota_refuses_the_save_and_loses_nothing() {
+    let v = test_vault().await;
     clear_storage();
     let s = shift(1);
     let saved: Vec<_> = (0..10).map(|i| note(i, &s, "kept")).collect();
-    storage::save(&s).unwrap();
+    storage::save(&s, &v).await.unwrap();
     for n in &saved {
-        storage::save(n).unwrap();
+        storage::save(n, &v).await.unwrap();
     }
     // Fill the origin's quota with filler until the browser refuses.
     let raw = raw_storage();
@@ -125,7 +130,7 @@ fn full_quota_refuses_the_save_and_loses_nothing() {
     }
 
     let big_note = note(99, &s, &"z".repeat(3000));
-    let result = storage::save(&big_note);
+    let result = storage::save(&big_note, &v).await;
     assert!(
         matches!(result, Err(StoreError::QuotaExceeded)),
         "{result:?}"
@@ -135,7 +140,7 @@ fn full_quota_refuses_the_save_and_loses_nothing() {
         .to_string()
         .contains("Nothing already saved is lost"));
 
-    let loaded = storage::load().unwrap();
+    let loaded = storage::load(&v).await.unwrap();
     assert_eq!(
         sorted_ids(&loaded.revisions),
         sorted_ids(&[&[s.clone()][..], &saved[..]].concat())
@@ -143,11 +148,12 @@ fn full_quota_refuses_the_save_and_loses_nothing() {
     for i in 0..filler {
         raw.remove_item(&format!("filler:{i}")).unwrap();
     }
-    storage::save(&big_note).unwrap();
+    storage::save(&big_note, &v).await.unwrap();
 }
 
 #[wasm_bindgen_test]
-fn format_1_log_is_migrated_and_bad_old_entries_are_kept_aside() {
+async fn format_1_log_is_migrated_and_bad_old_entries_are_kept_aside() {
+    let v = test_vault().await;
     clear_storage();
     let shift_id = "6f1c2e1a-2b3c-4d5e-8f90-0a1b2c3d4e5f";
     let v1 = format!(
@@ -163,7 +169,7 @@ fn format_1_log_is_migrated_and_bad_old_entries_are_kept_aside() {
     let raw = raw_storage();
     raw.set_item(V1_LOG_KEY, &v1).unwrap();
 
-    let loaded = storage::load().unwrap();
+    let loaded = storage::load(&v).await.unwrap();
     assert_eq!(loaded.migrated_from, Some(1));
     assert_eq!(loaded.revisions.len(), 2);
     assert_eq!(loaded.quarantined.len(), 1);
@@ -187,16 +193,17 @@ fn format_1_log_is_migrated_and_bad_old_entries_are_kept_aside() {
     assert!(log.unplaced().is_empty());
 
     // Migration is not repeated, and nothing is duplicated on the next start.
-    let again = storage::load().unwrap();
+    let again = storage::load(&v).await.unwrap();
     assert_eq!(again.migrated_from, None);
     assert_eq!(sorted_ids(&again.revisions), sorted_ids(&loaded.revisions));
 }
 
 #[wasm_bindgen_test]
-fn unreadable_old_log_is_kept_aside() {
+async fn unreadable_old_log_is_kept_aside() {
+    let v = test_vault().await;
     clear_storage();
     raw_storage().set_item(V1_LOG_KEY, "[[[").unwrap();
-    let loaded = storage::load().unwrap();
+    let loaded = storage::load(&v).await.unwrap();
     assert!(loaded.revisions.is_empty());
     assert_eq!(loaded.quarantined.len(), 1);
     assert_eq!(

@@ -4,6 +4,7 @@
 //! Saving one entry with 5,000 already stored, against a bare
 //! `localStorage.setItem` of the same bytes measured in the same run.
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod support;
 
 use beatbook::storage;
@@ -26,17 +27,18 @@ const SAMPLES: u32 = 300;
 
 #[wasm_bindgen_test]
 #[ignore = "benchmark: run by scripts/bench-storage.sh"]
-fn bench_save_with_5000_stored() {
+async fn bench_save_with_5000_stored() {
+    let v = test_vault().await;
     clear_storage();
     let s = shift(1);
-    storage::save(&s).unwrap();
+    storage::save(&s, &v).await.unwrap();
     let text = "Group of six youths gathered by the shop entrance, moved on without issue.";
     for i in 0..STORED {
-        storage::save(&note(i, &s, text)).unwrap();
+        storage::save(&note(i, &s, text), &v).await.unwrap();
     }
     let small = {
         clear_storage();
-        storage::save(&s).unwrap();
+        storage::save(&s, &v).await.unwrap();
         let mut times = Vec::new();
         for sample in 0..SAMPLES / 10 {
             let notes: Vec<_> = (0..10)
@@ -44,16 +46,16 @@ fn bench_save_with_5000_stored() {
                 .collect();
             let t = now_ms();
             for n in &notes {
-                storage::save(n).unwrap();
+                storage::save(n, &v).await.unwrap();
             }
             times.push((now_ms() - t) / 10.0);
         }
         median(times)
     };
     clear_storage();
-    storage::save(&s).unwrap();
+    storage::save(&s, &v).await.unwrap();
     for i in 0..STORED {
-        storage::save(&note(i, &s, text)).unwrap();
+        storage::save(&note(i, &s, text), &v).await.unwrap();
     }
     // Browsers coarsen performance.now() to about 0.1 ms, so each sample
     // times a group of saves and divides.
@@ -68,7 +70,7 @@ fn bench_save_with_5000_stored() {
             .collect();
         let t = now_ms();
         for n in &notes {
-            storage::save(n).unwrap();
+            storage::save(n, &v).await.unwrap();
         }
         save_times.push((now_ms() - t) / f64::from(GROUP));
         // The same bytes, written bare, under keys of the same length.

@@ -50,6 +50,7 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let reason = RwSignal::new(String::new());
     let fix = RwSignal::new(Fix::Waiting);
+    let saving = RwSignal::new(false);
     if correcting.is_none() && kind != RecordKind::Shift {
         platform::locate(move |f| fix.set(f));
     }
@@ -67,44 +68,53 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
             })
         });
         let reason_text = reason.get_untracked().trim().to_owned();
-        let result = match (parsed, correcting) {
-            (Err(mut errs), Some(_)) if reason_text.is_empty() => {
-                errs.push(missing_reason());
-                Err(SaveError::Invalid(errs))
-            }
-            (Err(errs), _) => Err(SaveError::Invalid(errs)),
-            (Ok(_), Some(_)) if reason_text.is_empty() => {
-                Err(SaveError::Invalid(vec![missing_reason()]))
-            }
-            (Ok(draft), Some(id)) => actions::correct(state, id, draft, reason_text).map(|_| id),
-            (Ok(draft), None) => actions::create(state, kind, draft, fix.get_untracked()),
-        };
-        match result {
-            Ok(id) => {
-                errors.set(Vec::new());
-                state.saved(if correcting.is_some() {
-                    "Correction saved"
-                } else {
-                    match kind {
-                        RecordKind::Shift => "Shift started",
-                        RecordKind::Patrol => "Patrol started",
-                        _ => "Saved",
-                    }
-                });
-                state.go(if correcting.is_some() {
-                    Screen::Detail(id)
-                } else {
-                    Screen::Home
-                });
-            }
-            Err(SaveError::Invalid(errs)) => {
-                errors.set(errs);
-                state.problem("Not saved yet: please fix the highlighted fields");
-                focus_first_error();
-            }
-            // Storage refused (full, unavailable): keep every typed value.
-            Err(e) => state.problem(format!("Not saved: {e}")),
+        if saving.get_untracked() {
+            return;
         }
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            let result = match (parsed, correcting) {
+                (Err(mut errs), Some(_)) if reason_text.is_empty() => {
+                    errs.push(missing_reason());
+                    Err(SaveError::Invalid(errs))
+                }
+                (Err(errs), _) => Err(SaveError::Invalid(errs)),
+                (Ok(_), Some(_)) if reason_text.is_empty() => {
+                    Err(SaveError::Invalid(vec![missing_reason()]))
+                }
+                (Ok(draft), Some(id)) => actions::correct(state, id, draft, reason_text)
+                    .await
+                    .map(|_| id),
+                (Ok(draft), None) => actions::create(state, kind, draft, fix.get_untracked()).await,
+            };
+            saving.set(false);
+            match result {
+                Ok(id) => {
+                    errors.set(Vec::new());
+                    state.saved(if correcting.is_some() {
+                        "Correction saved"
+                    } else {
+                        match kind {
+                            RecordKind::Shift => "Shift started",
+                            RecordKind::Patrol => "Patrol started",
+                            _ => "Saved",
+                        }
+                    });
+                    state.go(if correcting.is_some() {
+                        Screen::Detail(id)
+                    } else {
+                        Screen::Home
+                    });
+                }
+                Err(SaveError::Invalid(errs)) => {
+                    errors.set(errs);
+                    state.problem("Not saved yet: please fix the highlighted fields");
+                    focus_first_error();
+                }
+                // Storage refused (full, unavailable): keep every typed value.
+                Err(e) => state.problem(format!("Not saved: {e}")),
+            }
+        });
     };
 
     let title = match correcting {
@@ -141,7 +151,7 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                     <p class="fix" role="status">{move || fix_text(fix.get())}</p>
                 })}
                 <div class="actions">
-                    <button type="submit" class="primary">{save_label}</button>
+                    <button type="submit" class="primary" disabled=move || saving.get()>{save_label}</button>
                     <button type="button" on:click=move |_| state.go(match correcting {
                         Some(id) => Screen::Detail(id),
                         None => Screen::Home,

@@ -1,3 +1,4 @@
+pub mod auth;
 pub mod detail;
 pub mod form;
 pub mod shift;

@@ -3,8 +3,8 @@
 use crate::actions;
 use crate::fmt;
 use crate::platform;
-use crate::state::{use_state, Profile, Screen};
-use crate::storage;
+use crate::state::{use_state, Screen};
+use crate::ui::auth::AccountPanel;
 use crate::ui::form::EntryForm;
 use crate::ui::timeline::Timeline;
 use beatbook_core::{EntryId, RecordKind};
@@ -25,48 +25,10 @@ const RECORD_BUTTONS: [RecordKind; 6] = [
 pub fn Home() -> impl IntoView {
     let state = use_state();
     let open_shift = move || state.log.with(|log| log.open_shift().map(|s| s.entry_id));
-    let has_officer = move || state.profile.with(|p| !p.officer_id.trim().is_empty());
-    move || match (has_officer(), open_shift()) {
-        (false, _) => view! { <OfficerSetup /> }.into_any(),
-        (true, None) => view! { <EntryForm kind=RecordKind::Shift /> <PastShifts /> }.into_any(),
-        (true, Some(shift)) => view! { <OpenShift shift /> }.into_any(),
-    }
-}
-
-#[component]
-fn OfficerSetup() -> impl IntoView {
-    let state = use_state();
-    let officer = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let id = officer.get_untracked().trim().to_owned();
-        if id.is_empty() || id.len() > 32 || id.chars().any(char::is_control) {
-            error.set(Some(
-                "Enter your officer ID (collar or warrant number)".into(),
-            ));
-            return;
-        }
-        let profile = Profile { officer_id: id };
-        match storage::set(storage::PROFILE_KEY, &profile) {
-            Ok(()) => state.profile.set(profile),
-            Err(e) => error.set(Some(e.to_string())),
-        }
-    };
-    view! {
-        <section class="card" aria-labelledby="setup-title">
-            <h2 id="setup-title">"Welcome to Beatbook"</h2>
-            <form on:submit=submit novalidate>
-                <div class="field" class:invalid=move || error.with(Option::is_some)>
-                    <label for="officer-id">"Your officer ID"</label>
-                    <p class="hint">"Collar or warrant number. It goes on every entry you make."</p>
-                    <input id="officer-id" type="text" autocomplete="off" aria-describedby="err-officer"
-                        on:input=move |ev| officer.set(event_target_value(&ev)) />
-                    <p class="error" id="err-officer">{move || error.get()}</p>
-                </div>
-                <div class="actions"><button type="submit" class="primary">"Continue"</button></div>
-            </form>
-        </section>
+    move || match open_shift() {
+        None => view! { <EntryForm kind=RecordKind::Shift /> <PastShifts /> <AccountPanel /> }
+            .into_any(),
+        Some(shift) => view! { <OpenShift shift /> }.into_any(),
     }
 }
 
@@ -95,10 +57,12 @@ fn OpenShift(shift: EntryId) -> impl IntoView {
             })
             .unwrap_or(false);
         if ok {
-            match actions::end(state, shift) {
-                Ok(()) => state.saved("Shift ended"),
-                Err(e) => state.problem(format!("Not saved: {e}")),
-            }
+            leptos::task::spawn_local(async move {
+                match actions::end(state, shift).await {
+                    Ok(()) => state.saved("Shift ended"),
+                    Err(e) => state.problem(format!("Not saved: {e}")),
+                }
+            });
         }
     };
     let buttons = RECORD_BUTTONS
@@ -124,6 +88,7 @@ fn OpenShift(shift: EntryId) -> impl IntoView {
             <p class="shift-summary">{summary}</p>
             <button type="button" class="danger" on:click=end_shift>"End shift"</button>
         </section>
+        <AccountPanel />
     }
 }
 
@@ -148,9 +113,13 @@ fn PatrolPanel(shift: EntryId) -> impl IntoView {
             let started = p.occurred_at;
             let entry = p.entry_id;
             let elapsed = move || state.clock.get() - started;
-            let end_patrol = move |_| match actions::end(state, entry) {
-                Ok(()) => state.saved("Patrol ended"),
-                Err(e) => state.problem(format!("Not saved: {e}")),
+            let end_patrol = move |_| {
+                leptos::task::spawn_local(async move {
+                    match actions::end(state, entry).await {
+                        Ok(()) => state.saved("Patrol ended"),
+                        Err(e) => state.problem(format!("Not saved: {e}")),
+                    }
+                });
             };
             view! {
                 <section class="card patrol running" aria-labelledby="patrol-title">

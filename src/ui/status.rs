@@ -2,7 +2,7 @@
 //! safe, an update waiting, and the last save's result.
 use crate::fmt;
 use crate::platform::{self, Persistence};
-use crate::state::{use_state, Toast};
+use crate::state::{use_state, Screen, Toast};
 use crate::sync::{self, SyncStatus};
 use crate::sync_marks::{attention_count, waiting_count};
 use leptos::prelude::*;
@@ -43,6 +43,7 @@ pub fn StatusBar() -> impl IntoView {
                 format!("All synced at {}", fmt::clock(at, local))
             }
             SyncStatus::Offline => "Offline".to_owned(),
+            SyncStatus::SignInNeeded => "Sign in again to send your entries".to_owned(),
             _ if waiting == 0 => "Nothing waiting".to_owned(),
             _ => "Waiting to sync".to_owned(),
         };
@@ -113,6 +114,12 @@ pub fn Alerts() -> impl IntoView {
         {move || persistence().map(|p| view! { <div class="alert info">{p}</div> })}
         {quarantined}
         {unplaced}
+        <Show when=move || state.sync_status.get() == SyncStatus::SignInNeeded && state.screen.get() != Screen::Reauth>
+            <div class="alert warn" role="region" aria-label="Sign in needed">
+                <p>"Your session has ended. Keep recording: entries stay on this phone until you sign in again."</p>
+                <button type="button" on:click=move |_| state.go(Screen::Reauth)>"Sign in again"</button>
+            </div>
+        </Show>
         <Show when=move || state.update_available.get()>
             <div class="alert info update" role="region" aria-label="Update">
                 <p>"A new version of Beatbook is ready. Update when you are not in the middle of an entry."</p>

@@ -58,3 +58,10 @@ pub fn note(n: u32, shift: &Revision, text: &str) -> Revision {
         ..shift.clone()
     }
 }
+
+/// A vault with a small work factor: the tests are about storage, not PBKDF2.
+pub async fn test_vault() -> beatbook::vault::Vault {
+    beatbook::vault::Vault::derive("123456", &[7; 16], 1_000)
+        .await
+        .unwrap()
+}

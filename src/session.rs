@@ -1,0 +1,80 @@
+//! The device session: signing in online, keeping the token sealed with the
+//! PIN's key, and signing out.
+use crate::storage;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+pub const SIGN_IN_PATH: &str = "/api/v1/auth/sign-in";
+pub const SIGN_OUT_PATH: &str = "/api/v1/auth/sign-out";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub officer_id: String,
+    pub display_name: String,
+    pub role: String,
+    #[serde(default)]
+    pub teams: Vec<String>,
+}
+
+/// What sign-in returns; kept sealed in local storage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    #[serde(with = "beatbook_core::time::rfc3339")]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub user: User,
+}
+
+#[derive(Serialize)]
+struct SignInRequest<'a> {
+    officer_id: &'a str,
+    password: &'a str,
+    device_id: &'a str,
+}
+
+#[derive(Debug, Error)]
+pub enum SignInError {
+    #[error("Officer ID or password not recognised")]
+    Refused,
+    #[error("Too many attempts: wait a few minutes and try again")]
+    TooMany,
+    #[error("No connection: signing in needs a signal (recording does not)")]
+    Offline,
+    #[error("Signed in as {0}: this phone holds another officer's unsynced entries")]
+    OtherOfficer(String),
+    #[error("The server could not sign you in ({0})")]
+    Server(u16),
+}
+
+/// This device's ID, made once and kept (it names the session on the server).
+pub fn device_id() -> String {
+    if let Some(id) = storage::get::<String>(storage::DEVICE_KEY) {
+        return id;
+    }
+    let id = crate::platform::new_entry_id().to_string();
+    let _ = storage::set(storage::DEVICE_KEY, &id);
+    id
+}
+
+pub async fn sign_in(officer_id: &str, password: &str) -> Result<Session, SignInError> {
+    let body = serde_json::to_string(&SignInRequest {
+        officer_id,
+        password,
+        device_id: &device_id(),
+    })
+    .map_err(|_| SignInError::Server(0))?;
+    let (status, text) = crate::http::post_json(SIGN_IN_PATH, &body, None)
+        .await
+        .map_err(|_| SignInError::Offline)?;
+    match status {
+        200 => serde_json::from_str(&text).map_err(|_| SignInError::Server(status)),
+        401 | 403 => Err(SignInError::Refused),
+        429 => Err(SignInError::TooMany),
+        _ => Err(SignInError::Server(status)),
+    }
+}
+
+/// Ends the session on the server; best effort (the local purge follows anyway).
+pub async fn sign_out(token: &str) {
+    let _ = crate::http::post_json(SIGN_OUT_PATH, "{}", Some(token)).await;
+}

@@ -1,0 +1,341 @@
+//! Signing in, choosing a PIN, unlocking, locking and signing out.
+use crate::platform;
+use crate::session::{self, Session, SignInError};
+use crate::state::{use_state, AppState, Phase, Profile, Screen};
+use crate::storage;
+use crate::sync_marks::{attention_count, waiting_count};
+use crate::vault::{Vault, VaultError, VaultParams, MIN_PIN_DIGITS};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where failed PIN attempts are counted (never reset by reloading).
+const PIN_FAILURES_KEY: &str = "bb:pin-failures";
+/// Wrong PINs allowed before each further try has to wait.
+const FREE_ATTEMPTS: u32 = 3;
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct PinFailures {
+    count: u32,
+    last_ms: f64,
+}
+
+/// Seconds to wait before the next PIN attempt: none for the first few, then
+/// 30 s doubling to 15 minutes. Data is never wiped for wrong PINs.
+fn pin_wait_seconds(f: PinFailures, now_ms: f64) -> u64 {
+    if f.count < FREE_ATTEMPTS {
+        return 0;
+    }
+    let wait_ms = (30_000u64 << (f.count - FREE_ATTEMPTS).min(5)).min(15 * 60 * 1000) as f64;
+    ((f.last_ms + wait_ms - now_ms).max(0.0) / 1000.0).ceil() as u64
+}
+
+fn valid_pin(pin: &str) -> bool {
+    pin.len() >= MIN_PIN_DIGITS && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Signs in online. With `reauth`, only the officer whose entries are on the
+/// device may sign in, and the session is sealed with the open vault.
+#[component]
+pub fn SignIn(#[prop(optional)] reauth: bool) -> impl IntoView {
+    let state = use_state();
+    let officer = RwSignal::new(state.profile.with_untracked(|p| p.officer_id.clone()));
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let id = officer.get_untracked().trim().to_owned();
+        let pass = password.get_untracked();
+        if id.is_empty() || pass.is_empty() {
+            error.set(Some("Enter your officer ID and password".into()));
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = session::sign_in(&id, &pass).await;
+            busy.set(false);
+            match result {
+                Ok(session) => {
+                    if let Err(e) = accept_session(state, session, reauth).await {
+                        error.set(Some(e.to_string()));
+                    }
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="signin-title">
+            <h2 id="signin-title">{if reauth { "Sign in again" } else { "Sign in to Beatbook" }}</h2>
+            {reauth.then(|| view! { <p>"Your session has ended. Your entries are safe on this phone and are sent once you sign in."</p> })}
+            <form on:submit=submit novalidate>
+                <div class="field">
+                    <label for="signin-officer">"Officer ID"</label>
+                    <input id="signin-officer" type="text" autocomplete="username" prop:value=officer.get_untracked()
+                        readonly=reauth on:input=move |ev| officer.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="signin-password">"Password"</label>
+                    <input id="signin-password" type="password" autocomplete="current-password"
+                        aria-describedby="err-signin" on:input=move |ev| password.set(event_target_value(&ev)) />
+                    <p class="error" id="err-signin" role="alert">{move || error.get()}</p>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || busy.get()>
+                        {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                    {reauth.then(|| view! { <button type="button" on:click=move |_| state.go(Screen::Home)>"Not now"</button> })}
+                </div>
+            </form>
+        </section>
+    }
+}
+
+async fn accept_session(
+    state: AppState,
+    session: Session,
+    reauth: bool,
+) -> Result<(), SignInError> {
+    let current = state.profile.with_untracked(|p| p.officer_id.clone());
+    if (reauth || state.phase.get_untracked() != Phase::SignIn)
+        && !current.is_empty()
+        && current != session.user.officer_id
+    {
+        crate::session::sign_out(&session.token).await;
+        return Err(SignInError::OtherOfficer(session.user.officer_id));
+    }
+    let profile = Profile {
+        officer_id: session.user.officer_id.clone(),
+        display_name: session.user.display_name.clone(),
+    };
+    let _ = storage::set(storage::PROFILE_KEY, &profile);
+    state.profile.set(profile);
+    match state.vault.get_value() {
+        Some(vault) => {
+            let _ = storage::set_sealed(storage::SESSION_KEY, &session, &vault).await;
+            state.session.set(Some(session));
+            state.go(Screen::Home);
+            state.saved("Signed in");
+            crate::sync::kick(state);
+        }
+        None => {
+            state.session.set(Some(session));
+            state.phase.set(Phase::SetPin);
+        }
+    }
+    Ok(())
+}
+
+/// Choosing a PIN after the first sign-in: it encrypts everything recorded.
+#[component]
+pub fn SetPin() -> impl IntoView {
+    let state = use_state();
+    let pin = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (p, a) = (pin.get_untracked(), again.get_untracked());
+        if !valid_pin(&p) {
+            error.set(Some(format!("Use at least {MIN_PIN_DIGITS} digits")));
+            return;
+        }
+        if p != a {
+            error.set(Some("The two PINs are not the same".into()));
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match create_vault(state, &p).await {
+                Ok(()) => state.saved("PIN set: your entries are encrypted on this phone"),
+                Err(e) => {
+                    busy.set(false);
+                    error.set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="pin-title">
+            <h2 id="pin-title">"Choose a PIN"</h2>
+            <p>"Entries on this phone are encrypted with your PIN. You will need it after the app locks."</p>
+            <form on:submit=submit novalidate>
+                <div class="field">
+                    <label for="pin-new">{format!("New PIN ({MIN_PIN_DIGITS} or more digits)")}</label>
+                    <input id="pin-new" type="password" inputmode="numeric" autocomplete="new-password"
+                        on:input=move |ev| pin.set(event_target_value(&ev)) />
+                </div>
+                <div class="field">
+                    <label for="pin-again">"Same PIN again"</label>
+                    <input id="pin-again" type="password" inputmode="numeric" autocomplete="new-password"
+                        aria-describedby="err-pin" on:input=move |ev| again.set(event_target_value(&ev)) />
+                    <p class="error" id="err-pin" role="alert">{move || error.get()}</p>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || busy.get()>
+                        {move || if busy.get() { "Setting PIN…" } else { "Set PIN" }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+async fn create_vault(state: AppState, pin: &str) -> Result<(), VaultError> {
+    let (vault, params) = Vault::create(pin).await?;
+    if let Some(session) = state.session.get_untracked() {
+        storage::set_sealed(storage::SESSION_KEY, &session, &vault)
+            .await
+            .map_err(|e| VaultError::Browser(e.to_string()))?;
+    }
+    storage::set(storage::VAULT_KEY, &params).map_err(|e| VaultError::Browser(e.to_string()))?;
+    state.open(vault).await;
+    Ok(())
+}
+
+/// The lock screen: the PIN opens the encrypted log.
+#[component]
+pub fn Unlock() -> impl IntoView {
+    let state = use_state();
+    let pin = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let failures: PinFailures = storage::get(PIN_FAILURES_KEY).unwrap_or_default();
+        let wait = pin_wait_seconds(failures, js_sys::Date::now());
+        if wait > 0 {
+            error.set(Some(format!("Too many wrong PINs: try again in {wait} s")));
+            return;
+        }
+        let Some(params) = storage::get::<VaultParams>(storage::VAULT_KEY) else {
+            error.set(Some("No PIN is set on this phone".into()));
+            return;
+        };
+        let typed = pin.get_untracked();
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match Vault::unlock(&typed, &params).await {
+                Ok(vault) => {
+                    let _ = storage::set(PIN_FAILURES_KEY, &PinFailures::default());
+                    state.open(vault).await;
+                }
+                Err(e) => {
+                    busy.set(false);
+                    let failures = PinFailures {
+                        count: failures.count + 1,
+                        last_ms: js_sys::Date::now(),
+                    };
+                    let _ = storage::set(PIN_FAILURES_KEY, &failures);
+                    let wait = pin_wait_seconds(failures, js_sys::Date::now());
+                    error.set(Some(match (e, wait) {
+                        (VaultError::WrongPin, 0) => {
+                            "Wrong PIN. Your entries are safe; try again.".to_owned()
+                        }
+                        (VaultError::WrongPin, w) => {
+                            format!("Wrong PIN. Try again in {w} s. Your entries are safe.")
+                        }
+                        (other, _) => other.to_string(),
+                    }));
+                }
+            }
+        });
+    };
+    let who = move || {
+        state
+            .profile
+            .with(|p| format!("{} ({})", p.display_name, p.officer_id))
+    };
+    view! {
+        <section class="card" aria-labelledby="unlock-title">
+            <h2 id="unlock-title">"Beatbook is locked"</h2>
+            <p>{who}</p>
+            <form on:submit=submit novalidate>
+                <div class="field">
+                    <label for="pin-unlock">"PIN"</label>
+                    <input id="pin-unlock" type="password" inputmode="numeric" autocomplete="current-password"
+                        aria-describedby="err-unlock" on:input=move |ev| pin.set(event_target_value(&ev)) />
+                    <p class="error" id="err-unlock" role="alert">{move || error.get()}</p>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || busy.get()>
+                        {move || if busy.get() { "Unlocking…" } else { "Unlock" }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// Lock now, and sign out (only once everything has reached the server).
+#[component]
+pub fn AccountPanel() -> impl IntoView {
+    let state = use_state();
+    let blocked = move || {
+        state
+            .log
+            .with(|log| waiting_count(state, log) + attention_count(state, log))
+    };
+    let sign_out = move |_| {
+        let unsynced = blocked();
+        if unsynced > 0 {
+            state.problem(format!(
+                "Cannot sign out: {unsynced} change(s) have not reached the server. Sync first; signing out would delete them from this phone."
+            ));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Some(s) = state.session.get_untracked() {
+                session::sign_out(&s.token).await;
+            }
+            storage::purge_signed_out();
+            state.vault.set_value(None);
+            state.session.set(None);
+            state.log.set(Default::default());
+            state.outcomes.set(Default::default());
+            state.profile.set(Profile::default());
+            state.phase.set(Phase::SignIn);
+        });
+    };
+    let signed_in = move || state.session.with(Option::is_some);
+    view! {
+        <section class="card" aria-labelledby="account-title">
+            <h2 id="account-title">"Account"</h2>
+            <p>{move || state.profile.with(|p| format!("{} ({})", p.display_name, p.officer_id))}</p>
+            <div class="actions">
+                <button type="button" on:click=move |_| state.lock()>"Lock now"</button>
+                {move || if signed_in() {
+                    view! { <button type="button" class="danger" on:click=sign_out>"Sign out"</button> }.into_any()
+                } else {
+                    view! { <button type="button" on:click=move |_| state.go(Screen::Reauth)>"Sign in again"</button> }.into_any()
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// Locks after a period without a touch or key press.
+pub fn watch_inactivity(state: AppState, lock_after: chrono::Duration) {
+    for event in ["pointerdown", "keydown"] {
+        let handle = window_event_listener_untyped(event, move |_| {
+            state.last_activity.set_value(platform::now());
+        });
+        std::mem::forget(handle);
+    }
+    set_interval(
+        move || {
+            if platform::now() - state.last_activity.get_value() > lock_after {
+                state.lock();
+            }
+        },
+        std::time::Duration::from_secs(15),
+    );
+}
