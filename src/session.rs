@@ -1,36 +1,10 @@
 //! The device session: signing in online, keeping the token sealed with the
 //! PIN's key, and signing out.
 use crate::storage;
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub const SIGN_IN_PATH: &str = "/api/v1/auth/sign-in";
-pub const SIGN_OUT_PATH: &str = "/api/v1/auth/sign-out";
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    pub officer_id: String,
-    pub display_name: String,
-    pub role: String,
-    #[serde(default)]
-    pub teams: Vec<String>,
-}
-
-/// What sign-in returns; kept sealed in local storage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Session {
-    pub token: String,
-    #[serde(with = "beatbook_core::time::rfc3339")]
-    pub expires_at: chrono::DateTime<chrono::Utc>,
-    pub user: User,
-}
-
-#[derive(Serialize)]
-struct SignInRequest<'a> {
-    officer_id: &'a str,
-    password: &'a str,
-    device_id: &'a str,
-}
+pub use beatbook_core::auth::{SignInResponse as Session, UserInfo as User};
+use beatbook_core::auth::{SignInRequest, SIGN_IN_PATH, SIGN_OUT_PATH};
 
 #[derive(Debug, Error)]
 pub enum SignInError {
@@ -58,9 +32,9 @@ pub fn device_id() -> String {
 
 pub async fn sign_in(officer_id: &str, password: &str) -> Result<Session, SignInError> {
     let body = serde_json::to_string(&SignInRequest {
-        officer_id,
-        password,
-        device_id: &device_id(),
+        officer_id: officer_id.to_owned(),
+        password: password.to_owned(),
+        device_id: device_id(),
     })
     .map_err(|_| SignInError::Server(0))?;
     let (status, text) = crate::http::post_json(SIGN_IN_PATH, &body, None)

@@ -1,7 +1,7 @@
 // Shared end-to-end harness: the real server on 127.0.0.1 (a port it picks,
 // a fresh SQLite file) serving the built app, and Debian's Chromium driven by
 // playwright-core.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -100,10 +100,41 @@ export function watchErrors(page) {
   return errors;
 }
 
-/** First run on a device: officer ID, then a shift and a running patrol. */
+/** Creates an account with the admin command line (the server may be running). */
+export function createUser(dbPath, { officerId, name = officerId, role = 'officer', team = 'North', password = 'correct horse battery' }) {
+  for (const args of [['team', 'add', '--db', dbPath, team]]) {
+    spawnSync(serverBinary, args, { encoding: 'utf8' }); // an existing team is fine
+  }
+  const r = spawnSync(serverBinary, ['user', 'add', '--db', dbPath, '--officer-id', officerId, '--name', name,
+    '--role', role, '--team', team, '--password-stdin'], { input: password + '\n', encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`user add ${officerId}: ${r.stderr}`);
+  return { officerId, password };
+}
+
+export const PIN = '482913';
+
+/** First run on a device: sign in online, then choose the PIN. */
+export async function signInAndSetPin(page, { officerId, password }, pin = PIN) {
+  await page.getByRole('heading', { name: 'Sign in to Beatbook' }).waitFor();
+  await page.getByLabel('Officer ID').fill(officerId);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Choose a PIN' }).waitFor();
+  await page.getByLabel(/New PIN/).fill(pin);
+  await page.getByLabel('Same PIN again').fill(pin);
+  await page.getByRole('button', { name: 'Set PIN' }).click();
+  await page.getByRole('heading', { name: 'Start shift' }).waitFor({ timeout: 20_000 });
+}
+
+/** The lock screen after a reload or a lock. */
+export async function unlock(page, pin = PIN) {
+  await page.getByRole('heading', { name: 'Beatbook is locked' }).waitFor({ timeout: 15_000 });
+  await page.getByLabel('PIN', { exact: true }).fill(pin);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+}
+
+/** Starts a shift and a running patrol. */
 export async function startShiftAndPatrol(page, officerId) {
-  await page.getByLabel('Your officer ID').fill(officerId);
-  await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByLabel('Patrolling as').selectOption({ label: 'PCSO' });
   await page.getByLabel('Callsign').fill('PC-' + officerId);
   await page.getByLabel('Team').fill('North');
@@ -124,9 +155,22 @@ export async function addNote(page, text) {
   await page.getByRole('heading', { name: 'Patrol running' }).waitFor();
 }
 
-/** What the server holds for one officer, asked of the server itself. */
-export async function serverStats(url, officerId) {
-  const res = await fetch(`${url}/api/v1/stats?officer_id=${encodeURIComponent(officerId)}`);
+/** Signs in through the API (as the app does) and returns the token. */
+export async function apiToken(url, { officerId, password }, deviceId = 'test-harness') {
+  const res = await fetch(`${url}/api/v1/auth/sign-in`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ officer_id: officerId, password, device_id: deviceId }),
+  });
+  if (!res.ok) throw new Error(`sign-in ${officerId}: ${res.status} ${await res.text()}`);
+  return (await res.json()).token;
+}
+
+/** What the server holds for one officer, asked of the server itself (as that officer). */
+export async function serverStats(url, user) {
+  const token = await apiToken(url, user, 'stats-' + user.officerId);
+  const res = await fetch(`${url}/api/v1/stats?officer_id=${encodeURIComponent(user.officerId)}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (!res.ok) throw new Error(`stats: ${res.status}`);
   return res.json();
 }

@@ -2,13 +2,15 @@
 // whole shift with the network off, reloads, and finds everything in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, seriousA11yViolations, watchErrors } from './harness.mjs';
+import { startServer, launchBrowser, seriousA11yViolations, watchErrors, createUser, signInAndSetPin, unlock } from './harness.mjs';
 
 let server;
 let browser;
+let officer;
 
 before(async () => {
   server = await startServer();
+  officer = createUser(server.dbPath, { officerId: 'PC4821', name: 'PC Amira Shah' });
   browser = await launchBrowser();
 });
 
@@ -33,12 +35,11 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
   const errors = watchErrors(page);
   await page.goto(server.url);
 
-  // First run: who is this officer.
-  await page.getByRole('heading', { name: 'Welcome to Beatbook' }).waitFor();
-  await assertAccessible(page, 'welcome');
-  await page.getByLabel('Your officer ID').fill('PC4821');
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('heading', { name: 'Start shift' }).waitFor();
+  // First run, online: sign in and choose a PIN.
+  await page.getByRole('heading', { name: 'Sign in to Beatbook' }).waitFor();
+  await assertAccessible(page, 'sign in');
+  await signInAndSetPin(page, officer);
+  await assertAccessible(page, 'start shift');
 
   // The app shell must be cached before the network goes.
   await page.evaluate(async () => {
@@ -48,9 +49,9 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
 
   await browser.context.setOffline(true);
   await page.reload();
+  await unlock(page);
   await page.getByRole('heading', { name: 'Start shift' }).waitFor({ timeout: 15_000 });
   await assert.doesNotReject(page.getByText('Offline').first().waitFor());
-  await assertAccessible(page, 'start shift');
 
   // Start the shift.
   await page.getByLabel('Patrolling as').selectOption({ label: 'Police officer' });
@@ -148,6 +149,8 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
 
   // Reload with the network still off: everything is still there, in order.
   await page.reload();
+  await assertAccessible(page, 'lock screen');
+  await unlock(page);
   await page.getByRole('heading', { name: 'On shift' }).waitFor({ timeout: 15_000 });
   await check();
   await page.getByRole('timer', { name: 'Time on this patrol' }).waitFor();
