@@ -3,8 +3,25 @@
 use crate::storage;
 use thiserror::Error;
 
-pub use beatbook_core::auth::{SignInResponse as Session, UserInfo as User};
 use beatbook_core::auth::{SignInRequest, SIGN_IN_PATH, SIGN_OUT_PATH};
+use serde::{Deserialize, Serialize};
+
+/// What the app keeps of a sign-in answer (`core::auth::SignInResponse`):
+/// only the fields it uses, so the role and team decoders stay out of the
+/// officer's download. Unknown fields are skipped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    #[serde(with = "beatbook_core::time::rfc3339")]
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub user: User,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub officer_id: String,
+    pub display_name: String,
+}
 
 #[derive(Debug, Error)]
 pub enum SignInError {

@@ -4,14 +4,12 @@
 //! holding `{"v":3,"iv":..,"ct":..}`: the format 2 envelope
 //! `{"v":2,"rev":{...}}` encrypted with the PIN's key (see `vault.rs`). A save
 //! writes exactly one key, so it costs the same with 10 or 5,000 entries
-//! stored; the whole log is only read, once, at unlock. Older formats are
-//! migrated on load: format 1 (one array under `beatbook.log`) and format 2
-//! (plaintext, one key per revision). Anything unreadable is moved aside under
-//! `bb:quarantine:` and reported, never deleted.
+//! stored; the whole log is only read, once, at unlock. Format 2 (the same
+//! envelope in plaintext) is encrypted in place on load. Anything unreadable is
+//! moved aside under `bb:quarantine:` and reported, never deleted.
 use crate::vault::{Sealed, Vault};
 use beatbook_core::sync::Answer;
-use beatbook_core::{Change, EntryId, Record, RecordKind, Revision, RevisionId};
-use chrono::{DateTime, Utc};
+use beatbook_core::{Revision, RevisionId};
 use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
@@ -33,8 +31,6 @@ pub const DEVICE_KEY: &str = "bb:device";
 pub const VAULT_KEY: &str = "bb:vault";
 /// The device session (token and user), sealed with the PIN's key.
 pub const SESSION_KEY: &str = "bb:session";
-/// Where format 1 kept the whole log.
-pub const V1_LOG_KEY: &str = "beatbook.log";
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -72,11 +68,13 @@ struct EnvelopeVersion {
     v: u32,
 }
 
+/// `{"v":3,"iv":..,"ct":..}` (fields spelled out: serde's flatten would
+/// pull a buffering decoder into the download).
 #[derive(Serialize, Deserialize)]
 struct EncryptedEnvelope {
     v: u32,
-    #[serde(flatten)]
-    sealed: Sealed,
+    iv: String,
+    ct: String,
 }
 
 #[derive(Deserialize)]
@@ -131,12 +129,13 @@ pub async fn save(rev: &Revision, vault: &Vault) -> Result<(), StoreError> {
         v: PLAIN_VERSION,
         rev,
     })?;
-    let sealed = vault.seal(&plain).await?;
+    let Sealed { iv, ct } = vault.seal(&plain).await?;
     LocalStorage::set(
         revision_key(rev.id),
         EncryptedEnvelope {
             v: FORMAT_VERSION,
-            sealed,
+            iv,
+            ct,
         },
     )?;
     Ok(())
@@ -172,7 +171,6 @@ pub fn save_outcome(id: RevisionId, outcome: &Answer) -> Result<(), StoreError> 
 pub async fn load(vault: &Vault) -> Result<Loaded, StoreError> {
     let raw = storage()?;
     let mut loaded = Loaded::default();
-    migrate_v1(&raw, &mut loaded, vault).await;
     if LocalStorage::get::<u32>(FORMAT_KEY).ok() != Some(FORMAT_VERSION) {
         // Only written once; a failure here is harmless (retried next start).
         let _ = LocalStorage::set(FORMAT_KEY, FORMAT_VERSION);
@@ -231,8 +229,12 @@ async fn decode(text: &str, vault: &Vault) -> Result<(Revision, u32), String> {
         FORMAT_VERSION => {
             let envelope = serde_json::from_str::<EncryptedEnvelope>(text)
                 .map_err(|e| format!("damaged entry ({e})"))?;
+            let sealed = Sealed {
+                iv: envelope.iv,
+                ct: envelope.ct,
+            };
             let bytes = vault
-                .open(&envelope.sealed)
+                .open(&sealed)
                 .await
                 .map_err(|_| "could not be decrypted".to_owned())?;
             String::from_utf8(bytes).map_err(|_| "damaged entry (not text)".to_owned())?
@@ -278,109 +280,6 @@ fn keys_with_prefix(raw: &web_sys::Storage, prefix: &str) -> Vec<String> {
         .filter_map(|i| raw.key(i).ok().flatten())
         .filter(|k| k.starts_with(prefix))
         .collect()
-}
-
-/// Format 1: every entry in one JSON document, rewritten on each save.
-#[derive(Deserialize)]
-struct V1Log {
-    version: u32,
-    entries: Vec<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct V1Entry {
-    id: EntryId,
-    kind: String,
-    time: DateTime<Utc>,
-    officer: String,
-    #[serde(default)]
-    shift: Option<EntryId>,
-    #[serde(default)]
-    patrol: Option<EntryId>,
-    #[serde(default)]
-    notes: String,
-    fields: serde_json::Map<String, serde_json::Value>,
-}
-
-impl V1Entry {
-    fn into_revision(self) -> Result<Revision, String> {
-        let kind = RecordKind::from_code(&self.kind)
-            .ok_or_else(|| format!("unknown kind {}", self.kind))?;
-        let mut fields = self.fields;
-        fields.insert("kind".into(), serde_json::Value::String(kind.code().into()));
-        // Decoded from text, like every other record, to keep one decoder.
-        let record: Record = serde_json::to_string(&fields)
-            .and_then(|json| serde_json::from_str(&json))
-            .map_err(|e| e.to_string())?;
-        Ok(Revision {
-            id: migrated_revision_id(self.id),
-            entry_id: self.id,
-            seq: 1,
-            officer_id: self.officer,
-            captured_at: self.time,
-            occurred_at: self.time,
-            shift_id: self.shift,
-            patrol_id: self.patrol,
-            location: None,
-            notes: self.notes,
-            change: Change::Created,
-            record,
-        })
-    }
-}
-
-/// Format 1 had no revisions. The migrated revision's ID is derived from the
-/// entry ID, so a migration interrupted and rerun writes the same keys.
-fn migrated_revision_id(entry: EntryId) -> RevisionId {
-    let mut bytes = *entry.as_uuid().as_bytes();
-    for b in &mut bytes {
-        *b ^= 0x5a;
-    }
-    RevisionId::from_random_bytes(bytes)
-}
-
-async fn migrate_v1(raw: &web_sys::Storage, loaded: &mut Loaded, vault: &Vault) {
-    let Ok(Some(text)) = raw.get_item(V1_LOG_KEY) else {
-        return;
-    };
-    let log = match serde_json::from_str::<V1Log>(&text) {
-        Ok(log) if log.version == 1 => log,
-        Ok(log) => {
-            let reason = format!("old log with unknown format {}", log.version);
-            loaded
-                .quarantined
-                .push(quarantine(raw, V1_LOG_KEY, &text, reason));
-            return;
-        }
-        Err(e) => {
-            let reason = format!("old log not readable ({e})");
-            loaded
-                .quarantined
-                .push(quarantine(raw, V1_LOG_KEY, &text, reason));
-            return;
-        }
-    };
-    let mut all_written = true;
-    for (i, value) in log.entries.into_iter().enumerate() {
-        let text = value.to_string();
-        let converted = serde_json::from_str::<V1Entry>(&text)
-            .map_err(|e| e.to_string())
-            .and_then(V1Entry::into_revision);
-        match converted {
-            Ok(rev) => all_written &= save(&rev, vault).await.is_ok(),
-            Err(reason) => {
-                let key = format!("{V1_LOG_KEY}#{i}");
-                let item = set_aside(raw, &key, &text, reason);
-                all_written &= item.key.starts_with(QUARANTINE_PREFIX);
-                loaded.quarantined.push(item);
-            }
-        }
-    }
-    // The old log goes only once every entry of it is safely elsewhere.
-    if all_written {
-        let _ = raw.remove_item(V1_LOG_KEY);
-        loaded.migrated_from = Some(1);
-    }
 }
 
 /// Reads a small value (the officer profile, settings).

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod support;
 
-use beatbook::storage::{self, StoreError, QUARANTINE_PREFIX, REVISION_PREFIX, V1_LOG_KEY};
+use beatbook::storage::{self, StoreError, QUARANTINE_PREFIX, REVISION_PREFIX};
 use support::*;
 use wasm_bindgen_test::*;
 
@@ -149,68 +149,4 @@ async fn full_quota_refuses_the_save_and_loses_nothing() {
         raw.remove_item(&format!("filler:{i}")).unwrap();
     }
     storage::save(&big_note, &v).await.unwrap();
-}
-
-#[wasm_bindgen_test]
-async fn format_1_log_is_migrated_and_bad_old_entries_are_kept_aside() {
-    let v = test_vault().await;
-    clear_storage();
-    let shift_id = "6f1c2e1a-2b3c-4d5e-8f90-0a1b2c3d4e5f";
-    let v1 = format!(
-        r#"{{"version":1,"entries":[
-        {{"id":"{shift_id}","kind":"shift","time":"2026-10-01T18:00:00Z","officer":"PC77",
-          "fields":{{"role":"pcso","callsign":"K9","team":"North"}}}},
-        {{"id":"0e8a4b5c-1111-4222-8333-444455556666","kind":"note","time":"2026-10-01T18:30:00Z",
-          "officer":"PC77","shift":"{shift_id}","notes":"old",
-          "fields":{{"category":"reassurance","text":"Spoke to shop staff"}}}},
-        {{"id":"not-a-uuid","kind":"note","time":"2026-10-01T19:00:00Z","officer":"PC77","fields":{{}}}}
-    ]}}"#
-    );
-    let raw = raw_storage();
-    raw.set_item(V1_LOG_KEY, &v1).unwrap();
-
-    let loaded = storage::load(&v).await.unwrap();
-    assert_eq!(loaded.migrated_from, Some(1));
-    assert_eq!(loaded.revisions.len(), 2);
-    assert_eq!(loaded.quarantined.len(), 1);
-    assert!(
-        raw.get_item(V1_LOG_KEY).unwrap().is_none(),
-        "old log removed once migrated"
-    );
-    let note = loaded
-        .revisions
-        .iter()
-        .find(|r| r.kind() == beatbook_core::RecordKind::Note)
-        .unwrap();
-    assert_eq!(note.seq, 1);
-    assert_eq!(note.notes, "old");
-    assert_eq!(note.shift_id.unwrap().to_string(), shift_id);
-    assert_eq!(
-        note.record.summary(),
-        "Reassurance visit: Spoke to shop staff"
-    );
-    let log = beatbook_core::Log::from_revisions(loaded.revisions.clone());
-    assert!(log.unplaced().is_empty());
-
-    // Migration is not repeated, and nothing is duplicated on the next start.
-    let again = storage::load(&v).await.unwrap();
-    assert_eq!(again.migrated_from, None);
-    assert_eq!(sorted_ids(&again.revisions), sorted_ids(&loaded.revisions));
-}
-
-#[wasm_bindgen_test]
-async fn unreadable_old_log_is_kept_aside() {
-    let v = test_vault().await;
-    clear_storage();
-    raw_storage().set_item(V1_LOG_KEY, "[[[").unwrap();
-    let loaded = storage::load(&v).await.unwrap();
-    assert!(loaded.revisions.is_empty());
-    assert_eq!(loaded.quarantined.len(), 1);
-    assert_eq!(
-        raw_storage()
-            .get_item(&format!("{QUARANTINE_PREFIX}{V1_LOG_KEY}"))
-            .unwrap()
-            .as_deref(),
-        Some("[[[")
-    );
 }

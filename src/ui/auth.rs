@@ -33,22 +33,96 @@ fn valid_pin(pin: &str) -> bool {
     pin.len() >= MIN_PIN_DIGITS && pin.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// One text or secret input of a [`SecretForm`].
+#[derive(Clone, Copy)]
+struct Input {
+    id: &'static str,
+    label: &'static str,
+    secret: bool,
+    numeric: bool,
+    autocomplete: &'static str,
+}
+
+const OFFICER_ID: Input = Input { id: "signin-officer", label: "Officer ID", secret: false, numeric: false, autocomplete: "username" };
+const PASSWORD: Input = Input { id: "signin-password", label: "Password", secret: true, numeric: false, autocomplete: "current-password" };
+const NEW_PIN: Input = Input { id: "pin-new", label: "New PIN (6 or more digits)", secret: true, numeric: true, autocomplete: "new-password" };
+const PIN_AGAIN: Input = Input { id: "pin-again", label: "Same PIN again", secret: true, numeric: true, autocomplete: "new-password" };
+const PIN_INPUT: Input = Input { id: "pin-unlock", label: "PIN", secret: true, numeric: true, autocomplete: "current-password" };
+
+/// The one form behind signing in, choosing a PIN and unlocking: a few
+/// inputs, an error line, and a button that shows when it is working.
+#[component]
+fn SecretForm(
+    title: &'static str,
+    intro: String,
+    inputs: &'static [Input],
+    values: RwSignal<Vec<String>>,
+    #[prop(optional)] locked_first: bool,
+    submit_label: &'static str,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    on_submit: Callback<()>,
+    on_cancel: Option<Callback<()>>,
+) -> impl IntoView {
+    let fields = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let last = i + 1 == inputs.len();
+            view! {
+                <div class="field">
+                    <label for=input.id>{input.label}</label>
+                    <input id=input.id type=if input.secret { "password" } else { "text" }
+                        inputmode=if input.numeric { "numeric" } else { "text" }
+                        autocomplete=input.autocomplete
+                        readonly=locked_first && i == 0
+                        prop:value=values.with_untracked(|v| v.get(i).cloned().unwrap_or_default())
+                        aria-describedby=last.then_some("err-secret")
+                        on:input=move |ev| values.update(|v| {
+                            if let Some(slot) = v.get_mut(i) {
+                                *slot = event_target_value(&ev);
+                            }
+                        }) />
+                </div>
+            }
+        })
+        .collect_view();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !busy.get_untracked() {
+            on_submit.run(());
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="secret-title">
+            <h2 id="secret-title">{title}</h2>
+            {(!intro.is_empty()).then(|| view! { <p>{intro}</p> })}
+            <form on:submit=submit novalidate>
+                {fields}
+                <p class="error" id="err-secret" role="alert">{move || error.get()}</p>
+                <div class="actions">
+                    <button type="submit" class="primary" disabled=move || busy.get()>
+                        {move || if busy.get() { "Working…" } else { submit_label }}
+                    </button>
+                    {on_cancel.map(|cancel| view! { <button type="button" on:click=move |_| cancel.run(())>"Not now"</button> })}
+                </div>
+            </form>
+        </section>
+    }
+}
+
 /// Signs in online. With `reauth`, only the officer whose entries are on the
 /// device may sign in, and the session is sealed with the open vault.
 #[component]
 pub fn SignIn(#[prop(optional)] reauth: bool) -> impl IntoView {
     let state = use_state();
-    let officer = RwSignal::new(state.profile.with_untracked(|p| p.officer_id.clone()));
-    let password = RwSignal::new(String::new());
+    let values = RwSignal::new(vec![state.profile.with_untracked(|p| p.officer_id.clone()), String::new()]);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let id = officer.get_untracked().trim().to_owned();
-        let pass = password.get_untracked();
+    let on_submit = Callback::new(move |()| {
+        let v = values.get_untracked();
+        let id = v[0].trim().to_owned();
+        let pass = v[1].clone();
         if id.is_empty() || pass.is_empty() {
             error.set(Some("Enter your officer ID and password".into()));
             return;
@@ -57,40 +131,21 @@ pub fn SignIn(#[prop(optional)] reauth: bool) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let result = session::sign_in(&id, &pass).await;
             busy.set(false);
-            match result {
-                Ok(session) => {
-                    if let Err(e) = accept_session(state, session, reauth).await {
-                        error.set(Some(e.to_string()));
-                    }
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
+            let accepted = match result {
+                Ok(session) => accept_session(state, session, reauth).await,
+                Err(e) => Err(e),
+            };
+            error.set(accepted.err().map(|e| e.to_string()));
         });
-    };
+    });
     view! {
-        <section class="card" aria-labelledby="signin-title">
-            <h2 id="signin-title">{if reauth { "Sign in again" } else { "Sign in to Beatbook" }}</h2>
-            {reauth.then(|| view! { <p>"Your session has ended. Your entries are safe on this phone and are sent once you sign in."</p> })}
-            <form on:submit=submit novalidate>
-                <div class="field">
-                    <label for="signin-officer">"Officer ID"</label>
-                    <input id="signin-officer" type="text" autocomplete="username" prop:value=officer.get_untracked()
-                        readonly=reauth on:input=move |ev| officer.set(event_target_value(&ev)) />
-                </div>
-                <div class="field">
-                    <label for="signin-password">"Password"</label>
-                    <input id="signin-password" type="password" autocomplete="current-password"
-                        aria-describedby="err-signin" on:input=move |ev| password.set(event_target_value(&ev)) />
-                    <p class="error" id="err-signin" role="alert">{move || error.get()}</p>
-                </div>
-                <div class="actions">
-                    <button type="submit" class="primary" disabled=move || busy.get()>
-                        {move || if busy.get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                    {reauth.then(|| view! { <button type="button" on:click=move |_| state.go(Screen::Home)>"Not now"</button> })}
-                </div>
-            </form>
-        </section>
+        <SecretForm
+            title=if reauth { "Sign in again" } else { "Sign in to Beatbook" }
+            intro=if reauth { "Your session has ended. Your entries are safe on this phone and are sent once you sign in.".to_owned() } else { String::new() }
+            inputs=&[OFFICER_ID, PASSWORD]
+            values locked_first=reauth submit_label="Sign in" busy error on_submit
+            on_cancel=reauth.then(|| Callback::new(move |()| state.go(Screen::Home)))
+        />
     }
 }
 
@@ -133,24 +188,22 @@ async fn accept_session(
 #[component]
 pub fn SetPin() -> impl IntoView {
     let state = use_state();
-    let pin = RwSignal::new(String::new());
-    let again = RwSignal::new(String::new());
+    let values = RwSignal::new(vec![String::new(), String::new()]);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let (p, a) = (pin.get_untracked(), again.get_untracked());
-        if !valid_pin(&p) {
+    let on_submit = Callback::new(move |()| {
+        let v = values.get_untracked();
+        if !valid_pin(&v[0]) {
             error.set(Some(format!("Use at least {MIN_PIN_DIGITS} digits")));
             return;
         }
-        if p != a {
+        if v[0] != v[1] {
             error.set(Some("The two PINs are not the same".into()));
             return;
         }
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match create_vault(state, &p).await {
+            match create_vault(state, &v[0]).await {
                 Ok(()) => state.saved("PIN set: your entries are encrypted on this phone"),
                 Err(e) => {
                     busy.set(false);
@@ -158,30 +211,14 @@ pub fn SetPin() -> impl IntoView {
                 }
             }
         });
-    };
+    });
     view! {
-        <section class="card" aria-labelledby="pin-title">
-            <h2 id="pin-title">"Choose a PIN"</h2>
-            <p>"Entries on this phone are encrypted with your PIN. You will need it after the app locks."</p>
-            <form on:submit=submit novalidate>
-                <div class="field">
-                    <label for="pin-new">{format!("New PIN ({MIN_PIN_DIGITS} or more digits)")}</label>
-                    <input id="pin-new" type="password" inputmode="numeric" autocomplete="new-password"
-                        on:input=move |ev| pin.set(event_target_value(&ev)) />
-                </div>
-                <div class="field">
-                    <label for="pin-again">"Same PIN again"</label>
-                    <input id="pin-again" type="password" inputmode="numeric" autocomplete="new-password"
-                        aria-describedby="err-pin" on:input=move |ev| again.set(event_target_value(&ev)) />
-                    <p class="error" id="err-pin" role="alert">{move || error.get()}</p>
-                </div>
-                <div class="actions">
-                    <button type="submit" class="primary" disabled=move || busy.get()>
-                        {move || if busy.get() { "Setting PIN…" } else { "Set PIN" }}
-                    </button>
-                </div>
-            </form>
-        </section>
+        <SecretForm
+            title="Choose a PIN"
+            intro="Entries on this phone are encrypted with your PIN. You will need it after the app locks.".to_owned()
+            inputs=&[NEW_PIN, PIN_AGAIN]
+            values submit_label="Set PIN" busy error on_submit on_cancel=None
+        />
     }
 }
 
@@ -201,14 +238,10 @@ async fn create_vault(state: AppState, pin: &str) -> Result<(), VaultError> {
 #[component]
 pub fn Unlock() -> impl IntoView {
     let state = use_state();
-    let pin = RwSignal::new(String::new());
+    let values = RwSignal::new(vec![String::new()]);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
+    let on_submit = Callback::new(move |()| {
         let failures: PinFailures = storage::get(PIN_FAILURES_KEY).unwrap_or_default();
         let wait = pin_wait_seconds(failures, js_sys::Date::now());
         if wait > 0 {
@@ -219,7 +252,7 @@ pub fn Unlock() -> impl IntoView {
             error.set(Some("No PIN is set on this phone".into()));
             return;
         };
-        let typed = pin.get_untracked();
+        let typed = values.with_untracked(|v| v[0].clone());
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
@@ -237,41 +270,22 @@ pub fn Unlock() -> impl IntoView {
                     let _ = storage::set(PIN_FAILURES_KEY, &failures);
                     let wait = pin_wait_seconds(failures, js_sys::Date::now());
                     error.set(Some(match (e, wait) {
-                        (VaultError::WrongPin, 0) => {
-                            "Wrong PIN. Your entries are safe; try again.".to_owned()
-                        }
-                        (VaultError::WrongPin, w) => {
-                            format!("Wrong PIN. Try again in {w} s. Your entries are safe.")
-                        }
+                        (VaultError::WrongPin, 0) => "Wrong PIN. Your entries are safe; try again.".to_owned(),
+                        (VaultError::WrongPin, w) => format!("Wrong PIN. Try again in {w} s. Your entries are safe."),
                         (other, _) => other.to_string(),
                     }));
                 }
             }
         });
-    };
-    let who = move || {
-        state
-            .profile
-            .with(|p| format!("{} ({})", p.display_name, p.officer_id))
-    };
+    });
+    let who = state.profile.with_untracked(|p| format!("{} ({})", p.display_name, p.officer_id));
     view! {
-        <section class="card" aria-labelledby="unlock-title">
-            <h2 id="unlock-title">"Beatbook is locked"</h2>
-            <p>{who}</p>
-            <form on:submit=submit novalidate>
-                <div class="field">
-                    <label for="pin-unlock">"PIN"</label>
-                    <input id="pin-unlock" type="password" inputmode="numeric" autocomplete="current-password"
-                        aria-describedby="err-unlock" on:input=move |ev| pin.set(event_target_value(&ev)) />
-                    <p class="error" id="err-unlock" role="alert">{move || error.get()}</p>
-                </div>
-                <div class="actions">
-                    <button type="submit" class="primary" disabled=move || busy.get()>
-                        {move || if busy.get() { "Unlocking…" } else { "Unlock" }}
-                    </button>
-                </div>
-            </form>
-        </section>
+        <SecretForm
+            title="Beatbook is locked"
+            intro=who
+            inputs=&[PIN_INPUT]
+            values submit_label="Unlock" busy error on_submit on_cancel=None
+        />
     }
 }
 
