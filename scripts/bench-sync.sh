@@ -2,7 +2,11 @@
 # Sync ingest benchmark: the real server (release-like `server` profile, WAL,
 # synchronous=FULL) on a free 127.0.0.1 port with a fresh temporary database
 # per run, driven by beatbook-load, which checks with the server afterwards
-# that nothing was lost or duplicated.
+# that nothing was lost or duplicated. Accounts are on: each simulated device
+# is an officer signed in on its own device (sessions made by the hidden
+# `beatbook-server bench-users` before the server starts, so no password
+# hashing falls in the measured window), and every push and read carries
+# its Bearer token and is checked against the sessions table.
 #
 #   (a) rate:    30 devices x 2,000 revisions, batches of 100, 10% duplicates
 #                target >= 30,000 revisions/s
@@ -48,9 +52,13 @@ cleanup() {
 trap cleanup EXIT INT TERM
 mkdir -p "$WORK/dist"
 
-# Starts a server on a fresh database; sets SERVER_PID and URL.
+# Starts a server on a fresh database with COUNT signed-in officers (their
+# tokens in $WORK/NAME.tokens); sets SERVER_PID, URL and TOKENS.
 start_server() {
-  local name="$1"
+  local name="$1" count="$2"
+  TOKENS="$WORK/$name.tokens"
+  (umask 077 && "$SERVER" bench-users --db "$WORK/$name.db" --count "$count" --prefix "$name" \
+    >"$TOKENS" 2>"$WORK/$name.users.log") || { cat "$WORK/$name.users.log" >&2; exit 1; }
   "$SERVER" serve --listen 127.0.0.1:0 --db "$WORK/$name.db" --dist "$WORK/dist" \
     >"$WORK/$name.out" 2>"$WORK/$name.log" &
   SERVER_PID=$!
@@ -68,15 +76,15 @@ start_server() {
 field() { grep -o "$1=[0-9.]*" <<<"$2" | head -1 | cut -d= -f2; }
 
 echo "== (a) rate: 30 devices x 2000 revisions, batch 100"
-start_server rate
-RATE_LINE="$(timeout 300 "$LOAD" --url "$URL" --devices 30 --entries-per-device 2000 \
+start_server rate 30
+RATE_LINE="$(timeout 300 "$LOAD" --url "$URL" --tokens "$TOKENS" --devices 30 --entries-per-device 2000 \
   --batch 100 --dup-rate 0.1 --seed 11 | tail -1)"
 stop_server
 echo "$RATE_LINE"
 
 echo "== (b) latency: 500 devices x 40 revisions, batch 10"
-start_server latency
-LAT_LINE="$(timeout 300 "$LOAD" --url "$URL" --devices 500 --entries-per-device 40 \
+start_server latency 500
+LAT_LINE="$(timeout 300 "$LOAD" --url "$URL" --tokens "$TOKENS" --devices 500 --entries-per-device 40 \
   --batch 10 --dup-rate 0.1 --seed 12 | tail -1)"
 stop_server
 echo "$LAT_LINE"

@@ -1,18 +1,23 @@
-//! The JSON API under `/api/v1`. Handlers take their inputs as extractors,
-//! so the auth extractor of a later issue slots in as one more argument.
+//! The JSON API under `/api/v1`. Handlers take their inputs as extractors;
+//! every route but `health` and `auth/sign-in` takes a [`Caller`] (a valid
+//! session), and the role is checked here, at the server.
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{HeaderValue, CACHE_CONTROL};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
-use beatbook_core::sync::{ChangeResult, PushResponse, MAX_PUSH_BYTES, PROTOCOL_VERSION};
+use beatbook_core::auth::Role;
+use beatbook_core::sync::{
+    ChangeResult, Outcome, PushResponse, Rejection, MAX_PUSH_BYTES, PROTOCOL_VERSION,
+};
 use beatbook_core::RevisionId;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::db::{Database, DbError, Stats, StoredRow, MAX_PAGE};
+use crate::auth::{self, deny, Caller, SharedAuth, MAX_SIGN_IN_BYTES};
+use crate::db::{Accounts, Database, DbError, Stats, StoredRow, MAX_PAGE};
 use crate::error::{self, ApiError};
 use crate::extract::{ApiQuery, JsonBody};
 use crate::ingest::{decode_push, Slot};
@@ -25,11 +30,19 @@ const DEFAULT_PAGE: u32 = 100;
 pub struct AppState {
     pub db: Database,
     pub ingest: Ingest,
+    pub accounts: Accounts,
+    pub auth: SharedAuth,
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
+        .route(
+            "/auth/sign-in",
+            post(auth::sign_in).layer(DefaultBodyLimit::max(MAX_SIGN_IN_BYTES)),
+        )
+        .route("/auth/sign-out", post(auth::sign_out))
+        .route("/me", get(auth::me))
         .route(
             "/sync/push",
             post(push).layer(DefaultBodyLimit::max(MAX_PUSH_BYTES)),
@@ -88,23 +101,51 @@ async fn health(State(state): State<AppState>) -> Response {
 }
 
 /// `POST /api/v1/sync/push`: one result per change, in request order, sent
-/// only after everything stored by this push is committed.
+/// only after everything stored by this push is committed. Officers and
+/// supervisors push their own entries: a change under another officer ID
+/// is `rejected: not_your_entry`, the others are stored.
 async fn push(
     State(state): State<AppState>,
+    caller: Caller,
     JsonBody(bytes): JsonBody,
 ) -> Result<Json<PushResponse>, ApiError> {
+    if !caller.role.records_entries() {
+        return Err(deny(&state, &caller, "push by a role that records no entries").await);
+    }
     let decoded = decode_push(&bytes, Utc::now())?;
     drop(bytes);
+    if decoded.device_id != caller.device_id {
+        deny(
+            &state,
+            &caller,
+            "push names another device than the session's",
+        )
+        .await;
+        return Err(ApiError::DeviceMismatch);
+    }
     let mut results: Vec<Option<ChangeResult>> = Vec::with_capacity(decoded.slots.len());
     let mut ready = Vec::new();
+    let mut not_theirs = 0usize;
     for slot in decoded.slots {
         match slot {
+            Slot::Ready(accepted) if accepted.rev.officer_id != caller.officer_id => {
+                not_theirs += 1;
+                let outcome = Outcome::Rejected {
+                    reason: Rejection::NotYourEntry,
+                };
+                let result = ChangeResult::new(accepted.index, Some(accepted.rev.id), outcome);
+                results.push(Some(result));
+            }
             Slot::Ready(accepted) => {
                 results.push(None);
                 ready.push(accepted);
             }
             Slot::Answered(result) => results.push(Some(result)),
         }
+    }
+    if not_theirs > 0 {
+        let why = format!("push carried {not_theirs} revision(s) of other officers");
+        deny(&state, &caller, &why).await;
     }
     let keys: Vec<(usize, RevisionId)> = ready.iter().map(|a| (a.index, a.rev.id)).collect();
     let decisions = state
@@ -179,10 +220,37 @@ impl TryFrom<StoredRow> for RevisionItem {
     }
 }
 
-/// `GET /api/v1/revisions?officer_id=&limit=&after=`: stored revisions in
-/// arrival order, a page at a time.
+/// Whose entries the caller may read: an officer their own; a supervisor
+/// their own and those of the officers in the teams they supervise; an
+/// admin nobody's. `filter` narrows to one officer, who must be among them.
+async fn read_scope(
+    state: &AppState,
+    caller: &Caller,
+    filter: Option<&str>,
+) -> Result<Vec<String>, ApiError> {
+    let mut readable = match caller.role {
+        Role::Admin => return Err(deny(state, caller, "log read by an admin").await),
+        Role::Officer => Vec::new(),
+        Role::Supervisor => state.db.supervised_officers(caller.user_id).await?,
+    };
+    readable.push(caller.officer_id.clone());
+    match filter {
+        None => Ok(readable),
+        Some(one) if readable.iter().any(|o| o == one) => Ok(vec![one.to_owned()]),
+        Some(_) => Err(deny(
+            state,
+            caller,
+            "log read of an officer outside the caller's scope",
+        )
+        .await),
+    }
+}
+
+/// `GET /api/v1/revisions?officer_id=&limit=&after=`: stored revisions the
+/// caller may read, in arrival order, a page at a time.
 async fn revisions(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<RevisionsQuery>,
 ) -> Result<Json<RevisionsPage>, ApiError> {
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
@@ -191,9 +259,10 @@ async fn revisions(
             "limit must be between 1 and {MAX_PAGE}"
         )));
     }
+    let scope = read_scope(&state, &caller, q.officer_id.as_deref()).await?;
     let rows = state
         .db
-        .list_revisions(q.officer_id.as_deref(), q.after.unwrap_or(0), limit)
+        .list_revisions(&scope, q.after.unwrap_or(0), limit)
         .await?;
     let full = rows.len() == limit as usize;
     let next_after = if full {
@@ -223,10 +292,12 @@ pub struct StatsQuery {
 }
 
 /// `GET /api/v1/stats[?officer_id=]`: how many revisions, entries and
-/// conflicts the server holds.
+/// conflicts the server holds of those the caller may read.
 async fn stats(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> Result<Json<Stats>, ApiError> {
-    Ok(Json(state.db.stats(q.officer_id.as_deref()).await?))
+    let scope = read_scope(&state, &caller, q.officer_id.as_deref()).await?;
+    Ok(Json(state.db.stats(&scope).await?))
 }

@@ -1,6 +1,9 @@
 //! Putting the server together: database, writer task, routes, layers, and
 //! a graceful shutdown that lets in-flight pushes finish and commit.
 use axum::extract::Request;
+use axum::http::header::{
+    HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
@@ -8,6 +11,7 @@ use std::future::Future;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 use tokio::net::TcpListener;
@@ -16,8 +20,10 @@ use tokio::task::JoinHandle;
 use tower_http::compression::CompressionLayer;
 
 use crate::api::{self, AppState};
+use crate::auth::password::SecretError;
+use crate::auth::{AuthConfig, AuthState};
 use crate::cli::ServeArgs;
-use crate::db::{self, Database, DbError, Writer};
+use crate::db::{self, Accounts, Database, DbError, Writer};
 use crate::static_files::{self, Dist};
 use crate::writer::Ingest;
 
@@ -25,6 +31,13 @@ use crate::writer::Ingest;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 /// Longest path written to the request log.
 const MAX_LOGGED_PATH: usize = 200;
+/// On every response. The app has no inline script or style (index.html
+/// loads `boot.js`), so nothing here needs 'unsafe-inline';
+/// 'wasm-unsafe-eval' lets it compile its WebAssembly.
+pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; \
+script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; \
+base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 #[derive(Debug, Error)]
 pub enum AppError {
@@ -41,32 +54,53 @@ pub enum AppError {
     Writer(#[from] tokio::task::JoinError),
     #[error("the writer stopped unexpectedly")]
     WriterStopped,
+    #[error("preparing sign-in: {0}")]
+    Secret(#[from] SecretError),
 }
 
 /// An opened server, ready to serve on a listener.
 pub struct App {
     router: Router,
     db: Database,
+    accounts: Accounts,
     writer: JoinHandle<Writer>,
 }
 
 impl App {
-    /// Opens (creating and migrating) the database and starts the writer.
+    /// Opens (creating and migrating) the database and starts the writer,
+    /// with the default session lifetime and sign-in limits.
     pub async fn open(db_target: &str, dist: &Path) -> Result<Self, AppError> {
-        let (writer, db) = db::open(db_target).await?;
-        let (ingest, writer) = Ingest::start(writer);
+        Self::open_with(db_target, dist, AuthConfig::default()).await
+    }
+
+    pub async fn open_with(
+        db_target: &str,
+        dist: &Path,
+        config: AuthConfig,
+    ) -> Result<Self, AppError> {
+        let opened = db::open(db_target).await?;
+        let auth = Arc::new(AuthState::new(config).await?);
+        let (ingest, writer) = Ingest::start(opened.writer);
         if !dist.join("index.html").is_file() {
             tracing::warn!(dist = %dist.display(), "no index.html in the app directory; only the API will work");
         }
         let state = AppState {
-            db: db.clone(),
+            db: opened.db.clone(),
             ingest,
+            accounts: opened.accounts.clone(),
+            auth,
         };
         Ok(Self {
             router: router(state, Dist::new(dist)),
-            db,
+            db: opened.db,
+            accounts: opened.accounts,
             writer,
         })
+    }
+
+    /// The account store (users, teams, sessions, security events).
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
     }
 
     /// Serves until `shutdown` completes, then waits for in-flight requests,
@@ -81,7 +115,11 @@ impl App {
             shutdown.await;
             let _ = signalled.send(());
         };
-        let serve = axum::serve(listener, self.router).with_graceful_shutdown(shutdown);
+        // The peer address reaches handlers (security events, sign-in limits).
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let serve = axum::serve(listener, service).with_graceful_shutdown(shutdown);
         let overdue = async move {
             if on_signal.await.is_ok() {
                 tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -97,6 +135,7 @@ impl App {
                 let writer = writer_task.await?;
                 writer.close().await?;
                 self.db.close().await;
+                self.accounts.close().await;
                 served.map_err(AppError::Serve)
             }
             () = overdue => {
@@ -129,7 +168,26 @@ pub fn router(state: AppState, dist: Dist) -> Router {
         .nest("/api/v1", api::router(state))
         .fallback(static_files)
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(log_request))
+}
+
+/// On every response, API and static alike. No CORS headers, ever: the API
+/// is for the app on the same origin only.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
+    );
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if api {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// One line per request: method, path (no query string: it can carry IDs),
@@ -150,7 +208,18 @@ async fn log_request(req: Request, next: Next) -> Response {
 
 /// `serve`: bind, say where, serve until SIGTERM or Ctrl-C.
 pub async fn run(args: ServeArgs) -> Result<(), AppError> {
-    let app = App::open(&args.db, &args.dist).await?;
+    let config = AuthConfig {
+        session_lifetime: chrono::Duration::hours(i64::from(args.session_hours)),
+        ..AuthConfig::default()
+    };
+    let app = App::open_with(&args.db, &args.dist, config).await?;
+    if app.accounts.user_count().await? == 0 {
+        eprintln!(
+            "beatbook-server: no users yet: create the first admin with \
+             `beatbook-server user add --db {} --officer-id ID --name NAME --role admin`",
+            args.db
+        );
+    }
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|source| AppError::Bind {

@@ -1,6 +1,8 @@
-//! Command line. One subcommand per job so `user`, `team` and `seed` can join
-//! `serve` later without changing how the server is started.
-use clap::{Args, Parser, Subcommand};
+//! Command line. One subcommand per job: `serve`, and the account
+//! administration commands `user` and `team`, which work on the same
+//! database file (also while the server runs).
+use beatbook_core::auth::Role;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -20,11 +22,165 @@ pub struct Cli {
 pub enum Command {
     /// Serve the app and the sync API until SIGTERM or Ctrl-C.
     Serve(ServeArgs),
+    /// Manage accounts: add, reset a password, disable, list, and see or
+    /// revoke a user's device sessions.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage teams (officers belong to teams; supervisors supervise them).
+    #[command(subcommand)]
+    Team(TeamCommand),
     /// Benchmark helper: time a bare batched insert of sample revisions into
     /// a fresh database with the server's schema (the "ceiling" the server is
     /// compared with).
     #[command(hide = true)]
     BenchCeiling(CeilingArgs),
+    /// Benchmark helper: create simulated officers, each signed in on its own
+    /// device, and print `officer_id<TAB>device_id<TAB>token` lines for
+    /// `beatbook-load --tokens`. Their passwords are unusable: they exist
+    /// only through these sessions.
+    #[command(hide = true)]
+    BenchUsers(BenchUsersArgs),
+}
+
+/// The database, as for `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct DbArg {
+    /// The database: a file path or a `sqlite:` URL. Created and migrated if
+    /// needed. Safe to use while the server runs on it.
+    #[arg(long, env = "BEATBOOK_DB", default_value = "beatbook.db")]
+    pub db: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Records their own entries and reads only those.
+    Officer,
+    /// Records their own entries; reads those of the officers in their teams.
+    Supervisor,
+    /// Manages accounts; reads no logs.
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Officer => Role::Officer,
+            RoleArg::Supervisor => Role::Supervisor,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a random one-time password
+    /// is generated and printed once (the only secret this tool ever prints).
+    Add(UserAddArgs),
+    /// Set a new password and end every session of the account. Without
+    /// --password-stdin a random one-time password is printed once.
+    ResetPassword(PasswordArgs),
+    /// Disable an account: every session of it ends at once and it can no
+    /// longer sign in.
+    Disable(OfficerArgs),
+    /// Enable a disabled account again (its old sessions stay ended).
+    Enable(OfficerArgs),
+    /// List accounts: officer ID, name, role, teams, status, live sessions.
+    /// Never prints a password hash.
+    List(DbArg),
+    /// List an account's device sessions: device ID, created, last seen,
+    /// expires, revoked.
+    Devices(OfficerArgs),
+    /// End an account's sessions on one device (a lost or stolen phone).
+    RevokeDevice(RevokeDeviceArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Collar or warrant number: letters, digits and `-_./`, up to 32
+    /// characters. Every entry the officer records carries it.
+    #[arg(long)]
+    pub officer_id: String,
+    /// The name shown in the app, e.g. "PC 1234 Jones".
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// A team the officer belongs to, or a supervisor supervises (repeat for
+    /// several). Required for officers and supervisors. The team must exist
+    /// (`team add`).
+    #[arg(long = "team", value_name = "TEAM")]
+    pub teams: Vec<String>,
+    /// Read the password from standard input (one line) instead of
+    /// generating a one-time password. At least 10 characters.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PasswordArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[arg(long)]
+    pub officer_id: String,
+    /// Read the new password from standard input (one line) instead of
+    /// generating a one-time password.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OfficerArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[arg(long)]
+    pub officer_id: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RevokeDeviceArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    #[arg(long)]
+    pub officer_id: String,
+    /// The device ID as `user devices` shows it.
+    #[arg(long)]
+    pub device_id: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Create a team.
+    Add(TeamAddArgs),
+    /// List teams with how many officers and supervisors each has.
+    List(DbArg),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeamAddArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The team's name, e.g. "North Hotspot Team".
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchUsersArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// How many officers (each with one device session).
+    #[arg(long)]
+    pub count: usize,
+    /// Officer IDs are `<prefix>-<n>`, device IDs `<prefix>-device-<n>`.
+    #[arg(long, default_value = "load")]
+    pub prefix: String,
+    /// Their team (created if missing).
+    #[arg(long, default_value = "bench")]
+    pub team: String,
+    /// Session lifetime in hours.
+    #[arg(long, default_value_t = 12)]
+    pub hours: u32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -42,6 +198,16 @@ pub struct ServeArgs {
     /// Directory holding the built app (trunk's `dist`), served at `/`.
     #[arg(long, env = "BEATBOOK_DIST", default_value = "dist")]
     pub dist: PathBuf,
+
+    /// Absolute lifetime of a sign-in, in hours (1 to 168): after it the
+    /// officer signs in again, whatever the activity.
+    #[arg(
+        long,
+        env = "BEATBOOK_SESSION_HOURS",
+        default_value_t = crate::auth::DEFAULT_SESSION_HOURS,
+        value_parser = clap::value_parser!(u32).range(1..=168)
+    )]
+    pub session_hours: u32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -78,6 +244,57 @@ mod tests {
         assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(args.db, "beatbook.db");
         assert_eq!(args.dist, PathBuf::from("dist"));
+        assert_eq!(args.session_hours, 12);
+    }
+
+    #[test]
+    fn user_commands_parse() {
+        let cli = Cli::try_parse_from([
+            "beatbook-server",
+            "user",
+            "add",
+            "--db",
+            "x.db",
+            "--officer-id",
+            "PC1",
+            "--name",
+            "PC One",
+            "--role",
+            "supervisor",
+            "--team",
+            "North",
+            "--team",
+            "South",
+        ])
+        .unwrap();
+        let Command::User(UserCommand::Add(a)) = cli.command else {
+            panic!("expected user add");
+        };
+        assert_eq!(a.teams, ["North", "South"]);
+        assert_eq!(a.role, RoleArg::Supervisor);
+        assert!(!a.password_stdin);
+        assert!(Cli::try_parse_from([
+            "beatbook-server",
+            "user",
+            "add",
+            "--officer-id",
+            "PC1",
+            "--name",
+            "x",
+            "--role",
+            "chief"
+        ])
+        .is_err());
+        assert!(Cli::try_parse_from([
+            "beatbook-server",
+            "user",
+            "revoke-device",
+            "--officer-id",
+            "PC1"
+        ])
+        .is_err());
+        assert!(Cli::try_parse_from(["beatbook-server", "serve", "--session-hours", "0"]).is_err());
+        assert!(Cli::try_parse_from(["beatbook-server", "team", "add", "North"]).is_ok());
     }
 
     #[test]

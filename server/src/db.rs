@@ -18,6 +18,9 @@ use std::str::FromStr;
 use std::time::Duration;
 use thiserror::Error;
 
+pub mod accounts;
+pub use accounts::{open_accounts, AccountError, Accounts};
+
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// Rows per multi-row INSERT: few round trips to the SQLite worker, and few
@@ -43,9 +46,17 @@ pub enum DbError {
     Encode(#[from] serde_json::Error),
 }
 
+/// An opened database: the revision writer, the readers, and the small
+/// writable pool for account data.
+pub struct Opened {
+    pub writer: Writer,
+    pub db: Database,
+    pub accounts: Accounts,
+}
+
 /// Opens (creating if missing) the database, applies the migrations and
-/// returns the writing connection and a pool of readers.
-pub async fn open(target: &str) -> Result<(Writer, Database), DbError> {
+/// returns the writing connection, a pool of readers and the accounts pool.
+pub async fn open(target: &str) -> Result<Opened, DbError> {
     let base = connect_options(target)?;
     // The acknowledging connection: WAL so readers never block it, FULL so a
     // commit it reports has reached the disk (power loss included).
@@ -75,7 +86,12 @@ pub async fn open(target: &str) -> Result<(Writer, Database), DbError> {
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(read_opts)
         .await?;
-    Ok((Writer::new(conn), Database { readers }))
+    let accounts = Accounts::connect(target, 2).await?;
+    Ok(Opened {
+        writer: Writer::new(conn),
+        db: Database { readers },
+        accounts,
+    })
 }
 
 /// Creates a fresh database (the file must not exist) with the server's
@@ -88,9 +104,10 @@ pub async fn create_fresh(target: &str) -> Result<Writer, DbError> {
             reason: "already exists; the benchmark needs a fresh file".into(),
         });
     }
-    let (writer, db) = open(target).await?;
-    db.readers.close().await;
-    Ok(writer)
+    let opened = open(target).await?;
+    opened.db.readers.close().await;
+    opened.accounts.close().await;
+    Ok(opened.writer)
 }
 
 fn connect_options(target: &str) -> Result<SqliteConnectOptions, DbError> {
@@ -406,24 +423,36 @@ impl Database {
         Ok(())
     }
 
-    pub async fn stats(&self, officer_id: Option<&str>) -> Result<Stats, DbError> {
-        let row = match officer_id {
-            None => {
-                sqlx::query(
-                    "SELECT (SELECT COUNT(*) FROM revisions), \
-                            (SELECT COUNT(DISTINCT entry_id) FROM revisions), \
-                            (SELECT COUNT(*) FROM conflicts)",
-                )
-                .fetch_one(&self.readers)
-                .await?
-            }
-            Some(officer) => {
+    /// Counts for these officers' revisions, entries and conflicts.
+    pub async fn stats(&self, officers: &[String]) -> Result<Stats, DbError> {
+        if officers.is_empty() {
+            return Ok(Stats {
+                revisions: 0,
+                entries: 0,
+                conflicts: 0,
+            });
+        }
+        let row = match officers {
+            [one] => {
                 sqlx::query(
                     "SELECT (SELECT COUNT(*) FROM revisions WHERE officer_id = ?1), \
                             (SELECT COUNT(DISTINCT entry_id) FROM revisions WHERE officer_id = ?1), \
                             (SELECT COUNT(*) FROM conflicts WHERE officer_id = ?1)",
                 )
-                .bind(officer)
+                .bind(one)
+                .fetch_one(&self.readers)
+                .await?
+            }
+            many => {
+                sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM revisions WHERE officer_id IN \
+                               (SELECT value FROM json_each(?1))), \
+                            (SELECT COUNT(DISTINCT entry_id) FROM revisions WHERE officer_id IN \
+                               (SELECT value FROM json_each(?1))), \
+                            (SELECT COUNT(*) FROM conflicts WHERE officer_id IN \
+                               (SELECT value FROM json_each(?1)))",
+                )
+                .bind(serde_json::to_string(many)?)
                 .fetch_one(&self.readers)
                 .await?
             }
@@ -435,32 +464,37 @@ impl Database {
         })
     }
 
-    /// Stored revisions in arrival order, after the cursor `after`.
+    /// These officers' stored revisions in arrival order, after the cursor
+    /// `after`.
     pub async fn list_revisions(
         &self,
-        officer_id: Option<&str>,
+        officers: &[String],
         after: i64,
         limit: u32,
     ) -> Result<Vec<StoredRow>, DbError> {
         const COLUMNS: &str = "arrival, revision_id, entry_id, seq, kind, officer_id, \
                                occurred_at, captured_at, received_at, body";
         let limit = limit.clamp(1, MAX_PAGE);
-        let rows = match officer_id {
-            None => {
+        let rows = match officers {
+            [] => return Ok(Vec::new()),
+            [one] => {
                 sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM revisions WHERE arrival > ? ORDER BY arrival LIMIT ?"
+                    "SELECT {COLUMNS} FROM revisions WHERE officer_id = ? AND arrival > ? \
+                     ORDER BY arrival LIMIT ?"
                 )))
+                .bind(one)
                 .bind(after)
                 .bind(limit)
                 .fetch_all(&self.readers)
                 .await?
             }
-            Some(officer) => {
+            many => {
                 sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM revisions WHERE officer_id = ? AND arrival > ? \
+                    "SELECT {COLUMNS} FROM revisions \
+                     WHERE officer_id IN (SELECT value FROM json_each(?)) AND arrival > ? \
                      ORDER BY arrival LIMIT ?"
                 )))
-                .bind(officer)
+                .bind(serde_json::to_string(many)?)
                 .bind(after)
                 .bind(limit)
                 .fetch_all(&self.readers)

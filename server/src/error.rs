@@ -1,9 +1,11 @@
 //! Errors an API request can end in. Every one answers with a JSON
 //! [`ApiErrorBody`] (never axum's plain-text rejections), so the app can show
 //! the officer something useful and decide whether a retry can help.
+use axum::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use beatbook_core::auth::codes;
 use beatbook_core::sync::{ApiErrorBody, MAX_CHANGES_PER_PUSH, MAX_PUSH_BYTES, PROTOCOL_VERSION};
 use thiserror::Error;
 
@@ -37,6 +39,24 @@ pub enum ApiError {
     Unavailable,
     #[error("the server could not store the data; nothing was acknowledged, try again later")]
     Storage(#[from] DbError),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("Officer ID or password not recognised")]
+    SignInFailed,
+    #[error("Too many failed sign-ins; try again in {} minute(s)", retry_after_s.div_ceil(60))]
+    TooManyAttempts { retry_after_s: u64 },
+    #[error("Sign in to continue")]
+    NotSignedIn,
+    #[error("Your session has ended; sign in again")]
+    SessionExpired,
+    #[error("This device has been signed out; sign in again")]
+    SessionRevoked,
+    #[error("You do not have access to this")]
+    Forbidden,
+    #[error("This push names another device than the one signed in; sign in again on this device")]
+    DeviceMismatch,
+    #[error("the server could not complete the request; try again later")]
+    Internal(String),
 }
 
 impl ApiError {
@@ -46,7 +66,15 @@ impl ApiError {
             | Self::MalformedJson(_)
             | Self::BadPush(_)
             | Self::BadQuery(_)
-            | Self::BadBody(_) => StatusCode::BAD_REQUEST,
+            | Self::BadBody(_)
+            | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::SignInFailed
+            | Self::NotSignedIn
+            | Self::SessionExpired
+            | Self::SessionRevoked => StatusCode::UNAUTHORIZED,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Forbidden | Self::DeviceMismatch => StatusCode::FORBIDDEN,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::PayloadTooLarge | Self::TooManyChanges { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -71,6 +99,15 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "unavailable",
             Self::Storage(_) => "storage_error",
+            Self::BadRequest(_) => "bad_request",
+            Self::SignInFailed => codes::SIGN_IN_FAILED,
+            Self::TooManyAttempts { .. } => codes::TOO_MANY_ATTEMPTS,
+            Self::NotSignedIn => codes::NOT_SIGNED_IN,
+            Self::SessionExpired => codes::SESSION_EXPIRED,
+            Self::SessionRevoked => codes::SESSION_REVOKED,
+            Self::Forbidden => codes::FORBIDDEN,
+            Self::DeviceMismatch => codes::DEVICE_MISMATCH,
+            Self::Internal(_) => "internal_error",
         }
     }
 
@@ -91,12 +128,31 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::Storage(e) = &self {
+        match &self {
             // The detail stays in the log (it never holds request data); the
             // client only needs to know that a retry later is the answer.
-            tracing::error!(error = %e, "storage failure");
+            Self::Storage(e) => tracing::error!(error = %e, "storage failure"),
+            Self::Internal(e) => tracing::error!(error = %e, "internal failure"),
+            _ => {}
         }
-        (self.status(), Json(self.body())).into_response()
+        let mut response = (self.status(), Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        match &self {
+            Self::NotSignedIn | Self::SignInFailed => {
+                headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::SessionExpired | Self::SessionRevoked => {
+                headers.insert(
+                    WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            Self::TooManyAttempts { retry_after_s } => {
+                headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after_s));
+            }
+            _ => {}
+        }
+        response
     }
 }
 

@@ -3,8 +3,10 @@
 //!
 //! The binary (`main.rs`) is a thin CLI over this library so the tests can
 //! start the real app in-process on a port of their choosing.
+pub mod admin;
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod ceiling;
 pub mod cli;
 pub mod db;
@@ -12,5 +14,6 @@ pub mod error;
 pub mod extract;
 pub mod ingest;
 pub mod sample;
+pub mod security;
 pub mod static_files;
 pub mod writer;

@@ -1,6 +1,6 @@
 //! `beatbook-server`: see `beatbook-server --help`.
 use beatbook_server::cli::{Cli, Command};
-use beatbook_server::{app, ceiling};
+use beatbook_server::{admin, app, ceiling};
 use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -25,6 +25,18 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => app::run(args).await.map_err(|e| e.to_string()),
+            Command::User(command) => {
+                let mut out = std::io::stdout();
+                admin::user(command, &mut std::io::stdin(), &mut out)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Command::Team(command) => admin::team(command, &mut std::io::stdout())
+                .await
+                .map_err(|e| e.to_string()),
+            Command::BenchUsers(args) => admin::bench_users(args, &mut std::io::stdout())
+                .await
+                .map_err(|e| e.to_string()),
             Command::BenchCeiling(args) => match ceiling::run(&args).await {
                 Ok(r) => {
                     println!(

@@ -249,7 +249,7 @@ fn decide<'a>(group: &'a [Job], known: &'a Known, now: DateTime<Utc>) -> Plan {
                     Outcome::Conflict { reason }
                 }
                 // Every revision of an entry carries the officer who made it.
-                // (Checked against the signed-in officer once auth lands.)
+                // (The push handler already refused changes of other officers.)
                 Classification::New if facts.is_some_and(|f| f.officer_id != rev.officer_id) => {
                     Outcome::Rejected {
                         reason: Rejection::NotYourEntry,

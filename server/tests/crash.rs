@@ -46,9 +46,31 @@ async fn spawn_server(dir: &Path) -> (Child, String) {
     (child, url)
 }
 
-async fn push_batch(base: &str, batch: &[Revision]) -> Result<(), String> {
+/// Runs the admin command line on the database in `dir`, the password on stdin.
+fn admin(dir: &Path, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(BIN)
+        .args(args)
+        .arg("--db")
+        .arg(db_path(dir))
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "{args:?}");
+}
+
+async fn push_batch(base: &str, token: &str, batch: &[Revision]) -> Result<(), String> {
     let res = client()
         .post(format!("{base}/api/v1/sync/push"))
+        .bearer_auth(token)
         .json(&push_body(&as_values(batch)))
         .send()
         .await
@@ -81,13 +103,49 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
             .collect();
         let expected: BTreeSet<String> = batches.iter().flat_map(|b| ids_of(b)).collect();
 
+        // Accounts made with the admin command line, before the server starts.
+        admin(dir.path(), &["team", "add", TEST_TEAM], "");
+        let officers: Vec<String> = (0..8).map(|d| format!("officer-k{d}")).collect();
+        for (id, role) in officers
+            .iter()
+            .map(|o| (o.as_str(), "officer"))
+            .chain([(SUPERVISOR, "supervisor")])
+        {
+            admin(
+                dir.path(),
+                &[
+                    "user",
+                    "add",
+                    "--officer-id",
+                    id,
+                    "--name",
+                    id,
+                    "--role",
+                    role,
+                    "--team",
+                    TEST_TEAM,
+                    "--password-stdin",
+                ],
+                &format!("{TEST_PASSWORD}\n"),
+            );
+        }
+
         let (mut child, base) = spawn_server(dir.path()).await;
+        let mut tokens = std::collections::HashMap::new();
+        for o in &officers {
+            tokens.insert(o.clone(), sign_in_ok(&base, o, TEST_PASSWORD, DEVICE).await);
+        }
+        let sup = sign_in_ok(&base, SUPERVISOR, TEST_PASSWORD, "sup-desk").await;
+        // Each batch goes with its officer's session.
+        let token_of = |batch: &[Revision]| tokens[&batch[0].officer_id].clone();
+        let batch_tokens: Vec<String> = batches.iter().map(|b| token_of(b)).collect();
         let acked: Arc<Mutex<Vec<usize>>> = Arc::default();
         let next = Arc::new(Mutex::new(0usize));
         let mut pushers = Vec::new();
         for _ in 0..4 {
             let (base, batches, acked, next) =
                 (base.clone(), batches.clone(), acked.clone(), next.clone());
+            let batch_tokens = batch_tokens.clone();
             pushers.push(tokio::spawn(async move {
                 loop {
                     let i = {
@@ -97,7 +155,7 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
                         i
                     };
                     let Some(batch) = batches.get(i) else { return };
-                    match push_batch(&base, batch).await {
+                    match push_batch(&base, &batch_tokens[i], batch).await {
                         Ok(()) => acked.lock().unwrap().push(i),
                         Err(_) => return, // the server is gone
                     }
@@ -125,7 +183,8 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
 
         // Restart on the same file: everything acknowledged is there.
         let (mut child, base) = spawn_server(dir.path()).await;
-        let held = server_ids(&base).await;
+        // Sessions are in the database: the same tokens work after the crash.
+        let held = server_ids(&base, &sup).await;
         for &i in &acked {
             for id in ids_of(&batches[i]) {
                 assert!(held.contains(&id), "acknowledged revision {id} lost");
@@ -139,9 +198,11 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
             .chain(acked.iter().copied().take(3))
             .collect();
         for i in resend {
-            push_batch(&base, &batches[i]).await.unwrap();
+            push_batch(&base, &batch_tokens[i], &batches[i])
+                .await
+                .unwrap();
         }
-        assert_eq!(server_ids(&base).await, expected);
+        assert_eq!(server_ids(&base, &sup).await, expected);
 
         // SIGTERM: a graceful stop with a clean exit.
         let pid = child.id().unwrap().to_string();

@@ -17,6 +17,10 @@ async fn get(url: &str, accept_encoding: Option<&str>) -> reqwest::Response {
     req.send().await.unwrap()
 }
 
+async fn get_as(url: &str, token: &str) -> reqwest::Response {
+    client().get(url).bearer_auth(token).send().await.unwrap()
+}
+
 fn header(res: &reqwest::Response, name: &str) -> String {
     res.headers()
         .get(name)
@@ -115,6 +119,9 @@ async fn api_answers_are_json_and_never_cached() {
         assert_eq!(body["writer"], "running");
 
         let res = get(&format!("{b}/api/v1/stats"), None).await;
+        assert_eq!(res.status(), 401);
+        assert_eq!(header(&res, "cache-control"), "no-store");
+        let res = get_as(&format!("{b}/api/v1/stats"), &server.sup).await;
         assert_eq!(header(&res, "cache-control"), "no-store");
         let body: Value = res.json().await.unwrap();
         assert_eq!(
@@ -132,7 +139,7 @@ async fn api_answers_are_json_and_never_cached() {
             ("/api/v1/revisions?after=x", 400, "bad_query"),
         ];
         for (path, status, error) in cases {
-            let res = get(&format!("{b}{path}"), None).await;
+            let res = get_as(&format!("{b}{path}"), &server.sup).await;
             assert_eq!(res.status().as_u16(), status, "{path}");
             if path.starts_with("/api/v1/") {
                 assert_eq!(header(&res, "cache-control"), "no-store", "{path}");
@@ -144,4 +151,92 @@ async fn api_answers_are_json_and_never_cached() {
     })
     .await
     .unwrap();
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+img-src 'self' data:; connect-src 'self'; manifest-src 'self'; worker-src 'self'; \
+object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_the_security_headers_and_no_cors() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        let b = &server.base;
+        let c = client();
+        let requests =
+            vec![
+            ("app page", c.get(format!("{b}/"))),
+            ("deep link", c.get(format!("{b}/timeline"))),
+            ("static asset", c.get(format!("{b}/beatbook-0123456789abcdef.js"))),
+            ("service worker", c.get(format!("{b}/sw.js"))),
+            ("missing asset", c.get(format!("{b}/missing.png"))),
+            ("health", c.get(format!("{b}/api/v1/health"))),
+            ("api 401", c.get(format!("{b}/api/v1/me"))),
+            ("api 200", c.get(format!("{b}/api/v1/me")).bearer_auth(&server.sup)),
+            ("api 404", c.get(format!("{b}/api/v1/nothing"))),
+            ("api v2", c.get(format!("{b}/api/v2/health"))),
+            ("sign-in 401", c.post(format!("{b}/api/v1/auth/sign-in")).json(
+                &serde_json::json!({"officer_id": "nobody", "password": "x", "device_id": "d"}),
+            )),
+            ("preflight", c.request(reqwest::Method::OPTIONS, format!("{b}/api/v1/sync/push"))
+                .header("origin", "https://evil.example")
+                .header("access-control-request-method", "POST")),
+            ("cross-origin get", c.get(format!("{b}/api/v1/me"))
+                .bearer_auth(&server.sup)
+                .header("origin", "https://evil.example")),
+        ];
+        for (name, req) in requests {
+            let res = req.send().await.unwrap();
+            assert_eq!(header(&res, "content-security-policy"), CSP, "{name}");
+            assert_eq!(header(&res, "x-content-type-options"), "nosniff", "{name}");
+            assert_eq!(header(&res, "referrer-policy"), "no-referrer", "{name}");
+            let url = res.url().path().to_owned();
+            if url.starts_with("/api/") {
+                assert_eq!(header(&res, "cache-control"), "no-store", "{name}");
+            }
+            for (key, _) in res.headers() {
+                assert!(
+                    !key.as_str().starts_with("access-control-"),
+                    "{name}: CORS header {key}"
+                );
+            }
+        }
+        // The service worker and the page are never cached for long.
+        let res = get(&format!("{b}/sw.js"), None).await;
+        assert_eq!(header(&res, "cache-control"), "no-cache");
+        let res = get(&format!("{b}/"), None).await;
+        assert_eq!(header(&res, "cache-control"), "no-cache");
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+/// The built app (when there is one) loads no inline script, so the CSP
+/// needs no 'unsafe-inline'.
+#[test]
+fn the_built_index_has_no_inline_script_or_style() {
+    let index = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist/index.html");
+    let Ok(html) = std::fs::read_to_string(&index) else {
+        eprintln!("no {} (app not built): skipped", index.display());
+        return;
+    };
+    let lower = html.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(at) = rest.find("<script") {
+        let tag_end = rest[at..].find('>').map(|e| at + e).unwrap();
+        let tag = &rest[at..tag_end];
+        assert!(tag.contains(" src="), "inline script: {tag}");
+        assert!(
+            rest[tag_end + 1..].starts_with("</script>"),
+            "script with a body: {tag}"
+        );
+        rest = &rest[tag_end..];
+    }
+    assert!(!lower.contains("<style"), "inline style element");
+    assert!(!lower.contains(" style="), "inline style attribute");
+    assert!(
+        !lower.contains(" onload=") && !lower.contains(" onclick="),
+        "inline handler"
+    );
 }

@@ -22,8 +22,9 @@ use tokio::time::timeout;
 async fn push_stores_every_new_revision() {
     timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
+        let t = server.officer("officer-a").await;
         let revs = revisions(1, "officer-a", 30);
-        let res = push_ok(&server.base, &as_values(&revs)).await;
+        let res = push_ok(&server.base, &t, &as_values(&revs)).await;
         assert!(
             outcomes(&res).iter().all(|o| o == "stored"),
             "{:?}",
@@ -32,8 +33,9 @@ async fn push_stores_every_new_revision() {
         for (r, rev) in res.results.iter().zip(&revs) {
             assert_eq!(r.id, Some(rev.id));
         }
-        assert_eq!(server_ids(&server.base).await, ids_of(&revs));
-        let stats = stats(&server.base).await;
+        assert_eq!(server_ids(&server.base, &server.sup).await, ids_of(&revs));
+        assert_eq!(server_ids(&server.base, &t).await, ids_of(&revs));
+        let stats = stats(&server.base, &server.sup).await;
         let entries: BTreeSet<_> = revs.iter().map(|r| r.entry_id).collect();
         assert_eq!(stats["entries"], entries.len());
         assert_eq!(stats["conflicts"], 0);
@@ -47,9 +49,10 @@ async fn push_stores_every_new_revision() {
 async fn the_same_batch_twice_is_already_had_and_not_duplicated() {
     timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
+        let t = server.officer("officer-b").await;
         let revs = revisions(2, "officer-b", 25);
-        let first = push_ok(&server.base, &as_values(&revs)).await;
-        let second = push_ok(&server.base, &as_values(&revs)).await;
+        let first = push_ok(&server.base, &t, &as_values(&revs)).await;
+        let second = push_ok(&server.base, &t, &as_values(&revs)).await;
         assert!(outcomes(&second).iter().all(|o| o == "already_had"));
         // The retry reports the receipt time of the original store.
         for (a, b) in first.results.iter().zip(&second.results) {
@@ -70,12 +73,12 @@ async fn the_same_batch_twice_is_already_had_and_not_duplicated() {
                 Value::Object(pairs.into_iter().collect())
             })
             .collect();
-        let third = push_ok(&server.base, &reordered).await;
+        let third = push_ok(&server.base, &t, &reordered).await;
         assert!(outcomes(&third).iter().all(|o| o == "already_had"));
         // The same revision twice in one push: stored once.
         let more = revisions(22, "officer-b", 3);
         let doubled = as_values(&[more.clone(), more.clone()].concat());
-        let res = push_ok(&server.base, &doubled).await;
+        let res = push_ok(&server.base, &t, &doubled).await;
         assert_eq!(
             outcomes(&res),
             [
@@ -88,7 +91,7 @@ async fn the_same_batch_twice_is_already_had_and_not_duplicated() {
             ]
         );
         assert_eq!(
-            server_ids(&server.base).await,
+            server_ids(&server.base, &server.sup).await,
             ids_of(&[revs, more].concat())
         );
         server.stop().await;
@@ -103,26 +106,28 @@ async fn out_of_order_batches_are_each_stored_once() {
         let server = TestServer::start().await;
         // 14 revisions: shift, patrol, 10 entries (the 10th a correction:
         // seq 2), patrol ended and shift ended (seq 2 each).
+        let t = server.officer("officer-c").await;
         let revs = revisions(3, "officer-c", 14);
         let (seq2, seq1): (Vec<Revision>, Vec<Revision>) =
             revs.iter().cloned().partition(|r| r.seq == 2);
         assert_eq!(seq2.len(), 3);
-        let res = push_ok(&server.base, &as_values(&seq2)).await;
+        let res = push_ok(&server.base, &t, &as_values(&seq2)).await;
         assert!(outcomes(&res).iter().all(|o| o == "stored"));
-        let res = push_ok(&server.base, &as_values(&seq1)).await;
+        let res = push_ok(&server.base, &t, &as_values(&seq1)).await;
         assert!(outcomes(&res).iter().all(|o| o == "stored"));
-        let res = push_ok(&server.base, &as_values(&revs)).await;
+        let res = push_ok(&server.base, &t, &as_values(&revs)).await;
         assert!(outcomes(&res).iter().all(|o| o == "already_had"));
-        assert_eq!(server_ids(&server.base).await, ids_of(&revs));
+        assert_eq!(server_ids(&server.base, &server.sup).await, ids_of(&revs));
         server.stop().await;
     })
     .await
     .unwrap();
 }
 
-async fn stored_body(base: &str, id: &str) -> Value {
+async fn stored_body(base: &str, token: &str, id: &str) -> Value {
     let page: Value = client()
         .get(format!("{base}/api/v1/revisions?limit=1000"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
@@ -142,8 +147,9 @@ async fn stored_body(base: &str, id: &str) -> Value {
 async fn conflicts_are_kept_apart_and_never_overwrite() {
     timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
+        let t = server.officer("officer-d").await;
         let revs = revisions(4, "officer-d", 6);
-        push_ok(&server.base, &as_values(&revs)).await;
+        push_ok(&server.base, &t, &as_values(&revs)).await;
         let note = revs[2].clone();
         let original = serde_json::to_value(&note).unwrap();
 
@@ -171,7 +177,7 @@ async fn conflicts_are_kept_apart_and_never_overwrite() {
         };
 
         let batch = as_values(&[changed.clone(), slot_taken, other_kind, foreign]);
-        let res = push_ok(&server.base, &batch).await;
+        let res = push_ok(&server.base, &t, &batch).await;
         let reasons: Vec<Value> = res
             .results
             .iter()
@@ -194,14 +200,14 @@ async fn conflicts_are_kept_apart_and_never_overwrite() {
 
         // The original is intact; the conflicts are kept once, even if re-sent.
         assert_eq!(
-            stored_body(&server.base, &note.id.to_string()).await,
+            stored_body(&server.base, &server.sup, &note.id.to_string()).await,
             original
         );
-        assert_eq!(stats(&server.base).await["conflicts"], 3);
-        let again = push_ok(&server.base, &batch[..1]).await;
+        assert_eq!(stats(&server.base, &server.sup).await["conflicts"], 3);
+        let again = push_ok(&server.base, &t, &batch[..1]).await;
         assert_eq!(outcomes(&again), ["conflict"]);
-        assert_eq!(stats(&server.base).await["conflicts"], 3);
-        assert_eq!(server_ids(&server.base).await, ids_of(&revs));
+        assert_eq!(stats(&server.base, &server.sup).await["conflicts"], 3);
+        assert_eq!(server_ids(&server.base, &server.sup).await, ids_of(&revs));
         server.stop().await;
     })
     .await
@@ -212,12 +218,13 @@ async fn conflicts_are_kept_apart_and_never_overwrite() {
 async fn one_bad_change_does_not_block_the_others() {
     timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
+        let t = server.officer("officer-e").await;
         let revs = revisions(5, "officer-e", 6);
         let mut batch = as_values(&revs);
         batch[1]["occurred_at"] = json!("2999-01-01T00:00:00Z");
         batch[3]["record"]["kind"] = json!("pizza");
         batch[4] = json!(42);
-        let res = push_ok(&server.base, &batch).await;
+        let res = push_ok(&server.base, &t, &batch).await;
         assert_eq!(
             outcomes(&res),
             ["stored", "rejected", "stored", "rejected", "rejected", "stored"]
@@ -226,7 +233,7 @@ async fn one_bad_change_does_not_block_the_others() {
         assert_eq!(res.results[3].id, Some(revs[3].id));
         assert_eq!(res.results[4].id, None);
         let expected = ids_of(&[revs[0].clone(), revs[2].clone(), revs[5].clone()]);
-        assert_eq!(server_ids(&server.base).await, expected);
+        assert_eq!(server_ids(&server.base, &server.sup).await, expected);
         server.stop().await;
     })
     .await
@@ -245,6 +252,7 @@ enum Expect {
 async fn bad_input_is_refused_with_json_and_nothing_is_stored() {
     timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
+        let t = server.officer("officer-f").await;
         let valid = as_values(&revisions(6, "officer-f", 3));
         let with = |f: &dyn Fn(&mut Value)| {
             let mut v = valid[2].clone();
@@ -302,6 +310,7 @@ async fn bad_input_is_refused_with_json_and_nothing_is_stored() {
         for (name, body, expect) in cases {
             let res = c
                 .post(format!("{}/api/v1/sync/push", server.base))
+                .bearer_auth(&t)
                 .header("content-type", "application/json")
                 .body(body)
                 .send()
@@ -329,6 +338,7 @@ async fn bad_input_is_refused_with_json_and_nothing_is_stored() {
         // Not JSON at all: refused by media type, still with a JSON body.
         let res = c
             .post(format!("{}/api/v1/sync/push", server.base))
+            .bearer_auth(&t)
             .header("content-type", "text/plain")
             .body("hello")
             .send()
@@ -341,6 +351,7 @@ async fn bad_input_is_refused_with_json_and_nothing_is_stored() {
         // The protocol message tells the officer what to do.
         let res = c
             .post(format!("{}/api/v1/sync/push", server.base))
+            .bearer_auth(&t)
             .json(&json!({"protocol": 0, "device_id": "d", "changes": []}))
             .send()
             .await
@@ -348,13 +359,13 @@ async fn bad_input_is_refused_with_json_and_nothing_is_stored() {
         let json: Value = res.json().await.unwrap();
         assert!(json["message"].as_str().unwrap().contains("reload the app"), "{json}");
 
-        assert!(server_ids(&server.base).await.is_empty());
+        assert!(server_ids(&server.base, &server.sup).await.is_empty());
         let health = c.get(format!("{}/api/v1/health", server.base)).send().await.unwrap();
         assert_eq!(health.status(), 200);
         // And it still takes good data.
         let good = revisions(7, "officer-f", 4);
-        push_ok(&server.base, &as_values(&good)).await;
-        assert_eq!(server_ids(&server.base).await, ids_of(&good));
+        push_ok(&server.base, &t, &as_values(&good)).await;
+        assert_eq!(server_ids(&server.base, &server.sup).await, ids_of(&good));
         server.stop().await;
     })
     .await
@@ -428,6 +439,7 @@ async fn read_http_message(stream: &mut TcpStream) -> Option<Vec<u8>> {
 async fn a_lost_response_then_a_retry_stores_nothing_twice() {
     timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
+        let t = server.officer("officer-g").await;
         let drops = Arc::new(AtomicUsize::new(3));
         let proxy = dropping_proxy(server.addr, drops.clone()).await;
         let batches: Vec<Vec<Revision>> = (0..3)
@@ -438,6 +450,7 @@ async fn a_lost_response_then_a_retry_stores_nothing_twice() {
             // The app's view: the push failed, nothing is known to be stored.
             let sent = c
                 .post(format!("http://{proxy}/api/v1/sync/push"))
+                .bearer_auth(&t)
                 .json(&push_body(&as_values(batch)))
                 .send()
                 .await;
@@ -447,7 +460,7 @@ async fn a_lost_response_then_a_retry_stores_nothing_twice() {
         // The app retries everything (through the proxy, now passing answers).
         let mut all = Vec::new();
         for batch in &batches {
-            let res = push_ok(&format!("http://{proxy}"), &as_values(batch)).await;
+            let res = push_ok(&format!("http://{proxy}"), &t, &as_values(batch)).await;
             assert!(
                 outcomes(&res).iter().all(|o| o == "already_had"),
                 "{:?}",
@@ -455,7 +468,7 @@ async fn a_lost_response_then_a_retry_stores_nothing_twice() {
             );
             all.extend(batch.iter().cloned());
         }
-        assert_eq!(server_ids(&server.base).await, ids_of(&all));
+        assert_eq!(server_ids(&server.base, &server.sup).await, ids_of(&all));
         server.stop().await;
     })
     .await
@@ -470,14 +483,15 @@ async fn concurrent_pushes_share_commits_and_lose_nothing() {
             .map(|i| revisions(200 + i, &format!("officer-{i}"), 50))
             .collect();
         let mut tasks = Vec::new();
-        for revs in devices.clone() {
+        for (i, revs) in devices.clone().into_iter().enumerate() {
             let base = server.base.clone();
+            let t = server.officer(&format!("officer-{i}")).await;
             tasks.push(tokio::spawn(async move {
                 for batch in revs.chunks(10) {
-                    let res = push_ok(&base, &as_values(batch)).await;
+                    let res = push_ok(&base, &t, &as_values(batch)).await;
                     assert!(outcomes(&res).iter().all(|o| o == "stored"));
                     // And a duplicate, racing other devices' new data.
-                    let res = push_ok(&base, &as_values(batch)).await;
+                    let res = push_ok(&base, &t, &as_values(batch)).await;
                     assert!(outcomes(&res).iter().all(|o| o == "already_had"));
                 }
             }));
@@ -485,7 +499,10 @@ async fn concurrent_pushes_share_commits_and_lose_nothing() {
         for t in tasks {
             t.await.unwrap();
         }
-        assert_eq!(server_ids(&server.base).await, ids_of(&devices.concat()));
+        assert_eq!(
+            server_ids(&server.base, &server.sup).await,
+            ids_of(&devices.concat())
+        );
         server.stop().await;
     })
     .await
@@ -496,19 +513,22 @@ async fn concurrent_pushes_share_commits_and_lose_nothing() {
 async fn data_survives_a_graceful_restart() {
     timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
+        let t = server.officer("officer-h").await;
         let revs = revisions(8, "officer-h", 20);
-        push_ok(&server.base, &as_values(&revs)).await;
+        push_ok(&server.base, &t, &as_values(&revs)).await;
         let dir = server.stop().await;
         let server = TestServer::start_in(dir).await;
-        let res = push_ok(&server.base, &as_values(&revs)).await;
+        // Sessions survive a restart too.
+        let res = push_ok(&server.base, &t, &as_values(&revs)).await;
         assert!(outcomes(&res).iter().all(|o| o == "already_had"));
-        assert_eq!(server_ids(&server.base).await, ids_of(&revs));
+        assert_eq!(server_ids(&server.base, &server.sup).await, ids_of(&revs));
         // Paging by officer returns the same set.
         let page: Value = client()
             .get(format!(
                 "{}/api/v1/revisions?officer_id=officer-h&limit=7",
                 server.base
             ))
+            .bearer_auth(&server.sup)
             .send()
             .await
             .unwrap()
@@ -517,11 +537,14 @@ async fn data_survives_a_graceful_restart() {
             .unwrap();
         assert_eq!(page["revisions"].as_array().unwrap().len(), 7);
         assert!(page["next_after"].is_i64());
+        // An officer with nothing stored yet: an empty last page.
+        let fresh = server.officer("officer-new").await;
         let none: Value = client()
             .get(format!(
-                "{}/api/v1/revisions?officer_id=nobody",
+                "{}/api/v1/revisions?officer_id=officer-new",
                 server.base
             ))
+            .bearer_auth(&fresh)
             .send()
             .await
             .unwrap()

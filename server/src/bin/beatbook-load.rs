@@ -1,6 +1,13 @@
 //! `beatbook-load`: simulated devices pushing valid revisions at a running
 //! server, with duplicates and retries, then asking the server what it holds.
 //!
+//! Each device is a signed-in officer: `--tokens` names a file of
+//! `officer_id<TAB>device_id<TAB>token` lines, as `beatbook-server
+//! bench-users` prints them (sessions made before the run, so no password
+//! hashing happens while it is measured). Every request carries its
+//! device's `Authorization: Bearer` token, and each officer reads back only
+//! their own revisions.
+//!
 //! The last line printed is
 //! `expected=N stored=N lost=N duplicated=N rate=R/s p50_ms=X p99_ms=Y`,
 //! computed from the server's own answer; the exit code is non-zero when
@@ -30,7 +37,12 @@ struct Args {
     /// Base URL of the server, e.g. http://127.0.0.1:8080
     #[arg(long)]
     url: String,
-    /// Devices pushing at the same time (one officer each).
+    /// File of `officer_id<TAB>device_id<TAB>token` lines, one per device
+    /// (`beatbook-server bench-users --db DB --count N > FILE`).
+    #[arg(long)]
+    tokens: std::path::PathBuf,
+    /// Devices pushing at the same time (one officer each; at most the
+    /// number of lines in --tokens).
     #[arg(long)]
     devices: usize,
     /// Revisions each device makes (a shift, a patrol, entries of every kind,
@@ -79,6 +91,42 @@ struct Batch {
     len: usize,
 }
 
+/// A signed-in simulated officer.
+#[derive(Debug, Clone)]
+struct Identity {
+    officer_id: String,
+    device_id: String,
+    /// `Bearer <token>`.
+    authorization: Arc<String>,
+}
+
+fn read_identities(path: &std::path::Path) -> Result<Vec<Identity>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("reading --tokens {}: {e}", path.display()))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(n, line)| {
+            let mut parts = line.split('\t');
+            match (parts.next(), parts.next(), parts.next(), parts.next()) {
+                (Some(o), Some(d), Some(t), None)
+                    if !o.is_empty() && !d.is_empty() && !t.is_empty() =>
+                {
+                    Ok(Identity {
+                        officer_id: o.to_owned(),
+                        device_id: d.to_owned(),
+                        authorization: Arc::new(format!("Bearer {t}")),
+                    })
+                }
+                _ => Err(format!(
+                    "--tokens line {}: expected officer_id<TAB>device_id<TAB>token",
+                    n + 1
+                )),
+            }
+        })
+        .collect()
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -114,27 +162,31 @@ async fn run(args: Args) -> Result<bool, String> {
         .build()
         .map_err(|e| e.to_string())?;
 
-    // Officer IDs unique to this run, so only this run's rows are counted.
-    let run_tag = format!("{:08x}", Rng::new(args.seed ^ nanos()).next_u64() as u32);
+    let mut identities = read_identities(&args.tokens)?;
+    if identities.len() < args.devices {
+        return Err(format!(
+            "--tokens has {} signed-in officers, --devices asks for {}",
+            identities.len(),
+            args.devices
+        ));
+    }
+    identities.truncate(args.devices);
     let now = Utc::now();
     let mut expected: HashSet<String> = HashSet::new();
-    let mut officers = Vec::new();
     let mut plans = Vec::new();
-    for d in 0..args.devices {
-        let officer = format!("load-{run_tag}-{d}");
+    for (d, who) in identities.iter().enumerate() {
         let seed = args.seed.wrapping_mul(1_000_003).wrapping_add(d as u64);
-        let revisions = Device::new(seed, &officer, now).revisions(args.entries_per_device);
+        let revisions = Device::new(seed, &who.officer_id, now).revisions(args.entries_per_device);
         expected.extend(revisions.iter().map(|r| r.id.to_string()));
         let batches = revisions
             .chunks(args.batch)
-            .map(|chunk| encode_batch(&format!("load-device-{d}"), chunk))
+            .map(|chunk| encode_batch(&who.device_id, chunk))
             .collect::<Result<Vec<_>, _>>()?;
-        officers.push(officer);
         plans.push(batches);
     }
     let total = args.devices * args.entries_per_device;
     eprintln!(
-        "run {run_tag}: {} devices x {} revisions = {total}, batch {}, dup-rate {}",
+        "{} devices x {} revisions = {total}, batch {}, dup-rate {}",
         args.devices, args.entries_per_device, args.batch, args.dup_rate
     );
 
@@ -144,13 +196,14 @@ async fn run(args: Args) -> Result<bool, String> {
     for (d, batches) in plans.into_iter().enumerate() {
         let client = client.clone();
         let url = push_url.clone();
+        let authorization = identities[d].authorization.clone();
         let rng = Rng::new(args.seed ^ (d as u64).wrapping_mul(0x9E37_79B9));
         let settings = Settings {
             dup_rate: args.dup_rate,
             think_ms: args.think_ms,
             max_attempts: args.max_attempts,
         };
-        tasks.spawn(device(client, url, batches, rng, settings));
+        tasks.spawn(device(client, url, authorization, batches, rng, settings));
     }
     let mut reports = Vec::new();
     let deadline = tokio::time::sleep(Duration::from_secs(args.deadline_s));
@@ -185,25 +238,20 @@ async fn run(args: Args) -> Result<bool, String> {
         eprintln!("unexpected: {u}");
     }
 
-    // Ask the server what it holds for this run's officers.
-    let held = held_ids(&client, &base, &officers).await?;
+    // Ask the server what it holds, each officer for their own.
+    let held = held_ids(&client, &base, &identities).await?;
+    // Fresh officers (a new `bench-users`) hold nothing else, so any row
+    // beyond the expected ones is a duplicate. (The same officers and seed
+    // again make the same revisions: all `already_had`, nothing extra.)
     let rows: usize = held.values().sum();
     let unique = held.len();
     let stored = held.keys().filter(|id| expected.contains(*id)).count();
     let lost = expected.len() - stored;
     let duplicated = (rows - unique) + (unique - stored);
-    let stats = client
-        .get(format!("{base}/api/v1/stats"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .text()
-        .await
-        .map_err(|e| e.to_string())?;
 
     let rate = expected.len() as f64 / elapsed.max(f64::EPSILON);
     eprintln!(
-        "pushes={pushes} duplicate_pushes={dups} retries={retries} failed_batches={failed} unexpected={} seconds={elapsed:.3} server_stats={stats}",
+        "pushes={pushes} duplicate_pushes={dups} retries={retries} failed_batches={failed} unexpected={} seconds={elapsed:.3} rows_read_back={rows}",
         unexpected.len()
     );
     println!(
@@ -213,13 +261,6 @@ async fn run(args: Args) -> Result<bool, String> {
         percentile(&latencies, 0.99),
     );
     Ok(lost == 0 && duplicated == 0 && unexpected.is_empty())
-}
-
-fn nanos() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
 }
 
 fn encode_batch(device_id: &str, revisions: &[Revision]) -> Result<Batch, String> {
@@ -247,6 +288,7 @@ struct Settings {
 async fn device(
     client: Client,
     url: Arc<String>,
+    authorization: Arc<String>,
     batches: Vec<Batch>,
     mut rng: Rng,
     settings: Settings,
@@ -257,6 +299,7 @@ async fn device(
         match push(
             &client,
             &url,
+            &authorization,
             batch,
             &mut rng,
             settings.max_attempts,
@@ -273,6 +316,7 @@ async fn device(
             if let Some(res) = push(
                 &client,
                 &url,
+                &authorization,
                 &batches[j],
                 &mut rng,
                 settings.max_attempts,
@@ -320,6 +364,7 @@ fn check(res: &PushResponse, len: usize, duplicate: bool, report: &mut DeviceRep
 async fn push(
     client: &Client,
     url: &str,
+    authorization: &str,
     batch: &Batch,
     rng: &mut Rng,
     max_attempts: u32,
@@ -335,6 +380,7 @@ async fn push(
         }
         let sent = client
             .post(url)
+            .header("authorization", authorization)
             .header("content-type", "application/json")
             .body(batch.bytes.clone())
             .send()
@@ -366,16 +412,17 @@ async fn push(
     None
 }
 
-/// How many rows the server holds under each revision ID, for these officers.
+/// How many rows the server holds under each revision ID, for these
+/// officers, each asking with their own session.
 async fn held_ids(
     client: &Client,
     base: &str,
-    officers: &[String],
+    officers: &[Identity],
 ) -> Result<HashMap<String, usize>, String> {
     const LISTERS: usize = 8;
     let mut tasks = JoinSet::new();
     for part in 0..LISTERS {
-        let mine: Vec<String> = officers
+        let mine: Vec<Identity> = officers
             .iter()
             .skip(part)
             .step_by(LISTERS)
@@ -385,20 +432,24 @@ async fn held_ids(
         let base = base.to_owned();
         tasks.spawn(async move {
             let mut ids = Vec::new();
-            for officer in mine {
+            for who in mine {
                 let mut after = 0i64;
                 loop {
-                    let page: RevisionsPage = client
-                        // Officer IDs here are `load-<hex>-<n>`: nothing to escape.
-                        .get(format!(
-                            "{base}/api/v1/revisions?officer_id={officer}&limit=1000&after={after}"
-                        ))
+                    let res = client
+                        // The officer's own: no filter needed.
+                        .get(format!("{base}/api/v1/revisions?limit=1000&after={after}"))
+                        .header("authorization", who.authorization.as_str())
                         .send()
                         .await
-                        .map_err(|e| e.to_string())?
-                        .json()
-                        .await
                         .map_err(|e| e.to_string())?;
+                    if !res.status().is_success() {
+                        return Err(format!(
+                            "reading back {}'s revisions: status {}",
+                            who.officer_id,
+                            res.status()
+                        ));
+                    }
+                    let page: RevisionsPage = res.json().await.map_err(|e| e.to_string())?;
                     ids.extend(page.revisions.into_iter().map(|r| r.id));
                     match page.next_after {
                         Some(next) => after = next,

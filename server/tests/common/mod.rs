@@ -1,18 +1,26 @@
 //! Shared test support: the real app on 127.0.0.1:0 over a temporary SQLite
-//! file, and helpers to push and to ask the server what it holds.
+//! file, accounts and sessions made through the database layer (as the
+//! admin command line does: no unauthenticated path in the server), and
+//! helpers to push and to ask the server what it holds.
 #![allow(dead_code)] // each test binary uses its own subset
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use beatbook_core::auth::Role;
 use beatbook_core::sync::{PushResponse, PROTOCOL_VERSION};
 use beatbook_core::Revision;
 use beatbook_server::api::RevisionsPage;
 use beatbook_server::app::App;
+use beatbook_server::auth::password;
+use beatbook_server::auth::AuthConfig;
+use beatbook_server::db::accounts::{NewEvent, NewSession, NewUser};
+use beatbook_server::db::Accounts;
 use beatbook_server::sample::Device;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
@@ -21,28 +29,54 @@ use tokio::task::JoinHandle;
 
 /// Upper bound for any single test's work.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// The team test officers belong to, and its supervisor.
+pub const TEST_TEAM: &str = "test";
+pub const SUPERVISOR: &str = "sup-test";
+/// The device every test session is bound to (and `push_body` names).
+pub const DEVICE: &str = "test-device";
+/// The password of every account the helpers make.
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// One Argon2id hash of [`TEST_PASSWORD`], shared by the helpers' accounts
+/// (tests only: real accounts each get their own salt).
+pub fn test_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| password::hash_password(TEST_PASSWORD).unwrap())
+}
 
 pub struct TestServer {
     pub addr: SocketAddr,
     pub base: String,
     pub dir: TempDir,
+    pub accounts: Accounts,
+    /// A session of the supervisor of [`TEST_TEAM`]: reads every test officer's data.
+    pub sup: String,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(AuthConfig::default()).await
+    }
+
+    pub async fn start_with(config: AuthConfig) -> Self {
         let dir = tempfile::tempdir().unwrap();
         write_dist(&dir.path().join("dist"));
-        Self::start_in(dir).await
+        Self::start_in_with(dir, config).await
     }
 
     /// Starts on the database and dist inside `dir` (reused across restarts).
     pub async fn start_in(dir: TempDir) -> Self {
+        Self::start_in_with(dir, AuthConfig::default()).await
+    }
+
+    pub async fn start_in_with(dir: TempDir, config: AuthConfig) -> Self {
         let db = db_path(dir.path());
-        let app = App::open(db.to_str().unwrap(), &dir.path().join("dist"))
+        let app = App::open_with(db.to_str().unwrap(), &dir.path().join("dist"), config)
             .await
             .unwrap();
+        let accounts = app.accounts().clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
@@ -53,13 +87,88 @@ impl TestServer {
             .await
             .unwrap();
         });
-        Self {
+        let mut server = Self {
             addr,
             base: format!("http://{addr}"),
             dir,
+            accounts,
+            sup: String::new(),
             shutdown: Some(tx),
             handle: Some(handle),
+        };
+        server
+            .accounts
+            .ensure_team(TEST_TEAM, Utc::now())
+            .await
+            .unwrap();
+        let sup = server
+            .add_user(SUPERVISOR, Role::Supervisor, &[TEST_TEAM])
+            .await;
+        server.sup = server.session(sup, "sup-desk").await;
+        server
+    }
+
+    /// Creates an account (password [`TEST_PASSWORD`]) unless the officer ID
+    /// has one; returns its user ID. Teams are created as needed.
+    pub async fn add_user(&self, officer_id: &str, role: Role, teams: &[&str]) -> i64 {
+        if let Some(id) = self.accounts.find_user_id(officer_id).await.unwrap() {
+            return id;
         }
+        let teams: Vec<String> = teams.iter().map(|t| t.to_string()).collect();
+        for t in &teams {
+            self.accounts.ensure_team(t, Utc::now()).await.unwrap();
+        }
+        let event = event("user_created", officer_id);
+        self.accounts
+            .create_user(
+                &NewUser {
+                    officer_id,
+                    display_name: &format!("Test {officer_id}"),
+                    role,
+                    teams: &teams,
+                    password_hash: test_hash(),
+                },
+                &event,
+            )
+            .await
+            .unwrap()
+    }
+
+    /// A new session of `user_id` on `device`, starting now (12 h).
+    pub async fn session(&self, user_id: i64, device: &str) -> String {
+        self.session_at(user_id, device, Utc::now(), chrono::Duration::hours(12))
+            .await
+    }
+
+    /// A session made at `created` lasting `lifetime` (in the past: expired).
+    pub async fn session_at(
+        &self,
+        user_id: i64,
+        device: &str,
+        created: DateTime<Utc>,
+        lifetime: chrono::Duration,
+    ) -> String {
+        let (token, hash) = password::new_token().unwrap();
+        self.accounts
+            .create_session(
+                &NewSession {
+                    user_id,
+                    device_id: device,
+                    token_hash: &hash,
+                    created_at: created,
+                    expires_at: created + lifetime,
+                },
+                &event("sign_in", "test"),
+            )
+            .await
+            .unwrap();
+        token
+    }
+
+    /// An officer of [`TEST_TEAM`] signed in on [`DEVICE`]: their token.
+    pub async fn officer(&self, officer_id: &str) -> String {
+        let id = self.add_user(officer_id, Role::Officer, &[TEST_TEAM]).await;
+        self.session(id, DEVICE).await
     }
 
     /// Graceful stop; gives back the directory (database and dist).
@@ -125,8 +234,20 @@ pub fn revisions(seed: u64, officer: &str, n: usize) -> Vec<Revision> {
     Device::new(seed, officer, Utc::now()).revisions(n)
 }
 
+fn event<'a>(kind: &'a str, officer_id: &'a str) -> NewEvent<'a> {
+    NewEvent {
+        at: Utc::now(),
+        kind,
+        officer_id: Some(officer_id),
+        actor: Some("test"),
+        client_ip: None,
+        device_id: None,
+        detail: "",
+    }
+}
+
 pub fn push_body(changes: &[Value]) -> Value {
-    json!({ "protocol": PROTOCOL_VERSION, "device_id": "test-device", "changes": changes })
+    json!({ "protocol": PROTOCOL_VERSION, "device_id": DEVICE, "changes": changes })
 }
 
 pub fn as_values(revs: &[Revision]) -> Vec<Value> {
@@ -136,9 +257,10 @@ pub fn as_values(revs: &[Revision]) -> Vec<Value> {
 }
 
 /// Pushes and expects 200 with one result per change.
-pub async fn push_ok(base: &str, changes: &[Value]) -> PushResponse {
+pub async fn push_ok(base: &str, token: &str, changes: &[Value]) -> PushResponse {
     let res = client()
         .post(format!("{base}/api/v1/sync/push"))
+        .bearer_auth(token)
         .json(&push_body(changes))
         .send()
         .await
@@ -165,15 +287,16 @@ pub fn outcomes(res: &PushResponse) -> Vec<String> {
         .collect()
 }
 
-/// Every revision ID the server holds, asking the API page by page. Panics
-/// if any ID comes back twice (a duplicate row).
-pub async fn server_ids(base: &str) -> BTreeSet<String> {
+/// Every revision ID the server lets `token` read, asking the API page by
+/// page. Panics if any ID comes back twice (a duplicate row).
+pub async fn server_ids(base: &str, token: &str) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     let mut after = 0i64;
     let c = client();
     loop {
         let page: RevisionsPage = c
             .get(format!("{base}/api/v1/revisions?limit=1000&after={after}"))
+            .bearer_auth(token)
             .send()
             .await
             .unwrap()
@@ -190,6 +313,7 @@ pub async fn server_ids(base: &str) -> BTreeSet<String> {
     }
     let stats: Value = c
         .get(format!("{base}/api/v1/stats"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
@@ -204,13 +328,37 @@ pub fn ids_of(revs: &[Revision]) -> BTreeSet<String> {
     revs.iter().map(|r| r.id.to_string()).collect()
 }
 
-pub async fn stats(base: &str) -> Value {
+pub async fn stats(base: &str, token: &str) -> Value {
     client()
         .get(format!("{base}/api/v1/stats"))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap()
+}
+
+/// Signs in over HTTP; the raw response.
+pub async fn sign_in(
+    base: &str,
+    officer_id: &str,
+    password: &str,
+    device: &str,
+) -> reqwest::Response {
+    client()
+        .post(format!("{base}/api/v1/auth/sign-in"))
+        .json(&json!({"officer_id": officer_id, "password": password, "device_id": device}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in over HTTP and expects a token.
+pub async fn sign_in_ok(base: &str, officer_id: &str, password: &str, device: &str) -> String {
+    let res = sign_in(base, officer_id, password, device).await;
+    assert_eq!(res.status(), 200, "sign-in of {officer_id}");
+    let body: Value = res.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
 }

@@ -1,0 +1,471 @@
+//! The `user`, `team` and hidden `bench-users` commands: account
+//! administration on the database file, also while the server runs on it
+//! (the server checks every request against the database, so a disabled
+//! account or a revoked device is refused at its next request).
+//!
+//! The only secret ever printed is a generated one-time password, once.
+use beatbook_core::auth::{Role, MAX_DEVICE_ID, MAX_OFFICER_ID};
+use chrono::Utc;
+use std::io::{Read, Write};
+use thiserror::Error;
+
+use crate::auth::password::{self, SecretError};
+use crate::cli::{
+    BenchUsersArgs, OfficerArgs, PasswordArgs, RevokeDeviceArgs, TeamAddArgs, TeamCommand,
+    UserAddArgs, UserCommand,
+};
+use crate::db::accounts::{NewUser, TokenHash};
+use crate::db::{open_accounts, AccountError, Accounts, DbError};
+use crate::security::{Event, EventKind};
+
+const MAX_NAME: usize = 100;
+const MAX_TEAM: usize = 64;
+/// What bench users have instead of a password hash: no password matches it.
+const UNUSABLE_PASSWORD: &str = "!no-password";
+
+#[derive(Debug, Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("writing the output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<DbError> for AdminError {
+    fn from(e: DbError) -> Self {
+        Self::Account(AccountError::Db(e))
+    }
+}
+
+fn invalid(message: impl Into<String>) -> AdminError {
+    AdminError::Invalid(message.into())
+}
+
+/// Who the command line acts as, for the security log.
+fn actor() -> String {
+    match std::env::var("USER").or_else(|_| std::env::var("LOGNAME")) {
+        Ok(user) if !user.is_empty() => format!("cli:{user}"),
+        _ => "cli".to_owned(),
+    }
+}
+
+pub fn check_officer_id(id: &str) -> Result<(), AdminError> {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || "-_./".contains(c);
+    if id.is_empty() || id.len() > MAX_OFFICER_ID || !id.chars().all(ok_char) {
+        return Err(invalid(format!(
+            "officer ID {id:?}: use 1 to {MAX_OFFICER_ID} letters, digits or `-_./`"
+        )));
+    }
+    Ok(())
+}
+
+fn check_text(what: &str, text: &str, max: usize) -> Result<(), AdminError> {
+    let n = text.chars().count();
+    if text.trim().is_empty() || n > max || text.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "{what} {text:?}: use 1 to {max} characters, no control characters"
+        )));
+    }
+    Ok(())
+}
+
+/// The password from standard input (one line), or a generated one-time
+/// password to print once.
+fn password_from(stdin: bool, input: &mut dyn Read) -> Result<(String, bool), AdminError> {
+    if !stdin {
+        return Ok((password::one_time_password()?, true));
+    }
+    let mut text = String::new();
+    input
+        .take(password::MAX_PASSWORD_BYTES as u64 + 2)
+        .read_to_string(&mut text)
+        .map_err(|e| invalid(format!("reading the password from standard input: {e}")))?;
+    let line = text.strip_suffix('\n').unwrap_or(&text);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    password::check_new_password(line).map_err(invalid)?;
+    Ok((line.to_owned(), false))
+}
+
+async fn hash(password: String) -> Result<String, AdminError> {
+    tokio::task::spawn_blocking(move || password::hash_password(&password))
+        .await
+        .map_err(|e| SecretError::Hash(e.to_string()))?
+        .map_err(AdminError::from)
+}
+
+fn print_one_time(out: &mut dyn Write, name: &str, otp: &str) -> Result<(), AdminError> {
+    writeln!(
+        out,
+        "one-time password for {name} (shown only now; give it to them in person): {otp}"
+    )?;
+    Ok(())
+}
+
+pub async fn user(
+    command: UserCommand,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+) -> Result<(), AdminError> {
+    match command {
+        UserCommand::Add(args) => add_user(args, input, out).await,
+        UserCommand::ResetPassword(args) => reset_password(args, input, out).await,
+        UserCommand::Disable(args) => set_disabled(args, true, out).await,
+        UserCommand::Enable(args) => set_disabled(args, false, out).await,
+        UserCommand::List(db) => list_users(&open_accounts(&db.db).await?, out).await,
+        UserCommand::Devices(args) => devices(args, out).await,
+        UserCommand::RevokeDevice(args) => revoke_device(args, out).await,
+    }
+}
+
+async fn add_user(
+    args: UserAddArgs,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+) -> Result<(), AdminError> {
+    check_officer_id(&args.officer_id)?;
+    check_text("name", &args.name, MAX_NAME)?;
+    let role = Role::from(args.role);
+    if role != Role::Admin && args.teams.is_empty() {
+        return Err(invalid(format!(
+            "a {role} needs at least one --team (see `beatbook-server team list`)"
+        )));
+    }
+    for team in &args.teams {
+        check_text("team", team, MAX_TEAM)?;
+    }
+    let (secret, generated) = password_from(args.password_stdin, input)?;
+    let accounts = open_accounts(&args.db.db).await?;
+    let phc = hash(secret.clone()).await?;
+    let teams = args.teams.join(", ");
+    let event = Event::new(EventKind::UserCreated)
+        .officer(&args.officer_id)
+        .actor(&actor())
+        .detail(&format!("role {role}; teams: {teams}"));
+    accounts
+        .create_user(
+            &NewUser {
+                officer_id: &args.officer_id,
+                display_name: &args.name,
+                role,
+                teams: &args.teams,
+                password_hash: &phc,
+            },
+            &event.row(),
+        )
+        .await?;
+    event.log();
+    writeln!(
+        out,
+        "created {role} {} ({}){}",
+        args.officer_id,
+        args.name,
+        if teams.is_empty() {
+            String::new()
+        } else {
+            format!(", teams: {teams}")
+        }
+    )?;
+    if generated {
+        print_one_time(out, &args.officer_id, &secret)?;
+    }
+    accounts.close().await;
+    Ok(())
+}
+
+async fn reset_password(
+    args: PasswordArgs,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+) -> Result<(), AdminError> {
+    let (secret, generated) = password_from(args.password_stdin, input)?;
+    let accounts = open_accounts(&args.db.db).await?;
+    let phc = hash(secret.clone()).await?;
+    let event = Event::new(EventKind::PasswordReset)
+        .officer(&args.officer_id)
+        .actor(&actor());
+    let ended = accounts
+        .set_password(&args.officer_id, &phc, &event.row())
+        .await?;
+    event.log();
+    writeln!(
+        out,
+        "password of {} reset; {ended} session(s) ended",
+        args.officer_id
+    )?;
+    if generated {
+        print_one_time(out, &args.officer_id, &secret)?;
+    }
+    accounts.close().await;
+    Ok(())
+}
+
+async fn set_disabled(
+    args: OfficerArgs,
+    disabled: bool,
+    out: &mut dyn Write,
+) -> Result<(), AdminError> {
+    let accounts = open_accounts(&args.db.db).await?;
+    let kind = if disabled {
+        EventKind::UserDisabled
+    } else {
+        EventKind::UserEnabled
+    };
+    let event = Event::new(kind).officer(&args.officer_id).actor(&actor());
+    let ended = accounts
+        .set_disabled(&args.officer_id, disabled, &event.row())
+        .await?;
+    event.log();
+    if disabled {
+        writeln!(
+            out,
+            "{} disabled; {ended} session(s) ended",
+            args.officer_id
+        )?;
+    } else {
+        writeln!(out, "{} enabled", args.officer_id)?;
+    }
+    accounts.close().await;
+    Ok(())
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table(out: &mut dyn Write, rows: &[Vec<String>]) -> std::io::Result<()> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let width = widths.get(c).copied().unwrap_or(0);
+                line.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+async fn list_users(accounts: &Accounts, out: &mut dyn Write) -> Result<(), AdminError> {
+    let users = accounts.list_users().await?;
+    if users.is_empty() {
+        writeln!(out, "no users yet")?;
+        return Ok(());
+    }
+    let mut rows = vec![[
+        "OFFICER ID",
+        "NAME",
+        "ROLE",
+        "TEAMS",
+        "STATUS",
+        "LIVE SESSIONS",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for u in users {
+        rows.push(vec![
+            u.officer_id,
+            u.display_name,
+            u.role.to_string(),
+            if u.teams.is_empty() {
+                "-".into()
+            } else {
+                u.teams.join(", ")
+            },
+            if u.disabled { "disabled" } else { "active" }.into(),
+            u.active_sessions.to_string(),
+        ]);
+    }
+    table(out, &rows)?;
+    Ok(())
+}
+
+async fn devices(args: OfficerArgs, out: &mut dyn Write) -> Result<(), AdminError> {
+    let accounts = open_accounts(&args.db.db).await?;
+    let sessions = accounts.devices(&args.officer_id).await?;
+    if sessions.is_empty() {
+        writeln!(out, "{} has never signed in", args.officer_id)?;
+        return Ok(());
+    }
+    let mut rows = vec![["DEVICE ID", "CREATED", "LAST SEEN", "EXPIRES", "REVOKED"]
+        .map(String::from)
+        .to_vec()];
+    for s in sessions {
+        let revoked = match (s.revoked_at, s.revoked_reason) {
+            (Some(at), Some(why)) => format!("{at} ({why})"),
+            (Some(at), None) => at,
+            (None, _) => "-".into(),
+        };
+        rows.push(vec![
+            s.device_id,
+            s.created_at,
+            s.last_seen_at,
+            s.expires_at,
+            revoked,
+        ]);
+    }
+    table(out, &rows)?;
+    accounts.close().await;
+    Ok(())
+}
+
+async fn revoke_device(args: RevokeDeviceArgs, out: &mut dyn Write) -> Result<(), AdminError> {
+    let accounts = open_accounts(&args.db.db).await?;
+    let event = Event::new(EventKind::DeviceRevoked)
+        .officer(&args.officer_id)
+        .device(&args.device_id)
+        .actor(&actor());
+    let ended = accounts
+        .revoke_device(&args.officer_id, &args.device_id, &event.row())
+        .await?;
+    event.log();
+    writeln!(
+        out,
+        "{ended} session(s) of {} on device {} ended",
+        args.officer_id, args.device_id
+    )?;
+    accounts.close().await;
+    Ok(())
+}
+
+pub async fn team(command: TeamCommand, out: &mut dyn Write) -> Result<(), AdminError> {
+    match command {
+        TeamCommand::Add(TeamAddArgs { db, name }) => {
+            check_text("team", &name, MAX_TEAM)?;
+            let accounts = open_accounts(&db.db).await?;
+            let event = Event::new(EventKind::TeamCreated)
+                .actor(&actor())
+                .detail(&name);
+            accounts.add_team(&name, &event.row()).await?;
+            event.log();
+            writeln!(out, "created team {name}")?;
+            accounts.close().await;
+        }
+        TeamCommand::List(db) => {
+            let accounts = open_accounts(&db.db).await?;
+            let teams = accounts.list_teams().await?;
+            if teams.is_empty() {
+                writeln!(out, "no teams yet")?;
+            } else {
+                let mut rows = vec![["TEAM", "OFFICERS", "SUPERVISORS"]
+                    .map(String::from)
+                    .to_vec()];
+                for t in teams {
+                    rows.push(vec![
+                        t.name,
+                        t.officers.to_string(),
+                        t.supervisors.to_string(),
+                    ]);
+                }
+                table(out, &rows)?;
+            }
+            accounts.close().await;
+        }
+    }
+    Ok(())
+}
+
+/// `bench-users`: officers `<prefix>-<n>`, each signed in on
+/// `<prefix>-device-<n>`; prints one `officer_id<TAB>device_id<TAB>token`
+/// line each. No Argon2 work: their password hash matches no password.
+pub async fn bench_users(args: BenchUsersArgs, out: &mut dyn Write) -> Result<(), AdminError> {
+    if args.count == 0 || args.count > 100_000 {
+        return Err(invalid("--count must be between 1 and 100000"));
+    }
+    check_officer_id(&format!("{}-{}", args.prefix, args.count))?;
+    if args.prefix.len() + 20 > MAX_DEVICE_ID {
+        return Err(invalid("--prefix is too long"));
+    }
+    let accounts = open_accounts(&args.db.db).await?;
+    let now = Utc::now();
+    accounts.ensure_team(&args.team, now).await?;
+    let teams = vec![args.team.clone()];
+    let mut people = Vec::with_capacity(args.count);
+    for n in 0..args.count {
+        let (token, hash) = password::new_token()?;
+        people.push((
+            format!("{}-{n}", args.prefix),
+            format!("{}-device-{n}", args.prefix),
+            token,
+            hash,
+        ));
+    }
+    let rows: Vec<(NewUser<'_>, &str, TokenHash)> = people
+        .iter()
+        .map(|(officer, device, _, hash)| {
+            (
+                NewUser {
+                    officer_id: officer,
+                    display_name: officer,
+                    role: Role::Officer,
+                    teams: &teams,
+                    password_hash: UNUSABLE_PASSWORD,
+                },
+                device.as_str(),
+                *hash,
+            )
+        })
+        .collect();
+    let expires = now + chrono::Duration::hours(i64::from(args.hours.max(1)));
+    accounts
+        .create_users_with_sessions(&rows, now, expires)
+        .await?;
+    accounts.close().await;
+    for (officer, device, token, _) in &people {
+        writeln!(out, "{officer}\t{device}\t{token}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn officer_ids_are_plain() {
+        assert!(check_officer_id("PC1234").is_ok());
+        assert!(check_officer_id("load-1a2b-17").is_ok());
+        assert!(check_officer_id("").is_err());
+        assert!(check_officer_id("PC 1234").is_err());
+        assert!(check_officer_id(&"x".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn passwords_from_stdin_lose_only_the_line_end() {
+        let mut input = "a long password here\r\n".as_bytes();
+        let (p, generated) = password_from(true, &mut input).unwrap();
+        assert_eq!(p, "a long password here");
+        assert!(!generated);
+        let mut short = "short\n".as_bytes();
+        assert!(password_from(true, &mut short).is_err());
+        let (otp, generated) = password_from(false, &mut "".as_bytes()).unwrap();
+        assert!(generated && otp.len() == 19);
+    }
+
+    #[test]
+    fn tables_line_up() {
+        let mut out = Vec::new();
+        table(
+            &mut out,
+            &[
+                vec!["A".into(), "BB".into(), "C".into()],
+                vec!["aaa".into(), "b".into(), "c".into()],
+            ],
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "A    BB  C\naaa  b   c\n");
+    }
+}

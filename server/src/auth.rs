@@ -1,0 +1,383 @@
+//! Sign-in, sessions and who may do what.
+//!
+//! Every API route but `health` and `sign-in` takes a [`Caller`]: the
+//! extractor reads `Authorization: Bearer <token>` (never a URL), hashes the
+//! token (SHA-256) and finds the session and its user in **one indexed
+//! query** on the read pool (`sessions.token_hash` is UNIQUE), so the account
+//! is checked at every request: a revoked session, or any session of a
+//! disabled account, is refused at once, even when the change was made by
+//! the command line in another process. No cache, so nothing to go stale.
+//! `last_seen_at` is written at most once a minute per session
+//! ([`LAST_SEEN_EVERY`]), off the request's path.
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use beatbook_core::auth::{
+    MeResponse, Role, SignInRequest, SignInResponse, UserInfo, MAX_DEVICE_ID,
+};
+use chrono::{DateTime, SubsecRound, Utc};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+pub mod limit;
+pub mod password;
+
+use crate::api::AppState;
+use crate::db::accounts::NewSession;
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+use crate::security::{Event, EventKind};
+use limit::{Limit, Limiter};
+use password::SecretError;
+
+/// Default absolute session lifetime (`serve --session-hours`).
+pub const DEFAULT_SESSION_HOURS: u32 = 12;
+/// How often at most a session's `last_seen_at` is written.
+pub const LAST_SEEN_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+/// Argon2 computations at once (each takes 19 MiB and a core for tens of ms).
+const HASHING_AT_ONCE: usize = 2;
+/// Largest sign-in body.
+pub const MAX_SIGN_IN_BYTES: usize = 4 * 1024;
+
+#[derive(Debug, Clone, Copy)]
+pub struct AuthConfig {
+    pub session_lifetime: chrono::Duration,
+    /// Failed sign-ins allowed per officer ID.
+    pub per_account: Limit,
+    /// Failed sign-ins allowed per client address. Larger than the
+    /// per-account limit: a station's officers may share one address.
+    pub per_address: Limit,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_lifetime: chrono::Duration::hours(i64::from(DEFAULT_SESSION_HOURS)),
+            per_account: Limit::new(5, 15 * 60),
+            per_address: Limit::new(20, 15 * 60),
+        }
+    }
+}
+
+/// Shared sign-in state: the limits, the failure counts, and a cap on how
+/// many password hashes run at once.
+pub struct AuthState {
+    pub config: AuthConfig,
+    limiter: Mutex<Limiter>,
+    hashing: Semaphore,
+    /// A hash of a random password: unknown officer IDs are checked against
+    /// it so they take as long as known ones.
+    dummy_hash: String,
+}
+
+impl AuthState {
+    /// Makes the state; computes one Argon2 hash (tens of milliseconds).
+    pub async fn new(config: AuthConfig) -> Result<Self, SecretError> {
+        let dummy_hash = tokio::task::spawn_blocking(|| {
+            let random = password::one_time_password()?;
+            password::hash_password(&random)
+        })
+        .await
+        .map_err(|e| SecretError::Hash(e.to_string()))??;
+        Ok(Self {
+            config,
+            limiter: Mutex::new(Limiter::new(config.per_account, config.per_address)),
+            hashing: Semaphore::new(HASHING_AT_ONCE),
+            dummy_hash,
+        })
+    }
+
+    fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
+        self.limiter.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Verifies on a blocking thread, at most [`HASHING_AT_ONCE`] at a time.
+    async fn verify(&self, password: String, phc: String) -> bool {
+        let Ok(_permit) = self.hashing.acquire().await else {
+            return false;
+        };
+        tokio::task::spawn_blocking(move || password::verify_password(&password, &phc))
+            .await
+            .unwrap_or(false)
+    }
+}
+
+/// The client's address (the TCP peer: behind a reverse proxy, the proxy's).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}
+
+/// The signed-in user making a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub session_id: i64,
+    pub user_id: i64,
+    pub officer_id: String,
+    pub display_name: String,
+    pub role: Role,
+    pub device_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub client_ip: Option<IpAddr>,
+}
+
+impl Caller {
+    /// A security event about this caller.
+    pub fn event(&self, kind: EventKind) -> Event {
+        Event::new(kind)
+            .officer(&self.officer_id)
+            .device(&self.device_id)
+            .ip(self.client_ip)
+    }
+}
+
+/// The token from `Authorization: Bearer <token>`, if there is one.
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or(ApiError::NotSignedIn)?;
+        if !password::well_formed_token(token) {
+            return Err(ApiError::NotSignedIn);
+        }
+        let hash = password::token_hash(token);
+        let session = state
+            .db
+            .session_by_token_hash(&hash)
+            .await?
+            .ok_or(ApiError::NotSignedIn)?;
+        let ClientIp(client_ip) = match ClientIp::from_request_parts(parts, state).await {
+            Ok(ip) => ip,
+            Err(never) => match never {},
+        };
+        let now = Utc::now();
+        if session.revoked || session.disabled {
+            Event::new(EventKind::RevokedSessionUsed)
+                .officer(&session.officer_id)
+                .device(&session.device_id)
+                .ip(client_ip)
+                .detail(if session.disabled {
+                    "account disabled"
+                } else {
+                    "session revoked"
+                })
+                .record(&state.accounts)
+                .await;
+            return Err(ApiError::SessionRevoked);
+        }
+        if now >= session.expires_at {
+            return Err(ApiError::SessionExpired);
+        }
+        if now - session.last_seen_at >= LAST_SEEN_EVERY {
+            let accounts = state.accounts.clone();
+            let id = session.session_id;
+            tokio::spawn(async move {
+                if let Err(e) = accounts.touch_session(id, now).await {
+                    tracing::warn!(error = %e, "could not note a session's last use");
+                }
+            });
+        }
+        Ok(Self {
+            session_id: session.session_id,
+            user_id: session.user_id,
+            officer_id: session.officer_id,
+            display_name: session.display_name,
+            role: session.role,
+            device_id: session.device_id,
+            expires_at: session.expires_at,
+            client_ip,
+        })
+    }
+}
+
+/// Refuses with 403 and records why (never the data asked for).
+pub async fn deny(state: &AppState, caller: &Caller, why: &str) -> ApiError {
+    caller
+        .event(EventKind::PermissionDenied)
+        .detail(why)
+        .record(&state.accounts)
+        .await;
+    ApiError::Forbidden
+}
+
+fn valid_device_id(device_id: &str) -> bool {
+    let n = device_id.chars().count();
+    (1..=MAX_DEVICE_ID).contains(&n) && !device_id.chars().any(char::is_control)
+}
+
+/// `POST /api/v1/auth/sign-in`.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    JsonBody(bytes): JsonBody,
+) -> Result<Json<SignInResponse>, ApiError> {
+    // Serde's messages can quote what was sent: say only what is expected.
+    let req: SignInRequest = serde_json::from_slice(&bytes).map_err(|_| {
+        ApiError::BadRequest(
+            "send {\"officer_id\", \"password\", \"device_id\"}, each a string".into(),
+        )
+    })?;
+    drop(bytes);
+    if !valid_device_id(&req.device_id) {
+        return Err(ApiError::BadRequest(format!(
+            "device_id must have 1 to {MAX_DEVICE_ID} characters and no control characters"
+        )));
+    }
+    let auth = &state.auth;
+    let key = limit::account_key(&req.officer_id);
+    if let Err(wait) = auth.limiter().check(&key, ip, Instant::now()) {
+        // Logged only: a flood of these must not fill the table.
+        Event::new(EventKind::SignInThrottled)
+            .officer(&req.officer_id)
+            .device(&req.device_id)
+            .ip(ip)
+            .log();
+        return Err(ApiError::TooManyAttempts {
+            retry_after_s: wait.as_secs().max(1),
+        });
+    }
+    let user = match req.officer_id.trim() {
+        "" => None,
+        id => state.db.user_by_officer_id(id).await?,
+    };
+    // The same work whether the officer ID is known or not.
+    let phc = user
+        .as_ref()
+        .map_or_else(|| auth.dummy_hash.clone(), |u| u.password_hash.clone());
+    let matches = auth.verify(req.password, phc).await;
+    let failure = match &user {
+        None => Some("unknown officer ID"),
+        Some(_) if !matches => Some("wrong password"),
+        Some(u) if u.disabled => Some("account disabled"),
+        Some(_) => None,
+    };
+    let (Some(user), None) = (user, failure) else {
+        auth.limiter().fail(&key, ip, Instant::now());
+        Event::new(EventKind::SignInFailed)
+            .officer(&req.officer_id)
+            .device(&req.device_id)
+            .ip(ip)
+            .detail(failure.unwrap_or_default())
+            .record(&state.accounts)
+            .await;
+        return Err(ApiError::SignInFailed);
+    };
+    auth.limiter().succeed(&key);
+    let (token, hash) = password::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+    // Stored with microseconds: answer the same instant `me` will.
+    let now = Utc::now().trunc_subsecs(6);
+    let expires_at = now + auth.config.session_lifetime;
+    let event = Event::new(EventKind::SignIn)
+        .officer(&user.officer_id)
+        .device(&req.device_id)
+        .ip(ip);
+    state
+        .accounts
+        .create_session(
+            &NewSession {
+                user_id: user.user_id,
+                device_id: &req.device_id,
+                token_hash: &hash,
+                created_at: now,
+                expires_at,
+            },
+            &event.row(),
+        )
+        .await?;
+    event.log();
+    let teams = state.db.user_teams(user.user_id).await?;
+    Ok(Json(SignInResponse {
+        token,
+        expires_at,
+        user: UserInfo {
+            officer_id: user.officer_id,
+            display_name: user.display_name,
+            role: user.role,
+            teams,
+        },
+    }))
+}
+
+/// `POST /api/v1/auth/sign-out`: ends the calling session. 204.
+pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let event = caller.event(EventKind::SignOut);
+    state
+        .accounts
+        .revoke_session(caller.session_id, "signed_out", &event.row())
+        .await?;
+    event.log();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /api/v1/me`.
+pub async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<MeResponse>, ApiError> {
+    let teams = state.db.user_teams(caller.user_id).await?;
+    Ok(Json(MeResponse {
+        expires_at: caller.expires_at,
+        user: UserInfo {
+            officer_id: caller.officer_id,
+            display_name: caller.display_name,
+            role: caller.role,
+            teams,
+        },
+    }))
+}
+
+/// Shared handle for the router.
+pub type SharedAuth = Arc<AuthState>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+
+    fn parts(auth: Option<&str>) -> Parts {
+        let mut b = Request::builder().uri("/api/v1/me");
+        if let Some(a) = auth {
+            b = b.header(AUTHORIZATION, a);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn only_the_bearer_header_carries_a_token() {
+        assert_eq!(bearer(&parts(Some("Bearer abc"))), Some("abc"));
+        assert_eq!(bearer(&parts(Some("bearer  abc "))), Some("abc"));
+        assert_eq!(bearer(&parts(Some("Basic abc"))), None);
+        assert_eq!(bearer(&parts(Some("Bearer"))), None);
+        assert_eq!(bearer(&parts(None)), None);
+    }
+
+    #[test]
+    fn device_ids() {
+        assert!(valid_device_id("phone-7f3a"));
+        assert!(!valid_device_id(""));
+        assert!(!valid_device_id("a\nb"));
+        assert!(!valid_device_id(&"d".repeat(101)));
+    }
+}
