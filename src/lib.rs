@@ -67,9 +67,11 @@ pub fn App() -> impl IntoView {
         <header class="bar">
             <h1><button type="button" class="home" on:click=move |_| state.go(Screen::Home)>"Beatbook"</button></h1>
             <StatusBar />
+            // In the sticky header, so a message never covers the controls
+            // under the thumb at the bottom of the screen.
+            <ToastView />
         </header>
         <Alerts />
-        <ToastView />
         <main id="main">{body}</main>
     }
 }

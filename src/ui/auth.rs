@@ -43,11 +43,41 @@ struct Input {
     autocomplete: &'static str,
 }
 
-const OFFICER_ID: Input = Input { id: "signin-officer", label: "Officer ID", secret: false, numeric: false, autocomplete: "username" };
-const PASSWORD: Input = Input { id: "signin-password", label: "Password", secret: true, numeric: false, autocomplete: "current-password" };
-const NEW_PIN: Input = Input { id: "pin-new", label: "New PIN (6 or more digits)", secret: true, numeric: true, autocomplete: "new-password" };
-const PIN_AGAIN: Input = Input { id: "pin-again", label: "Same PIN again", secret: true, numeric: true, autocomplete: "new-password" };
-const PIN_INPUT: Input = Input { id: "pin-unlock", label: "PIN", secret: true, numeric: true, autocomplete: "current-password" };
+const OFFICER_ID: Input = Input {
+    id: "signin-officer",
+    label: "Officer ID",
+    secret: false,
+    numeric: false,
+    autocomplete: "username",
+};
+const PASSWORD: Input = Input {
+    id: "signin-password",
+    label: "Password",
+    secret: true,
+    numeric: false,
+    autocomplete: "current-password",
+};
+const NEW_PIN: Input = Input {
+    id: "pin-new",
+    label: "New PIN (6 or more digits)",
+    secret: true,
+    numeric: true,
+    autocomplete: "new-password",
+};
+const PIN_AGAIN: Input = Input {
+    id: "pin-again",
+    label: "Same PIN again",
+    secret: true,
+    numeric: true,
+    autocomplete: "new-password",
+};
+const PIN_INPUT: Input = Input {
+    id: "pin-unlock",
+    label: "PIN",
+    secret: true,
+    numeric: true,
+    autocomplete: "current-password",
+};
 
 /// The one form behind signing in, choosing a PIN and unlocking: a few
 /// inputs, an error line, and a button that shows when it is working.
@@ -116,7 +146,10 @@ fn SecretForm(
 #[component]
 pub fn SignIn(#[prop(optional)] reauth: bool) -> impl IntoView {
     let state = use_state();
-    let values = RwSignal::new(vec![state.profile.with_untracked(|p| p.officer_id.clone()), String::new()]);
+    let values = RwSignal::new(vec![
+        state.profile.with_untracked(|p| p.officer_id.clone()),
+        String::new(),
+    ]);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let on_submit = Callback::new(move |()| {
@@ -270,15 +303,21 @@ pub fn Unlock() -> impl IntoView {
                     let _ = storage::set(PIN_FAILURES_KEY, &failures);
                     let wait = pin_wait_seconds(failures, js_sys::Date::now());
                     error.set(Some(match (e, wait) {
-                        (VaultError::WrongPin, 0) => "Wrong PIN. Your entries are safe; try again.".to_owned(),
-                        (VaultError::WrongPin, w) => format!("Wrong PIN. Try again in {w} s. Your entries are safe."),
+                        (VaultError::WrongPin, 0) => {
+                            "Wrong PIN. Your entries are safe; try again.".to_owned()
+                        }
+                        (VaultError::WrongPin, w) => {
+                            format!("Wrong PIN. Try again in {w} s. Your entries are safe.")
+                        }
                         (other, _) => other.to_string(),
                     }));
                 }
             }
         });
     });
-    let who = state.profile.with_untracked(|p| format!("{} ({})", p.display_name, p.officer_id));
+    let who = state
+        .profile
+        .with_untracked(|p| format!("{} ({})", p.display_name, p.officer_id));
     view! {
         <SecretForm
             title="Beatbook is locked"
