@@ -60,7 +60,7 @@ else
   step "e2e: node --test tests/e2e/ (${#e2e_tests[@]} files)"
   export BEATBOOK_ROOT="$ROOT"
   export BEATBOOK_DIST="$ROOT/dist"
-  export BEATBOOK_SERVER_BIN="$ROOT/target/server/beatbook-server"
+  export BEATBOOK_SERVER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-server"
   export CHROMIUM_PATH=/usr/bin/chromium
   node --test \
     --test-concurrency="${BEATBOOK_E2E_CONCURRENCY:-1}" \
