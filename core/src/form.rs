@@ -541,7 +541,6 @@ pub fn parse_form(
 ) -> Result<Draft, Vec<FieldError>> {
     let mut c = Checker::new();
     let mut object = Map::new();
-    object.insert("kind".into(), Value::String(kind.code().into()));
     for spec in visible_fields(kind, values) {
         if spec.key == OCCURRED_AT || spec.key == NOTES {
             continue;
@@ -573,7 +572,9 @@ pub fn parse_form(
     // Through text rather than `from_value`: the app already decodes records
     // from text, and a second decoder for every record type would double
     // their share of the download.
-    let record = serde_json::to_string(&Value::Object(object))
+    let mut tagged = Map::new();
+    tagged.insert(kind.code().into(), Value::Object(object));
+    let record = serde_json::to_string(&Value::Object(tagged))
         .and_then(|json| serde_json::from_str::<Record>(&json));
     match record {
         Ok(record) => {
@@ -665,9 +666,13 @@ fn field_value(spec: &FieldSpec, text: &str, local: LocalTime, c: &mut Checker) 
 /// The form values that show an existing revision, for a correction.
 pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
     let mut values = FormValues::new();
-    let encoded = serde_json::to_string(&rev.record)
-        .and_then(|json| serde_json::from_str::<Map<String, Value>>(&json));
-    if let Ok(map) = encoded {
+    // A record encodes as `{"<kind>": {fields}}`.
+    let fields = serde_json::to_string(&rev.record)
+        .and_then(|json| serde_json::from_str::<Map<String, Value>>(&json))
+        .ok()
+        .and_then(|tagged| tagged.into_iter().next())
+        .map(|(_, fields)| fields);
+    if let Some(Value::Object(map)) = fields {
         for spec in record_fields(rev.kind()) {
             let Some(value) = map.get(spec.key) else {
                 continue;

@@ -4,7 +4,7 @@
 //! time.
 use crate::ids::EntryId;
 use crate::record::RecordKind;
-use crate::revision::{History, Revision, RevisionError};
+use crate::revision::{descending, sort_revisions, time_key, History, Revision, RevisionError};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default)]
@@ -71,7 +71,13 @@ impl Log {
     /// Shifts, newest first.
     pub fn shifts(&self) -> Vec<&Revision> {
         let mut shifts: Vec<_> = self.latest_of_kind(RecordKind::Shift).collect();
-        shifts.sort_unstable_by_key(|s| std::cmp::Reverse((s.occurred_at, s.entry_id)));
+        sort_revisions(&mut shifts, |s| {
+            [
+                descending(time_key(s.occurred_at)),
+                descending(s.entry_id.as_uuid().as_u128()),
+                0,
+            ]
+        });
         shifts
     }
 
@@ -98,12 +104,12 @@ impl Log {
             .filter_map(History::latest)
             .filter(|r| r.shift_id == Some(shift))
             .collect();
-        items.sort_unstable_by(|a, b| {
-            (b.occurred_at, b.captured_at, b.entry_id).cmp(&(
-                a.occurred_at,
-                a.captured_at,
-                a.entry_id,
-            ))
+        sort_revisions(&mut items, |r| {
+            [
+                descending(time_key(r.occurred_at)),
+                descending(time_key(r.captured_at)),
+                descending(r.entry_id.as_uuid().as_u128()),
+            ]
         });
         items
     }

@@ -10,8 +10,11 @@ use crate::validate::{Checker, Rule};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+/// On the wire a record is `{"<kind>": {fields}}` (serde's external tagging:
+/// it decodes without buffering, which keeps the app's download smaller than
+/// a `"kind"` field inside the object would).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Record {
     Shift(Shift),
     Patrol(Patrol),

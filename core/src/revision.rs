@@ -127,6 +127,26 @@ impl Revision {
     }
 }
 
+/// An ascending sort key of three numbers (see [`sort_revisions`]).
+pub type SortKey = [u128; 3];
+
+/// Sorts revisions by a key function. Every ordering in core goes through
+/// this one routine: a sort per call site would each add its own copy of the
+/// sort code to the app's download.
+pub fn sort_revisions(revs: &mut [&Revision], key: fn(&Revision) -> SortKey) {
+    revs.sort_unstable_by_key(|r| key(r));
+}
+
+/// A time as an ascending sort key component.
+pub fn time_key(t: DateTime<Utc>) -> u128 {
+    (i128::from(t.timestamp_micros()) - i128::from(i64::MIN)) as u128
+}
+
+/// Reverses a sort key component (for newest first).
+pub fn descending(x: u128) -> u128 {
+    u128::MAX - x
+}
+
 fn check_time(c: &mut Checker, field: &str, time: DateTime<Utc>, now: DateTime<Utc>) {
     if time > now + MAX_CLOCK_SKEW {
         c.rule(field, Rule::InTheFuture);
@@ -240,13 +260,22 @@ impl History {
 
     /// Builds histories from revisions in any order. Revisions that cannot be
     /// placed (a gap, a broken rule) are returned apart, never dropped.
-    pub fn group(mut revisions: Vec<Revision>) -> (Vec<History>, Vec<(Revision, RevisionError)>) {
+    pub fn group(revisions: Vec<Revision>) -> (Vec<History>, Vec<(Revision, RevisionError)>) {
         // The ID breaks ties (two revisions claiming one slot) so the result
         // never depends on the input order.
-        revisions.sort_unstable_by_key(|r| (r.entry_id, r.seq, r.id));
+        let mut order: Vec<&Revision> = revisions.iter().collect();
+        sort_revisions(&mut order, |r| {
+            [
+                r.entry_id.as_uuid().as_u128(),
+                u128::from(r.seq),
+                r.id.as_uuid().as_u128(),
+            ]
+        });
+        let sorted: Vec<Revision> = order.into_iter().cloned().collect();
+        drop(revisions);
         let mut histories: Vec<History> = Vec::new();
         let mut orphans = Vec::new();
-        for rev in revisions {
+        for rev in sorted {
             let same_entry = histories
                 .last()
                 .and_then(History::latest)

@@ -7,7 +7,7 @@
 //! that is kept apart, never written over.
 use crate::ids::RevisionId;
 use crate::record::RecordKind;
-use crate::revision::Revision;
+use crate::revision::{sort_revisions, time_key, Revision};
 use crate::validate::FieldError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -240,7 +240,13 @@ pub fn next_batch<'a>(
     max_bytes: usize,
 ) -> Vec<&'a Revision> {
     let mut ordered: Vec<&Revision> = pending.to_vec();
-    ordered.sort_unstable_by_key(|r| (r.captured_at, r.seq, r.id));
+    sort_revisions(&mut ordered, |r| {
+        [
+            time_key(r.captured_at),
+            u128::from(r.seq),
+            r.id.as_uuid().as_u128(),
+        ]
+    });
     let mut batch = Vec::new();
     let mut bytes = 0;
     for rev in ordered {

@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn unknown_record_kind_is_malformed_and_names_the_field() {
         let mut change = valid_change();
-        change["record"]["kind"] = "pizza".into();
+        change["record"] = serde_json::json!({"pizza": {}});
         let Rejection::Malformed { detail } = rejection(one_change(change)) else {
             panic!("expected malformed");
         };

@@ -222,7 +222,7 @@ async fn one_bad_change_does_not_block_the_others() {
         let revs = revisions(5, "officer-e", 6);
         let mut batch = as_values(&revs);
         batch[1]["occurred_at"] = json!("2999-01-01T00:00:00Z");
-        batch[3]["record"]["kind"] = json!("pizza");
+        batch[3]["record"] = json!({"pizza": {}});
         batch[4] = json!(42);
         let res = push_ok(&server.base, &t, &batch).await;
         assert_eq!(
@@ -281,25 +281,25 @@ async fn bad_input_is_refused_with_json_and_nothing_is_stored() {
             ("wrong protocol", old_protocol, Expect::Refused(400, "unsupported_protocol")),
             ("oversized body", too_big, Expect::Refused(413, "payload_too_large")),
             ("too many changes", too_many, Expect::Refused(413, "too_many_changes")),
-            ("unknown record kind", with(&|v| v["record"]["kind"] = json!("pizza")), Expect::Rejected("malformed")),
-            ("unknown code", with(&|v| v["record"]["category"] = json!("gossip")), Expect::Rejected("malformed")),
+            ("unknown record kind", with(&|v| v["record"] = json!({"pizza": {}})), Expect::Rejected("malformed")),
+            ("unknown code", with(&|v| v["record"]["note"]["category"] = json!("gossip")), Expect::Rejected("malformed")),
             ("seq as string", with(&|v| v["seq"] = json!("1")), Expect::Rejected("malformed")),
             ("bad uuid", with(&|v| v["id"] = json!("not-a-uuid")), Expect::Rejected("malformed")),
             ("year 2999", with(&|v| v["occurred_at"] = json!("2999-06-01T12:00:00Z")), Expect::Rejected("invalid")),
             ("year 1970", with(&|v| v["captured_at"] = json!("1970-01-01T00:00:00Z")), Expect::Rejected("invalid")),
             ("not a date", with(&|v| v["occurred_at"] = json!("yesterday")), Expect::Rejected("malformed")),
-            ("control char in text", with(&|v| v["record"]["text"] = json!("a\u{0}b")), Expect::Rejected("invalid")),
+            ("control char in text", with(&|v| v["record"]["note"]["text"] = json!("a\u{0}b")), Expect::Rejected("invalid")),
             ("control char in notes", with(&|v| v["notes"] = json!("bell\u{7}")), Expect::Rejected("invalid")),
             ("control char in officer", with(&|v| v["officer_id"] = json!("o\nfficer")), Expect::Rejected("invalid")),
             ("escape in unchecked-looking field", with(&|v| {
-                v["record"] = json!({"kind": "asb_intervention", "power": "informal_warning", "persons": 1,
-                    "place": "Park", "behaviour": "Noise", "terms": "x\u{1b}[2J"});
+                v["record"] = json!({"asb_intervention": {"power": "informal_warning", "persons": 1,
+                    "place": "Park", "behaviour": "Noise", "terms": "x\u{1b}[2J"}});
             }), Expect::Rejected("invalid")),
             ("control char in an optional field", with(&|v| {
-                v["record"] = json!({"kind": "stop_search", "self_defined_ethnicity": "NS",
+                v["record"] = json!({"stop_search": {"self_defined_ethnicity": "NS",
                     "place_detained": "High St", "object": "drugs", "power": "mda_s23",
                     "grounds": "Smell", "outcome": "nfa", "outcome_linked_to_object": false,
-                    "injury_or_damage": false, "vehicle_registration": "AB12\u{7}CDE"});
+                    "injury_or_damage": false, "vehicle_registration": "AB12\u{7}CDE"}});
             }), Expect::Rejected("invalid")),
             ("text too long", with(&|v| v["notes"] = json!("n".repeat(5000))), Expect::Rejected("invalid")),
             ("empty officer", with(&|v| v["officer_id"] = json!("  ")), Expect::Rejected("invalid")),
