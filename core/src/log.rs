@@ -74,7 +74,7 @@ impl Log {
         sort_revisions(&mut shifts, |s| {
             [
                 descending(time_key(s.occurred_at)),
-                descending(s.entry_id.as_uuid().as_u128()),
+                descending(s.entry_id.as_u128()),
                 0,
             ]
         });
@@ -108,7 +108,7 @@ impl Log {
             [
                 descending(time_key(r.occurred_at)),
                 descending(time_key(r.captured_at)),
-                descending(r.entry_id.as_uuid().as_u128()),
+                descending(r.entry_id.as_u128()),
             ]
         });
         items

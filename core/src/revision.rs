@@ -265,11 +265,7 @@ impl History {
         // never depends on the input order.
         let mut order: Vec<&Revision> = revisions.iter().collect();
         sort_revisions(&mut order, |r| {
-            [
-                r.entry_id.as_uuid().as_u128(),
-                u128::from(r.seq),
-                r.id.as_uuid().as_u128(),
-            ]
+            [r.entry_id.as_u128(), u128::from(r.seq), r.id.as_u128()]
         });
         let sorted: Vec<Revision> = order.into_iter().cloned().collect();
         drop(revisions);

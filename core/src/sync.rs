@@ -241,11 +241,7 @@ pub fn next_batch<'a>(
 ) -> Vec<&'a Revision> {
     let mut ordered: Vec<&Revision> = pending.to_vec();
     sort_revisions(&mut ordered, |r| {
-        [
-            time_key(r.captured_at),
-            u128::from(r.seq),
-            r.id.as_uuid().as_u128(),
-        ]
+        [time_key(r.captured_at), u128::from(r.seq), r.id.as_u128()]
     });
     let mut batch = Vec::new();
     let mut bytes = 0;

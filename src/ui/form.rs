@@ -263,36 +263,31 @@ fn Field(
                 on:change=move |ev| set(if event_target_checked(&ev) { "true".into() } else { String::new() }) />
         }
         .into_any(),
-        FieldKind::YesNo => {
-            let name = id.clone();
-            return view! {
-                <fieldset class="field choice" class:invalid=invalid class:hidden=move || !shown()
-                    aria-describedby=described.clone()>
-                    <legend>{spec.label}{spec.required.then(|| view! { <span class="req">" (required)"</span> })}</legend>
-                    {hint}
-                    <div class="segmented">
-                        <label><input type="radio" name=name.clone() value="true" prop:checked=initial == "true"
-                            on:change=move |_| set("true".into()) />"Yes"</label>
-                        <label><input type="radio" name=name value="false" prop:checked=initial == "false"
-                            on:change=move |_| set("false".into()) />"No"</label>
-                    </div>
-                    <ErrorText errors key />
-                </fieldset>
-            }
-            .into_any();
-        }
-        FieldKind::MultiSelect(options) => {
+        // Yes/no answers (radios) and multi-selects (checkboxes) are one
+        // group of labelled boxes; the value is the codes joined by commas.
+        FieldKind::YesNo | FieldKind::MultiSelect(_) => {
+            let multiple = matches!(spec.kind, FieldKind::MultiSelect(_));
+            let options = match spec.kind {
+                FieldKind::MultiSelect(options) => options(),
+                _ => vec![("true", "Yes"), ("false", "No")],
+            };
             let chosen: Vec<String> = initial.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-            let boxes = options()
+            let name = id.clone();
+            let boxes = options
                 .into_iter()
                 .map(|(code, text)| {
                     let checked = chosen.iter().any(|c| c == code);
                     view! {
-                        <label class="check"><input type="checkbox" prop:checked=checked on:change=move |ev| {
+                        <label class="check"><input type=if multiple { "checkbox" } else { "radio" } name=name.clone()
+                            prop:checked=checked on:change=move |ev| {
                             let on = event_target_checked(&ev);
                             values.update(|v| {
                                 let current = v.get(key).cloned().unwrap_or_default();
-                                let mut codes: Vec<&str> = current.split(',').filter(|c| !c.is_empty() && *c != code).collect();
+                                let mut codes: Vec<&str> = if multiple {
+                                    current.split(',').filter(|c| !c.is_empty() && *c != code).collect()
+                                } else {
+                                    Vec::new()
+                                };
                                 if on { codes.push(code); }
                                 v.insert(key.to_owned(), codes.join(","));
                             });
@@ -305,51 +300,35 @@ fn Field(
                     aria-describedby=described.clone()>
                     <legend>{spec.label}{spec.required.then(|| view! { <span class="req">" (required)"</span> })}</legend>
                     {hint}
-                    {boxes}
+                    <div class:segmented=!multiple>{boxes}</div>
                     <ErrorText errors key />
                 </fieldset>
             }
             .into_any();
         }
-        FieldKind::Select(options) => {
-            let opts = options()
+        // Fixed code lists and links to another entry of the shift are both
+        // a select of (value, text) pairs.
+        FieldKind::Select(_) | FieldKind::EntryLink(_) => {
+            let (options, empty): (Vec<(String, String)>, &str) = match spec.kind {
+                FieldKind::Select(options) => (
+                    options().into_iter().map(|(c, t)| (c.to_owned(), t.to_owned())).collect(),
+                    if spec.required { "Choose…" } else { "Not recorded" },
+                ),
+                FieldKind::EntryLink(kind) => (link_options(kind), "None"),
+                _ => (Vec::new(), ""),
+            };
+            let opts = options
                 .into_iter()
-                .map(|(code, text)| view! { <option value=code selected=initial == code>{text}</option> })
+                .map(|(code, text)| {
+                    let selected = initial == code;
+                    view! { <option value=code selected=selected>{text}</option> }
+                })
                 .collect_view();
             view! {
                 <select id=id.clone() aria-invalid=move || invalid().to_string()
                     aria-describedby=described.clone()
                     on:change=move |ev| set(event_target_value(&ev))>
-                    <option value="" selected=initial.is_empty()>{if spec.required { "Choose…" } else { "Not recorded" }}</option>
-                    {opts}
-                </select>
-            }
-            .into_any()
-        }
-        FieldKind::EntryLink(kind) => {
-            let state = use_state();
-            let opts = state.log.with_untracked(|log| {
-                let shift = log.open_shift().map(|s| s.entry_id);
-                shift
-                    .map(|s| log.shift_entries_of_kind(s, kind))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|r| {
-                        let value = r.entry_id.to_string();
-                        let text = format!(
-                            "{} {}",
-                            fmt::clock(r.occurred_at, platform::local_time()),
-                            r.record.summary()
-                        );
-                        let selected = value == initial;
-                        view! { <option value=value selected=selected>{text}</option> }
-                    })
-                    .collect_view()
-            });
-            view! {
-                <select id=id.clone() aria-describedby=described.clone()
-                    on:change=move |ev| set(event_target_value(&ev))>
-                    <option value="">"None"</option>
+                    <option value="" selected=initial.is_empty()>{empty}</option>
                     {opts}
                 </select>
             }
@@ -366,4 +345,26 @@ fn Field(
         </div>
     }
     .into_any()
+}
+
+/// The entries of the open shift that a field may link to, newest first.
+fn link_options(kind: RecordKind) -> Vec<(String, String)> {
+    let state = use_state();
+    let local = platform::local_time();
+    state.log.with_untracked(|log| {
+        let Some(shift) = log.open_shift().map(|s| s.entry_id) else {
+            return Vec::new();
+        };
+        log.shift_entries_of_kind(shift, kind)
+            .into_iter()
+            .map(|r| {
+                let text = format!(
+                    "{} {}",
+                    fmt::clock(r.occurred_at, local),
+                    r.record.summary()
+                );
+                (r.entry_id.to_string(), text)
+            })
+            .collect()
+    })
 }
