@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
-out=$(cargo test --release -q -p beatbook --target wasm32-unknown-unknown --test storage_bench \
+out=$(cargo test --release -p beatbook --target wasm32-unknown-unknown --test storage_bench \
   -- --include-ignored --nocapture 2>&1) || { echo "$out"; exit 1; }
 line=$(grep -o 'storage_bench .*' <<<"$out")
 echo "$line"
