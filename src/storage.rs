@@ -252,23 +252,13 @@ async fn decode(text: &str, vault: &Vault) -> Result<(Revision, u32), String> {
         .map_err(|e| format!("damaged entry ({e})"))
 }
 
-/// Moves an unreadable value under the quarantine prefix. If there is no room
-/// to copy it, it stays where it is (still never deleted).
+/// Moves an unreadable value under the quarantine prefix: copy first, then
+/// remove, so a failure at either step leaves the bytes where they were.
 fn quarantine(raw: &web_sys::Storage, key: &str, text: &str, reason: String) -> Quarantined {
-    let mut item = set_aside(raw, key, text, reason);
-    if item.key.starts_with(QUARANTINE_PREFIX) && raw.remove_item(key).is_err() {
-        item.key = key.to_owned();
-    }
-    item
-}
-
-/// Copies a value under `bb:quarantine:<name>`; the returned key is `name`
-/// itself when there was no room for the copy.
-fn set_aside(raw: &web_sys::Storage, name: &str, text: &str, reason: String) -> Quarantined {
-    let aside = format!("{QUARANTINE_PREFIX}{name}");
-    let stored = raw.set_item(&aside, text).is_ok();
+    let aside = format!("{QUARANTINE_PREFIX}{key}");
+    let moved = raw.set_item(&aside, text).is_ok() && raw.remove_item(key).is_ok();
     Quarantined {
-        key: if stored { aside } else { name.to_owned() },
+        key: if moved { aside } else { key.to_owned() },
         reason,
         bytes: text.len(),
     }
