@@ -16,12 +16,12 @@ export const serverBinary = process.env.BEATBOOK_SERVER_BIN || join(root, 'targe
 export const distDir = process.env.BEATBOOK_DIST || join(root, 'dist');
 
 /** Starts the server on a free port with a fresh database. */
-export async function startServer({ db } = {}) {
+export async function startServer({ db, dist = distDir } = {}) {
   if (!existsSync(serverBinary)) throw new Error(`server not built: ${serverBinary} (run scripts/test.sh)`);
-  if (!existsSync(join(distDir, 'index.html'))) throw new Error(`app not built: ${distDir}`);
+  if (!existsSync(join(dist, 'index.html'))) throw new Error(`app not built: ${dist}`);
   const dir = db ? null : mkdtempSync(join(tmpdir(), 'beatbook-e2e-'));
   const dbPath = db || join(dir, 'e2e.db');
-  const child = spawn(serverBinary, ['serve', '--listen', '127.0.0.1:0', '--db', dbPath, '--dist', distDir], {
+  const child = spawn(serverBinary, ['serve', '--listen', '127.0.0.1:0', '--db', dbPath, '--dist', dist], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
   });
