@@ -332,6 +332,8 @@ pub fn Unlock() -> impl IntoView {
 #[component]
 pub fn AccountPanel() -> impl IntoView {
     let state = use_state();
+    // Shown beside the button, where the officer is looking.
+    let refusal = RwSignal::new(None::<String>);
     let blocked = move || {
         state
             .log
@@ -340,9 +342,9 @@ pub fn AccountPanel() -> impl IntoView {
     let sign_out = move |_| {
         let unsynced = blocked();
         if unsynced > 0 {
-            state.problem(format!(
+            refusal.set(Some(format!(
                 "Cannot sign out: {unsynced} change(s) have not reached the server. Sync first; signing out would delete them from this phone."
-            ));
+            )));
             return;
         }
         leptos::task::spawn_local(async move {
@@ -363,6 +365,7 @@ pub fn AccountPanel() -> impl IntoView {
         <section class="card" aria-labelledby="account-title">
             <h2 id="account-title">"Account"</h2>
             <p>{move || state.profile.with(|p| format!("{} ({})", p.display_name, p.officer_id))}</p>
+            <p class="error" role="alert">{move || refusal.get()}</p>
             <div class="actions">
                 <button type="button" on:click=move |_| state.lock()>"Lock now"</button>
                 {move || if signed_in() {

@@ -51,6 +51,8 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
     let reason = RwSignal::new(String::new());
     let fix = RwSignal::new(Fix::Waiting);
     let saving = RwSignal::new(false);
+    // Shown beside the Save button, where the officer is looking.
+    let save_error = RwSignal::new(None::<String>);
     if correcting.is_none() && kind != RecordKind::Shift {
         platform::locate(move |f| fix.set(f));
     }
@@ -108,11 +110,14 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                 }
                 Err(SaveError::Invalid(errs)) => {
                     errors.set(errs);
-                    state.problem("Not saved yet: please fix the highlighted fields");
-                    focus_first_error();
+                    save_error.set(Some(
+                        "Not saved yet: please fix the highlighted fields".into(),
+                    ));
+                    // After the error classes are drawn (effects run after this handler).
+                    request_animation_frame(focus_first_error);
                 }
                 // Storage refused (full, unavailable): keep every typed value.
-                Err(e) => state.problem(format!("Not saved: {e}")),
+                Err(e) => save_error.set(Some(format!("Not saved: {e}"))),
             }
         });
     };
@@ -150,6 +155,7 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                 {(correcting.is_none() && kind != RecordKind::Shift).then(|| view! {
                     <p class="fix" role="status">{move || fix_text(fix.get())}</p>
                 })}
+                <p class="error" role="alert">{move || save_error.get()}</p>
                 <div class="actions">
                     <button type="submit" class="primary" disabled=move || saving.get()>{save_label}</button>
                     <button type="button" on:click=move |_| state.go(match correcting {
