@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/revisions", get(revisions))
         .route("/stats", get(stats))
+        .merge(crate::review::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Answers about stored evidence must never sit in a cache.

@@ -29,6 +29,10 @@ pub enum Command {
     /// Manage teams (officers belong to teams; supervisors supervise them).
     #[command(subcommand)]
     Team(TeamCommand),
+    /// Fill a fresh database with a demo force, deterministic from --seed:
+    /// teams, officers and supervisors (one-time passwords printed once),
+    /// hotspots and months of shifts, patrols and entries.
+    Seed(SeedArgs),
     /// Benchmark helper: time a bare batched insert of sample revisions into
     /// a fresh database with the server's schema (the "ceiling" the server is
     /// compared with).
@@ -181,6 +185,30 @@ pub struct BenchUsersArgs {
     /// Session lifetime in hours.
     #[arg(long, default_value_t = 12)]
     pub hours: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// How many officers (police, PCSOs, wardens, specials), spread over the teams.
+    #[arg(long, default_value_t = 36)]
+    pub officers: usize,
+    /// How many teams, each with one supervisor and three hotspots.
+    #[arg(long, default_value_t = 4)]
+    pub teams: usize,
+    /// How many months of shifts, ending the day before --end.
+    #[arg(long, default_value_t = 3)]
+    pub months: u32,
+    /// The same seed makes the same force and the same entries.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The day the data stops (YYYY-MM-DD, exclusive; default today, UTC).
+    #[arg(long)]
+    pub end: Option<String>,
+    /// Accounts without a usable password (benchmarks): no secret printed.
+    #[arg(long, hide = true)]
+    pub no_passwords: bool,
 }
 
 #[derive(Debug, Clone, Args)]

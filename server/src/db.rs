@@ -19,6 +19,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 pub mod accounts;
+pub mod review;
 pub use accounts::{open_accounts, AccountError, Accounts};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

@@ -33,6 +33,8 @@ pub enum ApiError {
     BadBody(String),
     #[error("no such API endpoint")]
     NotFound,
+    #[error("No such shift")]
+    ShiftNotFound,
     #[error("this endpoint does not accept that method")]
     MethodNotAllowed,
     #[error("the server is shutting down; try again shortly")]
@@ -77,7 +79,7 @@ impl ApiError {
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::PayloadTooLarge | Self::TooManyChanges { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::ShiftNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -95,7 +97,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::BadQuery(_) => "bad_query",
             Self::BadBody(_) => "bad_body",
-            Self::NotFound => "not_found",
+            Self::NotFound | Self::ShiftNotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "unavailable",
             Self::Storage(_) => "storage_error",

@@ -1,6 +1,6 @@
 //! `beatbook-server`: see `beatbook-server --help`.
 use beatbook_server::cli::{Cli, Command};
-use beatbook_server::{admin, app, ceiling};
+use beatbook_server::{admin, app, ceiling, seed};
 use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -33,6 +33,10 @@ fn main() -> ExitCode {
             }
             Command::Team(command) => admin::team(command, &mut std::io::stdout())
                 .await
+                .map_err(|e| e.to_string()),
+            Command::Seed(args) => seed::run(&args, &mut std::io::stdout())
+                .await
+                .map(|_| ())
                 .map_err(|e| e.to_string()),
             Command::BenchUsers(args) => admin::bench_users(args, &mut std::io::stdout())
                 .await

@@ -162,7 +162,7 @@ pub async fn open_accounts(target: &str) -> Result<Accounts, DbError> {
 /// Writable pool for account data (see the module doc).
 #[derive(Debug, Clone)]
 pub struct Accounts {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 impl Accounts {

@@ -1,0 +1,1009 @@
+//! Supervisor review and the programme return (issue #5, server half):
+//! the shift list and a shift's full record, review decisions, the return,
+//! CSV exports, and the DPA 2018 s62 access log of every view and export.
+//!
+//! Who may do what: an officer lists and opens their own shifts (with the
+//! review state and comments); a supervisor those of the officers in the
+//! teams they supervise, reviews them, and reads the return and the
+//! exports; an admin none of it (403).
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use beatbook_core::auth::Role;
+use beatbook_core::codes::Code;
+use beatbook_core::validate::Checker;
+use beatbook_core::{EntryId, Record, RecordKind, Revision};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::api::{AppState, RevisionItem};
+use crate::auth::{deny, Caller};
+use crate::db::review::{AccessRow, ConflictRow, NewAccess, NewReview, ReviewRow, ShiftFilter};
+use crate::db::{format_time, Database, DbError, StoredRow};
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, JsonBody};
+use crate::programme::{self, ProgrammeReturn, PATROL_LOOKBACK_HOURS};
+
+pub const DEFAULT_SHIFT_PAGE: u32 = 50;
+pub const MAX_SHIFT_PAGE: u32 = 200;
+/// Longest review comment.
+pub const MAX_COMMENT: usize = 2000;
+/// Longest export reason.
+pub const MAX_REASON: usize = 500;
+/// Rows read per query while streaming an export.
+const EXPORT_CHUNK: u32 = 5000;
+const REVIEW_STATES: [&str; 3] = ["approved", "has_issues", "rejected"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/shifts", get(list_shifts))
+        .route("/shifts/{shift_id}", get(shift_detail))
+        .route("/shifts/{shift_id}/review", post(review_shift))
+        .route("/return", get(programme_return))
+        .route("/export/return.csv", get(export_return))
+        .route("/export/entries.csv", get(export_entries))
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::BadQuery(message.into())
+}
+
+fn corrupt(e: serde_json::Error) -> ApiError {
+    ApiError::Storage(DbError::Corrupt {
+        column: "body",
+        value: e.to_string(),
+    })
+}
+
+fn parse_body(row: &StoredRow) -> Result<Revision, ApiError> {
+    serde_json::from_str(&row.body).map_err(corrupt)
+}
+
+fn day_start(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+fn parse_day(what: &str, text: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| bad(format!("{what} must be a date YYYY-MM-DD")))
+}
+
+/// Inclusive UTC days as a half-open time range.
+struct Period {
+    from: NaiveDate,
+    to: NaiveDate,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl Period {
+    fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, ApiError> {
+        if to < from {
+            return Err(bad("to is before from"));
+        }
+        if (to - from).num_days() > 366 * 5 {
+            return Err(bad("at most five years at a time"));
+        }
+        Ok(Self {
+            from,
+            to,
+            start: day_start(from),
+            end: day_start(to) + Duration::days(1),
+        })
+    }
+
+    /// From the query, else the last calendar month (UTC).
+    fn from_query(from: Option<&str>, to: Option<&str>) -> Result<Self, ApiError> {
+        let today = Utc::now().date_naive();
+        let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+        let last_month_end = this_month - Duration::days(1);
+        let last_month = NaiveDate::from_ymd_opt(last_month_end.year(), last_month_end.month(), 1)
+            .unwrap_or(last_month_end);
+        let from = from
+            .map(|f| parse_day("from", f))
+            .transpose()?
+            .unwrap_or(last_month);
+        let to = to
+            .map(|t| parse_day("to", t))
+            .transpose()?
+            .unwrap_or(last_month_end);
+        Self::new(from, to)
+    }
+
+    fn bounds(&self) -> (String, String) {
+        (format_time(self.start), format_time(self.end))
+    }
+}
+
+/// The officers whose shifts the caller may read, narrowed by the filters.
+/// Officers: themselves. Supervisors: the officers of the teams they
+/// supervise (a named team must be one of theirs). Admins: refused.
+async fn scope(
+    state: &AppState,
+    caller: &Caller,
+    officer_id: Option<&str>,
+    team: Option<&str>,
+    supervisors_only: bool,
+) -> Result<Vec<String>, ApiError> {
+    let mut officers = match caller.role {
+        Role::Admin => return Err(deny(state, caller, "review read by an admin").await),
+        Role::Officer if supervisors_only => {
+            return Err(deny(state, caller, "return or export by an officer").await)
+        }
+        Role::Officer => vec![caller.officer_id.clone()],
+        Role::Supervisor => match team {
+            None => state.db.supervised_officers(caller.user_id).await?,
+            Some(t) => match state.db.team_officers_for(caller.user_id, t).await? {
+                Some(list) => list,
+                None => {
+                    return Err(deny(state, caller, "review read of a team not supervised").await)
+                }
+            },
+        },
+    };
+    if let Some(one) = officer_id {
+        if !officers.iter().any(|o| o == one) {
+            return Err(deny(state, caller, "review read of an officer outside the scope").await);
+        }
+        officers = vec![one.to_owned()];
+    }
+    Ok(officers)
+}
+
+/// Records a consultation or disclosure (s62). If it cannot be recorded,
+/// nothing is shown.
+async fn log_access(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    detail: serde_json::Value,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    state
+        .accounts
+        .log_access(&NewAccess {
+            at: &format_time(Utc::now()),
+            officer_id: &caller.officer_id,
+            role: caller.role.code(),
+            action,
+            detail: &detail.to_string(),
+            reason,
+        })
+        .await?;
+    Ok(())
+}
+
+/// A problem a supervisor should see before signing a shift off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    pub entry_id: String,
+    pub kind: String,
+    /// `pace_code_a_incomplete` | `no_necessity_criteria` | `patrol_not_ended` | `shift_not_ended`
+    pub flag: String,
+    /// For `pace_code_a_incomplete`: the fields missing or wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+}
+
+/// The completeness flags of an entry's latest revision.
+pub fn flags(rev: &Revision) -> Vec<Flag> {
+    let flag = |name: &str, fields: Vec<String>| Flag {
+        entry_id: rev.entry_id.to_string(),
+        kind: rev.kind().code().into(),
+        flag: name.into(),
+        fields,
+    };
+    match &rev.record {
+        Record::StopSearch(_) => {
+            let mut c = Checker::new();
+            rev.record.check(&mut c);
+            match c.finish() {
+                Ok(()) => vec![],
+                Err(errors) => vec![flag(
+                    "pace_code_a_incomplete",
+                    errors.into_iter().map(|e| e.field).collect(),
+                )],
+            }
+        }
+        Record::Arrest(a) if a.necessity.is_empty() => vec![flag("no_necessity_criteria", vec![])],
+        Record::Patrol(p) if p.ended_at.is_none() => vec![flag("patrol_not_ended", vec![])],
+        Record::Shift(s) if s.ended_at.is_none() => vec![flag("shift_not_ended", vec![])],
+        _ => vec![],
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShiftsQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub officer_id: Option<String>,
+    pub team: Option<String>,
+    pub area: Option<String>,
+    pub kind: Option<String>,
+    pub review: Option<String>,
+    /// `start_desc` (default) or `start_asc`.
+    pub sort: Option<String>,
+    pub page_size: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShiftSummary {
+    pub shift_id: String,
+    /// The short reference (BB-XXXX-XXXX).
+    pub reference: String,
+    pub officer_id: String,
+    /// The team recorded on the shift.
+    pub team: String,
+    pub role: Option<String>,
+    pub callsign: String,
+    pub start: String,
+    pub end: Option<String>,
+    /// Entries of the shift by kind (latest revisions; the shift itself not counted).
+    pub counts: BTreeMap<String, u64>,
+    /// `pending` (never reviewed), `approved`, `has_issues` or `rejected`.
+    pub review: String,
+    pub review_comment: Option<String>,
+    /// How many completeness flags the shift and its entries raise.
+    pub flags: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShiftPage {
+    pub shifts: Vec<ShiftSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/shifts`
+async fn list_shifts(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ShiftsQuery>,
+) -> Result<Json<ShiftPage>, ApiError> {
+    let limit = q.page_size.unwrap_or(DEFAULT_SHIFT_PAGE);
+    if limit == 0 || limit > MAX_SHIFT_PAGE {
+        return Err(bad(format!(
+            "page_size must be between 1 and {MAX_SHIFT_PAGE}"
+        )));
+    }
+    let newest_first = match q.sort.as_deref() {
+        None | Some("start_desc") => true,
+        Some("start_asc") => false,
+        Some(_) => return Err(bad("sort must be start_desc or start_asc")),
+    };
+    if let Some(k) = q.kind.as_deref() {
+        if RecordKind::from_code(k).is_none() {
+            return Err(bad("kind is not a record kind"));
+        }
+    }
+    if let Some(r) = q.review.as_deref() {
+        if r != "pending" && !REVIEW_STATES.contains(&r) {
+            return Err(bad(
+                "review must be pending, approved, has_issues or rejected",
+            ));
+        }
+    }
+    let from = match q.from.as_deref() {
+        Some(f) => format_time(day_start(parse_day("from", f)?)),
+        None => String::new(),
+    };
+    let to = match q.to.as_deref() {
+        Some(t) => format_time(day_start(parse_day("to", t)?) + Duration::days(1)),
+        None => "9999".to_owned(),
+    };
+    let after = match q.cursor.as_deref() {
+        None => None,
+        Some(c) => {
+            let (at, id) = c.split_once('~').ok_or_else(|| bad("bad cursor"))?;
+            if DateTime::parse_from_rfc3339(at).is_err() || EntryId::parse(id).is_none() {
+                return Err(bad("bad cursor"));
+            }
+            Some((at, id))
+        }
+    };
+    let officers = scope(
+        &state,
+        &caller,
+        q.officer_id.as_deref(),
+        q.team.as_deref(),
+        false,
+    )
+    .await?;
+    log_access(
+        &state,
+        &caller,
+        "shift_list",
+        json!({"route": "/api/v1/shifts", "from": q.from, "to": q.to, "officer_id": q.officer_id,
+               "team": q.team, "area": q.area, "kind": q.kind, "review": q.review,
+               "cursor": q.cursor}),
+        None,
+    )
+    .await?;
+    let heads = state
+        .db
+        .list_shifts(&ShiftFilter {
+            officers: &officers,
+            from: &from,
+            to: &to,
+            kind: q.kind.as_deref(),
+            area: q.area.as_deref(),
+            review: q.review.as_deref(),
+            newest_first,
+            after,
+            limit,
+        })
+        .await?;
+    let ids: Vec<String> = heads.iter().map(|h| h.row.entry_id.clone()).collect();
+    let mut counts: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
+    let mut nflags: HashMap<String, u64> = HashMap::new();
+    for row in state.db.latest_of_shifts(&ids).await? {
+        let rev = parse_body(&row)?;
+        let Some(shift) = rev.shift_id.map(|s| s.to_string()) else {
+            continue;
+        };
+        *counts
+            .entry(shift.clone())
+            .or_default()
+            .entry(row.kind.clone())
+            .or_default() += 1;
+        *nflags.entry(shift).or_default() += flags(&rev).len() as u64;
+    }
+    let next_cursor = if heads.len() == limit as usize {
+        heads
+            .last()
+            .map(|h| format!("{}~{}", h.row.occurred_at, h.row.entry_id))
+    } else {
+        None
+    };
+    let mut shifts = Vec::with_capacity(heads.len());
+    for h in heads {
+        let rev = parse_body(&h.row)?;
+        let Record::Shift(s) = &rev.record else {
+            continue;
+        };
+        let id = h.row.entry_id;
+        shifts.push(ShiftSummary {
+            reference: rev.entry_id.reference(),
+            officer_id: h.row.officer_id,
+            team: s.team.clone(),
+            role: s.role.map(|r| r.code().to_owned()),
+            callsign: s.callsign.clone(),
+            start: h.row.occurred_at,
+            end: s.ended_at.map(format_time),
+            counts: counts.remove(&id).unwrap_or_default(),
+            review: h.review.unwrap_or_else(|| "pending".into()),
+            review_comment: h.review_comment,
+            flags: nflags.get(&id).copied().unwrap_or(0) + flags(&rev).len() as u64,
+            shift_id: id,
+        });
+    }
+    Ok(Json(ShiftPage {
+        shifts,
+        next_cursor,
+    }))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShiftDetail {
+    pub shift_id: String,
+    pub reference: String,
+    pub officer_id: String,
+    pub review: String,
+    /// Every revision of the shift and its entries (originals and
+    /// corrections), with captured_at and received_at, in time order.
+    pub revisions: Vec<RevisionItem>,
+    pub conflicts: Vec<ConflictRow>,
+    pub reviews: Vec<ReviewRow>,
+    pub flags: Vec<Flag>,
+}
+
+async fn readable_shift(
+    state: &AppState,
+    caller: &Caller,
+    shift_id: &str,
+) -> Result<(EntryId, String), ApiError> {
+    let id = EntryId::parse(shift_id).ok_or(ApiError::ShiftNotFound)?;
+    let owner = state
+        .db
+        .shift_owner(&id.to_string())
+        .await?
+        .ok_or(ApiError::ShiftNotFound)?;
+    scope(state, caller, Some(&owner), None, false).await?;
+    Ok((id, owner))
+}
+
+/// `GET /api/v1/shifts/{shift_id}`
+async fn shift_detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(shift_id): Path<String>,
+) -> Result<Json<ShiftDetail>, ApiError> {
+    let (id, owner) = readable_shift(&state, &caller, &shift_id).await?;
+    let id = id.to_string();
+    log_access(
+        &state,
+        &caller,
+        "shift_view",
+        json!({"route": "/api/v1/shifts/{shift_id}", "shift_id": id, "officer_id": owner}),
+        None,
+    )
+    .await?;
+    let rows = state.db.shift_revisions(&id).await?;
+    // Rows are in time order, and a correction may move an entry's time:
+    // the latest revision is the highest sequence number.
+    let mut latest: BTreeMap<&str, &StoredRow> = BTreeMap::new();
+    for row in &rows {
+        let slot = latest.entry(&row.entry_id).or_insert(row);
+        if row.seq > slot.seq {
+            *slot = row;
+        }
+    }
+    let latest = latest
+        .into_values()
+        .map(parse_body)
+        .collect::<Result<Vec<_>, _>>()?;
+    let flags = latest.iter().flat_map(flags).collect();
+    let revisions = rows
+        .into_iter()
+        .map(RevisionItem::try_from)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(corrupt)?;
+    let reviews = state.db.review_history(&id).await?;
+    let reference = EntryId::parse(&id)
+        .map(|e| e.reference())
+        .unwrap_or_default();
+    Ok(Json(ShiftDetail {
+        review: reviews
+            .last()
+            .map_or_else(|| "pending".into(), |r| r.state.clone()),
+        conflicts: state.db.shift_conflicts(&id).await?,
+        shift_id: id,
+        reference,
+        officer_id: owner,
+        revisions,
+        reviews,
+        flags,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ReviewBody {
+    state: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /api/v1/shifts/{shift_id}/review`: a supervisor of the shift
+/// officer's team records a decision. Appends to the history; never
+/// changes an entry.
+async fn review_shift(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(shift_id): Path<String>,
+    JsonBody(bytes): JsonBody,
+) -> Result<(StatusCode, Json<ReviewRow>), ApiError> {
+    if caller.role != Role::Supervisor {
+        return Err(deny(&state, &caller, "review by a non-supervisor").await);
+    }
+    let body: ReviewBody = serde_json::from_slice(&bytes)
+        .map_err(|_| ApiError::BadRequest("expected {\"state\": ..., \"comment\": ...}".into()))?;
+    if !REVIEW_STATES.contains(&body.state.as_str()) {
+        return Err(ApiError::BadRequest(
+            "state must be approved, has_issues or rejected".into(),
+        ));
+    }
+    let comment = body.comment.trim();
+    if body.state != "approved" && comment.is_empty() {
+        return Err(ApiError::BadRequest(
+            "a comment is required for has_issues and rejected".into(),
+        ));
+    }
+    if comment.chars().count() > MAX_COMMENT
+        || comment
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(ApiError::BadRequest(format!(
+            "the comment must be at most {MAX_COMMENT} characters, no control characters"
+        )));
+    }
+    let (id, _owner) = readable_shift(&state, &caller, &shift_id).await?;
+    let id = id.to_string();
+    let at = format_time(Utc::now());
+    let review_id = state
+        .accounts
+        .insert_review(&NewReview {
+            shift_id: &id,
+            state: &body.state,
+            comment,
+            reviewer: &caller.officer_id,
+            at: &at,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReviewRow {
+            review_id,
+            shift_id: id,
+            state: body.state,
+            comment: comment.to_owned(),
+            reviewer: caller.officer_id,
+            at,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReturnQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub team: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Reads what the return needs and computes it.
+async fn compute_return(
+    db: &Database,
+    officers: &[String],
+    period: &Period,
+) -> Result<ProgrammeReturn, ApiError> {
+    let (_, end) = period.bounds();
+    let lookback = format_time(period.start - Duration::hours(PATROL_LOOKBACK_HOURS));
+    // One read from the patrol look-back on; `programme::compute` counts
+    // entries other than patrols only from the period's start.
+    let kinds = [
+        RecordKind::Patrol.code(),
+        RecordKind::StopSearch.code(),
+        RecordKind::Arrest.code(),
+        RecordKind::AsbIntervention.code(),
+        RecordKind::IjReferral.code(),
+    ];
+    let entries = db
+        .latest_in_window(&kinds, officers, &lookback, &end)
+        .await?
+        .iter()
+        .map(|body| serde_json::from_str::<Revision>(body).map_err(corrupt))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shift_ids: Vec<String> = entries
+        .iter()
+        .filter_map(|e| e.shift_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut shifts = Vec::new();
+    for chunk in shift_ids.chunks(5000) {
+        for row in db.latest_of_entries(chunk).await? {
+            shifts.push(parse_body(&row)?);
+        }
+    }
+    let mut rejected = HashSet::new();
+    for chunk in shift_ids.chunks(5000) {
+        for s in db.rejected_among(chunk).await? {
+            if let Some(id) = EntryId::parse(&s) {
+                rejected.insert(id);
+            }
+        }
+    }
+    Ok(programme::compute(
+        period.from.to_string(),
+        period.to.to_string(),
+        period.start,
+        period.end,
+        &shifts,
+        &entries,
+        &rejected,
+    ))
+}
+
+/// `GET /api/v1/return?from=&to=[&team=]`
+async fn programme_return(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ReturnQuery>,
+) -> Result<Json<ProgrammeReturn>, ApiError> {
+    let period = Period::from_query(q.from.as_deref(), q.to.as_deref())?;
+    let officers = scope(&state, &caller, None, q.team.as_deref(), true).await?;
+    log_access(
+        &state,
+        &caller,
+        "return_view",
+        json!({"route": "/api/v1/return", "from": period.from.to_string(),
+               "to": period.to.to_string(), "team": q.team}),
+        None,
+    )
+    .await?;
+    Ok(Json(compute_return(&state.db, &officers, &period).await?))
+}
+
+fn export_reason(reason: Option<&str>) -> Result<String, ApiError> {
+    let reason = reason.map(str::trim).unwrap_or("");
+    if reason.is_empty() {
+        return Err(bad(
+            "reason is required: say why the data is being disclosed (DPA 2018 s62)",
+        ));
+    }
+    if reason.chars().count() > MAX_REASON || reason.chars().any(char::is_control) {
+        return Err(bad(format!(
+            "reason: at most {MAX_REASON} characters, no control characters"
+        )));
+    }
+    Ok(reason.to_owned())
+}
+
+fn csv_response(filename: &str, body: Body) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/export/return.csv?from=&to=&reason=[&team=]`
+async fn export_return(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ReturnQuery>,
+) -> Result<Response, ApiError> {
+    let reason = export_reason(q.reason.as_deref())?;
+    let period = Period::from_query(q.from.as_deref(), q.to.as_deref())?;
+    let officers = scope(&state, &caller, None, q.team.as_deref(), true).await?;
+    log_access(
+        &state,
+        &caller,
+        "export_return",
+        json!({"route": "/api/v1/export/return.csv", "from": period.from.to_string(),
+               "to": period.to.to_string(), "team": q.team}),
+        Some(&reason),
+    )
+    .await?;
+    let ret = compute_return(&state.db, &officers, &period).await?;
+    let mut lines = vec![csv_line(&["group", "name", "metric", "value"])];
+    lines.extend(programme::rows(&ret).iter().map(|r| csv_line(r)));
+    let body = Body::from_stream(stream::iter(
+        lines
+            .into_iter()
+            .map(|l| Ok::<_, std::convert::Infallible>(Bytes::from(l))),
+    ));
+    Ok(csv_response(
+        &format!("return-{}-{}.csv", period.from, period.to),
+        body,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EntriesExportQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub officer_id: Option<String>,
+    pub team: Option<String>,
+    pub kind: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The columns of `entries.csv`.
+pub const ENTRY_COLUMNS: [&str; 25] = [
+    "entry_id",
+    "reference",
+    "revision_id",
+    "revisions",
+    "officer_id",
+    "kind",
+    "occurred_at",
+    "captured_at",
+    "received_at",
+    "ended_at",
+    "summary",
+    "area",
+    "role",
+    "power",
+    "object",
+    "outcome",
+    "outcome_linked_to_object",
+    "offence",
+    "asb_power",
+    "persons",
+    "seized",
+    "ij_hours_ordered",
+    "ij_hours_completed",
+    "correction_reason",
+    "notes",
+];
+
+/// `GET /api/v1/export/entries.csv?from=&to=&reason=[&officer_id=&team=&kind=]`:
+/// one row per entry (its latest revision), officer by officer, in time
+/// order; read and written a chunk at a time, so memory stays flat.
+async fn export_entries(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<EntriesExportQuery>,
+) -> Result<Response, ApiError> {
+    let reason = export_reason(q.reason.as_deref())?;
+    let period = Period::from_query(q.from.as_deref(), q.to.as_deref())?;
+    let kind = match q.kind.as_deref() {
+        Some(k) => Some(
+            RecordKind::from_code(k)
+                .ok_or_else(|| bad("kind is not a record kind"))?
+                .code(),
+        ),
+        None => None,
+    };
+    let officers = scope(
+        &state,
+        &caller,
+        q.officer_id.as_deref(),
+        q.team.as_deref(),
+        true,
+    )
+    .await?;
+    log_access(
+        &state,
+        &caller,
+        "export_entries",
+        json!({"route": "/api/v1/export/entries.csv", "from": period.from.to_string(),
+               "to": period.to.to_string(), "officer_id": q.officer_id, "team": q.team,
+               "kind": kind}),
+        Some(&reason),
+    )
+    .await?;
+    let (start, end) = period.bounds();
+    let body = Body::from_stream(entry_rows(state.db.clone(), officers, kind, start, end));
+    Ok(csv_response(
+        &format!("entries-{}-{}.csv", period.from, period.to),
+        body,
+    ))
+}
+
+struct ExportCursor {
+    db: Database,
+    officers: Vec<String>,
+    kind: Option<&'static str>,
+    start: String,
+    end: String,
+    index: usize,
+    after: Option<(String, i64)>,
+    header: bool,
+    failed: bool,
+}
+
+/// The CSV of entries, as a stream of chunks.
+fn entry_rows(
+    db: Database,
+    officers: Vec<String>,
+    kind: Option<&'static str>,
+    start: String,
+    end: String,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    let cursor = ExportCursor {
+        db,
+        officers,
+        kind,
+        start,
+        end,
+        index: 0,
+        after: None,
+        header: false,
+        failed: false,
+    };
+    stream::unfold(cursor, |mut c| async move {
+        if c.failed {
+            return None;
+        }
+        if !c.header {
+            c.header = true;
+            return Some((Ok(Bytes::from(csv_line(&ENTRY_COLUMNS))), c));
+        }
+        loop {
+            let officer = c.officers.get(c.index)?.clone();
+            let after = c.after.as_ref().map(|(t, a)| (t.as_str(), *a));
+            let rows = match c
+                .db
+                .export_chunk(&officer, c.kind, &c.start, &c.end, after, EXPORT_CHUNK)
+                .await
+            {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::error!(error = %e, "export failed part way");
+                    c.failed = true;
+                    return Some((Err(std::io::Error::other("export failed")), c));
+                }
+            };
+            if rows.len() < EXPORT_CHUNK as usize {
+                c.index += 1;
+                c.after = None;
+            } else {
+                c.after = rows.last().map(|r| (r.occurred_at.clone(), r.arrival));
+            }
+            if rows.is_empty() {
+                continue;
+            }
+            let mut out = String::with_capacity(rows.len() * 300);
+            for row in &rows {
+                match entry_line(row) {
+                    Ok(line) => out.push_str(&line),
+                    Err(e) => {
+                        tracing::error!(error = %e, "export: unreadable stored revision");
+                        c.failed = true;
+                        return Some((Err(std::io::Error::other("export failed")), c));
+                    }
+                }
+            }
+            return Some((Ok(Bytes::from(out)), c));
+        }
+    })
+    .boxed()
+}
+
+fn entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
+    let rev: Revision = serde_json::from_str(&row.body)?;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let code = |c: Option<&'static str>| c.unwrap_or("").to_owned();
+    let mut f: BTreeMap<&str, String> = BTreeMap::new();
+    match &rev.record {
+        Record::Shift(s) => {
+            f.insert("role", code(s.role.map(Code::code)));
+        }
+        Record::Patrol(p) => {
+            f.insert("area", p.area.clone());
+        }
+        Record::StopSearch(s) => {
+            f.insert("power", code(s.power.map(Code::code)));
+            f.insert("object", code(s.object.map(Code::code)));
+            f.insert("outcome", code(s.outcome.map(Code::code)));
+            f.insert(
+                "outcome_linked_to_object",
+                opt(s.outcome_linked_to_object.map(|b| b.to_string())),
+            );
+        }
+        Record::Arrest(a) => {
+            f.insert("offence", a.offence.clone());
+        }
+        Record::AsbIntervention(a) => {
+            f.insert("asb_power", code(a.power.map(Code::code)));
+            f.insert("persons", opt(a.persons.map(|n| n.to_string())));
+            f.insert("seized", code(a.seized.map(Code::code)));
+            f.insert("offence", a.offence.clone());
+        }
+        Record::IjReferral(r) => {
+            f.insert(
+                "ij_hours_ordered",
+                opt(r.hours_ordered.map(|n| n.to_string())),
+            );
+            f.insert(
+                "ij_hours_completed",
+                opt(r.hours_completed.map(|n| n.to_string())),
+            );
+        }
+        _ => {}
+    }
+    let reason = match &rev.change {
+        beatbook_core::Change::Corrected { reason } => reason.clone(),
+        _ => String::new(),
+    };
+    let mut line = String::with_capacity(row.body.len() / 2);
+    for (i, col) in ENTRY_COLUMNS.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        let text: std::borrow::Cow<'_, str> = match *col {
+            "entry_id" => row.entry_id.as_str().into(),
+            "reference" => rev.entry_id.reference().into(),
+            "revision_id" => row.revision_id.as_str().into(),
+            "revisions" => row.seq.to_string().into(),
+            "officer_id" => row.officer_id.as_str().into(),
+            "kind" => row.kind.as_str().into(),
+            "occurred_at" => row.occurred_at.as_str().into(),
+            "captured_at" => row.captured_at.as_str().into(),
+            "received_at" => row.received_at.as_str().into(),
+            "ended_at" => rev
+                .record
+                .ended_at()
+                .map(format_time)
+                .unwrap_or_default()
+                .into(),
+            "summary" => rev.record.summary().into(),
+            "correction_reason" => reason.as_str().into(),
+            "notes" => rev.notes.as_str().into(),
+            other => f.remove(other).unwrap_or_default().into(),
+        };
+        push_cell(&mut line, &text);
+    }
+    line.push_str("\r\n");
+    Ok(line)
+}
+
+/// One CSV cell (RFC 4180 quoting), guarded against formula injection: a
+/// cell starting with `=`, `+`, `-`, `@` (or a tab or carriage return) gets
+/// a leading `'` so a spreadsheet shows it as text.
+pub fn csv_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    push_cell(&mut out, text);
+    out
+}
+
+/// Appends one CSV cell to `out` (see [`csv_cell`]).
+pub fn push_cell(out: &mut String, text: &str) {
+    let guard = matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
+    let quote = text.contains([',', '"', '\n', '\r']);
+    if quote {
+        out.push('"');
+    }
+    if guard {
+        out.push('\'');
+    }
+    if quote {
+        for c in text.chars() {
+            if c == '"' {
+                out.push('"');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// One CSV line, CRLF-terminated.
+pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// The newest access log rows (tests and operators).
+pub async fn recent_access(state: &AppState, limit: u32) -> Result<Vec<AccessRow>, DbError> {
+    state.accounts.access_log(limit).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_guards() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell(""), "");
+        assert_eq!(csv_line(&["a", "b,c"]), "a,\"b,c\"\r\n");
+    }
+
+    #[test]
+    fn periods() {
+        let p = Period::from_query(Some("2026-10-01"), Some("2026-10-31")).unwrap();
+        assert_eq!(p.bounds().0, "2026-10-01T00:00:00.000000Z");
+        assert_eq!(p.bounds().1, "2026-11-01T00:00:00.000000Z");
+        assert!(Period::from_query(Some("2026-10-02"), Some("2026-10-01")).is_err());
+        assert!(Period::from_query(Some("1 Oct"), None).is_err());
+        let d = Period::from_query(None, None).unwrap();
+        assert_eq!(d.from.day(), 1);
+        assert!(d.to < Utc::now().date_naive());
+    }
+}

@@ -1,0 +1,802 @@
+//! Supervisor review and the programme return (issue #5): review rules and
+//! flow, the shift list and detail, the return checked against figures
+//! worked out by hand, CSV exports (reason, quoting, formula guard), the
+//! s62 access log, and seed determinism.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod common;
+
+use beatbook_core::auth::Role;
+use beatbook_core::codes::*;
+use beatbook_core::record::*;
+use beatbook_core::{Change, EntryId, Record, Revision, RevisionId};
+use beatbook_server::cli::{DbArg, SeedArgs};
+use beatbook_server::seed;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use common::*;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::time::timeout;
+
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
+fn id16() -> [u8; 16] {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&n.to_be_bytes());
+    b[8..].copy_from_slice(&0xA5A5_5A5A_u64.to_le_bytes());
+    b
+}
+
+fn t(d: u32, m: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, m, d, h, min, 0).unwrap()
+}
+
+struct Book {
+    officer: String,
+    revs: Vec<Revision>,
+}
+
+impl Book {
+    fn new(officer: &str) -> Self {
+        Self {
+            officer: officer.into(),
+            revs: Vec::new(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        entry: EntryId,
+        seq: u32,
+        change: Change,
+        record: Record,
+        at: DateTime<Utc>,
+        shift: Option<EntryId>,
+        patrol: Option<EntryId>,
+    ) {
+        self.revs.push(Revision {
+            id: RevisionId::from_random_bytes(id16()),
+            entry_id: entry,
+            seq,
+            officer_id: self.officer.clone(),
+            captured_at: at + chrono::Duration::seconds(40),
+            occurred_at: at,
+            shift_id: shift,
+            patrol_id: patrol,
+            location: None,
+            notes: String::new(),
+            change,
+            record,
+        });
+    }
+
+    fn shift(
+        &mut self,
+        role: PatrollerRole,
+        start: DateTime<Utc>,
+        end: Option<DateTime<Utc>>,
+    ) -> EntryId {
+        let id = EntryId::from_random_bytes(id16());
+        let rec = Shift {
+            role: Some(role),
+            callsign: "Bravo 1".into(),
+            team: TEST_TEAM.into(),
+            ended_at: None,
+        };
+        self.add(
+            id,
+            1,
+            Change::Created,
+            Record::Shift(rec.clone()),
+            start,
+            None,
+            None,
+        );
+        if let Some(end) = end {
+            let ended = Shift {
+                ended_at: Some(end),
+                ..rec
+            };
+            self.add(
+                id,
+                2,
+                Change::Ended,
+                Record::Shift(ended),
+                start,
+                None,
+                None,
+            );
+        }
+        id
+    }
+
+    fn patrol(
+        &mut self,
+        shift: EntryId,
+        area: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> EntryId {
+        let id = EntryId::from_random_bytes(id16());
+        let rec = Patrol {
+            area: area.into(),
+            mode: Some(PatrolMode::Foot),
+            ended_at: None,
+        };
+        self.add(
+            id,
+            1,
+            Change::Created,
+            Record::Patrol(rec.clone()),
+            start,
+            Some(shift),
+            None,
+        );
+        let ended = Patrol {
+            ended_at: Some(end),
+            ..rec
+        };
+        self.add(
+            id,
+            2,
+            Change::Ended,
+            Record::Patrol(ended),
+            start,
+            Some(shift),
+            None,
+        );
+        id
+    }
+
+    fn entry(
+        &mut self,
+        shift: EntryId,
+        patrol: EntryId,
+        at: DateTime<Utc>,
+        record: Record,
+    ) -> EntryId {
+        let id = EntryId::from_random_bytes(id16());
+        self.add(
+            id,
+            1,
+            Change::Created,
+            record,
+            at,
+            Some(shift),
+            Some(patrol),
+        );
+        id
+    }
+}
+
+fn stop(outcome: SearchOutcome, linked: bool) -> Record {
+    Record::StopSearch(StopSearch {
+        self_defined_ethnicity: Some(Ethnicity::NotStated),
+        place_detained: "High Street".into(),
+        object: Some(SearchObject::Drugs),
+        power: Some(SearchPower::MisuseOfDrugs23),
+        grounds: "Smell of cannabis".into(),
+        outcome: Some(outcome),
+        outcome_linked_to_object: Some(linked),
+        injury_or_damage: Some(false),
+        ..StopSearch::default()
+    })
+}
+
+fn arrest(at: DateTime<Utc>, linked: Option<EntryId>) -> Record {
+    Record::Arrest(Arrest {
+        offence: "Possession".into(),
+        place: "High Street".into(),
+        grounds: "Found on search".into(),
+        necessity: vec![NecessityCriterion::PromptInvestigation],
+        caution_at: Some(at),
+        custody_suite: "Central".into(),
+        linked_stop: linked,
+        ..Arrest::default()
+    })
+}
+
+fn asb_seizure(persons: u32) -> Record {
+    Record::AsbIntervention(AsbIntervention {
+        power: Some(AsbPower::Seizure),
+        persons: Some(persons),
+        place: "Market Square".into(),
+        seized: Some(SeizureKind::Vehicle),
+        seized_description: "Off-road bike".into(),
+        vehicle_registration: "AB12 CDE".into(),
+        ..AsbIntervention::default()
+    })
+}
+
+struct Fixture {
+    server: TestServer,
+    pc1: String,
+    pc2: String,
+    sgt_b: String,
+    admin: String,
+    s1: EntryId,
+    s2: EntryId,
+    s3: EntryId,
+}
+
+/// Three shifts, hand-checked:
+/// - S1 (pc-1, police) 31 Oct 22:00 to 1 Nov 06:00: P1 Market Square
+///   23:50 to 00:20 (10 min in October, 20 in November); P2 Market Square
+///   22:10 to 22:22 (12 min) with a stop and search (arrest, linked), the
+///   arrest, a vehicle seizure corrected from 1 to 2 persons, and an IJ
+///   referral (started 2 days later, 5 of 5 hours done).
+/// - S2 (pc-2, PCSO) 10 Oct 08:00, never ended: P3 Bus Station 09:00 to
+///   09:25 with an informal warning (3 persons), a stop and search (NFA, not
+///   linked) and a note whose notes start with `=`.
+/// - S3 (pc-2, warden) 12 Oct: P4 Bus Station 10:00 to 10:10 and an arrest;
+///   rejected by the supervisor, so left out.
+async fn fixture() -> Fixture {
+    let server = TestServer::start().await;
+    let pc1 = server.officer("pc-1").await;
+    let pc2 = server.officer("pc-2").await;
+    let b = server.add_user("sgt-b", Role::Supervisor, &["other"]).await;
+    let sgt_b = server.session(b, "desk-b").await;
+    let a = server.add_user("admin-1", Role::Admin, &[]).await;
+    let admin = server.session(a, "desk-a").await;
+
+    let mut one = Book::new("pc-1");
+    let s1 = one.shift(
+        PatrollerRole::Police,
+        t(31, 10, 22, 0),
+        Some(t(1, 11, 6, 0)),
+    );
+    one.patrol(s1, "Market Square", t(31, 10, 23, 50), t(1, 11, 0, 20));
+    let p2 = one.patrol(s1, "Market Square", t(31, 10, 22, 10), t(31, 10, 22, 22));
+    let ss1 = one.entry(s1, p2, t(31, 10, 22, 15), stop(SearchOutcome::Arrest, true));
+    one.entry(
+        s1,
+        p2,
+        t(31, 10, 22, 17),
+        arrest(t(31, 10, 22, 17), Some(ss1)),
+    );
+    let asb = one.entry(s1, p2, t(31, 10, 22, 18), asb_seizure(1));
+    one.add(
+        asb,
+        2,
+        Change::Corrected {
+            reason: "Two riders, not one".into(),
+        },
+        asb_seizure(2),
+        t(31, 10, 22, 18),
+        Some(s1),
+        Some(p2),
+    );
+    one.entry(
+        s1,
+        p2,
+        t(31, 10, 22, 20),
+        Record::IjReferral(IjReferral {
+            person: "IJ 1".into(),
+            disposal: Some(IjDisposal::CommunityResolution),
+            referral_date: NaiveDate::from_ymd_opt(2025, 10, 31),
+            victim_consulted: Some(true),
+            hours_ordered: Some(5),
+            reparation_started: NaiveDate::from_ymd_opt(2025, 11, 2),
+            hours_completed: Some(5),
+            ..IjReferral::default()
+        }),
+    );
+    let res = push_ok(&server.base, &pc1, &as_values(&one.revs)).await;
+    assert!(outcomes(&res).iter().all(|o| o == "stored"), "{res:?}");
+
+    let mut two = Book::new("pc-2");
+    let s2 = two.shift(PatrollerRole::Pcso, t(10, 10, 8, 0), None);
+    let p3 = two.patrol(s2, "Bus Station", t(10, 10, 9, 0), t(10, 10, 9, 25));
+    two.entry(
+        s2,
+        p3,
+        t(10, 10, 9, 5),
+        Record::AsbIntervention(AsbIntervention {
+            power: Some(AsbPower::InformalWarning),
+            persons: Some(3),
+            place: "Bus Station, \"by the kiosk\"".into(),
+            behaviour: "Shouting".into(),
+            ..AsbIntervention::default()
+        }),
+    );
+    two.entry(
+        s2,
+        p3,
+        t(10, 10, 9, 10),
+        stop(SearchOutcome::NoFurtherAction, false),
+    );
+    two.entry(
+        s2,
+        p3,
+        t(10, 10, 9, 12),
+        Record::Note(Note {
+            category: Some(NoteKind::General),
+            text: "Quiet".into(),
+        }),
+    );
+    if let Some(last) = two.revs.last_mut() {
+        last.notes = "=HYPERLINK(\"http://x\")".into();
+    }
+    let s3 = two.shift(
+        PatrollerRole::Warden,
+        t(12, 10, 8, 0),
+        Some(t(12, 10, 16, 0)),
+    );
+    let p4 = two.patrol(s3, "Bus Station", t(12, 10, 10, 0), t(12, 10, 10, 10));
+    two.entry(s3, p4, t(12, 10, 10, 5), arrest(t(12, 10, 10, 5), None));
+    let res = push_ok(&server.base, &pc2, &as_values(&two.revs)).await;
+    assert!(outcomes(&res).iter().all(|o| o == "stored"), "{res:?}");
+
+    Fixture {
+        server,
+        pc1,
+        pc2,
+        sgt_b,
+        admin,
+        s1,
+        s2,
+        s3,
+    }
+}
+
+async fn get(base: &str, token: &str, path: &str) -> (u16, String) {
+    let res = client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+async fn get_json(base: &str, token: &str, path: &str) -> (u16, Value) {
+    let (code, text) = get(base, token, path).await;
+    (code, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn review(base: &str, token: &str, shift: EntryId, body: Value) -> (u16, Value) {
+    let res = client()
+        .post(format!("{base}/api/v1/shifts/{shift}/review"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let code = res.status().as_u16();
+    (code, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn review_flow_and_access_rules() {
+    timeout(TEST_TIMEOUT, async {
+        let f = fixture().await;
+        let base = &f.server.base;
+        let sup = &f.server.sup;
+        let approve = json!({"state": "approved"});
+        // Only the supervisor of the officer's team.
+        for (who, token) in [
+            ("officer", &f.pc1),
+            ("other team's supervisor", &f.sgt_b),
+            ("admin", &f.admin),
+        ] {
+            let (code, body) = review(base, token, f.s1, approve.clone()).await;
+            assert_eq!(code, 403, "{who}: {body}");
+        }
+        let (code, _) = review(base, sup, f.s1, json!({"state": "has_issues"})).await;
+        assert_eq!(code, 400, "has_issues needs a comment");
+        let (code, _) = review(
+            base,
+            sup,
+            f.s1,
+            json!({"state": "rejected", "comment": "  "}),
+        )
+        .await;
+        assert_eq!(code, 400, "rejected needs a comment");
+        let (code, _) = review(base, sup, f.s1, json!({"state": "lost"})).await;
+        assert_eq!(code, 400);
+        let (code, _) = review(
+            base,
+            sup,
+            EntryId::from_random_bytes([9; 16]),
+            approve.clone(),
+        )
+        .await;
+        assert_eq!(code, 404);
+
+        let before = get_json(base, sup, &format!("/api/v1/shifts/{}", f.s1))
+            .await
+            .1;
+        let (code, body) = review(base, sup, f.s1, approve.clone()).await;
+        assert_eq!(code, 201, "{body}");
+        assert_eq!(body["reviewer"], SUPERVISOR);
+        let (code, _) = review(
+            base,
+            sup,
+            f.s1,
+            json!({"state": "has_issues", "comment": "Add the grounds for the arrest"}),
+        )
+        .await;
+        assert_eq!(code, 201);
+        let (code, _) = review(
+            base,
+            sup,
+            f.s3,
+            json!({"state": "rejected", "comment": "Wrong officer"}),
+        )
+        .await;
+        assert_eq!(code, 201);
+
+        // Approving never alters entries: the same revisions before and after.
+        let (code, after) = get_json(base, sup, &format!("/api/v1/shifts/{}", f.s1)).await;
+        assert_eq!(code, 200, "{after}");
+        assert_eq!(before["revisions"], after["revisions"]);
+        assert_eq!(after["revisions"].as_array().unwrap().len(), 11);
+        assert_eq!(after["review"], "has_issues");
+        assert_eq!(after["reviews"].as_array().unwrap().len(), 2);
+        assert_eq!(after["flags"], json!([]));
+        let rev0 = &after["revisions"][0];
+        assert!(rev0["captured_at"].is_string() && rev0["received_at"].is_string());
+
+        // The officer sees the state and the comment on their own shift.
+        let (code, page) = get_json(base, &f.pc1, "/api/v1/shifts").await;
+        assert_eq!(code, 200, "{page}");
+        let shifts = page["shifts"].as_array().unwrap();
+        assert_eq!(shifts.len(), 1);
+        assert_eq!(shifts[0]["review"], "has_issues");
+        assert_eq!(
+            shifts[0]["review_comment"],
+            "Add the grounds for the arrest"
+        );
+        assert_eq!(shifts[0]["counts"]["patrol"], 2);
+        assert_eq!(shifts[0]["counts"]["asb_intervention"], 1);
+        // Not someone else's shift, not another team's, not as admin.
+        assert_eq!(
+            get(base, &f.pc2, &format!("/api/v1/shifts/{}", f.s1))
+                .await
+                .0,
+            403
+        );
+        assert_eq!(
+            get(base, &f.sgt_b, &format!("/api/v1/shifts/{}", f.s1))
+                .await
+                .0,
+            403
+        );
+        assert_eq!(get(base, &f.admin, "/api/v1/shifts").await.0, 403);
+        assert_eq!(get(base, &f.sgt_b, "/api/v1/shifts?team=test").await.0, 403);
+        assert_eq!(get(base, &f.pc1, "/api/v1/return").await.0, 403);
+        assert_eq!(get(base, &f.admin, "/api/v1/return").await.0, 403);
+
+        // The supervisor's list, filters and paging.
+        let (_, page) = get_json(base, sup, "/api/v1/shifts").await;
+        assert_eq!(page["shifts"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            page["shifts"][0]["shift_id"],
+            f.s1.to_string(),
+            "newest first"
+        );
+        let s2 = page["shifts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["shift_id"] == f.s2.to_string())
+            .unwrap();
+        assert_eq!(s2["flags"], 1, "S2 was never ended");
+        assert_eq!(s2["review"], "pending");
+        let count = |v: &Value| v["shifts"].as_array().unwrap().len();
+        assert_eq!(
+            count(
+                &get_json(base, sup, "/api/v1/shifts?review=rejected")
+                    .await
+                    .1
+            ),
+            1
+        );
+        assert_eq!(
+            count(&get_json(base, sup, "/api/v1/shifts?review=pending").await.1),
+            1
+        );
+        assert_eq!(
+            count(
+                &get_json(base, sup, "/api/v1/shifts?kind=ij_referral")
+                    .await
+                    .1
+            ),
+            1
+        );
+        assert_eq!(
+            count(
+                &get_json(base, sup, "/api/v1/shifts?area=Bus%20Station")
+                    .await
+                    .1
+            ),
+            2
+        );
+        assert_eq!(
+            count(
+                &get_json(base, sup, "/api/v1/shifts?officer_id=pc-2")
+                    .await
+                    .1
+            ),
+            2
+        );
+        assert_eq!(
+            count(
+                &get_json(base, sup, "/api/v1/shifts?from=2025-10-11&to=2025-10-31")
+                    .await
+                    .1
+            ),
+            2
+        );
+        assert_eq!(
+            get(base, sup, "/api/v1/shifts?officer_id=sgt-b").await.0,
+            403
+        );
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/shifts?page_size=1&sort=start_asc".to_owned();
+        loop {
+            let (code, page) = get_json(base, sup, &path).await;
+            assert_eq!(code, 200, "{page}");
+            for s in page["shifts"].as_array().unwrap() {
+                seen.push(s["shift_id"].as_str().unwrap().to_owned());
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => {
+                    path = format!(
+                        "/api/v1/shifts?page_size=1&sort=start_asc&cursor={}",
+                        urlencode(c)
+                    )
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen, [f.s2.to_string(), f.s3.to_string(), f.s1.to_string()]);
+        assert_eq!(
+            get(base, sup, "/api/v1/shifts?cursor=nonsense").await.0,
+            400
+        );
+    })
+    .await
+    .expect("test timed out");
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace(':', "%3A").replace('+', "%2B")
+}
+
+#[tokio::test]
+async fn return_matches_hand_figures() {
+    timeout(TEST_TIMEOUT, async {
+        let f = fixture().await;
+        let base = &f.server.base;
+        let sup = &f.server.sup;
+        let (code, _) = review(
+            base,
+            sup,
+            f.s3,
+            json!({"state": "rejected", "comment": "Wrong officer"}),
+        )
+        .await;
+        assert_eq!(code, 201);
+        let (code, r) = get_json(base, sup, "/api/v1/return?from=2025-10-01&to=2025-10-31").await;
+        assert_eq!(code, 200, "{r}");
+        let tot = &r["totals"];
+        assert_eq!(tot["patrols"], 3, "{r}");
+        // 10 + 12 + 25 minutes = 2820 s.
+        assert_eq!(tot["person_hours"], 0.78);
+        assert_eq!(tot["visit_median_minutes"], 25.0);
+        assert_eq!(tot["visits_10_to_15_share"], 0.3333);
+        assert_eq!(tot["arrests"], 1, "the rejected shift's arrest is left out");
+        assert_eq!(tot["stop_searches"], 2);
+        assert_eq!(tot["stop_search_outcomes"], json!({"arrest": 1, "nfa": 1}));
+        assert_eq!(tot["stop_search_linked_share"], 0.5);
+        assert_eq!(tot["asb"], json!({"informal_warning": 1, "seizure": 1}));
+        assert_eq!(
+            tot["asb_persons"], 5,
+            "the correction counts once, as corrected"
+        );
+        assert_eq!(tot["seizures"], json!({"vehicle": 1}));
+        assert_eq!(tot["ij_referrals"], 1);
+        assert_eq!(tot["ij_started_within_48h"], 1);
+        assert_eq!(tot["ij_completed"], 1);
+        assert_eq!(r["rejected_shifts_excluded"], 1);
+        let market = &r["by_area"]["Market Square"];
+        assert_eq!(market["patrols"], 2);
+        assert_eq!(market["person_hours"], 0.37);
+        assert_eq!(market["arrests"], 1);
+        let bus = &r["by_area"]["Bus Station"];
+        assert_eq!(bus["patrols"], 1);
+        assert_eq!(bus["person_hours"], 0.42);
+        assert_eq!(bus["arrests"], 0);
+        assert_eq!(r["by_role"]["police"]["patrols"], 2);
+        assert_eq!(r["by_role"]["pcso"]["patrols"], 1);
+        assert!(r["by_role"].get("warden").is_none(), "{r}");
+
+        // November gets the 20 minutes of P1 after midnight, not the patrol.
+        let (_, nov) = get_json(base, sup, "/api/v1/return?from=2025-11-01&to=2025-11-30").await;
+        assert_eq!(nov["totals"]["patrols"], 0);
+        assert_eq!(nov["totals"]["person_hours"], 0.33);
+        assert_eq!(nov["totals"]["arrests"], 0);
+
+        // The other team's supervisor sees none of it.
+        let (code, other) = get_json(
+            base,
+            &f.sgt_b,
+            "/api/v1/return?from=2025-10-01&to=2025-10-31",
+        )
+        .await;
+        assert_eq!(code, 200);
+        assert_eq!(other["totals"]["patrols"], 0);
+        assert_eq!(
+            get(base, sup, "/api/v1/return?from=2025-10-31&to=2025-10-01")
+                .await
+                .0,
+            400
+        );
+    })
+    .await
+    .expect("test timed out");
+}
+
+#[tokio::test]
+async fn exports_need_a_reason_are_logged_and_quoted() {
+    timeout(TEST_TIMEOUT, async {
+        let f = fixture().await;
+        let base = &f.server.base;
+        let sup = &f.server.sup;
+        let q = "from=2025-10-01&to=2025-11-30";
+        assert_eq!(
+            get(base, sup, &format!("/api/v1/export/entries.csv?{q}"))
+                .await
+                .0,
+            400
+        );
+        assert_eq!(
+            get(
+                base,
+                sup,
+                &format!("/api/v1/export/return.csv?{q}&reason=%20")
+            )
+            .await
+            .0,
+            400
+        );
+        assert_eq!(
+            get(
+                base,
+                &f.pc1,
+                &format!("/api/v1/export/entries.csv?{q}&reason=x")
+            )
+            .await
+            .0,
+            403
+        );
+        let (code, csv) = get(
+            base,
+            sup,
+            &format!("/api/v1/export/entries.csv?{q}&reason=PCC%20monthly%20return"),
+        )
+        .await;
+        assert_eq!(code, 200, "{csv}");
+        let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert!(lines[0].starts_with("entry_id,reference,revision_id,revisions,officer_id,kind"));
+        // S1: 1 shift + 2 patrols + 4 entries; S2: shift, patrol, 3 entries; S3: shift, patrol, arrest.
+        assert_eq!(lines.len(), 1 + 7 + 5 + 3, "{csv}");
+        assert!(
+            csv.contains(",\"'=HYPERLINK(\"\"http://x\"\")\"\r\n"),
+            "formula guarded and quoted: {csv}"
+        );
+        assert!(
+            csv.contains(
+                "\"Informal or verbal warning at Bus Station, \"\"by the kiosk\"\" (3 persons)\""
+            ),
+            "{csv}"
+        );
+        assert!(csv.contains("Two riders, not one"), "the correction reason");
+        let (code, csv) = get(
+            base,
+            sup,
+            &format!("/api/v1/export/entries.csv?{q}&kind=arrest&officer_id=pc-2&reason=audit"),
+        )
+        .await;
+        assert_eq!(code, 200);
+        assert_eq!(
+            csv.split("\r\n").filter(|l| !l.is_empty()).count(),
+            2,
+            "{csv}"
+        );
+        let (code, ret) = get(
+            base,
+            sup,
+            "/api/v1/export/return.csv?from=2025-10-01&to=2025-10-31&reason=PCC",
+        )
+        .await;
+        assert_eq!(code, 200);
+        assert!(ret.starts_with("group,name,metric,value\r\n"), "{ret}");
+        assert!(ret.contains("total,all,patrols,"), "{ret}");
+        get(base, sup, &format!("/api/v1/shifts/{}", f.s2)).await;
+        get(base, sup, "/api/v1/return?from=2025-10-01&to=2025-10-31").await;
+
+        let log = f.server.accounts.access_log(50).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            &actions[..5],
+            [
+                "return_view",
+                "shift_view",
+                "export_return",
+                "export_entries",
+                "export_entries"
+            ]
+        );
+        let export = &log[4];
+        assert_eq!(export.officer_id, SUPERVISOR);
+        assert_eq!(export.reason.as_deref(), Some("PCC monthly return"));
+        assert!(export.detail.contains("/api/v1/export/entries.csv"));
+        assert!(log[1].detail.contains(&f.s2.to_string()));
+        assert!(log
+            .iter()
+            .all(|a| a.action != "export_entries" || a.reason.is_some()));
+    })
+    .await
+    .expect("test timed out");
+}
+
+fn seed_args(db: &str, seed: u64) -> SeedArgs {
+    SeedArgs {
+        db: DbArg { db: db.into() },
+        officers: 5,
+        teams: 2,
+        months: 1,
+        seed,
+        end: Some("2025-06-01".into()),
+        no_passwords: true,
+    }
+}
+
+#[tokio::test]
+async fn seed_is_deterministic() {
+    timeout(TEST_TIMEOUT, async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
+        let mut out = Vec::new();
+        let a = seed::run(&seed_args(&path("a.db"), 7), &mut out)
+            .await
+            .unwrap();
+        let b = seed::run(&seed_args(&path("b.db"), 7), &mut Vec::new())
+            .await
+            .unwrap();
+        let c = seed::run(&seed_args(&path("c.db"), 8), &mut Vec::new())
+            .await
+            .unwrap();
+        let strip = |mut r: seed::SeedReport| {
+            r.seconds = 0.0;
+            r
+        };
+        assert_eq!(strip(a.clone()), strip(b));
+        assert_ne!(strip(a.clone()), strip(c));
+        assert!(a.revisions > 1000, "{a:?}");
+        for kind in [
+            "shift",
+            "patrol",
+            "stop_search",
+            "arrest",
+            "asb_intervention",
+            "note",
+        ] {
+            assert!(
+                a.entries.get(kind).copied().unwrap_or(0) > 0,
+                "{kind}: {a:?}"
+            );
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("SGT101\tsupervisor"), "{text}");
+        // A seeded database refuses a second seed.
+        assert!(seed::run(&seed_args(&path("a.db"), 7), &mut Vec::new())
+            .await
+            .is_err());
+    })
+    .await
+    .expect("test timed out");
+}
