@@ -9,6 +9,7 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::path::{Path, PathBuf};
 use tower::ServiceExt;
@@ -46,6 +47,10 @@ pub async fn serve(dist: Dist, req: Request) -> Response {
     let path = req.uri().path();
     if path == "/api" || path.starts_with("/api/") {
         return ApiError::NotFound.into_response();
+    }
+    // Build leftovers (trunk's `.trunk-lock`, `.stage/`) are not part of the app.
+    if path.split('/').any(|segment| segment.starts_with('.')) {
+        return StatusCode::NOT_FOUND.into_response();
     }
     let last = path.rsplit('/').next().unwrap_or_default().to_owned();
     let asset = last.contains('.');

@@ -73,10 +73,13 @@ async fn the_app_is_served_with_the_right_headers() {
         assert_eq!(header(&res, "cache-control"), "no-cache");
 
         // A missing asset is a real 404, not the app page.
+        // Dotfiles and dot-directories (build leftovers) are never served.
         for path in [
             "/missing.js",
             "/beatbook-ffffffffffffffff_bg.wasm",
             "/img/logo.png",
+            "/.trunk-lock",
+            "/.stage/app.js",
         ] {
             let res = get(&format!("{b}{path}"), None).await;
             assert_eq!(res.status(), 404, "{path}");
