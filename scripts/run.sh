@@ -19,7 +19,7 @@ SERVER="${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-server"
 # A fresh database has no accounts, and nobody could sign in: create a demo
 # team with one officer and one supervisor, each with a one-time password
 # printed once here (see server/README.md for real accounts).
-if [ "$("$SERVER" user list --db "$DB" 2>/dev/null)" = "No users yet" ]; then
+if "$SERVER" user list --db "$DB" 2>/dev/null | grep -qi '^no users yet'; then
   echo "run: new database $DB: creating demo accounts (passwords shown once):"
   "$SERVER" team add --db "$DB" "Demo team" >/dev/null 2>&1
   "$SERVER" user add --db "$DB" --officer-id PC1000 --name "PC 1000 Demo" --role officer --team "Demo team" 2>/dev/null
