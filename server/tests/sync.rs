@@ -125,15 +125,7 @@ async fn out_of_order_batches_are_each_stored_once() {
 }
 
 async fn stored_body(base: &str, token: &str, id: &str) -> Value {
-    let page: Value = client()
-        .get(format!("{base}/api/v1/revisions?limit=1000"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(base, token, "/api/v1/revisions?limit=1000").await;
     page["revisions"]
         .as_array()
         .unwrap()

@@ -296,17 +296,13 @@ pub fn outcomes(res: &PushResponse) -> Vec<String> {
 pub async fn server_ids(base: &str, token: &str) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     let mut after = 0i64;
-    let c = client();
     loop {
-        let page: RevisionsPage = c
-            .get(format!("{base}/api/v1/revisions?limit=1000&after={after}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: RevisionsPage = get_json(
+            base,
+            token,
+            &format!("/api/v1/revisions?limit=1000&after={after}"),
+        )
+        .await;
         for item in &page.revisions {
             assert!(ids.insert(item.id.clone()), "duplicate row for {}", item.id);
         }
@@ -315,15 +311,7 @@ pub async fn server_ids(base: &str, token: &str) -> BTreeSet<String> {
             None => break,
         }
     }
-    let stats: Value = c
-        .get(format!("{base}/api/v1/stats"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: Value = get_json(base, token, "/api/v1/stats").await;
     assert_eq!(stats["revisions"].as_u64().unwrap() as usize, ids.len());
     ids
 }
@@ -365,4 +353,17 @@ pub async fn sign_in_ok(base: &str, officer_id: &str, password: &str, device: &s
     assert_eq!(res.status(), 200, "sign-in of {officer_id}");
     let body: Value = res.json().await.unwrap();
     body["token"].as_str().unwrap().to_owned()
+}
+
+/// GETs an API path as the holder of `token` and decodes the JSON answer.
+pub async fn get_json<T: serde::de::DeserializeOwned>(base: &str, token: &str, path: &str) -> T {
+    client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
