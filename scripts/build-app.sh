@@ -22,7 +22,7 @@ done
 [ "${#js[@]}" -eq 1 ] || fail "expected one wasm-bindgen glue .js in dist/, found: ${js[*]:-none}"
 grep -q "data-js=[\"']\\?/$(basename "${js[0]}")" dist/index.html || fail "index.html does not load ${js[0]}"
 grep -q "data-wasm=[\"']\\?/$(basename "${wasm[0]}")" dist/index.html || fail "index.html does not load ${wasm[0]}"
-for f in sw.js sw-register.js boot.js manifest.webmanifest precache.json icons/icon-192.png icons/icon-512.png icons/icon-maskable-512.png; do
+for f in sw.js sw-register.js boot.js manifest.webmanifest precache.json review/bundle.json icons/icon-192.png icons/icon-512.png icons/icon-maskable-512.png; do
   [ -f "dist/$f" ] || fail "dist/$f missing"
 done
 if ! grep -q 'BEGIN PRECACHE' dist/sw.js || grep -q "version: 'unbuilt'" dist/sw.js; then

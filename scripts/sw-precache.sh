@@ -4,7 +4,8 @@
 # Runs in trunk's staging directory ($TRUNK_STAGING_DIR) after index.html is written and
 # before the staging dir replaces dist/. It
 #   * lists every staged file (html -> the shell URL, the hashed js + _bg.wasm pair, css,
-#     icons, manifest, sw-register.js, boot.js, ...), except sw.js and precache.json;
+#     icons, manifest, sw-register.js, boot.js, ...), except sw.js, precache.json and the
+#     supervisor review bundle (review/: loaded from the network, only by supervisors);
 #   * derives a cache version from the hash in the js/wasm names plus a digest of the
 #     content of every asset (wasm-opt changes content but not trunk's names);
 #   * writes precache.json and rewrites the PRECACHE block of sw.js, so sw.js changes
@@ -34,7 +35,7 @@ function die(msg) {
   process.exit(1);
 }
 
-const SKIP = new Set(['sw.js', 'precache.json']);
+const SKIP = new Set(['sw.js', 'precache.json', 'review']);
 function walk(dir, rel = '') {
   const out = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -43,6 +44,7 @@ function walk(dir, rel = '') {
     const relPath = rel ? `${rel}/${name}` : name;
     const full = path.join(dir, name);
     if (entry.isDirectory()) {
+      if (!rel && SKIP.has(name)) continue;
       out.push(...walk(full, relPath));
     } else if (entry.isFile()) {
       if (!rel && SKIP.has(name)) continue;

@@ -1,4 +1,4 @@
-//! One way to talk to the server: POST JSON, with a timeout.
+//! One way to talk to the server: JSON over fetch, with a timeout.
 use thiserror::Error;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -20,14 +20,30 @@ pub async fn post_json(
     body: &str,
     token: Option<&str>,
 ) -> Result<(u16, String), HttpError> {
+    request(path, Some(body), token).await
+}
+
+/// GETs `path` (with its query) and returns the status and body text.
+pub async fn get(path: &str, token: Option<&str>) -> Result<(u16, String), HttpError> {
+    request(path, None, token).await
+}
+
+/// A POST with a JSON body, or a GET without one.
+async fn request(
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> Result<(u16, String), HttpError> {
     let window = web_sys::window().ok_or(HttpError::Network)?;
     let controller = web_sys::AbortController::new().map_err(|_| HttpError::Network)?;
     let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&body.into());
     init.set_signal(Some(&controller.signal()));
     let headers = web_sys::Headers::new().map_err(|_| HttpError::Network)?;
-    let _ = headers.set("content-type", "application/json");
+    if let Some(body) = body {
+        init.set_method("POST");
+        init.set_body(&body.into());
+        let _ = headers.set("content-type", "application/json");
+    }
     if let Some(token) = token {
         // Only ever in a header: tokens never go in URLs.
         let _ = headers.set("authorization", &format!("Bearer {token}"));

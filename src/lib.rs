@@ -5,6 +5,7 @@ pub mod base64;
 pub mod fmt;
 pub mod http;
 pub mod platform;
+pub mod review;
 pub mod session;
 pub mod state;
 pub mod storage;
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
         Screen::Detail(entry) => view! { <EntryDetail entry /> }.into_any(),
         Screen::Shift(shift) => view! { <ShiftView shift /> }.into_any(),
         Screen::Reauth => view! { <SignIn reauth=true /> }.into_any(),
+        Screen::Review => view! { <ui::review_host::ReviewHost /> }.into_any(),
     };
     let body = move || match state.phase.get() {
         Phase::SignIn => view! { <SignIn /> }.into_any(),

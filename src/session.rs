@@ -7,8 +7,8 @@ use beatbook_core::auth::{SignInRequest, SIGN_IN_PATH, SIGN_OUT_PATH};
 use serde::{Deserialize, Serialize};
 
 /// What the app keeps of a sign-in answer (`core::auth::SignInResponse`):
-/// only the fields it uses, so the role and team decoders stay out of the
-/// officer's download. Unknown fields are skipped.
+/// only the fields it uses, so the team decoder stays out of the officer's
+/// download. Unknown fields are skipped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub token: String,
@@ -21,6 +21,16 @@ pub struct Session {
 pub struct User {
     pub officer_id: String,
     pub display_name: String,
+    /// `officer`, `supervisor` or `admin` (`core::auth::Role`'s codes). Kept
+    /// as text: a session sealed before roles were kept reads as "".
+    #[serde(default)]
+    pub role: String,
+}
+
+impl User {
+    pub fn is_supervisor(&self) -> bool {
+        self.role == "supervisor"
+    }
 }
 
 #[derive(Debug, Error)]

@@ -43,6 +43,8 @@ pub enum Screen {
     Shift(EntryId),
     /// Signing in again with the session expired, entries kept.
     Reauth,
+    /// Supervisors: the review screens (a bundle of their own).
+    Review,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,6 +7,7 @@ pub mod form;
 pub mod ids;
 pub mod log;
 pub mod record;
+pub mod review;
 pub mod revision;
 pub mod sync;
 pub mod time;

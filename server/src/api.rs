@@ -187,20 +187,9 @@ pub struct RevisionsPage {
     pub next_after: Option<i64>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RevisionItem {
-    pub arrival: i64,
-    pub id: String,
-    pub entry_id: String,
-    pub seq: u32,
-    pub kind: String,
-    pub officer_id: String,
-    pub occurred_at: String,
-    pub captured_at: String,
-    pub received_at: String,
-    /// The revision as stored (its canonical JSON).
-    pub revision: Box<RawValue>,
-}
+/// A revision as the server sends it: the stored canonical JSON passed
+/// through untouched.
+pub type RevisionItem = beatbook_core::review::RevisionItem<Box<RawValue>>;
 
 impl TryFrom<StoredRow> for RevisionItem {
     type Error = serde_json::Error;

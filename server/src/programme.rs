@@ -21,38 +21,16 @@
 //!   referral_date <= 2 days`; completed when `hours_completed >= hours_ordered`.
 //! - Seizures are ASB interventions with the seizure power, by what was seized.
 use beatbook_core::codes::Code;
+use beatbook_core::review::{Figures, ProgrammeReturn};
 use beatbook_core::{EntryId, Record, Revision};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How far before the period a patrol that reaches into it may have started.
 pub const PATROL_LOOKBACK_HOURS: i64 = 48;
 pub const NO_PATROL: &str = "(no patrol)";
 pub const UNKNOWN_ROLE: &str = "unknown";
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Figures {
-    pub patrols: u64,
-    pub patrols_not_ended: u64,
-    /// Hours patrolled inside the period, to 2 decimals.
-    pub person_hours: f64,
-    pub visit_median_minutes: Option<f64>,
-    /// Share (0 to 1) of ended visits lasting 10 to 15 minutes.
-    pub visits_10_to_15_share: Option<f64>,
-    pub arrests: u64,
-    pub stop_searches: u64,
-    pub stop_search_outcomes: BTreeMap<String, u64>,
-    /// Share (0 to 1) of stop and searches whose outcome was linked to the object.
-    pub stop_search_linked_share: Option<f64>,
-    /// Interventions by ASB power code (informal warnings included).
-    pub asb: BTreeMap<String, u64>,
-    pub asb_persons: u64,
-    pub seizures: BTreeMap<String, u64>,
-    pub ij_referrals: u64,
-    pub ij_started_within_48h: u64,
-    pub ij_completed: u64,
-}
 
 #[derive(Debug, Clone, Default)]
 struct Acc {
@@ -94,19 +72,6 @@ fn share(part: u64, whole: u64) -> f64 {
         return 0.0;
     }
     (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProgrammeReturn {
-    /// First day of the period (UTC), inclusive.
-    pub from: String,
-    /// Last day of the period (UTC), inclusive.
-    pub to: String,
-    pub totals: Figures,
-    pub by_area: BTreeMap<String, Figures>,
-    pub by_role: BTreeMap<String, Figures>,
-    /// Shifts left out because their latest review is `rejected`.
-    pub rejected_shifts_excluded: u64,
 }
 
 /// Computes the return over `[start, end)`. `shifts` are the latest
@@ -191,6 +156,7 @@ pub fn compute(
             .map(|(k, a)| (k, a.finish()))
             .filter(|(_, f)| keep(f))
             .collect(),
+        by_week: Vec::new(),
         rejected_shifts_excluded,
     }
 }
@@ -252,44 +218,4 @@ fn add(acc: &mut Acc, e: &Revision, start: DateTime<Utc>, end: DateTime<Utc>, in
         }
         _ => {}
     }
-}
-
-/// The return as CSV rows: group, name, metric, value.
-pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
-    let mut out = Vec::new();
-    let mut push = |group: &str, name: &str, f: &Figures| {
-        let mut m = |metric: &str, value: String| {
-            out.push([group.into(), name.into(), metric.into(), value]);
-        };
-        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        m("patrols", f.patrols.to_string());
-        m("patrols_not_ended", f.patrols_not_ended.to_string());
-        m("person_hours", f.person_hours.to_string());
-        m("visit_median_minutes", opt(f.visit_median_minutes));
-        m("visits_10_to_15_share", opt(f.visits_10_to_15_share));
-        m("arrests", f.arrests.to_string());
-        m("stop_searches", f.stop_searches.to_string());
-        for (k, v) in &f.stop_search_outcomes {
-            m(&format!("stop_search_outcome:{k}"), v.to_string());
-        }
-        m("stop_search_linked_share", opt(f.stop_search_linked_share));
-        for (k, v) in &f.asb {
-            m(&format!("asb:{k}"), v.to_string());
-        }
-        m("asb_persons", f.asb_persons.to_string());
-        for (k, v) in &f.seizures {
-            m(&format!("seizure:{k}"), v.to_string());
-        }
-        m("ij_referrals", f.ij_referrals.to_string());
-        m("ij_started_within_48h", f.ij_started_within_48h.to_string());
-        m("ij_completed", f.ij_completed.to_string());
-    };
-    push("total", "all", &ret.totals);
-    for (k, f) in &ret.by_area {
-        push("area", k, f);
-    }
-    for (k, f) in &ret.by_role {
-        push("role", k, f);
-    }
-    out
 }

@@ -15,21 +15,24 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use beatbook_core::auth::Role;
 use beatbook_core::codes::Code;
-use beatbook_core::validate::Checker;
+use beatbook_core::review::{
+    flags, ProgrammeReturn, ReviewRequest, ReviewRow, ShiftDetail, ShiftPage, ShiftSummary,
+    REVIEW_STATES,
+};
 use beatbook_core::{EntryId, Record, RecordKind, Revision};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use futures_util::stream::{self, Stream, StreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::api::{AppState, RevisionItem};
 use crate::auth::{deny, Caller};
-use crate::db::review::{AccessRow, ConflictRow, NewAccess, NewReview, ReviewRow, ShiftFilter};
+use crate::db::review::{AccessRow, NewAccess, NewReview, ShiftFilter};
 use crate::db::{format_time, Database, DbError, StoredRow};
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, JsonBody};
-use crate::programme::{self, ProgrammeReturn, PATROL_LOOKBACK_HOURS};
+use crate::programme::{self, PATROL_LOOKBACK_HOURS};
 
 pub const DEFAULT_SHIFT_PAGE: u32 = 50;
 pub const MAX_SHIFT_PAGE: u32 = 200;
@@ -39,7 +42,6 @@ pub const MAX_COMMENT: usize = 2000;
 pub const MAX_REASON: usize = 500;
 /// Rows read per query while streaming an export.
 const EXPORT_CHUNK: u32 = 5000;
-const REVIEW_STATES: [&str; 3] = ["approved", "has_issues", "rejected"];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -180,45 +182,6 @@ async fn log_access(
     Ok(())
 }
 
-/// A problem a supervisor should see before signing a shift off.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Flag {
-    pub entry_id: String,
-    pub kind: String,
-    /// `pace_code_a_incomplete` | `no_necessity_criteria` | `patrol_not_ended` | `shift_not_ended`
-    pub flag: String,
-    /// For `pace_code_a_incomplete`: the fields missing or wrong.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<String>,
-}
-
-/// The completeness flags of an entry's latest revision.
-pub fn flags(rev: &Revision) -> Vec<Flag> {
-    let flag = |name: &str, fields: Vec<String>| Flag {
-        entry_id: rev.entry_id.to_string(),
-        kind: rev.kind().code().into(),
-        flag: name.into(),
-        fields,
-    };
-    match &rev.record {
-        Record::StopSearch(_) => {
-            let mut c = Checker::new();
-            rev.record.check(&mut c);
-            match c.finish() {
-                Ok(()) => vec![],
-                Err(errors) => vec![flag(
-                    "pace_code_a_incomplete",
-                    errors.into_iter().map(|e| e.field).collect(),
-                )],
-            }
-        }
-        Record::Arrest(a) if a.necessity.is_empty() => vec![flag("no_necessity_criteria", vec![])],
-        Record::Patrol(p) if p.ended_at.is_none() => vec![flag("patrol_not_ended", vec![])],
-        Record::Shift(s) if s.ended_at.is_none() => vec![flag("shift_not_ended", vec![])],
-        _ => vec![],
-    }
-}
-
 #[derive(Debug, Deserialize)]
 pub struct ShiftsQuery {
     pub from: Option<String>,
@@ -232,34 +195,6 @@ pub struct ShiftsQuery {
     pub sort: Option<String>,
     pub page_size: Option<u32>,
     pub cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ShiftSummary {
-    pub shift_id: String,
-    /// The short reference (BB-XXXX-XXXX).
-    pub reference: String,
-    pub officer_id: String,
-    /// The team recorded on the shift.
-    pub team: String,
-    pub role: Option<String>,
-    pub callsign: String,
-    pub start: String,
-    pub end: Option<String>,
-    /// Entries of the shift by kind (latest revisions; the shift itself not counted).
-    pub counts: BTreeMap<String, u64>,
-    /// `pending` (never reviewed), `approved`, `has_issues` or `rejected`.
-    pub review: String,
-    pub review_comment: Option<String>,
-    /// How many completeness flags the shift and its entries raise.
-    pub flags: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ShiftPage {
-    pub shifts: Vec<ShiftSummary>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
 }
 
 /// `GET /api/v1/shifts`
@@ -391,20 +326,6 @@ async fn list_shifts(
     }))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ShiftDetail {
-    pub shift_id: String,
-    pub reference: String,
-    pub officer_id: String,
-    pub review: String,
-    /// Every revision of the shift and its entries (originals and
-    /// corrections), with captured_at and received_at, in time order.
-    pub revisions: Vec<RevisionItem>,
-    pub conflicts: Vec<ConflictRow>,
-    pub reviews: Vec<ReviewRow>,
-    pub flags: Vec<Flag>,
-}
-
 async fn readable_shift(
     state: &AppState,
     caller: &Caller,
@@ -425,7 +346,7 @@ async fn shift_detail(
     State(state): State<AppState>,
     caller: Caller,
     Path(shift_id): Path<String>,
-) -> Result<Json<ShiftDetail>, ApiError> {
+) -> Result<Json<ShiftDetail<Box<serde_json::value::RawValue>>>, ApiError> {
     let (id, owner) = readable_shift(&state, &caller, &shift_id).await?;
     let id = id.to_string();
     log_access(
@@ -474,13 +395,6 @@ async fn shift_detail(
     }))
 }
 
-#[derive(Debug, Deserialize)]
-struct ReviewBody {
-    state: String,
-    #[serde(default)]
-    comment: String,
-}
-
 /// `POST /api/v1/shifts/{shift_id}/review`: a supervisor of the shift
 /// officer's team records a decision. Appends to the history; never
 /// changes an entry.
@@ -493,7 +407,7 @@ async fn review_shift(
     if caller.role != Role::Supervisor {
         return Err(deny(&state, &caller, "review by a non-supervisor").await);
     }
-    let body: ReviewBody = serde_json::from_slice(&bytes)
+    let body: ReviewRequest = serde_json::from_slice(&bytes)
         .map_err(|_| ApiError::BadRequest("expected {\"state\": ..., \"comment\": ...}".into()))?;
     if !REVIEW_STATES.contains(&body.state.as_str()) {
         return Err(ApiError::BadRequest(
@@ -673,7 +587,11 @@ async fn export_return(
     .await?;
     let ret = compute_return(&state.db, &officers, &period).await?;
     let mut lines = vec![csv_line(&["group", "name", "metric", "value"])];
-    lines.extend(programme::rows(&ret).iter().map(|r| csv_line(r)));
+    lines.extend(
+        beatbook_core::review::rows(&ret)
+            .iter()
+            .map(|r| csv_line(r)),
+    );
     let body = Body::from_stream(stream::iter(
         lines
             .into_iter()

@@ -6,6 +6,7 @@ use crate::platform;
 use crate::state::{use_state, Screen};
 use crate::ui::auth::AccountPanel;
 use crate::ui::form::EntryForm;
+use crate::ui::review_host::ReviewButton;
 use crate::ui::timeline::Timeline;
 use beatbook_core::{EntryId, RecordKind};
 use chrono::Duration;
@@ -26,9 +27,14 @@ pub fn Home() -> impl IntoView {
     let state = use_state();
     let open_shift = move || state.log.with(|log| log.open_shift().map(|s| s.entry_id));
     move || match open_shift() {
-        None => view! { <EntryForm kind=RecordKind::Shift /> <PastShifts /> <AccountPanel /> }
-            .into_any(),
-        Some(shift) => view! { <OpenShift shift /> }.into_any(),
+        None => view! {
+            <ReviewButton />
+            <EntryForm kind=RecordKind::Shift />
+            <PastShifts />
+            <AccountPanel />
+        }
+        .into_any(),
+        Some(shift) => view! { <ReviewButton /> <OpenShift shift /> }.into_any(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! answered by the `UNIQUE (entry_id, seq)` index. Reviews and access log
 //! rows are written through the small accounts pool (rare, small writes),
 //! never the revision writer.
+use beatbook_core::review::{ConflictRow, ReviewRow};
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{Accounts, Database, DbError, StoredRow};
@@ -38,17 +39,6 @@ pub struct NewReview<'a> {
     pub at: &'a str,
 }
 
-/// A recorded review decision.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ReviewRow {
-    pub review_id: i64,
-    pub shift_id: String,
-    pub state: String,
-    pub comment: String,
-    pub reviewer: String,
-    pub at: String,
-}
-
 /// One consultation or disclosure to log (s62).
 #[derive(Debug, Clone, Copy)]
 pub struct NewAccess<'a> {
@@ -69,18 +59,6 @@ pub struct AccessRow {
     pub action: String,
     pub detail: String,
     pub reason: Option<String>,
-}
-
-/// A conflict kept for an entry of a shift.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ConflictRow {
-    pub revision_id: String,
-    pub entry_id: String,
-    pub seq: u32,
-    pub kind: String,
-    pub reason: String,
-    pub captured_at: String,
-    pub received_at: String,
 }
 
 /// What the shift list asks for. Times are stored-format text bounds.

@@ -1,0 +1,257 @@
+//! Supervisor review and the programme return on the wire: what the
+//! server sends and the app reads (`/api/v1/shifts`, `/api/v1/return`), and
+//! the rules both sides apply (completeness flags, the return's rows).
+use crate::validate::Checker;
+use crate::{Record, Revision};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A shift never reviewed.
+pub const PENDING: &str = "pending";
+/// The decisions a supervisor can record, in the order the app offers them.
+pub const REVIEW_STATES: [&str; 3] = ["approved", "has_issues", "rejected"];
+
+/// A problem a supervisor should see before signing a shift off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    pub entry_id: String,
+    pub kind: String,
+    /// `pace_code_a_incomplete` | `no_necessity_criteria` | `patrol_not_ended` | `shift_not_ended`
+    pub flag: String,
+    /// For `pace_code_a_incomplete`: the fields missing or wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+}
+
+/// The completeness flags of an entry's latest revision.
+pub fn flags(rev: &Revision) -> Vec<Flag> {
+    let flag = |name: &str, fields: Vec<String>| Flag {
+        entry_id: rev.entry_id.to_string(),
+        kind: rev.kind().code().into(),
+        flag: name.into(),
+        fields,
+    };
+    match &rev.record {
+        Record::StopSearch(_) => {
+            let mut c = Checker::new();
+            rev.record.check(&mut c);
+            match c.finish() {
+                Ok(()) => vec![],
+                Err(errors) => vec![flag(
+                    "pace_code_a_incomplete",
+                    errors.into_iter().map(|e| e.field).collect(),
+                )],
+            }
+        }
+        Record::Arrest(a) if a.necessity.is_empty() => vec![flag("no_necessity_criteria", vec![])],
+        Record::Patrol(p) if p.ended_at.is_none() => vec![flag("patrol_not_ended", vec![])],
+        Record::Shift(s) if s.ended_at.is_none() => vec![flag("shift_not_ended", vec![])],
+        _ => vec![],
+    }
+}
+
+/// A flag in words, for the supervisor's screen.
+pub fn flag_label(flag: &str) -> &'static str {
+    match flag {
+        "pace_code_a_incomplete" => "Stop and search record incomplete (PACE Code A)",
+        "no_necessity_criteria" => "Arrest without necessity criteria (PACE Code G)",
+        "patrol_not_ended" => "Patrol never ended",
+        "shift_not_ended" => "Shift never ended",
+        _ => "Needs checking",
+    }
+}
+
+/// A review state in words.
+pub fn review_label(state: &str) -> &'static str {
+    match state {
+        "approved" => "Approved",
+        "has_issues" => "Has issues",
+        "rejected" => "Rejected",
+        _ => "Not reviewed",
+    }
+}
+
+/// One line of the shift list (`GET /api/v1/shifts`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShiftSummary {
+    pub shift_id: String,
+    /// The short reference (BB-XXXX-XXXX).
+    pub reference: String,
+    pub officer_id: String,
+    /// The team recorded on the shift.
+    pub team: String,
+    pub role: Option<String>,
+    pub callsign: String,
+    pub start: String,
+    pub end: Option<String>,
+    /// Entries of the shift by kind (latest revisions; the shift itself not counted).
+    pub counts: BTreeMap<String, u64>,
+    /// `pending` (never reviewed), `approved`, `has_issues` or `rejected`.
+    pub review: String,
+    pub review_comment: Option<String>,
+    /// How many completeness flags the shift and its entries raise.
+    pub flags: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShiftPage {
+    pub shifts: Vec<ShiftSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A stored revision with the server's bookkeeping. `R` is how the
+/// revision itself is carried: the server passes its stored JSON through
+/// untouched, the app decodes a [`Revision`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevisionItem<R = Revision> {
+    pub arrival: i64,
+    pub id: String,
+    pub entry_id: String,
+    pub seq: u32,
+    pub kind: String,
+    pub officer_id: String,
+    pub occurred_at: String,
+    pub captured_at: String,
+    pub received_at: String,
+    pub revision: R,
+}
+
+/// A recorded review decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRow {
+    pub review_id: i64,
+    pub shift_id: String,
+    pub state: String,
+    pub comment: String,
+    pub reviewer: String,
+    pub at: String,
+}
+
+/// A conflict kept for an entry of a shift: a second version of a revision
+/// ID that the server refused to overwrite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictRow {
+    pub revision_id: String,
+    pub entry_id: String,
+    pub seq: u32,
+    pub kind: String,
+    pub reason: String,
+    pub captured_at: String,
+    pub received_at: String,
+}
+
+/// A shift's full record (`GET /api/v1/shifts/{id}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShiftDetail<R = Revision> {
+    pub shift_id: String,
+    pub reference: String,
+    pub officer_id: String,
+    pub review: String,
+    /// Every revision of the shift and its entries (originals and
+    /// corrections), with captured_at and received_at, in time order.
+    pub revisions: Vec<RevisionItem<R>>,
+    pub conflicts: Vec<ConflictRow>,
+    pub reviews: Vec<ReviewRow>,
+    pub flags: Vec<Flag>,
+}
+
+/// `POST /api/v1/shifts/{id}/review`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRequest {
+    pub state: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Patrols and person-hours of one week.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WeekFigures {
+    /// The Monday that starts the week (YYYY-MM-DD).
+    pub week: String,
+    pub patrols: u64,
+    pub person_hours: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub patrols: u64,
+    pub patrols_not_ended: u64,
+    /// Hours patrolled inside the period, to 2 decimals.
+    pub person_hours: f64,
+    pub visit_median_minutes: Option<f64>,
+    /// Share (0 to 1) of ended visits lasting 10 to 15 minutes.
+    pub visits_10_to_15_share: Option<f64>,
+    pub arrests: u64,
+    pub stop_searches: u64,
+    pub stop_search_outcomes: BTreeMap<String, u64>,
+    /// Outcomes per search power: power code -> outcome code -> count.
+    #[serde(default)]
+    pub stop_search_outcomes_by_power: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Share (0 to 1) of stop and searches whose outcome was linked to the object.
+    pub stop_search_linked_share: Option<f64>,
+    /// Interventions by ASB power code (informal warnings included).
+    pub asb: BTreeMap<String, u64>,
+    pub asb_persons: u64,
+    pub seizures: BTreeMap<String, u64>,
+    pub ij_referrals: u64,
+    pub ij_started_within_48h: u64,
+    pub ij_completed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgrammeReturn {
+    /// First day of the period (UTC), inclusive.
+    pub from: String,
+    /// Last day of the period (UTC), inclusive.
+    pub to: String,
+    pub totals: Figures,
+    pub by_area: BTreeMap<String, Figures>,
+    pub by_role: BTreeMap<String, Figures>,
+    /// Patrols and person-hours per ISO week (Monday to Sunday) that meets
+    /// the period, oldest first; person-hours clipped to the period.
+    #[serde(default)]
+    pub by_week: Vec<WeekFigures>,
+    /// Shifts left out because their latest review is `rejected`.
+    pub rejected_shifts_excluded: u64,
+}
+
+/// The return as CSV rows: group, name, metric, value.
+pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
+    let mut out = Vec::new();
+    let mut push = |group: &str, name: &str, f: &Figures| {
+        let mut m = |metric: &str, value: String| {
+            out.push([group.into(), name.into(), metric.into(), value]);
+        };
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        m("patrols", f.patrols.to_string());
+        m("patrols_not_ended", f.patrols_not_ended.to_string());
+        m("person_hours", f.person_hours.to_string());
+        m("visit_median_minutes", opt(f.visit_median_minutes));
+        m("visits_10_to_15_share", opt(f.visits_10_to_15_share));
+        m("arrests", f.arrests.to_string());
+        m("stop_searches", f.stop_searches.to_string());
+        for (k, v) in &f.stop_search_outcomes {
+            m(&format!("stop_search_outcome:{k}"), v.to_string());
+        }
+        m("stop_search_linked_share", opt(f.stop_search_linked_share));
+        for (k, v) in &f.asb {
+            m(&format!("asb:{k}"), v.to_string());
+        }
+        m("asb_persons", f.asb_persons.to_string());
+        for (k, v) in &f.seizures {
+            m(&format!("seizure:{k}"), v.to_string());
+        }
+        m("ij_referrals", f.ij_referrals.to_string());
+        m("ij_started_within_48h", f.ij_started_within_48h.to_string());
+        m("ij_completed", f.ij_completed.to_string());
+    };
+    push("total", "all", &ret.totals);
+    for (k, f) in &ret.by_area {
+        push("area", k, f);
+    }
+    for (k, f) in &ret.by_role {
+        push("role", k, f);
+    }
+    out
+}
