@@ -5,11 +5,18 @@
 # one-time password from the seed's output) and times:
 #   (a) the first page of the shift list (50 shifts of the supervisor's team)
 #   (b) last calendar month's return
-#       targets (a) and (b) < 300 ms with a year of a 300-officer force
-#   (c) a CSV export of every entry of the period, rows/s and the server's
-#       resident memory before and after (target >= 50,000 rows/s, flat memory)
+#       targets (a) and (b): median < 300 ms with a year of a 300-officer force
+#   (c) a CSV export of every entry of last month, then of the whole seeded
+#       period: rows/s and the server's resident memory before, at its peak
+#       during, and after the export (target >= 50,000 rows/s at the median;
+#       memory must not grow with the row count: the year's peak is printed
+#       beside the month's)
+# Each figure is measured REPS times (default 5; exports 3): the first, the
+# best and the median are printed, the median is held to the target.
 #
 #   OFFICERS=300 MONTHS=12 bash scripts/bench-review.sh   # the defaults; exits 1 on a missed target
+#   BENCH_DB=/tmp/force.db bash scripts/bench-review.sh   # seed once into that file (and
+#       /tmp/force.db.seed.out), reuse it on later runs: seeding takes 1 to 2 minutes
 #
 # Figures depend on what else the machine is doing: the load average is printed.
 set -euo pipefail
@@ -17,6 +24,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 OFFICERS="${OFFICERS:-300}"
 MONTHS="${MONTHS:-12}"
+REPS="${REPS:-5}"
+EXPORT_REPS="${EXPORT_REPS:-3}"
 MS_TARGET=300
 ROWS_TARGET=50000
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -25,7 +34,9 @@ cargo build -q --profile server -p beatbook-server --bins
 SERVER="$TARGET_DIR/server/beatbook-server"
 WORK="$(mktemp -d)"
 SERVER_PID=""
+SAMPLER_PID=""
 cleanup() {
+  if [[ -n "$SAMPLER_PID" ]]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
   if [[ -n "$SERVER_PID" ]]; then
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
@@ -35,13 +46,20 @@ cleanup() {
 trap cleanup EXIT INT TERM
 mkdir -p "$WORK/dist"
 
-(umask 077 && "$SERVER" seed --db "$WORK/b.db" --officers "$OFFICERS" --months "$MONTHS" --seed 1 >"$WORK/seed.out")
-tail -n 1 "$WORK/seed.out"
-PASSWORD="$(awk -F'\t' '$1 == "SGT101" { sub(/.*: /, "", $4); print $4 }' "$WORK/seed.out")"
+DB="${BENCH_DB:-$WORK/b.db}"
+SEED_OUT="$DB.seed.out"
+if [[ -n "${BENCH_DB:-}" && -f "$DB" && -f "$SEED_OUT" ]]; then
+  echo "reusing $DB"
+else
+  (umask 077 && "$SERVER" seed --db "$DB" --officers "$OFFICERS" --months "$MONTHS" --seed 1 >"$SEED_OUT")
+fi
+tail -n 1 "$SEED_OUT"
+PASSWORD="$(awk -F'\t' '$1 == "SGT101" { sub(/.*: /, "", $4); print $4 }' "$SEED_OUT")"
 
-"$SERVER" serve --listen 127.0.0.1:0 --db "$WORK/b.db" --dist "$WORK/dist" >"$WORK/serve.out" 2>"$WORK/serve.err" &
+"$SERVER" serve --listen 127.0.0.1:0 --db "$DB" --dist "$WORK/dist" >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER_PID=$!
-for _ in $(seq 1 100); do
+# Up to a minute: on a reused database a new migration may run first.
+for _ in $(seq 1 600); do
   grep -q '^listening on ' "$WORK/serve.out" 2>/dev/null && break
   sleep 0.1
 done
@@ -54,34 +72,75 @@ TOKEN="$(curl -sf -X POST -H 'content-type: application/json' \
 [[ -n "$TOKEN" ]] || { echo "sign-in failed"; exit 1; }
 AUTH="Authorization: Bearer $TOKEN"
 
-# Milliseconds of the best of three (the first is printed too: cold cache).
+# "first best median" of numbers given one per line (the first as given:
+# cold cache).
+summary() {
+  local all first sorted n
+  mapfile -t all
+  first="${all[0]}"
+  mapfile -t sorted < <(printf '%s\n' "${all[@]}" | sort -n)
+  n="${#sorted[@]}"
+  echo "$first ${sorted[0]} ${sorted[$((n / 2))]}"
+}
+
+# Milliseconds of REPS requests: "first best median".
 time_ms() {
-  local path="$1" all=() t
-  for _ in 1 2 3; do
+  local path="$1" t
+  for _ in $(seq 1 "$REPS"); do
     t="$(curl -sf -o /dev/null -w '%{time_total}' -H "$AUTH" "$URL$path")"
-    all+=("$(awk -v t="$t" 'BEGIN { printf "%.0f", t * 1000 }')")
-  done
-  echo "${all[0]} $(printf '%s\n' "${all[@]}" | sort -n | head -n 1)"
+    awk -v t="$t" 'BEGIN { printf "%.0f\n", t * 1000 }'
+  done | summary
 }
 
 fail=0
-read -r first best < <(time_ms "/api/v1/shifts")
-echo "shift list, first page: first ${first} ms, best ${best} ms (target < ${MS_TARGET})"
-[[ "$best" -lt "$MS_TARGET" ]] || fail=1
-read -r first best < <(time_ms "/api/v1/return")
-echo "return, last month:     first ${first} ms, best ${best} ms (target < ${MS_TARGET})"
-[[ "$best" -lt "$MS_TARGET" ]] || fail=1
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+read -r first best median < <(time_ms "/api/v1/shifts")
+echo "shift list, first page: first ${first} ms, best ${best} ms, median ${median} ms (target < ${MS_TARGET}); load $(load)"
+[[ "$median" -lt "$MS_TARGET" ]] || { echo "MISSED: shift list"; fail=1; }
+read -r first best median < <(time_ms "/api/v1/return")
+echo "return, last month:     first ${first} ms, best ${best} ms, median ${median} ms (target < ${MS_TARGET}); load $(load)"
+[[ "$median" -lt "$MS_TARGET" ]] || { echo "MISSED: return"; fail=1; }
 
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status"; }
-FROM="$(date -u -d "$MONTHS months ago" +%Y-%m-%d)"
-TO="$(date -u +%Y-%m-%d)"
-before="$(rss)"
-t="$(curl -sf -o "$WORK/entries.csv" -w '%{time_total}' -H "$AUTH" \
-  "$URL/api/v1/export/entries.csv?from=$FROM&to=$TO&reason=benchmark")"
-after="$(rss)"
-rows="$(($(wc -l <"$WORK/entries.csv") - 1))"
-rate="$(awk -v r="$rows" -v t="$t" 'BEGIN { printf "%.0f", r / t }')"
-echo "export entries.csv:     ${rows} rows in ${t} s = ${rate} rows/s (target >= ${ROWS_TARGET}); server RSS ${before} -> ${after} KiB"
-[[ "$rate" -ge "$ROWS_TARGET" ]] || fail=1
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Samples the server's RSS every 20 ms into $WORK/rss until killed.
+sample_rss() {
+  while true; do
+    rss >>"$WORK/rss"
+    sleep 0.02
+  done
+}
+
+# Exports entries.csv over [from, to] EXPORT_REPS times; prints the rows/s
+# and the memory of each run, then checks the median rate.
+export_bench() {
+  local label="$1" from="$2" to="$3" rows=0 t before peak after best median rates=()
+  for _ in $(seq 1 "$EXPORT_REPS"); do
+    before="$(rss)"
+    : >"$WORK/rss"
+    sample_rss &
+    SAMPLER_PID=$!
+    t="$(curl -sf -o "$WORK/entries.csv" -w '%{time_total}' -H "$AUTH" \
+      "$URL/api/v1/export/entries.csv?from=$from&to=$to&reason=benchmark")"
+    kill "$SAMPLER_PID" 2>/dev/null || true
+    wait "$SAMPLER_PID" 2>/dev/null || true
+    SAMPLER_PID=""
+    after="$(rss)"
+    peak="$(sort -n "$WORK/rss" | tail -n 1)"
+    rows="$(($(wc -l <"$WORK/entries.csv") - 1))"
+    rates+=("$(awk -v r="$rows" -v t="$t" 'BEGIN { printf "%.0f", r / t }')")
+    echo "  $label: ${rows} rows in ${t} s = ${rates[-1]} rows/s; server RSS ${before} -> peak ${peak} -> ${after} KiB"
+  done
+  local sorted
+  mapfile -t sorted < <(printf '%s\n' "${rates[@]}" | sort -rn)
+  best="${sorted[0]}"
+  median="${sorted[$((${#sorted[@]} / 2))]}"
+  echo "export entries.csv, $label: ${rows} rows, best ${best} rows/s, median ${median} rows/s (target >= ${ROWS_TARGET}); load $(load)"
+  [[ "$median" -ge "$ROWS_TARGET" ]] || { echo "MISSED: export ($label)"; fail=1; }
+}
+
+MONTH_FROM="$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m-%d)"
+MONTH_TO="$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m-%d)"
+export_bench "last month" "$MONTH_FROM" "$MONTH_TO"
+export_bench "$MONTHS months" "$(date -u -d "$MONTHS months ago" +%Y-%m-%d)" "$(date -u +%Y-%m-%d)"
+echo "load average: $(load) on $(nproc) cores"
 exit "$fail"

@@ -1,7 +1,8 @@
 //! How times and field values read on screen.
+use beatbook_core::form;
 use beatbook_core::form::{FieldKind, FieldSpec, FormValues, LocalTime};
 use beatbook_core::EntryId;
-use beatbook_core::Log;
+use beatbook_core::{Log, Revision};
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 
 // Formatting by hand: chrono's format strings cost the app tens of KB.
@@ -93,4 +94,27 @@ pub fn field_text(
         ),
         _ => raw.to_owned(),
     })
+}
+
+/// What `rev` changed from `prev`, field by field, as the form labels them:
+/// "Place first detained: by the fountain → north side".
+pub fn changed_fields(prev: &Revision, rev: &Revision, log: &Log, local: LocalTime) -> Vec<String> {
+    let before = form::revision_to_form(prev, local);
+    let after = form::revision_to_form(rev, local);
+    let mut seen: Vec<&str> = Vec::new();
+    form::form_fields(rev.kind())
+        .filter(|spec| before.get(spec.key) != after.get(spec.key))
+        // A key can have two specs (shown under different powers).
+        .filter(|spec| {
+            let first = !seen.contains(&spec.key);
+            seen.push(spec.key);
+            first
+        })
+        .map(|spec| {
+            let show = |v: &FormValues| {
+                field_text(spec, v, log, local).unwrap_or_else(|| "(blank)".into())
+            };
+            format!("{}: {} → {}", spec.label, show(&before), show(&after))
+        })
+        .collect()
 }

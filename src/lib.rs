@@ -6,6 +6,7 @@ pub mod fmt;
 pub mod http;
 pub mod platform;
 pub mod review;
+pub mod sent_back;
 pub mod session;
 pub mod state;
 pub mod storage;

@@ -4,32 +4,45 @@ use crate::storage;
 use thiserror::Error;
 
 use beatbook_core::auth::{SignInRequest, SIGN_IN_PATH, SIGN_OUT_PATH};
-use serde::{Deserialize, Serialize};
+use beatbook_core::time::Time;
+use serde::Serialize;
 
 /// What the app keeps of a sign-in answer (`core::auth::SignInResponse`):
 /// only the fields it uses, so the team decoder stays out of the officer's
 /// download. Unknown fields are skipped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Session {
     pub token: String,
-    #[serde(with = "beatbook_core::time::rfc3339")]
+    #[serde(serialize_with = "beatbook_core::time::rfc3339::serialize")]
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub user: User,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Decoders from `decode_struct!`: a derived one costs the download more.
+beatbook_core::decode_struct!(Session { token, expires_at as Time, user });
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct User {
     pub officer_id: String,
     pub display_name: String,
     /// `officer`, `supervisor` or `admin` (`core::auth::Role`'s codes). Kept
     /// as text: a session sealed before roles were kept reads as "".
-    #[serde(default)]
     pub role: String,
 }
+
+beatbook_core::decode_struct!(User {
+    officer_id,
+    display_name,
+    role = default,
+});
 
 impl User {
     pub fn is_supervisor(&self) -> bool {
         self.role == "supervisor"
+    }
+
+    pub fn is_officer(&self) -> bool {
+        self.role == "officer"
     }
 }
 

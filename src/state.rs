@@ -1,5 +1,6 @@
 //! The app's shared state, provided once as context.
 use crate::platform::Persistence;
+use crate::sent_back::{SentBack, SentBackFetch};
 use crate::session::Session;
 use crate::storage::{self, Quarantined};
 use crate::sync::{Engine, SyncStatus};
@@ -8,17 +9,22 @@ use beatbook_core::sync::Answer;
 use beatbook_core::{EntryId, Log, RecordKind, RevisionId};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
 
 /// Who uses this device. Kept in the clear so the lock screen can say whose
 /// phone it is; everything they recorded is encrypted.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Profile {
     pub officer_id: String,
     pub display_name: String,
 }
+
+// `decode_struct!` rather than the derive: smaller in the download.
+beatbook_core::decode_struct!(Profile {
+    officer_id = default,
+    display_name = default,
+});
 
 /// Where the app is in its life on this device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +79,10 @@ pub struct AppState {
     pub outcomes: RwSignal<HashMap<RevisionId, Answer>>,
     pub sync_status: RwSignal<SyncStatus>,
     pub engine: Engine,
+    /// The officer's shifts a supervisor sent back, as last read from the
+    /// server (in memory only; see `sent_back.rs`).
+    pub sent_back: RwSignal<Vec<SentBack>>,
+    pub sent_back_fetch: SentBackFetch,
     /// Last touch or key press, for the inactivity lock.
     pub last_activity: StoredValue<DateTime<Utc>>,
 }
@@ -104,6 +114,8 @@ impl AppState {
             outcomes: RwSignal::new(HashMap::new()),
             sync_status: RwSignal::new(SyncStatus::Idle),
             engine: Engine::new(),
+            sent_back: RwSignal::new(Vec::new()),
+            sent_back_fetch: SentBackFetch::new(),
             last_activity: StoredValue::new(crate::platform::now()),
         }
     }
@@ -120,6 +132,9 @@ impl AppState {
             Err(e) => self.storage_problem.set(Some(e.to_string())),
         }
         let session = storage::get_sealed::<Session>(storage::SESSION_KEY, &vault).await;
+        // Read again for whoever opened the app (the sync round below).
+        self.sent_back.set(Vec::new());
+        self.sent_back_fetch.reset();
         self.session.set(session);
         self.vault.set_value(Some(vault));
         self.last_activity.set_value(crate::platform::now());
@@ -137,6 +152,8 @@ impl AppState {
         self.session.set(None);
         self.log.set(Log::default());
         self.outcomes.set(HashMap::new());
+        self.sent_back.set(Vec::new());
+        self.sent_back_fetch.reset();
         self.screen.set(Screen::Home);
         self.phase.set(Phase::Locked);
     }

@@ -63,24 +63,30 @@ struct EnvelopeOut<'a> {
     rev: &'a Revision,
 }
 
-#[derive(Deserialize)]
+// The envelopes' decoders come from `decode_struct!`, smaller than derived
+// ones in the download.
 struct EnvelopeVersion {
     v: u32,
 }
 
+beatbook_core::decode_struct!(EnvelopeVersion { v });
+
 /// `{"v":3,"iv":..,"ct":..}` (fields spelled out: serde's flatten would
 /// pull a buffering decoder into the download).
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct EncryptedEnvelope {
     v: u32,
     iv: String,
     ct: String,
 }
 
-#[derive(Deserialize)]
+beatbook_core::decode_struct!(EncryptedEnvelope { v, iv, ct });
+
 struct EnvelopeIn {
     rev: Revision,
 }
+
+beatbook_core::decode_struct!(EnvelopeIn { rev });
 
 /// Something in storage the app could not read, kept aside for a supervisor
 /// or support to recover.
@@ -157,7 +163,9 @@ pub async fn set_sealed<T: Serialize>(
 pub async fn get_sealed<T: for<'de> Deserialize<'de>>(key: &str, vault: &Vault) -> Option<T> {
     let sealed: Sealed = get(key)?;
     let plain = vault.open(&sealed).await.ok()?;
-    serde_json::from_slice(&plain).ok()
+    // From text, as everything else is read: `from_slice` would add a second
+    // copy of the JSON reader (and of each type's decoder) to the download.
+    serde_json::from_str(std::str::from_utf8(&plain).ok()?).ok()
 }
 
 /// Records the server's answer for a revision.

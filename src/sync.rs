@@ -165,6 +165,9 @@ async fn run(state: AppState) -> bool {
                 at: platform::now(),
             });
             state.engine.failures.set_value(0);
+            // The server is reachable and the session good: a moment to see
+            // whether a supervisor sent a shift back.
+            crate::sent_back::refresh(state);
             return true;
         }
         let total = sent + pending(state);

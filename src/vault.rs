@@ -5,7 +5,7 @@
 //! A wrong PIN cannot decrypt the check value, so it is told apart from a
 //! right one without storing anything derived from the PIN in the clear.
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use thiserror::Error;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -36,7 +36,7 @@ fn browser(e: JsValue) -> VaultError {
 }
 
 /// What is stored about the vault (nothing secret).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct VaultParams {
     pub salt: String,
     pub iterations: u32,
@@ -44,12 +44,21 @@ pub struct VaultParams {
     pub check: Sealed,
 }
 
+// Decoders from `decode_struct!`: a derived one costs the download more.
+beatbook_core::decode_struct!(VaultParams {
+    salt,
+    iterations,
+    check,
+});
+
 /// An encrypted value: base64 IV and ciphertext (with its GCM tag).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sealed {
     pub iv: String,
     pub ct: String,
 }
+
+beatbook_core::decode_struct!(Sealed { iv, ct });
 
 #[derive(Clone)]
 pub struct Vault {

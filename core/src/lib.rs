@@ -12,6 +12,7 @@ pub mod revision;
 pub mod sync;
 pub mod time;
 pub mod validate;
+pub mod wire;
 
 pub use codes::Code;
 pub use ids::{EntryId, RevisionId};

@@ -6,14 +6,18 @@
 //! both run.
 use crate::codes::*;
 use crate::ids::EntryId;
+use crate::time::{OptDate, OptTime};
 use crate::validate::{Checker, Rule};
+use crate::wire::record_wire_fields;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// On the wire a record is `{"<kind>": {fields}}` (serde's external tagging:
 /// it decodes without buffering, which keeps the app's download smaller than
-/// a `"kind"` field inside the object would).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// a `"kind"` field inside the object would). Decoded by hand in
+/// `crate::wire` (the struct types themselves are only ever read as part of
+/// a record).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Record {
     Shift(Shift),
@@ -88,29 +92,26 @@ impl RecordKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Shift {
     pub role: Option<PatrollerRole>,
     pub callsign: String,
     pub team: String,
-    #[serde(default, with = "crate::time::rfc3339_opt")]
+    #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
     pub ended_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Patrol {
     /// Hotspot or area name.
     pub area: String,
     pub mode: Option<PatrolMode>,
-    #[serde(default, with = "crate::time::rfc3339_opt")]
+    #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
     pub ended_at: Option<DateTime<Utc>>,
 }
 
 /// PACE Code A para 4.3.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct StopSearch {
     pub self_defined_ethnicity: Option<Ethnicity>,
     /// Only where the officer's perception differs from the self-defined code.
@@ -137,8 +138,7 @@ pub struct StopSearch {
 }
 
 /// Stop and account: recorded only where the force chooses to.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct StopAccount {
     pub place: String,
     /// What the person was asked to account for.
@@ -148,14 +148,13 @@ pub struct StopAccount {
 }
 
 /// PACE Code G.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Arrest {
     pub offence: String,
     pub place: String,
     pub grounds: String,
     pub necessity: Vec<NecessityCriterion>,
-    #[serde(default, with = "crate::time::rfc3339_opt")]
+    #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
     pub caution_at: Option<DateTime<Utc>>,
     pub said_on_arrest: String,
     pub custody_suite: String,
@@ -163,8 +162,7 @@ pub struct Arrest {
     pub linked_stop: Option<EntryId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AsbIntervention {
     pub power: Option<AsbPower>,
     pub persons: Option<u32>,
@@ -173,7 +171,7 @@ pub struct AsbIntervention {
     /// Warning letter, CPW and CPN: what must change.
     pub requirements: String,
     /// CPW: by when.
-    #[serde(default, with = "crate::time::date_opt")]
+    #[serde(serialize_with = "crate::time::date_opt::serialize")]
     pub deadline: Option<NaiveDate>,
     /// CPW: the consequence of not complying.
     pub consequence: String,
@@ -194,17 +192,16 @@ pub struct AsbIntervention {
     pub vehicle_registration: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct IjReferral {
     /// Name or reference of the person referred.
     pub person: String,
     pub disposal: Option<IjDisposal>,
-    #[serde(default, with = "crate::time::date_opt")]
+    #[serde(serialize_with = "crate::time::date_opt::serialize")]
     pub referral_date: Option<NaiveDate>,
     pub victim_consulted: Option<bool>,
     pub hours_ordered: Option<u32>,
-    #[serde(default, with = "crate::time::date_opt")]
+    #[serde(serialize_with = "crate::time::date_opt::serialize")]
     pub reparation_started: Option<NaiveDate>,
     pub hours_completed: Option<u32>,
     pub outcome: String,
@@ -212,11 +209,81 @@ pub struct IjReferral {
     pub linked_entry: Option<EntryId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Note {
     pub category: Option<NoteKind>,
     pub text: String,
+}
+
+// Every record field may be left out on the wire (a half-filled form must
+// still read back); `crate::wire` explains why these are not derived.
+record_wire_fields! {
+    Shift { role, callsign, team, ended_at: OptTime }
+    Patrol { area, mode, ended_at: OptTime }
+    StopSearch {
+        self_defined_ethnicity,
+        officer_perceived_ethnicity,
+        place_detained,
+        place_searched,
+        object,
+        object_detail,
+        power,
+        grounds,
+        s60_authorisation,
+        outcome,
+        outcome_linked_to_object,
+        injury_or_damage,
+        injury_details,
+        vehicle_searched,
+        vehicle_registration,
+        person_name,
+        person_address,
+}
+    StopAccount { place, account_for, self_defined_ethnicity, outcome }
+    Arrest {
+        offence,
+        place,
+        grounds,
+        necessity,
+        caution_at: OptTime,
+        said_on_arrest,
+        custody_suite,
+        linked_stop,
+}
+    AsbIntervention {
+        power,
+        persons,
+        place,
+        behaviour,
+        requirements,
+        deadline: OptDate,
+        consequence,
+        prior_warning_ref,
+        person_aged_16_plus,
+        dispersal_area,
+        dispersal_hours,
+        authorising_inspector,
+        terms,
+        property_surrendered,
+        pspo_name,
+        offence,
+        penalty_amount,
+        seized,
+        seized_description,
+        vehicle_registration,
+}
+    IjReferral {
+        person,
+        disposal,
+        referral_date: OptDate,
+        victim_consulted,
+        hours_ordered,
+        reparation_started: OptDate,
+        hours_completed,
+        outcome,
+        linked_entry,
+}
+    Note { category, text }
 }
 
 /// Longest Immediate Justice order accepted, in hours.

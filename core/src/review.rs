@@ -216,7 +216,10 @@ pub struct ProgrammeReturn {
     pub rejected_shifts_excluded: u64,
 }
 
-/// The return as CSV rows: group, name, metric, value.
+/// The return as CSV rows: group, name, metric, value. Groups: `total`
+/// (name `all`), `area`, `role` (every figure, outcomes per power as
+/// `stop_search_outcome_by_power:<power>:<outcome>`), then `week` (name: the
+/// Monday; `patrols` and `person_hours` only), oldest first.
 pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
     let mut out = Vec::new();
     let mut push = |group: &str, name: &str, f: &Figures| {
@@ -233,6 +236,14 @@ pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
         m("stop_searches", f.stop_searches.to_string());
         for (k, v) in &f.stop_search_outcomes {
             m(&format!("stop_search_outcome:{k}"), v.to_string());
+        }
+        for (power, outcomes) in &f.stop_search_outcomes_by_power {
+            for (outcome, v) in outcomes {
+                m(
+                    &format!("stop_search_outcome_by_power:{power}:{outcome}"),
+                    v.to_string(),
+                );
+            }
         }
         m("stop_search_linked_share", opt(f.stop_search_linked_share));
         for (k, v) in &f.asb {
@@ -253,5 +264,54 @@ pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
     for (k, f) in &ret.by_role {
         push("role", k, f);
     }
+    for w in &ret.by_week {
+        let row =
+            |metric: &str, value: String| ["week".into(), w.week.clone(), metric.into(), value];
+        out.push(row("patrols", w.patrols.to_string()));
+        out.push(row("person_hours", w.person_hours.to_string()));
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_list_outcomes_by_power_and_weeks_last() {
+        let mut totals = Figures::default();
+        totals
+            .stop_search_outcomes_by_power
+            .entry("mda_s23".into())
+            .or_default()
+            .insert("arrest".into(), 2);
+        let ret = ProgrammeReturn {
+            from: "2025-10-01".into(),
+            to: "2025-10-31".into(),
+            totals,
+            by_area: BTreeMap::new(),
+            by_role: BTreeMap::new(),
+            by_week: vec![WeekFigures {
+                week: "2025-09-29".into(),
+                patrols: 3,
+                person_hours: 0.75,
+            }],
+            rejected_shifts_excluded: 0,
+        };
+        let rows = rows(&ret);
+        let row = |g: &str, n: &str, m: &str, v: &str| [g.into(), n.into(), m.into(), v.into()];
+        assert!(rows.contains(&row(
+            "total",
+            "all",
+            "stop_search_outcome_by_power:mda_s23:arrest",
+            "2"
+        )));
+        assert_eq!(
+            rows[rows.len() - 2..],
+            [
+                row("week", "2025-09-29", "patrols", "3"),
+                row("week", "2025-09-29", "person_hours", "0.75")
+            ]
+        );
+    }
 }

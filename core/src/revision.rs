@@ -10,7 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Decoded by hand in `crate::wire` (required fields as serde's derive
+/// requires them; `shift_id`, `patrol_id`, `location` and `notes` optional).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Revision {
     pub id: RevisionId,
     pub entry_id: EntryId,
@@ -23,19 +25,18 @@ pub struct Revision {
     /// When the thing happened (filled in automatically, editable).
     #[serde(with = "crate::time::rfc3339")]
     pub occurred_at: DateTime<Utc>,
-    #[serde(default)]
     pub shift_id: Option<EntryId>,
-    #[serde(default)]
     pub patrol_id: Option<EntryId>,
-    #[serde(default)]
     pub location: Option<Location>,
-    #[serde(default)]
     pub notes: String,
     pub change: Change,
     pub record: Record,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// On the wire `{"type": "created"}`, `{"type": "ended"}` or
+/// `{"type": "corrected", "reason": "..."}` (serde's internal tagging);
+/// decoded by hand in `crate::wire`, which needs no buffering.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     Created,

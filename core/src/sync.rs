@@ -8,6 +8,7 @@
 use crate::ids::RevisionId;
 use crate::record::RecordKind;
 use crate::revision::{sort_revisions, time_key, Revision};
+use crate::time::OptTime;
 use crate::validate::FieldError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -113,7 +114,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeKind {
     Stored,
@@ -122,20 +123,41 @@ pub enum OutcomeKind {
     Rejected,
 }
 
+/// Read from its snake_case name, as the derive would, in less code.
+impl<'de> Deserialize<'de> for OutcomeKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const NAMES: &[&str] = &["stored", "already_had", "conflict", "rejected"];
+        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        match &*name {
+            "stored" => Ok(Self::Stored),
+            "already_had" => Ok(Self::AlreadyHad),
+            "conflict" => Ok(Self::Conflict),
+            "rejected" => Ok(Self::Rejected),
+            other => Err(serde::de::Error::unknown_variant(other, NAMES)),
+        }
+    }
+}
+
 /// What the app reads and keeps of the server's answer for one change: the
 /// outcome, when it was received and, if refused, why in words. Reading this
 /// instead of [`ChangeResult`] keeps every reason type's decoder out of the
 /// app's download; unknown fields are skipped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Answer {
-    #[serde(default)]
     pub index: usize,
     pub outcome: OutcomeKind,
-    #[serde(default, with = "crate::time::rfc3339_opt")]
+    #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
     pub received_at: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub message: Option<String>,
 }
+
+// Decoded with `decode_struct!` (smaller than the derive in the app).
+crate::decode_struct!(Answer {
+    index = default,
+    outcome,
+    received_at as OptTime = default,
+    message = default,
+});
 
 impl Answer {
     pub fn is_acknowledged(&self) -> bool {
@@ -144,10 +166,12 @@ impl Answer {
 }
 
 /// The app's reading of a [`PushResponse`].
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PushAnswers {
     pub results: Vec<Answer>,
 }
+
+crate::decode_struct!(PushAnswers { results });
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
 #[serde(tag = "conflict", rename_all = "snake_case")]
@@ -223,13 +247,15 @@ pub fn canonical_bytes(rev: &Revision) -> Result<Vec<u8>, serde_json::Error> {
 }
 
 /// The body of every error answer from the API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiErrorBody {
     /// A stable machine-readable code, e.g. `unsupported_protocol`.
     pub error: String,
     /// What is wrong, in words a person can act on.
     pub message: String,
 }
+
+crate::decode_struct!(ApiErrorBody { error, message });
 
 /// Picks the next batch to push: oldest first (a creation before its
 /// corrections), at most `max_changes` changes and about `max_bytes` of JSON.

@@ -163,6 +163,35 @@ pub mod date_opt {
     }
 }
 
+/// An RFC 3339 time read as [`rfc3339`] reads it, for the hand-written
+/// decoders (`crate::wire`, `decode_struct!`).
+pub struct Time(pub DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        rfc3339::deserialize(d).map(Time)
+    }
+}
+
+/// An optional RFC 3339 time read as [`rfc3339_opt`] reads it, for the
+/// hand-written record decoders (`crate::wire`).
+pub struct OptTime(pub Option<DateTime<Utc>>);
+
+impl<'de> Deserialize<'de> for OptTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        rfc3339_opt::deserialize(d).map(OptTime)
+    }
+}
+
+/// An optional ISO date read as [`date_opt`] reads it (`crate::wire`).
+pub struct OptDate(pub Option<NaiveDate>);
+
+impl<'de> Deserialize<'de> for OptDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        date_opt::deserialize(d).map(OptDate)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

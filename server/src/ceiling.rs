@@ -55,14 +55,17 @@ pub async fn run(args: &CeilingArgs) -> Result<CeilingReport, CeilingError> {
         .iter()
         .map(serde_json::to_string)
         .collect::<Result<Vec<_>, _>>()?;
+    let moves = db::moves_entries(&revisions);
     let rows: Vec<NewRevision<'_>> = revisions
         .iter()
         .zip(&bodies)
-        .map(|(rev, body)| NewRevision {
+        .zip(moves)
+        .map(|((rev, body), moves_entry)| NewRevision {
             rev,
             body,
             device_id: "ceiling-device",
             received_at: now,
+            moves_entry,
         })
         .collect();
 

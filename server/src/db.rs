@@ -14,6 +14,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, Connection, Row, SqlStr, Sqlite, Transaction};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 use thiserror::Error;
@@ -175,6 +176,27 @@ pub struct NewRevision<'a> {
     pub body: &'a str,
     pub device_id: &'a str,
     pub received_at: DateTime<Utc>,
+    /// Whether another revision of the entry, stored or inserted before it,
+    /// has another occurred_at or officer: the entry then goes into
+    /// `entries_moved` (see migration 0004), which "latest revision" reads
+    /// rely on. The caller knows: the writer from what it looked up, the
+    /// seed from what it made.
+    pub moves_entry: bool,
+}
+
+/// [`NewRevision::moves_entry`] for revisions of entries nothing is stored
+/// of yet, in the order they will be inserted: whether an earlier one of
+/// the same entry has another occurred_at or officer.
+pub fn moves_entries<'a>(revs: impl IntoIterator<Item = &'a Revision>) -> Vec<bool> {
+    let mut first: HashMap<EntryId, (DateTime<Utc>, &str)> = HashMap::new();
+    revs.into_iter()
+        .map(|rev| {
+            let (at, officer) = *first
+                .entry(rev.entry_id)
+                .or_insert((rev.occurred_at, &rev.officer_id));
+            format_time(at) != format_time(rev.occurred_at) || officer != rev.officer_id
+        })
+        .collect()
 }
 
 /// A change that collided with what is held, to keep apart.
@@ -203,6 +225,8 @@ pub struct HeldSlot {
     pub revision_id: RevisionId,
     pub kind: RecordKind,
     pub officer_id: String,
+    /// As stored ([`format_time`]).
+    pub occurred_at: String,
 }
 
 /// What the database holds that bears on a set of incoming revisions.
@@ -291,7 +315,7 @@ impl WriteTx<'_> {
             });
         }
         let rows = sqlx::query(
-            "SELECT entry_id, seq, revision_id, kind, officer_id FROM revisions \
+            "SELECT entry_id, seq, revision_id, kind, officer_id, occurred_at FROM revisions \
              WHERE entry_id IN (SELECT value FROM json_each(?))",
         )
         .bind(serde_json::to_string(entry_ids)?)
@@ -307,6 +331,7 @@ impl WriteTx<'_> {
                 revision_id: parse_revision_id(revision)?,
                 kind: RecordKind::from_code(kind).ok_or_else(|| corrupt("kind", kind))?,
                 officer_id: row.try_get(4)?,
+                occurred_at: row.try_get(5)?,
             });
         }
         Ok(known)
@@ -334,6 +359,20 @@ impl WriteTx<'_> {
                     .bind(row.body);
             }
             query.execute(&mut *self.tx).await?;
+        }
+        let moved: Vec<String> = rows
+            .iter()
+            .filter(|r| r.moves_entry)
+            .map(|r| r.rev.entry_id.to_string())
+            .collect();
+        if !moved.is_empty() {
+            sqlx::query(
+                "INSERT OR IGNORE INTO entries_moved (entry_id) \
+                 SELECT value FROM json_each(?)",
+            )
+            .bind(serde_json::to_string(&moved)?)
+            .execute(&mut *self.tx)
+            .await?;
         }
         Ok(())
     }

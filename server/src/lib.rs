@@ -11,6 +11,7 @@ pub mod ceiling;
 pub mod cli;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod ingest;
 pub mod programme;

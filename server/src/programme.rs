@@ -1,5 +1,6 @@
 //! The programme return (pure): totals by hotspot/area and by patroller
-//! role over a period, from the latest revision of each entry.
+//! role over a period, and patrols per week, from the latest revision of
+//! each entry.
 //!
 //! Rules (also in the README):
 //! - Only the latest revision of an entry counts, so a corrected entry
@@ -11,27 +12,210 @@
 //!   from 23:50 on the last day to 00:20 gives 10 minutes to this period and
 //!   20 to the next. A patrol never ended counts as a patrol, in
 //!   `patrols_not_ended`, and adds no hours and no visit length.
+//! - Weeks are ISO weeks (Monday 00:00 to Sunday 24:00 UTC); every week that
+//!   meets the period is listed, oldest first, empty ones too. A patrol
+//!   counts in the week it started; its person-hours inside the period are
+//!   split between the weeks they fall in (23:50 on a Sunday to 00:20 gives
+//!   10 minutes to that week and 20 to the next), so the weeks add up to the
+//!   period's person-hours, give or take the rounding of each to 2 decimals.
 //! - Other entries count in the period of their `occurred_at`.
 //! - The area of an entry is its patrol's area ("(no patrol)" otherwise);
 //!   its role is its shift's patroller role ("unknown" when the shift is
 //!   not readable).
 //! - Visit length: from the patrol's `occurred_at` to its `ended_at`; the
 //!   Koper-curve share counts visits of 10 to 15 minutes inclusive.
+//! - Stop and search outcomes are counted by outcome, and by power then
+//!   outcome; a power or outcome left blank counts as `not_recorded`.
 //! - Immediate Justice: started within 48 h when `reparation_started -
 //!   referral_date <= 2 days`; completed when `hours_completed >= hours_ordered`.
 //! - Seizures are ASB interventions with the seizure power, by what was seized.
-use beatbook_core::codes::Code;
-use beatbook_core::review::{Figures, ProgrammeReturn};
+//!
+//! The return reads thousands of stored revisions at a time, so it does not
+//! decode them as whole [`Revision`]s: [`Item::parse`] reads the few fields
+//! it needs straight from the stored JSON (skipping the rest, borrowing
+//! text), and [`parse_items`] spreads that over the machine's cores.
+use beatbook_core::codes::{
+    AsbPower, Code, PatrollerRole, SearchOutcome, SearchPower, SeizureKind,
+};
+use beatbook_core::review::{Figures, ProgrammeReturn, WeekFigures};
 use beatbook_core::{EntryId, Record, Revision};
-use chrono::{DateTime, Utc};
-
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::de::{Deserializer, IgnoredAny};
+use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How far before the period a patrol that reaches into it may have started.
 pub const PATROL_LOOKBACK_HOURS: i64 = 48;
 pub const NO_PATROL: &str = "(no patrol)";
 pub const UNKNOWN_ROLE: &str = "unknown";
+/// A power, outcome or ASB power left blank.
+pub const NOT_RECORDED: &str = "not_recorded";
+/// Below this many bodies, parsing on one thread is quicker than starting others.
+const PARALLEL_PARSE_MIN: usize = 2_000;
+/// Most threads one request parses on (the reader pool has 4 connections).
+const MAX_PARSE_THREADS: usize = 4;
 
+/// What the return reads of an entry's latest revision. Parsed from the
+/// stored JSON by [`Item::parse`]; [`Item::from_revision`] gives the same
+/// from a decoded [`Revision`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Item<'a> {
+    pub entry_id: EntryId,
+    #[serde(default)]
+    pub shift_id: Option<EntryId>,
+    #[serde(default)]
+    pub patrol_id: Option<EntryId>,
+    #[serde(with = "beatbook_core::time::rfc3339")]
+    pub occurred_at: DateTime<Utc>,
+    #[serde(borrow)]
+    pub record: Fact<'a>,
+}
+
+/// The part of a record the return uses. Same external tagging as
+/// [`Record`]: `{"<kind>": {fields}}`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact<'a> {
+    Shift(ShiftFact),
+    Patrol(#[serde(borrow)] PatrolFact<'a>),
+    StopSearch(StopSearchFact),
+    StopAccount(Skipped),
+    Arrest(Skipped),
+    AsbIntervention(AsbFact),
+    IjReferral(IjFact),
+    Note(Skipped),
+}
+
+/// A record whose fields the return does not read (their JSON is skipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| Skipped)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ShiftFact {
+    pub role: Option<PatrollerRole>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct PatrolFact<'a> {
+    #[serde(borrow)]
+    pub area: Cow<'a, str>,
+    #[serde(with = "beatbook_core::time::rfc3339_opt")]
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct StopSearchFact {
+    pub power: Option<SearchPower>,
+    pub outcome: Option<SearchOutcome>,
+    pub outcome_linked_to_object: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct AsbFact {
+    pub power: Option<AsbPower>,
+    pub persons: Option<u32>,
+    pub seized: Option<SeizureKind>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct IjFact {
+    #[serde(with = "beatbook_core::time::date_opt")]
+    pub referral_date: Option<NaiveDate>,
+    #[serde(with = "beatbook_core::time::date_opt")]
+    pub reparation_started: Option<NaiveDate>,
+    pub hours_ordered: Option<u32>,
+    pub hours_completed: Option<u32>,
+}
+
+impl<'a> Item<'a> {
+    /// Reads an item from a stored revision's JSON.
+    pub fn parse(body: &'a str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(body)
+    }
+
+    /// The same item from a decoded revision (what [`Item::parse`] must agree with).
+    pub fn from_revision(rev: &'a Revision) -> Self {
+        let record = match &rev.record {
+            Record::Shift(s) => Fact::Shift(ShiftFact { role: s.role }),
+            Record::Patrol(p) => Fact::Patrol(PatrolFact {
+                area: Cow::Borrowed(p.area.as_str()),
+                ended_at: p.ended_at,
+            }),
+            Record::StopSearch(s) => Fact::StopSearch(StopSearchFact {
+                power: s.power,
+                outcome: s.outcome,
+                outcome_linked_to_object: s.outcome_linked_to_object,
+            }),
+            Record::StopAccount(_) => Fact::StopAccount(Skipped),
+            Record::Arrest(_) => Fact::Arrest(Skipped),
+            Record::AsbIntervention(a) => Fact::AsbIntervention(AsbFact {
+                power: a.power,
+                persons: a.persons,
+                seized: a.seized,
+            }),
+            Record::IjReferral(r) => Fact::IjReferral(IjFact {
+                referral_date: r.referral_date,
+                reparation_started: r.reparation_started,
+                hours_ordered: r.hours_ordered,
+                hours_completed: r.hours_completed,
+            }),
+            Record::Note(_) => Fact::Note(Skipped),
+        };
+        Self {
+            entry_id: rev.entry_id,
+            shift_id: rev.shift_id,
+            patrol_id: rev.patrol_id,
+            occurred_at: rev.occurred_at,
+            record,
+        }
+    }
+}
+
+/// Parses stored bodies, in order, on up to [`MAX_PARSE_THREADS`] threads
+/// (the calling one included): a month of a team is some 20,000 bodies.
+pub fn parse_items<'a, S: AsRef<str> + Sync>(
+    bodies: &'a [S],
+) -> Result<Vec<Item<'a>>, serde_json::Error> {
+    fn parse_all<S: AsRef<str>>(chunk: &[S]) -> Result<Vec<Item<'_>>, serde_json::Error> {
+        chunk.iter().map(|b| Item::parse(b.as_ref())).collect()
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_PARSE_THREADS);
+    if threads < 2 || bodies.len() < PARALLEL_PARSE_MIN {
+        return parse_all(bodies);
+    }
+    let size = bodies.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let mut chunks = bodies.chunks(size);
+        let first = chunks.next().unwrap_or_default();
+        let others: Vec<_> = chunks.map(|c| s.spawn(move || parse_all(c))).collect();
+        let mut items = parse_all(first)?;
+        items.reserve(bodies.len() - items.len());
+        for handle in others {
+            match handle.join() {
+                Ok(parsed) => items.extend(parsed?),
+                // A panic while parsing is a bug: pass it on as it was.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(items)
+    })
+}
+
+/// Figures of one group while they are added up.
 #[derive(Debug, Clone, Default)]
 struct Acc {
     f: Figures,
@@ -42,7 +226,7 @@ struct Acc {
 
 impl Acc {
     fn finish(mut self) -> Figures {
-        self.f.person_hours = (self.person_seconds as f64 / 36.0).round() / 100.0;
+        self.f.person_hours = hours(self.person_seconds);
         self.visits_s.sort_unstable();
         let n = self.visits_s.len();
         if n > 0 {
@@ -67,6 +251,11 @@ impl Acc {
     }
 }
 
+/// Seconds as hours to 2 decimals.
+fn hours(seconds: i64) -> f64 {
+    (seconds as f64 / 36.0).round() / 100.0
+}
+
 fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         return 0.0;
@@ -74,36 +263,130 @@ fn share(part: u64, whole: u64) -> f64 {
     (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0
 }
 
-/// Computes the return over `[start, end)`. `shifts` are the latest
-/// revisions of the shifts concerned; `entries` the latest revisions of
-/// patrols (from [`PATROL_LOOKBACK_HOURS`] before `start`) and of other
-/// entries (from `start`); `rejected` the shifts to leave out.
+/// Patrols and patrolled seconds per ISO week, for the weeks that meet the
+/// period.
+struct Weeks {
+    /// Monday 00:00 UTC of the week the period starts in.
+    first: DateTime<Utc>,
+    patrols: Vec<u64>,
+    seconds: Vec<i64>,
+}
+
+impl Weeks {
+    fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
+        let monday =
+            start.date_naive() - Duration::days(i64::from(start.weekday().num_days_from_monday()));
+        let first = monday.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+        let days = u64::try_from((end - first).num_days()).unwrap_or(0);
+        let count = usize::try_from(days.div_ceil(7)).unwrap_or(0);
+        Self {
+            first,
+            patrols: vec![0; count],
+            seconds: vec![0; count],
+        }
+    }
+
+    /// The week `t` falls in, if it is one of the period's.
+    fn index(&self, t: DateTime<Utc>) -> Option<usize> {
+        if t < self.first {
+            return None;
+        }
+        usize::try_from((t - self.first).num_days() / 7)
+            .ok()
+            .filter(|&i| i < self.patrols.len())
+    }
+
+    fn week_start(&self, i: usize) -> DateTime<Utc> {
+        self.first + Duration::weeks(i as i64)
+    }
+
+    fn add_patrol(&mut self, started: DateTime<Utc>) {
+        if let Some(n) = self.index(started).and_then(|i| self.patrols.get_mut(i)) {
+            *n += 1;
+        }
+    }
+
+    /// Adds `[from, to)` (already inside the period), split at week boundaries.
+    fn add_span(&mut self, mut from: DateTime<Utc>, to: DateTime<Utc>) {
+        while from < to {
+            let Some(i) = self.index(from) else { return };
+            let until = to.min(self.week_start(i + 1));
+            if let Some(s) = self.seconds.get_mut(i) {
+                *s += (until - from).num_seconds();
+            }
+            from = until;
+        }
+    }
+
+    fn finish(self) -> Vec<WeekFigures> {
+        let first = self.first;
+        self.patrols
+            .into_iter()
+            .zip(self.seconds)
+            .enumerate()
+            .map(|(i, (patrols, seconds))| WeekFigures {
+                week: (first + Duration::weeks(i as i64)).date_naive().to_string(),
+                patrols,
+                person_hours: hours(seconds),
+            })
+            .collect()
+    }
+}
+
+/// The period, half-open: `[start, end)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Span {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Span {
+    fn contains(&self, t: DateTime<Utc>) -> bool {
+        t >= self.start && t < self.end
+    }
+
+    /// The part of `[from, to)` inside the span, if any.
+    fn clip(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let (from, to) = (from.max(self.start), to.min(self.end));
+        (to > from).then_some((from, to))
+    }
+}
+
+/// Computes the return over `span` (its days `from` to `to`). `shifts` are
+/// the latest revisions of the shifts concerned; `entries` the latest
+/// revisions of patrols (from [`PATROL_LOOKBACK_HOURS`] before the start)
+/// and of other entries (from the start); `rejected` the shifts to leave out.
 pub fn compute(
     from: String,
     to: String,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    shifts: &[Revision],
-    entries: &[Revision],
+    span: Span,
+    shifts: &[Item<'_>],
+    entries: &[Item<'_>],
     rejected: &HashSet<EntryId>,
 ) -> ProgrammeReturn {
     let roles: HashMap<EntryId, &'static str> = shifts
         .iter()
         .filter_map(|s| match &s.record {
-            Record::Shift(sh) => Some((s.entry_id, sh.role.map_or(UNKNOWN_ROLE, |r| r.code()))),
+            Fact::Shift(sh) => Some((s.entry_id, sh.role.map_or(UNKNOWN_ROLE, |r| r.code()))),
             _ => None,
         })
         .collect();
     let areas: HashMap<EntryId, &str> = entries
         .iter()
         .filter_map(|e| match &e.record {
-            Record::Patrol(p) => Some((e.entry_id, p.area.as_str())),
+            Fact::Patrol(p) => Some((e.entry_id, p.area.as_ref())),
             _ => None,
         })
         .collect();
     let mut total = Acc::default();
-    let mut by_area: BTreeMap<String, Acc> = BTreeMap::new();
-    let mut by_role: BTreeMap<String, Acc> = BTreeMap::new();
+    // Keyed by borrowed names while adding up: no allocation per entry.
+    let mut by_area: HashMap<&str, Acc> = HashMap::new();
+    let mut by_role: HashMap<&str, Acc> = HashMap::new();
+    let mut weeks = Weeks::new(span.start, span.end);
     for e in entries {
         if e.shift_id.is_some_and(|s| rejected.contains(&s)) {
             continue;
@@ -113,63 +396,55 @@ pub fn compute(
             .and_then(|s| roles.get(&s).copied())
             .unwrap_or(UNKNOWN_ROLE);
         let area = match &e.record {
-            Record::Patrol(p) => p.area.as_str(),
+            Fact::Patrol(p) => p.area.as_ref(),
             _ => e
                 .patrol_id
                 .and_then(|p| areas.get(&p).copied())
                 .unwrap_or(NO_PATROL),
         };
-        let started_inside = e.occurred_at >= start && e.occurred_at < end;
-        add(&mut total, e, start, end, started_inside);
-        add(
-            by_area.entry(area.to_owned()).or_default(),
-            e,
-            start,
-            end,
-            started_inside,
-        );
-        add(
-            by_role.entry(role.to_owned()).or_default(),
-            e,
-            start,
-            end,
-            started_inside,
-        );
+        add(&mut total, e, span);
+        add(by_area.entry(area).or_default(), e, span);
+        add(by_role.entry(role).or_default(), e, span);
+        if let Fact::Patrol(p) = &e.record {
+            if span.contains(e.occurred_at) {
+                weeks.add_patrol(e.occurred_at);
+            }
+            if let Some((from, to)) = p.ended_at.and_then(|end| span.clip(e.occurred_at, end)) {
+                weeks.add_span(from, to);
+            }
+        }
     }
     let rejected_shifts_excluded = shifts
         .iter()
         .filter(|s| rejected.contains(&s.entry_id))
         .count() as u64;
-    // Groups that only exist because of a patrol from before the period.
-    let keep = |f: &Figures| *f != Figures::default();
     ProgrammeReturn {
         from,
         to,
         totals: total.finish(),
-        by_area: by_area
-            .into_iter()
-            .map(|(k, a)| (k, a.finish()))
-            .filter(|(_, f)| keep(f))
-            .collect(),
-        by_role: by_role
-            .into_iter()
-            .map(|(k, a)| (k, a.finish()))
-            .filter(|(_, f)| keep(f))
-            .collect(),
-        by_week: Vec::new(),
+        by_area: finish_groups(by_area),
+        by_role: finish_groups(by_role),
+        by_week: weeks.finish(),
         rejected_shifts_excluded,
     }
 }
 
-fn add(acc: &mut Acc, e: &Revision, start: DateTime<Utc>, end: DateTime<Utc>, inside: bool) {
+/// Finished figures of each group, leaving out groups that only exist
+/// because of a patrol from before the period.
+fn finish_groups(groups: HashMap<&str, Acc>) -> BTreeMap<String, Figures> {
+    groups
+        .into_iter()
+        .map(|(k, a)| (k.to_owned(), a.finish()))
+        .filter(|(_, f)| *f != Figures::default())
+        .collect()
+}
+
+fn add(acc: &mut Acc, e: &Item<'_>, span: Span) {
+    let inside = span.contains(e.occurred_at);
     match &e.record {
-        Record::Patrol(p) => {
-            if let Some(ended) = p.ended_at {
-                let from = e.occurred_at.max(start);
-                let to = ended.min(end);
-                if to > from {
-                    acc.person_seconds += (to - from).num_seconds();
-                }
+        Fact::Patrol(p) => {
+            if let Some((from, to)) = p.ended_at.and_then(|end| span.clip(e.occurred_at, end)) {
+                acc.person_seconds += (to - from).num_seconds();
             }
             if inside {
                 acc.f.patrols += 1;
@@ -180,30 +455,17 @@ fn add(acc: &mut Acc, e: &Revision, start: DateTime<Utc>, end: DateTime<Utc>, in
             }
         }
         _ if !inside => {}
-        Record::Arrest(_) => acc.f.arrests += 1,
-        Record::StopSearch(s) => {
-            acc.f.stop_searches += 1;
-            let outcome = s.outcome.map_or("not_recorded", |o| o.code());
-            *acc.f
-                .stop_search_outcomes
-                .entry(outcome.into())
-                .or_default() += 1;
-            if s.outcome_linked_to_object == Some(true) {
-                acc.linked += 1;
-            }
-        }
-        Record::AsbIntervention(a) => {
-            let power = a.power.map_or("not_recorded", |p| p.code());
+        Fact::Arrest(_) => acc.f.arrests += 1,
+        Fact::StopSearch(s) => add_stop_search(acc, s),
+        Fact::AsbIntervention(a) => {
+            let power = a.power.map_or(NOT_RECORDED, Code::code);
             *acc.f.asb.entry(power.into()).or_default() += 1;
             acc.f.asb_persons += u64::from(a.persons.unwrap_or(0));
-            if let Some(seized) = a
-                .seized
-                .filter(|_| a.power == Some(beatbook_core::codes::AsbPower::Seizure))
-            {
+            if let Some(seized) = a.seized.filter(|_| a.power == Some(AsbPower::Seizure)) {
                 *acc.f.seizures.entry(seized.code().into()).or_default() += 1;
             }
         }
-        Record::IjReferral(r) => {
+        Fact::IjReferral(r) => {
             acc.f.ij_referrals += 1;
             if let (Some(referred), Some(started)) = (r.referral_date, r.reparation_started) {
                 if (started - referred).num_days() <= 2 {
@@ -216,6 +478,25 @@ fn add(acc: &mut Acc, e: &Revision, start: DateTime<Utc>, end: DateTime<Utc>, in
                 }
             }
         }
-        _ => {}
+        Fact::Shift(_) | Fact::StopAccount(_) | Fact::Note(_) => {}
+    }
+}
+
+fn add_stop_search(acc: &mut Acc, s: &StopSearchFact) {
+    acc.f.stop_searches += 1;
+    let outcome = s.outcome.map_or(NOT_RECORDED, Code::code);
+    let power = s.power.map_or(NOT_RECORDED, Code::code);
+    *acc.f
+        .stop_search_outcomes
+        .entry(outcome.into())
+        .or_default() += 1;
+    *acc.f
+        .stop_search_outcomes_by_power
+        .entry(power.into())
+        .or_default()
+        .entry(outcome.into())
+        .or_default() += 1;
+    if s.outcome_linked_to_object == Some(true) {
+        acc.linked += 1;
     }
 }

@@ -21,7 +21,7 @@ use beatbook_core::review::{
 };
 use beatbook_core::{EntryId, Record, RecordKind, Revision};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream;
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -31,6 +31,7 @@ use crate::auth::{deny, Caller};
 use crate::db::review::{AccessRow, NewAccess, NewReview, ShiftFilter};
 use crate::db::{format_time, Database, DbError, StoredRow};
 use crate::error::ApiError;
+use crate::export::{csv_line, entry_rows};
 use crate::extract::{ApiQuery, JsonBody};
 use crate::programme::{self, PATROL_LOOKBACK_HOURS};
 
@@ -40,8 +41,6 @@ pub const MAX_SHIFT_PAGE: u32 = 200;
 pub const MAX_COMMENT: usize = 2000;
 /// Longest export reason.
 pub const MAX_REASON: usize = 500;
-/// Rows read per query while streaming an export.
-const EXPORT_CHUNK: u32 = 5000;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -463,16 +462,27 @@ pub struct ReturnQuery {
     pub reason: Option<String>,
 }
 
-/// Reads what the return needs and computes it.
+/// How long before its first patrol in the return's window a shift is
+/// looked for in the same pass (the shifts list's index); any shift older
+/// still is looked up on its own.
+const SHIFT_LOOKBACK_HOURS: i64 = 24;
+
+/// Reads what the return needs and computes it: the latest revisions of
+/// the period's entries (and of patrols from before it) and of their
+/// shifts, in two passes at once, then the review states. The parsing of
+/// some 20,000 stored revisions and the arithmetic run on blocking threads
+/// (both cores: [`programme::parse_items`]), off the async workers.
 async fn compute_return(
     db: &Database,
     officers: &[String],
     period: &Period,
 ) -> Result<ProgrammeReturn, ApiError> {
     let (_, end) = period.bounds();
-    let lookback = format_time(period.start - Duration::hours(PATROL_LOOKBACK_HOURS));
-    // One read from the patrol look-back on; `programme::compute` counts
-    // entries other than patrols only from the period's start.
+    let lookback = period.start - Duration::hours(PATROL_LOOKBACK_HOURS);
+    let shift_lookback = format_time(lookback - Duration::hours(SHIFT_LOOKBACK_HOURS));
+    let lookback = format_time(lookback);
+    // Entries other than patrols count only from the period's start;
+    // `programme::compute` sees to that.
     let kinds = [
         RecordKind::Patrol.code(),
         RecordKind::StopSearch.code(),
@@ -480,42 +490,62 @@ async fn compute_return(
         RecordKind::AsbIntervention.code(),
         RecordKind::IjReferral.code(),
     ];
-    let entries = db
-        .latest_in_window(&kinds, officers, &lookback, &end)
-        .await?
-        .iter()
-        .map(|body| serde_json::from_str::<Revision>(body).map_err(corrupt))
-        .collect::<Result<Vec<_>, _>>()?;
-    let shift_ids: Vec<String> = entries
-        .iter()
-        .filter_map(|e| e.shift_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .map(|s| s.to_string())
-        .collect();
-    let mut shifts = Vec::new();
-    for chunk in shift_ids.chunks(5000) {
-        for row in db.latest_of_entries(chunk).await? {
-            shifts.push(parse_body(&row)?);
-        }
+    let (window, shifts) = tokio::try_join!(
+        db.latest_in_window(&kinds, officers, &lookback, &end),
+        db.shifts_in_window(officers, &shift_lookback, &end),
+    )?;
+    let referenced: Vec<String> = window.ids.iter().cloned().collect();
+    let missing: Vec<String> = window.ids.difference(&shifts.ids).cloned().collect();
+    let (older, rejected) = tokio::try_join!(
+        latest_bodies(db, &missing),
+        rejected_shifts(db, &referenced)
+    )?;
+    let (from, to) = (period.from.to_string(), period.to.to_string());
+    let span = programme::Span {
+        start: period.start,
+        end: period.end,
+    };
+    tokio::task::spawn_blocking(move || {
+        let bodies = window.bodies();
+        let entries = programme::parse_items(&bodies)?;
+        let mut shift_bodies = shifts.bodies();
+        shift_bodies.extend(older.iter().map(String::as_str));
+        // The pass over the shifts found some no entry of the window
+        // belongs to: they are not the return's.
+        let mut shifts = programme::parse_items(&shift_bodies)?;
+        let wanted: HashSet<EntryId> = entries.iter().filter_map(|e| e.shift_id).collect();
+        shifts.retain(|s| wanted.contains(&s.entry_id));
+        Ok(programme::compute(
+            from, to, span, &shifts, &entries, &rejected,
+        ))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("computing the return: {e}")))?
+    .map_err(corrupt)
+}
+
+/// The stored JSON of these entries' latest revisions.
+async fn latest_bodies(db: &Database, entry_ids: &[String]) -> Result<Vec<String>, DbError> {
+    let mut bodies = Vec::with_capacity(entry_ids.len());
+    for chunk in entry_ids.chunks(5000) {
+        bodies.extend(
+            db.latest_of_entries(chunk)
+                .await?
+                .into_iter()
+                .map(|r| r.body),
+        );
     }
+    Ok(bodies)
+}
+
+/// Of these shifts, those whose latest review is `rejected`.
+async fn rejected_shifts(db: &Database, shift_ids: &[String]) -> Result<HashSet<EntryId>, DbError> {
     let mut rejected = HashSet::new();
     for chunk in shift_ids.chunks(5000) {
-        for s in db.rejected_among(chunk).await? {
-            if let Some(id) = EntryId::parse(&s) {
-                rejected.insert(id);
-            }
-        }
+        let refused = db.rejected_among(chunk).await?;
+        rejected.extend(refused.iter().filter_map(|s| EntryId::parse(s)));
     }
-    Ok(programme::compute(
-        period.from.to_string(),
-        period.to.to_string(),
-        period.start,
-        period.end,
-        &shifts,
-        &entries,
-        &rejected,
-    ))
+    Ok(rejected)
 }
 
 /// `GET /api/v1/return?from=&to=[&team=]`
@@ -613,35 +643,6 @@ pub struct EntriesExportQuery {
     pub reason: Option<String>,
 }
 
-/// The columns of `entries.csv`.
-pub const ENTRY_COLUMNS: [&str; 25] = [
-    "entry_id",
-    "reference",
-    "revision_id",
-    "revisions",
-    "officer_id",
-    "kind",
-    "occurred_at",
-    "captured_at",
-    "received_at",
-    "ended_at",
-    "summary",
-    "area",
-    "role",
-    "power",
-    "object",
-    "outcome",
-    "outcome_linked_to_object",
-    "offence",
-    "asb_power",
-    "persons",
-    "seized",
-    "ij_hours_ordered",
-    "ij_hours_completed",
-    "correction_reason",
-    "notes",
-];
-
 /// `GET /api/v1/export/entries.csv?from=&to=&reason=[&officer_id=&team=&kind=]`:
 /// one row per entry (its latest revision), officer by officer, in time
 /// order; read and written a chunk at a time, so memory stays flat.
@@ -686,232 +687,17 @@ async fn export_entries(
     ))
 }
 
-struct ExportCursor {
-    db: Database,
-    officers: Vec<String>,
-    kind: Option<&'static str>,
-    start: String,
-    end: String,
-    index: usize,
-    after: Option<(String, i64)>,
-    header: bool,
-    failed: bool,
-}
-
-/// The CSV of entries, as a stream of chunks.
-fn entry_rows(
-    db: Database,
-    officers: Vec<String>,
-    kind: Option<&'static str>,
-    start: String,
-    end: String,
-) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let cursor = ExportCursor {
-        db,
-        officers,
-        kind,
-        start,
-        end,
-        index: 0,
-        after: None,
-        header: false,
-        failed: false,
-    };
-    stream::unfold(cursor, |mut c| async move {
-        if c.failed {
-            return None;
-        }
-        if !c.header {
-            c.header = true;
-            return Some((Ok(Bytes::from(csv_line(&ENTRY_COLUMNS))), c));
-        }
-        loop {
-            let officer = c.officers.get(c.index)?.clone();
-            let after = c.after.as_ref().map(|(t, a)| (t.as_str(), *a));
-            let rows = match c
-                .db
-                .export_chunk(&officer, c.kind, &c.start, &c.end, after, EXPORT_CHUNK)
-                .await
-            {
-                Ok(rows) => rows,
-                Err(e) => {
-                    tracing::error!(error = %e, "export failed part way");
-                    c.failed = true;
-                    return Some((Err(std::io::Error::other("export failed")), c));
-                }
-            };
-            if rows.len() < EXPORT_CHUNK as usize {
-                c.index += 1;
-                c.after = None;
-            } else {
-                c.after = rows.last().map(|r| (r.occurred_at.clone(), r.arrival));
-            }
-            if rows.is_empty() {
-                continue;
-            }
-            let mut out = String::with_capacity(rows.len() * 300);
-            for row in &rows {
-                match entry_line(row) {
-                    Ok(line) => out.push_str(&line),
-                    Err(e) => {
-                        tracing::error!(error = %e, "export: unreadable stored revision");
-                        c.failed = true;
-                        return Some((Err(std::io::Error::other("export failed")), c));
-                    }
-                }
-            }
-            return Some((Ok(Bytes::from(out)), c));
-        }
-    })
-    .boxed()
-}
-
-fn entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
-    let rev: Revision = serde_json::from_str(&row.body)?;
-    let opt = |v: Option<String>| v.unwrap_or_default();
-    let code = |c: Option<&'static str>| c.unwrap_or("").to_owned();
-    let mut f: BTreeMap<&str, String> = BTreeMap::new();
-    match &rev.record {
-        Record::Shift(s) => {
-            f.insert("role", code(s.role.map(Code::code)));
-        }
-        Record::Patrol(p) => {
-            f.insert("area", p.area.clone());
-        }
-        Record::StopSearch(s) => {
-            f.insert("power", code(s.power.map(Code::code)));
-            f.insert("object", code(s.object.map(Code::code)));
-            f.insert("outcome", code(s.outcome.map(Code::code)));
-            f.insert(
-                "outcome_linked_to_object",
-                opt(s.outcome_linked_to_object.map(|b| b.to_string())),
-            );
-        }
-        Record::Arrest(a) => {
-            f.insert("offence", a.offence.clone());
-        }
-        Record::AsbIntervention(a) => {
-            f.insert("asb_power", code(a.power.map(Code::code)));
-            f.insert("persons", opt(a.persons.map(|n| n.to_string())));
-            f.insert("seized", code(a.seized.map(Code::code)));
-            f.insert("offence", a.offence.clone());
-        }
-        Record::IjReferral(r) => {
-            f.insert(
-                "ij_hours_ordered",
-                opt(r.hours_ordered.map(|n| n.to_string())),
-            );
-            f.insert(
-                "ij_hours_completed",
-                opt(r.hours_completed.map(|n| n.to_string())),
-            );
-        }
-        _ => {}
-    }
-    let reason = match &rev.change {
-        beatbook_core::Change::Corrected { reason } => reason.clone(),
-        _ => String::new(),
-    };
-    let mut line = String::with_capacity(row.body.len() / 2);
-    for (i, col) in ENTRY_COLUMNS.iter().enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        let text: std::borrow::Cow<'_, str> = match *col {
-            "entry_id" => row.entry_id.as_str().into(),
-            "reference" => rev.entry_id.reference().into(),
-            "revision_id" => row.revision_id.as_str().into(),
-            "revisions" => row.seq.to_string().into(),
-            "officer_id" => row.officer_id.as_str().into(),
-            "kind" => row.kind.as_str().into(),
-            "occurred_at" => row.occurred_at.as_str().into(),
-            "captured_at" => row.captured_at.as_str().into(),
-            "received_at" => row.received_at.as_str().into(),
-            "ended_at" => rev
-                .record
-                .ended_at()
-                .map(format_time)
-                .unwrap_or_default()
-                .into(),
-            "summary" => rev.record.summary().into(),
-            "correction_reason" => reason.as_str().into(),
-            "notes" => rev.notes.as_str().into(),
-            other => f.remove(other).unwrap_or_default().into(),
-        };
-        push_cell(&mut line, &text);
-    }
-    line.push_str("\r\n");
-    Ok(line)
-}
-
-/// One CSV cell (RFC 4180 quoting), guarded against formula injection: a
-/// cell starting with `=`, `+`, `-`, `@` (or a tab or carriage return) gets
-/// a leading `'` so a spreadsheet shows it as text.
-pub fn csv_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    push_cell(&mut out, text);
-    out
-}
-
-/// Appends one CSV cell to `out` (see [`csv_cell`]).
-pub fn push_cell(out: &mut String, text: &str) {
-    let guard = matches!(
-        text.as_bytes().first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    );
-    let quote = text.contains([',', '"', '\n', '\r']);
-    if quote {
-        out.push('"');
-    }
-    if guard {
-        out.push('\'');
-    }
-    if quote {
-        for c in text.chars() {
-            if c == '"' {
-                out.push('"');
-            }
-            out.push(c);
-        }
-        out.push('"');
-    } else {
-        out.push_str(text);
-    }
-}
-
-/// One CSV line, CRLF-terminated.
-pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
-    let mut line = cells
-        .iter()
-        .map(|c| csv_cell(c.as_ref()))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
 /// The newest access log rows (tests and operators).
 pub async fn recent_access(state: &AppState, limit: u32) -> Result<Vec<AccessRow>, DbError> {
     state.accounts.access_log(limit).await
 }
 
 #[cfg(test)]
+mod same_as_before;
+
+#[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_quotes_and_guards() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-2"), "'-2");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell(""), "");
-        assert_eq!(csv_line(&["a", "b,c"]), "a,\"b,c\"\r\n");
-    }
 
     #[test]
     fn periods() {

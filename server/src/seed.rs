@@ -220,7 +220,7 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
         supervisors: args.teams,
         ..SeedReport::default()
     };
-    let mut buffer: Vec<(Revision, String, DateTime<Utc>, String)> = Vec::new();
+    let mut buffer: Vec<Seeded> = Vec::new();
     for (i, officer) in officers.iter().enumerate() {
         let mut gen = Gen {
             rng: Rng::new(args.seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ (i as u64 + 1)),
@@ -238,7 +238,9 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
             day = day.succ_opt().unwrap_or(end);
         }
         let device = format!("seed-device-{}", officer.id);
-        for rev in gen.out {
+        // An officer's entries are all made here, so these are all of them.
+        let moves = db::moves_entries(&gen.out);
+        for (rev, moves_entry) in gen.out.into_iter().zip(moves) {
             if let Err(errors) = rev.check(now) {
                 return Err(SeedError::Invalid(format!(
                     "seed made an invalid {} revision: {errors:?}",
@@ -255,7 +257,13 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
             let body = String::from_utf8(canonical_bytes(&rev)?)
                 .map_err(|e| SeedError::Invalid(e.to_string()))?;
             let received = received_at(&mut gen.rng, rev.captured_at, now);
-            buffer.push((rev, body, received, device.clone()));
+            buffer.push(Seeded {
+                rev,
+                body,
+                received,
+                device: device.clone(),
+                moves_entry,
+            });
         }
         if buffer.len() >= FLUSH_EVERY {
             flush(&mut writer, &mut buffer).await?;
@@ -296,20 +304,27 @@ fn received_at(rng: &mut Rng, captured: DateTime<Utc>, now: DateTime<Utc>) -> Da
     (captured + Duration::seconds(lag)).min(now)
 }
 
-async fn flush(
-    writer: &mut Writer,
-    buffer: &mut Vec<(Revision, String, DateTime<Utc>, String)>,
-) -> Result<(), SeedError> {
+/// A revision made, waiting to be inserted.
+struct Seeded {
+    rev: Revision,
+    body: String,
+    received: DateTime<Utc>,
+    device: String,
+    moves_entry: bool,
+}
+
+async fn flush(writer: &mut Writer, buffer: &mut Vec<Seeded>) -> Result<(), SeedError> {
     if buffer.is_empty() {
         return Ok(());
     }
     let rows: Vec<NewRevision<'_>> = buffer
         .iter()
-        .map(|(rev, body, received, device)| NewRevision {
-            rev,
-            body,
-            device_id: device,
-            received_at: *received,
+        .map(|s| NewRevision {
+            rev: &s.rev,
+            body: &s.body,
+            device_id: &s.device,
+            received_at: s.received,
+            moves_entry: s.moves_entry,
         })
         .collect();
     let mut tx = writer.begin().await?;

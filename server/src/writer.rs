@@ -15,10 +15,11 @@
 use beatbook_core::sync::{classify, Classification, ConflictReason, Existing, Outcome, Rejection};
 use beatbook_core::{EntryId, RecordKind, RevisionId};
 use chrono::{DateTime, SubsecRound, Utc};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{DbError, Known, NewConflict, NewRevision, Writer};
+use crate::db::{format_time, DbError, Known, NewConflict, NewRevision, Writer};
 use crate::ingest::Accepted;
 
 /// Jobs waiting beyond this make handlers wait to hand theirs over.
@@ -152,13 +153,14 @@ async fn apply(writer: &mut Writer, group: &[Job]) -> Result<Vec<Vec<Decision>>,
     let fresh: Vec<NewRevision<'_>> = plan
         .inserts
         .iter()
-        .map(|&(j, c)| {
+        .map(|&(j, c, moves_entry)| {
             let (job, change) = (&group[j], &group[j].changes[c]);
             NewRevision {
                 rev: &change.rev,
                 body: &change.body,
                 device_id: &job.device_id,
                 received_at: now,
+                moves_entry,
             }
         })
         .collect();
@@ -195,15 +197,18 @@ async fn apply(writer: &mut Writer, group: &[Job]) -> Result<Vec<Vec<Decision>>,
 /// What one group comes to, before anything is written.
 struct Plan {
     decisions: Vec<Vec<Decision>>,
-    /// (job, change) positions of new revisions to insert.
-    inserts: Vec<(usize, usize)>,
+    /// (job, change) positions of new revisions to insert, and whether
+    /// each moves its entry ([`NewRevision::moves_entry`]).
+    inserts: Vec<(usize, usize, bool)>,
     conflicts: Vec<(usize, usize, ConflictReason)>,
 }
 
-/// The entry facts a decision needs: its kind and its officer.
+/// The entry facts a decision needs: its kind and its officer, and when
+/// its first revision seen (stored or new) says it happened.
 struct EntryFacts<'a> {
     kind: RecordKind,
     officer_id: &'a str,
+    occurred_at: Cow<'a, str>,
 }
 
 /// Applies the idempotency rule ([`classify`]) to every change in order,
@@ -221,6 +226,7 @@ fn decide<'a>(group: &'a [Job], known: &'a Known, now: DateTime<Utc>) -> Plan {
         entries.entry(s.entry_id).or_insert(EntryFacts {
             kind: s.kind,
             officer_id: &s.officer_id,
+            occurred_at: Cow::Borrowed(&s.occurred_at),
         });
     }
 
@@ -256,12 +262,16 @@ fn decide<'a>(group: &'a [Job], known: &'a Known, now: DateTime<Utc>) -> Plan {
                     }
                 }
                 Classification::New => {
-                    plan.inserts.push((j, c));
+                    // Compared as stored: the text of the column.
+                    let occurred_at = format_time(rev.occurred_at);
+                    let moves_entry = facts.is_some_and(|f| f.occurred_at != occurred_at);
+                    plan.inserts.push((j, c, moves_entry));
                     by_id.insert(rev.id, (change.body.as_bytes(), now));
                     slots.insert((rev.entry_id, rev.seq), rev.id);
                     entries.entry(rev.entry_id).or_insert(EntryFacts {
                         kind: rev.kind(),
                         officer_id: &rev.officer_id,
+                        occurred_at: Cow::Owned(occurred_at),
                     });
                     Outcome::Stored { received_at: now }
                 }

@@ -170,12 +170,12 @@ impl Book {
     }
 }
 
-fn stop(outcome: SearchOutcome, linked: bool) -> Record {
+fn stop(power: SearchPower, outcome: SearchOutcome, linked: bool) -> Record {
     Record::StopSearch(StopSearch {
         self_defined_ethnicity: Some(Ethnicity::NotStated),
         place_detained: "High Street".into(),
         object: Some(SearchObject::Drugs),
-        power: Some(SearchPower::MisuseOfDrugs23),
+        power: Some(power),
         grounds: "Smell of cannabis".into(),
         outcome: Some(outcome),
         outcome_linked_to_object: Some(linked),
@@ -225,10 +225,15 @@ struct Fixture {
 ///   23:50 to 00:20 (10 min in October, 20 in November); P2 Market Square
 ///   22:10 to 22:22 (12 min) with a stop and search (arrest, linked), the
 ///   arrest, a vehicle seizure corrected from 1 to 2 persons, and an IJ
-///   referral (started 2 days later, 5 of 5 hours done).
+///   referral (started 2 days later, 5 of 5 hours done). The stop and
+///   search is under s23 Misuse of Drugs Act.
 /// - S2 (pc-2, PCSO) 10 Oct 08:00, never ended: P3 Bus Station 09:00 to
-///   09:25 with an informal warning (3 persons), a stop and search (NFA, not
-///   linked) and a note whose notes start with `=`.
+///   09:25 with an informal warning (3 persons), a stop and search (s1
+///   PACE, NFA, not linked) and a note whose notes start with `=`.
+///
+/// In ISO weeks (Monday to Sunday): P3 falls in the week of 6 October, P1
+/// and P2 in the week of 27 October (Friday 31 October to Saturday 1
+/// November: the month ends inside that week).
 /// - S3 (pc-2, warden) 12 Oct: P4 Bus Station 10:00 to 10:10 and an arrest;
 ///   rejected by the supervisor, so left out.
 async fn fixture() -> Fixture {
@@ -248,7 +253,12 @@ async fn fixture() -> Fixture {
     );
     one.patrol(s1, "Market Square", t(31, 10, 23, 50), t(1, 11, 0, 20));
     let p2 = one.patrol(s1, "Market Square", t(31, 10, 22, 10), t(31, 10, 22, 22));
-    let ss1 = one.entry(s1, p2, t(31, 10, 22, 15), stop(SearchOutcome::Arrest, true));
+    let ss1 = one.entry(
+        s1,
+        p2,
+        t(31, 10, 22, 15),
+        stop(SearchPower::MisuseOfDrugs23, SearchOutcome::Arrest, true),
+    );
     one.entry(
         s1,
         p2,
@@ -304,7 +314,7 @@ async fn fixture() -> Fixture {
         s2,
         p3,
         t(10, 10, 9, 10),
-        stop(SearchOutcome::NoFurtherAction, false),
+        stop(SearchPower::Pace1, SearchOutcome::NoFurtherAction, false),
     );
     two.entry(
         s2,
@@ -590,6 +600,10 @@ async fn return_matches_hand_figures() {
         assert_eq!(tot["arrests"], 1, "the rejected shift's arrest is left out");
         assert_eq!(tot["stop_searches"], 2);
         assert_eq!(tot["stop_search_outcomes"], json!({"arrest": 1, "nfa": 1}));
+        assert_eq!(
+            tot["stop_search_outcomes_by_power"],
+            json!({"mda_s23": {"arrest": 1}, "pace_s1": {"nfa": 1}})
+        );
         assert_eq!(tot["stop_search_linked_share"], 0.5);
         assert_eq!(tot["asb"], json!({"informal_warning": 1, "seizure": 1}));
         assert_eq!(
@@ -609,15 +623,63 @@ async fn return_matches_hand_figures() {
         assert_eq!(bus["patrols"], 1);
         assert_eq!(bus["person_hours"], 0.42);
         assert_eq!(bus["arrests"], 0);
+        assert_eq!(
+            market["stop_search_outcomes_by_power"],
+            json!({"mda_s23": {"arrest": 1}})
+        );
+        assert_eq!(
+            bus["stop_search_outcomes_by_power"],
+            json!({"pace_s1": {"nfa": 1}})
+        );
         assert_eq!(r["by_role"]["police"]["patrols"], 2);
         assert_eq!(r["by_role"]["pcso"]["patrols"], 1);
+        assert_eq!(
+            r["by_role"]["police"]["stop_search_outcomes_by_power"],
+            json!({"mda_s23": {"arrest": 1}})
+        );
+        assert_eq!(
+            r["by_role"]["pcso"]["stop_search_outcomes_by_power"],
+            json!({"pace_s1": {"nfa": 1}})
+        );
         assert!(r["by_role"].get("warden").is_none(), "{r}");
+        // Every week that meets October (Wednesday 1st to Friday 31st),
+        // empty ones too. P3 (25 min) in the week of the 6th; the rejected
+        // P4 (Sunday 12th) is left out; P2 (12 min) and the October part of
+        // P1 (10 min) in the week of the 27th. 0.42 + 0.37 = 0.79 against
+        // 0.78 for the month: each figure is rounded on its own.
+        let week = |w: &str, patrols: u64, hours: f64| json!({"week": w, "patrols": patrols, "person_hours": hours});
+        assert_eq!(
+            r["by_week"],
+            json!([
+                week("2025-09-29", 0, 0.0),
+                week("2025-10-06", 1, 0.42),
+                week("2025-10-13", 0, 0.0),
+                week("2025-10-20", 0, 0.0),
+                week("2025-10-27", 2, 0.37),
+            ])
+        );
 
-        // November gets the 20 minutes of P1 after midnight, not the patrol.
+        // November gets the 20 minutes of P1 after midnight, not the patrol:
+        // in the week of 27 October, which runs into November.
         let (_, nov) = get_json(base, sup, "/api/v1/return?from=2025-11-01&to=2025-11-30").await;
         assert_eq!(nov["totals"]["patrols"], 0);
         assert_eq!(nov["totals"]["person_hours"], 0.33);
         assert_eq!(nov["totals"]["arrests"], 0);
+        assert_eq!(
+            nov["by_week"],
+            json!([
+                week("2025-10-27", 0, 0.33),
+                week("2025-11-03", 0, 0.0),
+                week("2025-11-10", 0, 0.0),
+                week("2025-11-17", 0, 0.0),
+                week("2025-11-24", 0, 0.0),
+            ])
+        );
+        // Over both months P1 is whole again: 30 + 12 minutes in that week.
+        let (_, both) = get_json(base, sup, "/api/v1/return?from=2025-10-01&to=2025-11-30").await;
+        assert_eq!(both["by_week"].as_array().map(Vec::len), Some(9));
+        assert_eq!(both["by_week"][4], week("2025-10-27", 2, 0.7));
+        assert_eq!(both["totals"]["person_hours"], 1.12);
 
         // The other team's supervisor sees none of it.
         let (code, other) = get_json(
@@ -633,6 +695,134 @@ async fn return_matches_hand_figures() {
                 .await
                 .0,
             400
+        );
+    })
+    .await
+    .expect("test timed out");
+}
+
+/// A patrol from 23:50 on Sunday 30 November to 00:20 on Monday 1 December
+/// crosses a week and a month at once: 10 minutes for the week of 24
+/// November, 20 for the week of 1 December, the patrol itself where it
+/// started. A second patrol, 01:00 to 01:15 on the Monday, stays whole.
+#[tokio::test]
+async fn weeks_split_a_patrol_at_monday_midnight() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        let pc = server.officer("pc-3").await;
+        let mut book = Book::new("pc-3");
+        let s = book.shift(
+            PatrollerRole::Police,
+            t(30, 11, 22, 0),
+            Some(t(1, 12, 6, 0)),
+        );
+        book.patrol(s, "Seafront", t(30, 11, 23, 50), t(1, 12, 0, 20));
+        book.patrol(s, "Seafront", t(1, 12, 1, 0), t(1, 12, 1, 15));
+        let res = push_ok(&server.base, &pc, &as_values(&book.revs)).await;
+        assert!(outcomes(&res).iter().all(|o| o == "stored"), "{res:?}");
+        let week = |w: &str, patrols: u64, hours: f64| json!({"week": w, "patrols": patrols, "person_hours": hours});
+        let ret = |q: &'static str| get_json(&server.base, &server.sup, q);
+
+        let (_, nov) = ret("/api/v1/return?from=2025-11-01&to=2025-11-30").await;
+        assert_eq!(nov["totals"]["patrols"], 1);
+        assert_eq!(nov["totals"]["person_hours"], 0.17);
+        assert_eq!(nov["by_week"].as_array().map(Vec::len), Some(5), "{nov}");
+        assert_eq!(nov["by_week"][0], week("2025-10-27", 0, 0.0));
+        assert_eq!(nov["by_week"][4], week("2025-11-24", 1, 0.17));
+
+        // 20 + 15 minutes = 0.58 h; December 2025 meets five weeks.
+        let (_, dec) = ret("/api/v1/return?from=2025-12-01&to=2025-12-31").await;
+        assert_eq!(dec["totals"]["patrols"], 1);
+        assert_eq!(dec["totals"]["person_hours"], 0.58);
+        assert_eq!(dec["by_week"].as_array().map(Vec::len), Some(5), "{dec}");
+        assert_eq!(dec["by_week"][0], week("2025-12-01", 1, 0.58));
+        assert_eq!(dec["by_week"][4], week("2025-12-29", 0, 0.0));
+
+        let (_, both) = ret("/api/v1/return?from=2025-11-30&to=2025-12-01").await;
+        assert_eq!(both["totals"]["patrols"], 2);
+        assert_eq!(both["totals"]["person_hours"], 0.75);
+        assert_eq!(
+            both["by_week"],
+            json!([week("2025-11-24", 1, 0.17), week("2025-12-01", 1, 0.58)])
+        );
+    })
+    .await
+    .expect("test timed out");
+}
+
+/// Corrections that move a stop and search from 31 October into November
+/// count where they moved to, in the return and the export: one pushed
+/// after the original, one pushed before it (a phone can send them in any
+/// order).
+#[tokio::test]
+async fn a_correction_moving_an_entry_counts_where_it_moved_to() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        let (base, sup) = (&server.base, &server.sup);
+        let pc = server.officer("pc-4").await;
+        let mut book = Book::new("pc-4");
+        let s = book.shift(
+            PatrollerRole::Police,
+            t(31, 10, 20, 0),
+            Some(t(1, 11, 4, 0)),
+        );
+        let p = book.patrol(s, "Seafront", t(31, 10, 20, 10), t(31, 10, 20, 30));
+        let first = book.entry(
+            s,
+            p,
+            t(31, 10, 20, 15),
+            stop(SearchPower::Pace1, SearchOutcome::NoFurtherAction, false),
+        );
+        let moved = |book: &mut Book, entry: EntryId, at: DateTime<Utc>| {
+            book.add(
+                entry,
+                2,
+                Change::Corrected {
+                    reason: "Wrong date typed".into(),
+                },
+                stop(SearchPower::Pace1, SearchOutcome::NoFurtherAction, false),
+                at,
+                Some(s),
+                Some(p),
+            );
+        };
+        moved(&mut book, first, t(3, 11, 10, 0));
+        // The second stop: its correction (4 November) goes first.
+        let second = EntryId::from_random_bytes(id16());
+        moved(&mut book, second, t(4, 11, 10, 0));
+        book.add(
+            second,
+            1,
+            Change::Created,
+            stop(SearchPower::Pace1, SearchOutcome::NoFurtherAction, false),
+            t(31, 10, 20, 20),
+            Some(s),
+            Some(p),
+        );
+        // One push each, so each is decided against what is stored.
+        for rev in &book.revs {
+            let res = push_ok(base, &pc, &as_values(std::slice::from_ref(rev))).await;
+            assert_eq!(outcomes(&res), ["stored"], "{res:?}");
+        }
+        let (_, oct) = get_json(base, sup, "/api/v1/return?from=2025-10-01&to=2025-10-31").await;
+        assert_eq!(oct["totals"]["stop_searches"], 0, "{oct}");
+        assert_eq!(oct["totals"]["patrols"], 1, "{oct}");
+        let (_, nov) = get_json(base, sup, "/api/v1/return?from=2025-11-01&to=2025-11-30").await;
+        assert_eq!(nov["totals"]["stop_searches"], 2, "{nov}");
+        let export = |q: &'static str| get(base, sup, q);
+        let (_, csv) =
+            export("/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=x").await;
+        assert!(!csv.contains("stop_search"), "{csv}");
+        let (_, csv) =
+            export("/api/v1/export/entries.csv?from=2025-11-01&to=2025-11-30&reason=x").await;
+        let stops: Vec<&str> = csv
+            .lines()
+            .filter(|l| l.contains(",stop_search,"))
+            .collect();
+        assert_eq!(stops.len(), 2, "{csv}");
+        assert!(
+            stops.iter().all(|l| l.contains("Wrong date typed")),
+            "{csv}"
         );
     })
     .await
@@ -679,6 +869,24 @@ async fn exports_need_a_reason_are_logged_and_quoted() {
         )
         .await;
         assert_eq!(code, 200, "{csv}");
+        // A browser asks for it compressed: the compression layer polls the
+        // stream once more after its end, which must not cut the response.
+        let compressed = client()
+            .get(format!(
+                "{base}/api/v1/export/entries.csv?{q}&reason=PCC%20monthly%20return"
+            ))
+            .bearer_auth(sup)
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(compressed.status().as_u16(), 200);
+        assert!(compressed.headers().contains_key("content-encoding"));
+        let body = compressed.bytes().await;
+        assert!(
+            body.is_ok_and(|b| !b.is_empty()),
+            "compressed export cut short"
+        );
         let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
         assert!(lines[0].starts_with("entry_id,reference,revision_id,revisions,officer_id,kind"));
         // S1: 1 shift + 2 patrols + 4 entries; S2: shift, patrol, 3 entries; S3: shift, patrol, arrest.
@@ -714,7 +922,25 @@ async fn exports_need_a_reason_are_logged_and_quoted() {
         .await;
         assert_eq!(code, 200);
         assert!(ret.starts_with("group,name,metric,value\r\n"), "{ret}");
-        assert!(ret.contains("total,all,patrols,"), "{ret}");
+        // Nothing is rejected here: S3's patrol P4 counts (week of the 6th).
+        assert!(ret.contains("total,all,patrols,4\r\n"), "{ret}");
+        assert!(
+            ret.contains("total,all,stop_search_outcome_by_power:mda_s23:arrest,1\r\n"),
+            "{ret}"
+        );
+        assert!(
+            ret.contains("area,Bus Station,stop_search_outcome_by_power:pace_s1:nfa,1\r\n"),
+            "{ret}"
+        );
+        assert!(ret.contains("week,2025-10-06,patrols,2\r\n"), "{ret}");
+        assert!(
+            ret.contains("week,2025-10-27,person_hours,0.37\r\n"),
+            "{ret}"
+        );
+        assert!(
+            ret.ends_with("week,2025-10-27,person_hours,0.37\r\n"),
+            "{ret}"
+        );
         get(base, sup, &format!("/api/v1/shifts/{}", f.s2)).await;
         get(base, sup, "/api/v1/return?from=2025-10-01&to=2025-10-31").await;
 

@@ -77,7 +77,8 @@ pub fn ExportForm(
         );
         let filename = filename.get_untracked();
         status.set(Status::Working);
-        leptos::task::spawn_local(async move {
+        // Scoped: the API helpers read the session from this component's context.
+        leptos::task::spawn_local_scoped(async move {
             let outcome = match api::get_text(&url).await {
                 Ok(csv) => match save_file(&csv, &filename) {
                     Ok(()) => Status::Saved(format!(

@@ -6,9 +6,17 @@
 //! The officer app hands over the session token at mount; this bundle keeps
 //! it in memory only and forgets it at unmount (lock, sign-out, leaving).
 pub mod api;
+pub mod chart;
 pub mod export;
 pub mod programme;
+pub mod return_charts;
+pub mod return_format;
+pub mod return_tables;
 pub mod shift;
+pub mod shift_entries;
+pub mod shift_fetch;
+pub mod shift_format;
+pub mod shift_review;
 pub mod shifts;
 
 use leptos::prelude::*;

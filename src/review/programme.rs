@@ -1,7 +1,303 @@
-//! The programme return (placeholder).
+//! The programme return screen: choose a period (and a team), read the
+//! headline figures, charts and tables, download the CSV (with a reason,
+//! DPA 2018 s62) or print it. Opens on last month, what the programme
+//! reports monthly.
+use super::chart::BarChart;
+use super::export::ExportForm;
+use super::return_charts as charts;
+use super::return_format::{last_month, long_date, period_problem, this_month, Period};
+use super::return_tables as tables;
+use super::{api, use_ctx};
+use beatbook_core::review::ProgrammeReturn;
 use leptos::prelude::*;
+use std::sync::Arc;
+
+/// What was asked of the server: the period and an optional team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ask {
+    from: String,
+    to: String,
+    /// Empty: every team the supervisor supervises.
+    team: String,
+}
+
+impl Ask {
+    fn query(&self) -> String {
+        api::query(&[("from", &self.from), ("to", &self.to), ("team", &self.team)])
+    }
+}
+
+#[derive(Clone)]
+enum Load {
+    Idle,
+    Loading,
+    Ready(Ask, Arc<ProgrammeReturn>),
+    Failed(String),
+}
+
+/// Today on the device's calendar: a supervisor's "last month" is the one
+/// their own calendar shows, even in the hour after midnight in summer.
+fn today() -> chrono::NaiveDate {
+    let now = crate::platform::now();
+    crate::platform::local_time().local(now).date()
+}
+
+/// Why the return could not be shown. A refusal with a team named means
+/// the team is not one of the supervisor's (or does not exist): say so,
+/// rather than the generic words about an officer's team.
+fn failure(ask: &Ask, e: &api::ApiError) -> String {
+    match e {
+        api::ApiError::Forbidden if !ask.team.is_empty() => format!(
+            "You do not supervise a team called \u{201c}{}\u{201d}. Check the name, or leave Team empty for all your teams.",
+            ask.team
+        ),
+        _ => e.to_string(),
+    }
+}
+
+/// Asks the server for the return; a newer ask wins over a slower older one.
+fn fetch(ask: Ask, status: RwSignal<Load>, asked: StoredValue<u64>) {
+    let Some(mine) = asked.try_update_value(|n| {
+        *n += 1;
+        *n
+    }) else {
+        return;
+    };
+    status.set(Load::Loading);
+    // Scoped: the API helpers read the session from context; cancelled
+    // when the screen is left.
+    leptos::task::spawn_local_scoped_with_cancellation(async move {
+        let answer =
+            api::get_json::<ProgrammeReturn>(&format!("/api/v1/return{}", ask.query())).await;
+        // The screen may have been left, or a newer period asked for.
+        if asked.try_get_value() != Some(mine) {
+            return;
+        }
+        status.try_set(match answer {
+            Ok(ret) => Load::Ready(ask, Arc::new(ret)),
+            Err(e) => Load::Failed(failure(&ask, &e)),
+        });
+    });
+}
+
+/// The period form's fields.
+#[derive(Clone, Copy)]
+struct Fields {
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+    team: RwSignal<String>,
+}
+
+impl Fields {
+    fn set_period(&self, p: Period) {
+        self.from.set(p.from);
+        self.to.set(p.to);
+    }
+
+    fn ask(&self) -> Ask {
+        Ask {
+            from: self.from.get_untracked(),
+            to: self.to.get_untracked(),
+            team: self.team.get_untracked().trim().to_owned(),
+        }
+    }
+}
+
+fn date_field(id: &'static str, label: &'static str, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id type="date" required prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev)) />
+        </div>
+    }
+}
+
+/// From, To, Team and the buttons that ask for the return.
+fn period_form(
+    fields: Fields,
+    problem: RwSignal<Option<String>>,
+    show: impl Fn() + Copy + 'static,
+) -> impl IntoView {
+    let quick = move |period: fn(chrono::NaiveDate) -> Period| {
+        move |_| {
+            fields.set_period(period(today()));
+            show();
+        }
+    };
+    view! {
+        <form class="period card no-print" aria-labelledby="period-title"
+            on:submit=move |ev| { ev.prevent_default(); show(); }>
+            <h2 id="period-title">"Period of the return"</h2>
+            <div class="period-fields">
+                {date_field("return-from", "From", fields.from)}
+                {date_field("return-to", "To", fields.to)}
+                <div class="field">
+                    <label for="return-team">"Team"</label>
+                    <input id="return-team" type="text" maxlength="100" autocomplete="off"
+                        aria-describedby="return-team-hint"
+                        prop:value=move || fields.team.get()
+                        on:input=move |ev| fields.team.set(event_target_value(&ev)) />
+                    <p id="return-team-hint" class="hint">"Empty: all the teams you supervise"</p>
+                </div>
+            </div>
+            <div class="period-actions">
+                <button type="submit" class="primary">"Show return"</button>
+                <button type="button" on:click=quick(last_month)>"Last month"</button>
+                <button type="button" on:click=quick(this_month)>"This month"</button>
+            </div>
+            {move || problem.get().map(|p| view! { <p role="alert" class="error">{p}</p> })}
+        </form>
+    }
+}
+
+fn print_page() {
+    if let Some(w) = web_sys::window() {
+        // Nothing useful to say if the browser refuses: the button stays.
+        let _ = w.print();
+    }
+}
+
+/// Who the return covers, when and by whom it was drawn up (it is often
+/// read on paper, away from the screen that made it).
+fn provenance(ask: &Ask, by: &str) -> String {
+    let team = if ask.team.is_empty() {
+        "All the teams you supervise".to_owned()
+    } else {
+        format!("Team {}", ask.team)
+    };
+    format!(
+        "{team}, {} to {} (UTC days, both included). Drawn up on {} by {by}.",
+        long_date(&ask.from),
+        long_date(&ask.to),
+        long_date(&beatbook_core::time::date_text(today())),
+    )
+}
+
+/// The six charts; each says "No data" on its own when it has none.
+fn charts_grid(ret: &ProgrammeReturn) -> impl IntoView {
+    view! {
+        <div class="chart-grid">
+            <BarChart caption="Patrols per week" data=charts::patrols_per_week(ret) />
+            <BarChart caption="Person-hours per week" data=charts::hours_per_week(ret) />
+            <BarChart caption="Patrols per hotspot" data=charts::patrols_per_area(ret) />
+            <BarChart caption="Person-hours per hotspot" data=charts::hours_per_area(ret) />
+            <BarChart caption="Stop and search outcomes by power" data=charts::outcomes_by_power(&ret.totals) />
+            <BarChart caption="ASB interventions by power" data=charts::asb_by_power(&ret.totals) />
+        </div>
+    }
+}
+
+/// The return itself, once the server has answered.
+fn report(ask: Ask, ret: &ProgrammeReturn, by: &str) -> impl IntoView {
+    let export_path = format!("/api/v1/export/return.csv{}", ask.query());
+    let filename = format!("return-{}-{}.csv", ask.from, ask.to);
+    view! {
+        <article class="return" aria-labelledby="return-title">
+            <h2 id="return-title">{format!("Programme return {} to {}", ret.from, ret.to)}</h2>
+            <p class="muted provenance">{provenance(&ask, by)}</p>
+            <p class="muted">"Counts use the latest version of each entry; shifts rejected on review are left out. Patrols count in the week and hotspot they started in."</p>
+            <div class="return-actions no-print">
+                <button type="button" on:click=move |_| print_page()>"Print the return"</button>
+                <ExportForm label="Download the return (CSV)" id="reason-return"
+                    path=export_path filename=filename />
+            </div>
+            <section aria-labelledby="headline-title">
+                <h3 id="headline-title">"Headline figures"</h3>
+                {tables::headline(ret)}
+            </section>
+            <section aria-labelledby="charts-title">
+                <h3 id="charts-title">"Charts"</h3>
+                {charts_grid(ret)}
+            </section>
+            <section aria-labelledby="groups-title">
+                <h3 id="groups-title">"By hotspot and by patroller"</h3>
+                {tables::by_area(ret)}
+                {tables::by_role(ret)}
+            </section>
+            <section aria-labelledby="codes-title">
+                <h3 id="codes-title">"Outcomes, powers and seizures"</h3>
+                <div class="code-grid">{tables::code_tables(&ret.totals)}</div>
+            </section>
+            <section class="exported" aria-labelledby="rows-title">
+                <h3 id="rows-title">"All figures as exported"</h3>
+                <p class="muted">"The rows of the CSV download, as it writes them."</p>
+                {tables::exported_rows(ret)}
+            </section>
+        </article>
+    }
+}
 
 #[component]
 pub fn ReturnView() -> impl IntoView {
-    view! { <section><h2>"Programme return"</h2></section> }
+    let fields = Fields {
+        from: RwSignal::new(String::new()),
+        to: RwSignal::new(String::new()),
+        team: RwSignal::new(String::new()),
+    };
+    fields.set_period(last_month(today()));
+    let ctx = use_ctx();
+    let by = format!(
+        "{} ({})",
+        ctx.display_name.get_value(),
+        ctx.officer_id.get_value()
+    );
+    let status = RwSignal::new(Load::Idle);
+    let problem = RwSignal::new(None::<String>);
+    let asked = StoredValue::new(0u64);
+    let show = move || {
+        let ask = fields.ask();
+        match period_problem(&ask.from, &ask.to) {
+            Some(p) => problem.set(Some(p.into())),
+            None => {
+                problem.set(None);
+                fetch(ask, status, asked);
+            }
+        }
+    };
+    // Open on last month: the figure a supervisor most often needs.
+    show();
+    let waiting = move || matches!(status.get(), Load::Loading).then_some("Loading the return…");
+    let body = move || match status.get() {
+        Load::Idle | Load::Loading => None,
+        Load::Failed(message) => {
+            Some(view! { <p role="alert" class="error card">{message}</p> }.into_any())
+        }
+        Load::Ready(ask, ret) => Some(report(ask, &ret, &by).into_any()),
+    };
+    view! {
+        <section class="programme">
+            {period_form(fields, problem, show)}
+            <p role="status" class="return-loading">{waiting}</p>
+            {body}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(team: &str) -> Ask {
+        Ask {
+            from: "2026-10-01".into(),
+            to: "2026-10-31".into(),
+            team: team.into(),
+        }
+    }
+
+    #[test]
+    fn a_refused_team_is_named_in_the_message() {
+        let text = failure(&ask("South"), &api::ApiError::Forbidden);
+        assert!(text.contains("\u{201c}South\u{201d}"), "{text}");
+        // Without a team the server's refusal keeps its own words.
+        assert_eq!(
+            failure(&ask(""), &api::ApiError::Forbidden),
+            api::ApiError::Forbidden.to_string()
+        );
+        assert_eq!(
+            failure(&ask("South"), &api::ApiError::Offline),
+            api::ApiError::Offline.to_string()
+        );
+    }
 }

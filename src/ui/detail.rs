@@ -4,7 +4,7 @@ use crate::fmt;
 use crate::platform;
 use crate::state::{use_state, Screen};
 use crate::sync_marks::{attention_reasons, sync_mark};
-use beatbook_core::form::{self, FormValues, LocalTime};
+use beatbook_core::form::{self, LocalTime};
 use beatbook_core::{Change, EntryId, Log, Revision};
 use leptos::prelude::*;
 
@@ -95,29 +95,7 @@ fn revision_item(
         Change::Ended => "Ended".to_owned(),
         Change::Corrected { reason } => format!("Corrected: {reason}"),
     };
-    let changes: Vec<String> = match previous {
-        None => Vec::new(),
-        Some(prev) => {
-            let before = form::revision_to_form(prev, local);
-            let after = form::revision_to_form(rev, local);
-            let mut seen: Vec<&str> = Vec::new();
-            form::form_fields(rev.kind())
-                .filter(|spec| before.get(spec.key) != after.get(spec.key))
-                // A key can have two specs (shown under different powers).
-                .filter(|spec| {
-                    let first = !seen.contains(&spec.key);
-                    seen.push(spec.key);
-                    first
-                })
-                .map(|spec| {
-                    let show = |v: &FormValues| {
-                        fmt::field_text(spec, v, log, local).unwrap_or_else(|| "(blank)".into())
-                    };
-                    format!("{}: {} → {}", spec.label, show(&before), show(&after))
-                })
-                .collect()
-        }
-    };
+    let changes = previous.map_or_else(Vec::new, |prev| fmt::changed_fields(prev, rev, log, local));
     view! {
         <li class="revision">
             <p><strong>{format!("Revision {}", rev.seq)}</strong>{latest.then_some(" (current)")}" · "{what}</p>

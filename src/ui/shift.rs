@@ -29,12 +29,71 @@ pub fn Home() -> impl IntoView {
     move || match open_shift() {
         None => view! {
             <ReviewButton />
+            <SentBackShifts />
             <EntryForm kind=RecordKind::Shift />
             <PastShifts />
             <AccountPanel />
         }
         .into_any(),
         Some(shift) => view! { <ReviewButton /> <OpenShift shift /> }.into_any(),
+    }
+}
+
+/// Shifts a supervisor sent back, with the state in words and the comment
+/// word for word. On the home screen every such shift, each with a button
+/// to its screen (where an entry is opened and corrected as usual); on a
+/// shift's screen (`only`), that shift's review with what to do. One view
+/// for both places: each distinct view costs the download a few KB.
+#[component]
+pub fn SentBackShifts(#[prop(optional)] only: Option<EntryId>) -> impl IntoView {
+    let state = use_state();
+    let local = platform::local_time();
+    move || {
+        state.sent_back.with(|shifts| {
+            let items: Vec<_> = shifts
+                .iter()
+                .filter(|sent| only.is_none_or(|id| id == sent.shift_id))
+                .map(|sent| {
+                    let id = sent.shift_id;
+                    let title_id = format!("sent-back-{id}");
+                    let title = format!(
+                        "{} · {} · {}",
+                        fmt::day_and_clock(sent.start, local),
+                        sent.callsign,
+                        id.reference()
+                    );
+                    // Corrections need the entries' history, which only the
+                    // phone that recorded them holds (signing out clears it).
+                    let what_to_do = match only {
+                        None => None,
+                        Some(_) if state.log.with(|log| log.get(id).is_some()) => {
+                            Some("Open an entry below and choose “Correct this entry”.")
+                        }
+                        Some(_) => Some("This shift's entries are not on this phone: correct them on the phone that recorded them."),
+                    };
+                    view! {
+                        <li>
+                            <h3 id=title_id.clone()>{title}</h3>
+                            <p><span class="badge attention">{sent.state_label()}</span></p>
+                            <blockquote class="comment">{sent.comment.clone()}</blockquote>
+                            {what_to_do.map(|text| view! { <p>{text}</p> })}
+                            {only.is_none().then(|| view! {
+                                <button type="button" class="primary" aria-describedby=title_id
+                                    on:click=move |_| state.go(Screen::Shift(id))>"Open shift"</button>
+                            })}
+                        </li>
+                    }
+                })
+                .collect();
+            (!items.is_empty()).then(|| {
+                view! {
+                    <section class="card sent-back" aria-labelledby="sent-back-title">
+                        <h2 id="sent-back-title">"Sent back by your supervisor"</h2>
+                        <ul class="items">{items}</ul>
+                    </section>
+                }
+            })
+        })
     }
 }
 
@@ -88,6 +147,7 @@ fn OpenShift(shift: EntryId) -> impl IntoView {
             <h2 id="record-title">"Record"</h2>
             <div class="record-grid">{buttons}</div>
         </section>
+        <SentBackShifts />
         <Timeline shift />
         <section class="card shift" aria-labelledby="shift-title">
             <h2 id="shift-title">"This shift"</h2>
@@ -215,6 +275,7 @@ pub fn ShiftView(shift: EntryId) -> impl IntoView {
             <h2 id="past-shift-title">{heading}</h2>
             <button type="button" on:click=move |_| state.go(Screen::Home)>"Back"</button>
         </section>
+        <SentBackShifts only=shift />
         <Timeline shift />
     }
 }

@@ -56,18 +56,28 @@ const chromiumArgs = [
   '--disable-dev-shm-usage',
 ];
 
-/** A fresh Chromium profile (its own user-data-dir), closed by `close()`. */
-export async function launchBrowser() {
+const phone = {
+  viewport: { width: 412, height: 915 },
+  deviceScaleFactor: 2.625,
+  isMobile: true,
+  hasTouch: true,
+  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36',
+};
+// A supervisor's desk.
+const desktop = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, isMobile: false, hasTouch: false };
+
+/**
+ * A fresh Chromium profile (its own user-data-dir), closed by `close()`: a phone by
+ * default, a desktop window with `{ desktop: true }`.
+ */
+export async function launchBrowser({ desktop: onDesk = false } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'beatbook-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: chromiumArgs,
-    viewport: { width: 412, height: 915 },
-    deviceScaleFactor: 2.625,
-    isMobile: true,
-    hasTouch: true,
-    userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36',
+    ...(onDesk ? desktop : phone),
+    acceptDownloads: true,
     serviceWorkers: 'allow',
   });
   return {

@@ -1,16 +1,30 @@
 //! Supervisor review, the programme return, exports and the DPA 2018 s62
 //! access log: their SQL.
 //!
-//! "Latest revision" is always `seq = (SELECT MAX(seq) ...)` on the entry,
-//! answered by the `UNIQUE (entry_id, seq)` index. Reviews and access log
-//! rows are written through the small accounts pool (rare, small writes),
-//! never the revision writer.
+//! "Latest revision" is [`LATEST`]. Reviews and access log rows are
+//! written through the small accounts pool (rare, small writes), never the
+//! revision writer.
 use beatbook_core::review::{ConflictRow, ReviewRow};
 use sqlx::{AssertSqlSafe, Row};
+use std::collections::BTreeSet;
 
 use super::{Accounts, Database, DbError, StoredRow};
 
-const LATEST: &str = "r.seq = (SELECT MAX(x.seq) FROM revisions x WHERE x.entry_id = r.entry_id)";
+/// Whether `r` is its entry's latest revision (highest seq). An entry
+/// listed in `entries_moved` (a correction changed its occurred_at) is
+/// looked up by entry in `UNIQUE (entry_id, seq)`. Any other entry has one
+/// officer and one occurred_at in all its revisions, so a later revision
+/// sits beside `r` in `revisions_officer_time`: found there, on the pages a
+/// read by officer and time is going through anyway, instead of a page of
+/// the by-entry index a disk read away (that look-up was most of the time
+/// of a month's return). `INDEXED BY`, as the planner would otherwise pick
+/// the by-entry index for that look-up too. See migration 0004.
+const LATEST: &str =
+    "CASE WHEN EXISTS (SELECT 1 FROM entries_moved m WHERE m.entry_id = r.entry_id) \
+     THEN r.seq = (SELECT MAX(x.seq) FROM revisions x WHERE x.entry_id = r.entry_id) \
+     ELSE NOT EXISTS (SELECT 1 FROM revisions x INDEXED BY revisions_officer_time \
+       WHERE x.officer_id = r.officer_id AND x.occurred_at = r.occurred_at \
+         AND x.entry_id = r.entry_id AND x.seq > r.seq) END";
 const STORED_COLUMNS: &str = "r.arrival, r.revision_id, r.entry_id, r.seq, r.kind, r.officer_id, \
      r.occurred_at, r.captured_at, r.received_at, r.body";
 
@@ -75,6 +89,30 @@ pub struct ShiftFilter<'a> {
     /// Keyset: (occurred_at, entry_id) of the last row of the previous page.
     pub after: Option<(&'a str, &'a str)>,
     pub limit: u32,
+}
+
+/// What the return reads: the stored JSON of the latest revisions in a
+/// window, and entry IDs (see each query).
+#[derive(Debug, Clone, Default)]
+pub struct WindowRows {
+    /// Per officer, their bodies joined by [`BODY_SEPARATOR`].
+    joined: Vec<String>,
+    pub ids: BTreeSet<String>,
+}
+
+/// Joins bodies in one text: the record separator, a control character,
+/// which JSON text never holds raw (inside strings it must be escaped,
+/// outside them only spaces, tabs and line breaks may appear).
+const BODY_SEPARATOR: char = ROW_SEPARATOR;
+
+impl WindowRows {
+    /// Each revision's stored JSON.
+    pub fn bodies(&self) -> Vec<&str> {
+        self.joined
+            .iter()
+            .flat_map(|j| j.split(BODY_SEPARATOR))
+            .collect()
+    }
 }
 
 /// A shift (its latest revision) with its latest review state.
@@ -360,23 +398,155 @@ impl Database {
     }
 
     /// Latest revisions of these kinds by these officers that occurred in
-    /// `[from, to)`: one pass over the officers' (officer_id, occurred_at) range.
+    /// `[from, to)`: their bodies, and the shifts they belong to.
     pub async fn latest_in_window(
         &self,
         kinds: &[&str],
         officers: &[String],
         from: &str,
         to: &str,
-    ) -> Result<Vec<String>, DbError> {
-        if officers.is_empty() || kinds.is_empty() {
-            return Ok(Vec::new());
+    ) -> Result<WindowRows, DbError> {
+        if kinds.is_empty() {
+            return Ok(WindowRows::default());
         }
-        // The body alone: it holds everything the return needs.
+        // The shift ID column saves reading the bodies to find the shifts.
+        let sql = format!(
+            "SELECT group_concat(r.body, char(30)), group_concat(DISTINCT r.shift_id) \
+             FROM revisions r \
+             WHERE r.officer_id IN (SELECT value FROM json_each(?1)) \
+               AND r.occurred_at >= ?2 AND r.occurred_at < ?3 \
+               AND r.kind IN (SELECT value FROM json_each(?4)) AND {LATEST} \
+             GROUP BY r.officer_id"
+        );
+        let kinds = serde_json::to_string(kinds)?;
+        self.window(&sql, officers, from, to, Some(&kinds)).await
+    }
+
+    /// Latest revisions of these officers' shifts that started in `[from,
+    /// to)`: their bodies and their entry IDs (from `revisions_shifts`).
+    pub async fn shifts_in_window(
+        &self,
+        officers: &[String],
+        from: &str,
+        to: &str,
+    ) -> Result<WindowRows, DbError> {
+        // `kind = 'shift'` written out, so the partial index applies.
+        let sql = format!(
+            "SELECT group_concat(r.body, char(30)), group_concat(r.entry_id) \
+             FROM revisions r \
+             WHERE r.officer_id IN (SELECT value FROM json_each(?1)) \
+               AND r.occurred_at >= ?2 AND r.occurred_at < ?3 \
+               AND r.kind = 'shift' AND {LATEST} \
+             GROUP BY r.officer_id"
+        );
+        self.window(&sql, officers, from, to, None).await
+    }
+
+    /// Runs a window query (officers, from, to and, if given, kinds bound
+    /// as ?1 to ?4): one pass over the officers' (officer_id, occurred_at)
+    /// range, one row per officer (GROUP BY follows the index order, so it
+    /// needs no sort). A month of a team is some 20,000 revisions: sqlx
+    /// hands each row from SQLite's thread to the task on its own, so the
+    /// bodies come joined (see [`WindowRows`]). One query, not halves on
+    /// two connections at once: SQLite's allocator takes one lock for all
+    /// connections of the process, and two halves at once took longer than
+    /// the whole.
+    async fn window(
+        &self,
+        sql: &str,
+        officers: &[String],
+        from: &str,
+        to: &str,
+        kinds: Option<&str>,
+    ) -> Result<WindowRows, DbError> {
+        let mut out = WindowRows::default();
+        if officers.is_empty() {
+            return Ok(out);
+        }
+        // Only fixed fragments go into the text; every value is bound.
+        let mut query = sqlx::query(AssertSqlSafe(sql.to_owned()))
+            .bind(serde_json::to_string(officers)?)
+            .bind(from)
+            .bind(to);
+        if let Some(kinds) = kinds {
+            query = query.bind(kinds);
+        }
+        let rows = query.fetch_all(&self.readers).await?;
+        for row in rows {
+            if let Some(ids) = row.try_get::<Option<&str>, _>(1)? {
+                out.ids.extend(ids.split(',').map(str::to_owned));
+            }
+            out.joined.push(row.try_get(0)?);
+        }
+        Ok(out)
+    }
+
+    /// One officer's latest revisions in `[from, to)` (of one kind, if
+    /// given), in (occurred_at, arrival) order after the keyset `after`, at
+    /// most `limit`: the export reads a chunk at a time. Joined into one
+    /// text (see [`JoinedRows`]): sqlx hands each row from SQLite's thread
+    /// to the task on its own, and copies every column of it twice, which
+    /// cost more than reading the row.
+    pub async fn export_chunk(
+        &self,
+        officer: &str,
+        kind: Option<&str>,
+        from: &str,
+        to: &str,
+        after: Option<(&str, i64)>,
+        limit: u32,
+    ) -> Result<JoinedRows, DbError> {
+        // The columns of StoredRow, the body last.
+        let sql = format!(
+            "SELECT group_concat(concat_ws(char(31), r.arrival, r.revision_id, r.entry_id, \
+                 r.seq, r.kind, r.officer_id, r.occurred_at, r.captured_at, r.received_at, \
+                 r.body), char(30) ORDER BY r.occurred_at, r.arrival), count(*) \
+             FROM (SELECT * FROM revisions r \
+               WHERE r.officer_id = ?1 AND (?2 IS NULL OR r.kind = ?2) \
+                 AND r.occurred_at >= ?3 AND r.occurred_at < ?4 \
+                 AND (r.occurred_at, r.arrival) > (COALESCE(?5, ''), COALESCE(?6, 0)) \
+                 AND {LATEST} \
+               ORDER BY r.occurred_at, r.arrival LIMIT ?7) r"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(officer)
+            .bind(kind)
+            .bind(from)
+            .bind(to)
+            .bind(after.map(|a| a.0))
+            .bind(after.map(|a| a.1))
+            .bind(limit)
+            .fetch_one(&self.readers)
+            .await?;
+        let count: i64 = row.try_get(1)?;
+        Ok(JoinedRows {
+            text: row.try_get(0)?,
+            count: usize::try_from(count).unwrap_or(0),
+        })
+    }
+}
+
+/// The reads as they were before `entries_moved` and joined rows (one row
+/// per revision, "latest" always looked up in `UNIQUE (entry_id, seq)`), to
+/// check the faster reads give the same.
+#[cfg(test)]
+impl Database {
+    const LATEST_BY_ENTRY: &'static str =
+        "r.seq = (SELECT MAX(x.seq) FROM revisions x WHERE x.entry_id = r.entry_id)";
+
+    pub async fn reference_latest_in_window(
+        &self,
+        kinds: &[&str],
+        officers: &[String],
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<String>, DbError> {
         let sql = format!(
             "SELECT r.body FROM revisions r \
              WHERE r.officer_id IN (SELECT value FROM json_each(?)) \
                AND r.occurred_at >= ? AND r.occurred_at < ? \
-               AND r.kind IN (SELECT value FROM json_each(?)) AND {LATEST}"
+               AND r.kind IN (SELECT value FROM json_each(?)) AND {}",
+            Self::LATEST_BY_ENTRY
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(serde_json::to_string(officers)?)
@@ -388,36 +558,142 @@ impl Database {
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
-    /// One officer's latest revisions in `[from, to)` (of one kind, if
-    /// given), in (occurred_at, arrival) order after the keyset `after`, at
-    /// most `limit`: the export reads a chunk at a time.
-    pub async fn export_chunk(
+    pub async fn reference_latest_of_entries(
+        &self,
+        entry_ids: &[String],
+    ) -> Result<Vec<StoredRow>, DbError> {
+        let sql = format!(
+            "SELECT {STORED_COLUMNS} FROM revisions r \
+             WHERE r.entry_id IN (SELECT value FROM json_each(?)) AND {}",
+            Self::LATEST_BY_ENTRY
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(serde_json::to_string(entry_ids)?)
+            .fetch_all(&self.readers)
+            .await?;
+        rows.iter().map(stored).collect()
+    }
+
+    /// One officer's latest revisions in `[from, to)`, all at once.
+    pub async fn reference_export(
         &self,
         officer: &str,
         kind: Option<&str>,
         from: &str,
         to: &str,
-        after: Option<(&str, i64)>,
-        limit: u32,
     ) -> Result<Vec<StoredRow>, DbError> {
         let sql = format!(
             "SELECT {STORED_COLUMNS} FROM revisions r \
              WHERE r.officer_id = ?1 AND (?2 IS NULL OR r.kind = ?2) \
-               AND r.occurred_at >= ?3 AND r.occurred_at < ?4 \
-               AND (r.occurred_at, r.arrival) > (COALESCE(?5, ''), COALESCE(?6, 0)) \
-               AND {LATEST} \
-             ORDER BY r.occurred_at, r.arrival LIMIT ?7"
+               AND r.occurred_at >= ?3 AND r.occurred_at < ?4 AND {} \
+             ORDER BY r.occurred_at, r.arrival",
+            Self::LATEST_BY_ENTRY
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(officer)
             .bind(kind)
             .bind(from)
             .bind(to)
-            .bind(after.map(|a| a.0))
-            .bind(after.map(|a| a.1))
-            .bind(limit)
             .fetch_all(&self.readers)
             .await?;
         rows.iter().map(stored).collect()
+    }
+}
+
+/// Stored revisions read as one text: the columns of [`StoredRow`] joined
+/// by [`FIELD_SEPARATOR`], the rows by [`ROW_SEPARATOR`]. Both are control
+/// characters, which none of the columns can hold: IDs, codes, numbers and
+/// fixed-format times, then the body, JSON text (which never holds one raw).
+#[derive(Debug, Clone, Default)]
+pub struct JoinedRows {
+    text: Option<String>,
+    count: usize,
+}
+
+const FIELD_SEPARATOR: char = '\u{1f}';
+const ROW_SEPARATOR: char = '\u{1e}';
+
+impl JoinedRows {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The rows, in order, borrowed.
+    pub fn rows(&self) -> Result<Vec<RowRef<'_>>, DbError> {
+        match &self.text {
+            Some(text) => text.split(ROW_SEPARATOR).map(RowRef::parse).collect(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The last row, without reading the others.
+    pub fn last(&self) -> Result<Option<RowRef<'_>>, DbError> {
+        let Some(text) = &self.text else {
+            return Ok(None);
+        };
+        let start = text
+            .rfind(ROW_SEPARATOR)
+            .map_or(0, |i| i + ROW_SEPARATOR.len_utf8());
+        text.get(start..).map(RowRef::parse).transpose()
+    }
+}
+
+/// A stored revision borrowed from [`JoinedRows`]: the fields of [`StoredRow`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowRef<'a> {
+    pub arrival: i64,
+    pub revision_id: &'a str,
+    pub entry_id: &'a str,
+    pub seq: u32,
+    pub kind: &'a str,
+    pub officer_id: &'a str,
+    pub occurred_at: &'a str,
+    pub captured_at: &'a str,
+    pub received_at: &'a str,
+    pub body: &'a str,
+}
+
+impl<'a> RowRef<'a> {
+    fn parse(text: &'a str) -> Result<Self, DbError> {
+        let mut fields = text.splitn(10, FIELD_SEPARATOR);
+        let mut field =
+            |column: &'static str| fields.next().ok_or_else(|| super::corrupt(column, text));
+        fn number<N: std::str::FromStr>(column: &'static str, value: &str) -> Result<N, DbError> {
+            value.parse().map_err(|_| super::corrupt(column, value))
+        }
+        Ok(Self {
+            arrival: number("arrival", field("arrival")?)?,
+            revision_id: field("revision_id")?,
+            entry_id: field("entry_id")?,
+            seq: number("seq", field("seq")?)?,
+            kind: field("kind")?,
+            officer_id: field("officer_id")?,
+            occurred_at: field("occurred_at")?,
+            captured_at: field("captured_at")?,
+            received_at: field("received_at")?,
+            body: field("body")?,
+        })
+    }
+}
+
+impl<'a> From<&'a StoredRow> for RowRef<'a> {
+    fn from(row: &'a StoredRow) -> Self {
+        Self {
+            arrival: row.arrival,
+            revision_id: &row.revision_id,
+            entry_id: &row.entry_id,
+            seq: row.seq,
+            kind: &row.kind,
+            officer_id: &row.officer_id,
+            occurred_at: &row.occurred_at,
+            captured_at: &row.captured_at,
+            received_at: &row.received_at,
+            body: &row.body,
+        }
     }
 }

@@ -1,0 +1,263 @@
+//! The return's figures as text: the headline figures, tables by hotspot,
+//! by patroller role and by code (outcomes, ASB powers, seizures), and the
+//! exported rows exactly as `core::review::rows` gives them.
+use super::return_format::{
+    by_code, count, minutes, number, percent, role_label, total, CodeCount, NONE,
+};
+use beatbook_core::codes::{AsbPower, PatrollerRole, SearchOutcome, SeizureKind};
+use beatbook_core::review::{rows, Figures, ProgrammeReturn};
+use beatbook_core::Code;
+use leptos::prelude::*;
+
+/// One headline figure: what, how many, and a line of context.
+fn stat(name: &'static str, value: String, note: Option<String>) -> impl IntoView {
+    view! {
+        <div class="stat">
+            <dt>{name}</dt>
+            <dd>
+                <span class="stat-value">{value}</span>
+                {note.map(|n| view! { <span class="stat-note">{n}</span> })}
+            </dd>
+        </div>
+    }
+}
+
+/// `n` as a share of `of` (IJ referrals started within 48 h, ...).
+fn share_of(n: u64, of: u64) -> Option<f64> {
+    (of > 0).then(|| n as f64 / of as f64)
+}
+
+/// The seizures that happened, largest first: "Vehicle 40, Weapon 7".
+fn seizure_note(f: &Figures) -> Option<String> {
+    let mut kinds: Vec<CodeCount> = by_code::<SeizureKind>(&f.seizures)
+        .into_iter()
+        .filter(|c| c.count > 0)
+        .collect();
+    kinds.sort_by_key(|c| std::cmp::Reverse(c.count));
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|c| format!("{} {}", c.label, count(c.count)))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The programme's headline figures for the whole period.
+pub fn headline(ret: &ProgrammeReturn) -> impl IntoView {
+    let f = &ret.totals;
+    let not_ended = (f.patrols_not_ended > 0).then(|| {
+        format!(
+            "{} never ended (no hours counted)",
+            count(f.patrols_not_ended)
+        )
+    });
+    view! {
+        <dl class="headline">
+            {stat("Patrols", count(f.patrols), not_ended)}
+            {stat("Person-hours", number(f.person_hours, 1), None)}
+            {stat("Median visit", minutes(f.visit_median_minutes), Some("Ended patrols".into()))}
+            {stat("Visits of 10 to 15 minutes", percent(f.visits_10_to_15_share),
+                Some("Share of ended visits (the Koper dose)".into()))}
+            {stat("Arrests", count(f.arrests), None)}
+            {stat("Stop and searches", count(f.stop_searches),
+                Some(format!("{} with the outcome linked to the object", percent(f.stop_search_linked_share))))}
+            {stat("ASB interventions", count(total(&f.asb)), Some("All powers, informal warnings included".into()))}
+            {stat("Persons dealt with (ASB)", count(f.asb_persons), None)}
+            {stat("Seizures", count(total(&f.seizures)), seizure_note(f))}
+            {stat("Immediate Justice referrals", count(f.ij_referrals), None)}
+            {stat("IJ started within 48 hours", count(f.ij_started_within_48h),
+                share_of(f.ij_started_within_48h, f.ij_referrals).map(|s| format!("{} of referrals", percent(Some(s)))))}
+            {stat("IJ completed", count(f.ij_completed),
+                share_of(f.ij_completed, f.ij_referrals).map(|s| format!("{} of referrals", percent(Some(s)))))}
+            {stat("Rejected shifts excluded", count(ret.rejected_shifts_excluded),
+                Some("Left out after review".into()))}
+        </dl>
+    }
+}
+
+/// A table's horizontal scroll box: on a phone a wide table scrolls
+/// inside it instead of widening the page. Focusable, so keyboard users
+/// can scroll it too.
+fn scroll_box(label: String, table: impl IntoView) -> impl IntoView {
+    view! { <div class="table-wrap" role="region" aria-label=label tabindex="0">{table}</div> }
+}
+
+const FIGURE_COLUMNS: [&str; 10] = [
+    "Patrols",
+    "Not ended",
+    "Person-hours",
+    "Median visit",
+    // Joined so the header never breaks inside "10–15".
+    "Visits 10\u{2060}–\u{2060}15 min",
+    "Arrests",
+    "Stop and searches",
+    "ASB interventions",
+    "Seizures",
+    "IJ referrals",
+];
+
+/// The main figures of one group, in [`FIGURE_COLUMNS`] order.
+fn figure_cells(f: &Figures) -> impl IntoView {
+    [
+        count(f.patrols),
+        count(f.patrols_not_ended),
+        number(f.person_hours, 1),
+        minutes(f.visit_median_minutes),
+        percent(f.visits_10_to_15_share),
+        count(f.arrests),
+        count(f.stop_searches),
+        count(total(&f.asb)),
+        count(total(&f.seizures)),
+        count(f.ij_referrals),
+    ]
+    .into_iter()
+    .map(|v| view! { <td>{v}</td> })
+    .collect_view()
+}
+
+/// Groups (hotspots or roles) with their main figures and a total line.
+fn figures_table(
+    caption: &'static str,
+    group: &'static str,
+    groups: Vec<(String, &Figures)>,
+    totals: &Figures,
+) -> impl IntoView {
+    let heads = FIGURE_COLUMNS
+        .iter()
+        .map(|h| view! { <th scope="col">{*h}</th> })
+        .collect_view();
+    let body = if groups.is_empty() {
+        let span = (FIGURE_COLUMNS.len() + 1).to_string();
+        view! { <tr><td colspan=span class="muted">"No data"</td></tr> }.into_any()
+    } else {
+        groups
+            .into_iter()
+            .map(|(name, f)| view! { <tr><th scope="row">{name}</th>{figure_cells(f)}</tr> })
+            .collect_view()
+            .into_any()
+    };
+    let table = view! {
+        <table class="data figures">
+            <caption>{caption}</caption>
+            <thead><tr><th scope="col">{group}</th>{heads}</tr></thead>
+            <tbody>{body}</tbody>
+            <tfoot><tr><th scope="row">"All"</th>{figure_cells(totals)}</tr></tfoot>
+        </table>
+    };
+    scroll_box(caption.into(), table)
+}
+
+/// The return by hotspot (the area of the patrol an entry was made on).
+pub fn by_area(ret: &ProgrammeReturn) -> impl IntoView {
+    let groups = ret.by_area.iter().map(|(k, f)| (k.clone(), f)).collect();
+    figures_table("By hotspot", "Hotspot", groups, &ret.totals)
+}
+
+/// The return by who patrolled: every role of the list, in its order (the
+/// programme reports each, a zero included), then `unknown` and any role
+/// the list does not know.
+pub fn by_role(ret: &ProgrammeReturn) -> impl IntoView {
+    let none = Figures::default();
+    let known = PatrollerRole::ALL.iter().map(|r| {
+        (
+            role_label(r.code()),
+            ret.by_role.get(r.code()).unwrap_or(&none),
+        )
+    });
+    let others = ret
+        .by_role
+        .iter()
+        .filter(|(k, _)| PatrollerRole::from_code(k).is_none())
+        .map(|(k, f)| (role_label(k), f));
+    let groups = known.chain(others).collect();
+    figures_table("By patroller role", "Role", groups, &ret.totals)
+}
+
+/// A two- or three-column table of counts by code, every code listed.
+fn code_table(
+    caption: &'static str,
+    what: &'static str,
+    counted: &'static str,
+    lines: Vec<CodeCount>,
+    shares: bool,
+) -> impl IntoView {
+    let all: u64 = lines.iter().map(|c| c.count).sum();
+    let body = lines
+        .into_iter()
+        .map(|c| {
+            let share = shares.then(|| view! { <td>{percent(share_of(c.count, all))}</td> });
+            view! { <tr><th scope="row">{c.label}</th><td>{count(c.count)}</td>{share}</tr> }
+        })
+        .collect_view();
+    let table = view! {
+        <table class="data figures codes">
+            <caption>{caption}</caption>
+            <thead><tr>
+                <th scope="col">{what}</th><th scope="col">{counted}</th>
+                {shares.then(|| view! { <th scope="col">"Share"</th> })}
+            </tr></thead>
+            <tbody>{body}</tbody>
+            <tfoot><tr>
+                <th scope="row">"All"</th><td>{count(all)}</td>
+                {shares.then(|| view! { <td>{if all > 0 { "100%" } else { NONE }}</td> })}
+            </tr></tfoot>
+        </table>
+    };
+    scroll_box(caption.into(), table)
+}
+
+/// Outcomes of stop and search, ASB powers used and seizures by type.
+pub fn code_tables(f: &Figures) -> impl IntoView {
+    view! {
+        {code_table("Stop and search outcomes", "Outcome", "Stop and searches",
+            by_code::<SearchOutcome>(&f.stop_search_outcomes), true)}
+        {code_table("ASB powers used", "Power", "Interventions", by_code::<AsbPower>(&f.asb), false)}
+        {code_table("Seizures by type", "Seized", "Seizures", by_code::<SeizureKind>(&f.seizures), false)}
+    }
+}
+
+/// Every row of the CSV export, as the export writes it (group, name,
+/// metric, value): nothing here is reformatted, so the screen and the
+/// downloaded file can be compared cell by cell.
+pub fn exported_rows(ret: &ProgrammeReturn) -> impl IntoView {
+    let body = rows(ret)
+        .into_iter()
+        .map(|[group, name, metric, value]| {
+            view! { <tr><td>{group}</td><td>{name}</td><td>{metric}</td><td>{value}</td></tr> }
+        })
+        .collect_view();
+    let table = view! {
+        <table class="data figures rows">
+            <caption>"Return rows (as exported)"</caption>
+            <thead><tr>
+                <th scope="col">"Group"</th><th scope="col">"Name"</th>
+                <th scope="col">"Metric"</th><th scope="col">"Value"</th>
+            </tr></thead>
+            <tbody>{body}</tbody>
+        </table>
+    };
+    scroll_box("Return rows (as exported)".into(), table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_of_nothing_are_absent() {
+        assert_eq!(share_of(3, 0), None);
+        assert_eq!(share_of(1, 4), Some(0.25));
+    }
+
+    #[test]
+    fn seizures_note_lists_the_largest_first() {
+        let f = Figures {
+            seizures: [("weapon", 7u64), ("vehicle", 40), ("alcohol", 0)]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            ..Figures::default()
+        };
+        assert_eq!(seizure_note(&f).as_deref(), Some("Vehicle 40, Weapon 7"));
+        assert_eq!(seizure_note(&Figures::default()), None);
+    }
+}
