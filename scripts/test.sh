@@ -3,7 +3,8 @@
 #
 #   1. formatting          cargo fmt --all --check
 #   2. lints               cargo clippy, host (whole workspace) and wasm32 (the app), -D warnings
-#   3. host tests          cargo test for beatbook-core and beatbook-server
+#   3. host tests          cargo test for beatbook-core and beatbook-server, and the app's
+#                          pure logic (cargo test -p beatbook --lib: chart scales, periods)
 #   4. browser unit tests  cargo test -p beatbook --target wasm32-unknown-unknown
 #                          (wasm-bindgen-test-runner + chromedriver + headless Chromium)
 #   5. end-to-end tests    release app (trunk) + server binary, then node --test tests/e2e/
@@ -33,9 +34,11 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo clippy (wasm32, app)"
 cargo clippy -p beatbook --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "cargo test (host: beatbook-core, beatbook-server)"
-# The app crate is tested in the browser below; its web-sys calls cannot run natively.
+step "cargo test (host: beatbook-core, beatbook-server, the app's pure logic)"
+# The app crate is tested in the browser below (its web-sys calls cannot run natively);
+# its pure logic (no browser calls) runs here too.
 cargo test --workspace --exclude beatbook
+cargo test -p beatbook --lib
 
 step "cargo test -p beatbook --target wasm32-unknown-unknown (headless Chromium)"
 export CHROMEDRIVER=/usr/bin/chromedriver
