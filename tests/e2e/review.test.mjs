@@ -163,11 +163,13 @@ test('a supervisor sends a shift back, the officer corrects it, the supervisor a
     assert.ok(refColumn >= 0, JSON.stringify(entries[0]));
     assert.deepEqual(entries.slice(1).map((r) => r[refColumn]).sort(), onRecord.sort());
 
-    // The phone no longer shows it as sent back.
+    // The phone no longer shows it as sent back, once it has asked again.
+    const asked = cPage.waitForResponse((r) => r.url().includes('/api/v1/shifts?') && r.ok(), { timeout: 60_000 });
     await cPage.reload();
     await unlock(cPage);
     await cPage.getByRole('heading', { name: 'On shift' }).waitFor();
-    await cPage.waitForTimeout(1500);
+    await asked;
+    await cPage.waitForTimeout(500);
     assert.equal(await cPage.getByRole('region', { name: 'Sent back by your supervisor' }).count(), 0);
 
     // The programme return for today, and its export: the same rows as on screen.

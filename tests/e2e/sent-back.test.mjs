@@ -76,11 +76,12 @@ test('a rejected shift shows on the phone with the comment as written, until app
 
     // Approved: gone at the next fetch.
     await review(sarge, 'PC3001', 'approved', '');
+    const asked = page.waitForResponse((r) => r.url().includes('/api/v1/shifts?') && r.ok(), { timeout: 60_000 });
     await page.reload();
     await unlock(page);
     await page.getByRole('heading', { name: 'Patrol running' }).waitFor();
-    await page.getByText(/All synced at \d\d:\d\d/).waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(1500);
+    await asked;
+    await page.waitForTimeout(500);
     assert.equal(await sentBack.count(), 0);
     assert.deepEqual(errors.filter((e) => !e.includes('500')), []);
   } finally {
