@@ -43,8 +43,16 @@ test('a new version waits for the officer to tap "Update now"', async () => {
 
     // Something typed must survive the new version arriving.
     await page.getByLabel('Officer ID').fill('PC-typing');
-    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
-    await page.getByRole('button', { name: 'Update now' }).waitFor({ timeout: 15_000 });
+    // Ask for an update check until the new version is noticed: a check the
+    // page itself started just before the deploy (on load, on becoming
+    // visible) can still be in flight, and update() then joins it and reads
+    // the old sw.js.
+    const updateNow = page.getByRole('button', { name: 'Update now' });
+    for (let i = 0; i < 15 && !(await updateNow.isVisible()); i++) {
+      await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
+      await updateNow.waitFor({ timeout: 2_000 }).catch(() => {});
+    }
+    await updateNow.waitFor({ timeout: 5_000 });
     assert.equal(await page.getByLabel('Officer ID').inputValue(), 'PC-typing', 'the page was not reloaded');
     assert.equal(await swVersion(page), before, 'the old version still serves this page');
 
