@@ -451,6 +451,25 @@ pub struct StoredRow {
     pub body: String,
 }
 
+impl StoredRow {
+    /// A row selected as `arrival, revision_id, entry_id, seq, kind,
+    /// officer_id, occurred_at, captured_at, received_at, body`, in that order.
+    pub(crate) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Self, DbError> {
+        Ok(Self {
+            arrival: row.try_get(0)?,
+            revision_id: row.try_get(1)?,
+            entry_id: row.try_get(2)?,
+            seq: row.try_get(3)?,
+            kind: row.try_get(4)?,
+            officer_id: row.try_get(5)?,
+            occurred_at: row.try_get(6)?,
+            captured_at: row.try_get(7)?,
+            received_at: row.try_get(8)?,
+            body: row.try_get(9)?,
+        })
+    }
+}
+
 /// Readers: a small pool, never writing (`query_only`).
 #[derive(Debug, Clone)]
 pub struct Database {
@@ -541,22 +560,7 @@ impl Database {
                 .await?
             }
         };
-        rows.iter()
-            .map(|row| {
-                Ok(StoredRow {
-                    arrival: row.try_get(0)?,
-                    revision_id: row.try_get(1)?,
-                    entry_id: row.try_get(2)?,
-                    seq: row.try_get(3)?,
-                    kind: row.try_get(4)?,
-                    officer_id: row.try_get(5)?,
-                    occurred_at: row.try_get(6)?,
-                    captured_at: row.try_get(7)?,
-                    received_at: row.try_get(8)?,
-                    body: row.try_get(9)?,
-                })
-            })
-            .collect()
+        rows.iter().map(StoredRow::from_row).collect()
     }
 
     pub async fn close(&self) {

@@ -28,21 +28,6 @@ const LATEST: &str =
 const STORED_COLUMNS: &str = "r.arrival, r.revision_id, r.entry_id, r.seq, r.kind, r.officer_id, \
      r.occurred_at, r.captured_at, r.received_at, r.body";
 
-fn stored(row: &sqlx::sqlite::SqliteRow) -> Result<StoredRow, DbError> {
-    Ok(StoredRow {
-        arrival: row.try_get(0)?,
-        revision_id: row.try_get(1)?,
-        entry_id: row.try_get(2)?,
-        seq: row.try_get(3)?,
-        kind: row.try_get(4)?,
-        officer_id: row.try_get(5)?,
-        occurred_at: row.try_get(6)?,
-        captured_at: row.try_get(7)?,
-        received_at: row.try_get(8)?,
-        body: row.try_get(9)?,
-    })
-}
-
 /// A review decision to record.
 #[derive(Debug, Clone, Copy)]
 pub struct NewReview<'a> {
@@ -280,7 +265,7 @@ impl Database {
         rows.iter()
             .map(|r| {
                 Ok(ShiftHead {
-                    row: stored(r)?,
+                    row: StoredRow::from_row(r)?,
                     review: r.try_get(10)?,
                     review_comment: r.try_get(11)?,
                 })
@@ -301,7 +286,7 @@ impl Database {
             .bind(serde_json::to_string(shift_ids)?)
             .fetch_all(&self.readers)
             .await?;
-        rows.iter().map(stored).collect()
+        rows.iter().map(StoredRow::from_row).collect()
     }
 
     /// Latest revisions of these entries.
@@ -317,7 +302,7 @@ impl Database {
             .bind(serde_json::to_string(entry_ids)?)
             .fetch_all(&self.readers)
             .await?;
-        rows.iter().map(stored).collect()
+        rows.iter().map(StoredRow::from_row).collect()
     }
 
     /// Every revision of a shift and of its entries, in time then sequence order.
@@ -331,7 +316,7 @@ impl Database {
             .bind(shift_id)
             .fetch_all(&self.readers)
             .await?;
-        rows.iter().map(stored).collect()
+        rows.iter().map(StoredRow::from_row).collect()
     }
 
     /// Conflicts kept for a shift or its entries.
@@ -571,7 +556,7 @@ impl Database {
             .bind(serde_json::to_string(entry_ids)?)
             .fetch_all(&self.readers)
             .await?;
-        rows.iter().map(stored).collect()
+        rows.iter().map(StoredRow::from_row).collect()
     }
 
     /// One officer's latest revisions in `[from, to)`, all at once.
@@ -596,7 +581,7 @@ impl Database {
             .bind(to)
             .fetch_all(&self.readers)
             .await?;
-        rows.iter().map(stored).collect()
+        rows.iter().map(StoredRow::from_row).collect()
     }
 }
 
