@@ -20,8 +20,9 @@ use crate::security::{Event, EventKind};
 
 const MAX_NAME: usize = 100;
 const MAX_TEAM: usize = 64;
-/// What bench users have instead of a password hash: no password matches it.
-const UNUSABLE_PASSWORD: &str = "!no-password";
+/// What accounts made without a password (bench users, `seed --no-passwords`)
+/// have instead of a password hash: no password matches it.
+pub const UNUSABLE_PASSWORD: &str = "!no-password";
 
 #[derive(Debug, Error)]
 pub enum AdminError {

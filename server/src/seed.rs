@@ -18,6 +18,7 @@ use std::io::Write;
 use std::time::Instant;
 use thiserror::Error;
 
+use crate::admin::UNUSABLE_PASSWORD;
 use crate::auth::password::{self, SecretError};
 use crate::cli::SeedArgs;
 use crate::db::accounts::{NewEvent, NewUser};
@@ -42,8 +43,6 @@ const PLACES: [&str; 12] = [
     "Seafront",
 ];
 const HOTSPOTS_PER_TEAM: usize = 3;
-/// What accounts made with `--no-passwords` hold: no password matches it.
-const UNUSABLE_PASSWORD: &str = "!no-password";
 
 #[derive(Debug, Error)]
 pub enum SeedError {
