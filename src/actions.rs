@@ -3,6 +3,7 @@
 use crate::platform::{self, Fix};
 use crate::state::AppState;
 use crate::storage::{self, StoreError};
+use crate::tabs::{self, Mode, LOG_LOCK};
 use beatbook_core::form::Draft;
 use beatbook_core::{Change, EntryId, FieldError, Record, RecordKind, Revision, RevisionError};
 use leptos::prelude::*;
@@ -24,13 +25,48 @@ pub enum SaveError {
     UnknownEntry,
     #[error("Beatbook is locked: unlock it with your PIN")]
     Locked,
+    #[error("Signed out in another tab: sign in again to record")]
+    SignedOut,
+    /// A second tap while the first save is still being written: ignored.
+    #[error("Still saving the last change")]
+    Busy,
+}
+
+/// Runs one save at a time: a second tap on Save or End while the first is
+/// being written is refused with [`SaveError::Busy`] (the screen ignores
+/// it), so one tap is one revision.
+async fn one_at_a_time<T>(
+    state: AppState,
+    save: impl std::future::Future<Output = Result<T, SaveError>>,
+) -> Result<T, SaveError> {
+    if state.saving.get_value() {
+        return Err(SaveError::Busy);
+    }
+    state.saving.set_value(true);
+    let result = save.await;
+    state.saving.set_value(false);
+    result
 }
 
 async fn commit(state: AppState, rev: Revision) -> Result<(), SaveError> {
-    rev.check(platform::now()).map_err(SaveError::Invalid)?;
+    // Against the later of the phone's clock and the corrected one: times
+    // the app fills in follow the server's clock.
+    let now = platform::now().max(platform::server_now());
+    rev.check(now).map_err(SaveError::Invalid)?;
     state.log.with_untracked(|log| log.check(&rev))?;
     let vault = state.vault.get_value().ok_or(SaveError::Locked)?;
-    storage::save(&rev, &vault).await?;
+    // Shared with every other tab's saves; sign-out in another tab takes
+    // it exclusively, so a save never lands after its purge.
+    let saved = tabs::with_lock(LOG_LOCK, Mode::Shared, async {
+        if storage::get::<crate::vault::VaultParams>(storage::VAULT_KEY).is_none() {
+            return Err(SaveError::SignedOut);
+        }
+        storage::save(&rev, &vault).await.map_err(SaveError::from)
+    })
+    .await;
+    saved.unwrap_or(Err(SaveError::SignedOut))?;
+    tabs::tell(tabs::Message::LogChanged);
+    state.measure_storage();
     // Storage accepted it; the in-memory log follows. `check` above makes
     // this insert infallible in practice, and the entry is safe on disk anyway.
     state.log.update(|log| {
@@ -42,6 +78,15 @@ async fn commit(state: AppState, rev: Revision) -> Result<(), SaveError> {
 
 /// Records a new entry (or starts a shift or patrol) from a filled form.
 pub async fn create(
+    state: AppState,
+    kind: RecordKind,
+    draft: Draft,
+    fix: Fix,
+) -> Result<EntryId, SaveError> {
+    one_at_a_time(state, create_now(state, kind, draft, fix)).await
+}
+
+async fn create_now(
     state: AppState,
     kind: RecordKind,
     draft: Draft,
@@ -99,6 +144,15 @@ pub async fn correct(
     draft: Draft,
     reason: String,
 ) -> Result<(), SaveError> {
+    one_at_a_time(state, correct_now(state, entry, draft, reason)).await
+}
+
+async fn correct_now(
+    state: AppState,
+    entry: EntryId,
+    draft: Draft,
+    reason: String,
+) -> Result<(), SaveError> {
     let last = state
         .log
         .with_untracked(|log| log.latest(entry).cloned())
@@ -128,6 +182,10 @@ pub async fn correct(
 
 /// Ends a shift or patrol now. Ending a shift ends its running patrol first.
 pub async fn end(state: AppState, entry: EntryId) -> Result<(), SaveError> {
+    one_at_a_time(state, end_now(state, entry)).await
+}
+
+async fn end_now(state: AppState, entry: EntryId) -> Result<(), SaveError> {
     let last = state
         .log
         .with_untracked(|log| log.latest(entry).cloned())
@@ -137,12 +195,13 @@ pub async fn end(state: AppState, entry: EntryId) -> Result<(), SaveError> {
             .log
             .with_untracked(|log| log.open_patrol(entry).map(|p| p.entry_id))
         {
-            Box::pin(end(state, patrol)).await?;
+            Box::pin(end_now(state, patrol)).await?;
         }
     }
     let now = platform::now();
-    // A start time typed slightly ahead of the clock must not make ending fail.
-    let ended_at = now.max(last.occurred_at);
+    // The end is the best known time (the phone's clock corrected by what
+    // the server said); a start typed slightly ahead must not make it fail.
+    let ended_at = platform::server_now().max(last.occurred_at);
     let mut record = last.record.clone();
     match &mut record {
         Record::Shift(s) => s.ended_at = Some(ended_at),

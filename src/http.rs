@@ -58,6 +58,7 @@ async fn request(
             TIMEOUT_MS,
         )
         .ok();
+    let sent_ms = js_sys::Date::now();
     let result = JsFuture::from(window.fetch_with_request(&request)).await;
     let outcome = match result {
         Err(_) if controller.signal().aborted() => Err(HttpError::Timeout),
@@ -65,6 +66,9 @@ async fn request(
         Ok(value) => {
             let response: web_sys::Response = value.unchecked_into();
             let status = response.status();
+            if let Ok(Some(date)) = response.headers().get("date") {
+                crate::platform::observe_server_date(&date, sent_ms, js_sys::Date::now());
+            }
             let text = match response.text() {
                 Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
                 Err(_) => None,

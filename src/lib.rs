@@ -1,9 +1,12 @@
 //! Beatbook officer app: Leptos CSR, offline-first. Every entry is saved to
-//! local storage before the app says so; see ARCHITECTURE.md.
+//! IndexedDB (a completed strict transaction) before the app says so; see
+//! ARCHITECTURE.md.
 pub mod actions;
 pub mod base64;
 pub mod fmt;
 pub mod http;
+pub mod idb;
+pub mod outbox;
 pub mod platform;
 pub mod review;
 pub mod sent_back;
@@ -11,7 +14,7 @@ pub mod session;
 pub mod state;
 pub mod storage;
 pub mod sync;
-pub mod sync_marks;
+pub mod tabs;
 pub mod ui;
 pub mod vault;
 
@@ -37,6 +40,13 @@ pub fn App() -> impl IntoView {
     platform::on_update_available(move || state.update_available.set(true));
     ui::auth::watch_inactivity(state, chrono::Duration::minutes(LOCK_AFTER_MINUTES));
     sync::start(state);
+    tabs::listen(move |message| match message {
+        tabs::Message::LogChanged => {
+            leptos::task::spawn_local(async move { state.refresh_from_storage().await });
+        }
+        tabs::Message::Locked => state.forget_keys(),
+        tabs::Message::SignedOut => state.signed_out(),
+    });
     leptos::task::spawn_local(async move {
         state.persistence.set(platform::request_persistence().await);
     });

@@ -16,6 +16,49 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
 }
 
+thread_local! {
+    /// Server clock minus this device's clock, in ms, from the last answer.
+    static CLOCK_OFFSET_MS: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Where the last known clock offset is kept, so it outlives a reload.
+const CLOCK_KEY: &str = "bb:clock-offset";
+
+/// Learns the server's clock from an answer's `Date` header (second
+/// resolution, plenty for minutes of drift), against the middle of the
+/// request's round trip on this device's clock.
+pub fn observe_server_date(date_header: &str, sent_ms: f64, received_ms: f64) {
+    let server_ms = js_sys::Date::parse(date_header);
+    if server_ms.is_nan() {
+        return;
+    }
+    let offset = server_ms + 500.0 - (sent_ms + received_ms) / 2.0;
+    CLOCK_OFFSET_MS.with(|c| c.set(Some(offset)));
+    let _ = <gloo_storage::LocalStorage as gloo_storage::Storage>::set(CLOCK_KEY, offset);
+}
+
+/// Server minus device clock in ms, if the app has heard from the server.
+pub fn clock_offset_ms() -> Option<f64> {
+    CLOCK_OFFSET_MS.with(|c| c.get()).or_else(|| {
+        let kept: Option<f64> =
+            <gloo_storage::LocalStorage as gloo_storage::Storage>::get(CLOCK_KEY).ok();
+        CLOCK_OFFSET_MS.with(|c| c.set(kept));
+        kept
+    })
+}
+
+/// A phone clock further off than this gets a warning on screen.
+pub const CLOCK_WARNING_MS: f64 = 2.0 * 60.0 * 1000.0;
+
+/// The best known time: the device clock corrected by the offset learnt
+/// from the server. Times the app fills in itself (when something happened,
+/// when a patrol ended) use this; `captured_at` keeps the device's own
+/// reading, as evidence of what the phone said.
+pub fn server_now() -> DateTime<Utc> {
+    let ms = js_sys::Date::now() + clock_offset_ms().unwrap_or(0.0);
+    DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
+}
+
 /// The device's current offset from UTC, for `datetime-local` fields.
 pub fn local_time() -> LocalTime {
     let offset = js_sys::Date::new_0().get_timezone_offset();
@@ -133,6 +176,16 @@ pub async fn request_persistence() -> Persistence {
         (false, Some(q)) if q < EPHEMERAL_QUOTA => Persistence::LikelyEphemeral,
         (false, _) => Persistence::BestEffort,
     }
+}
+
+/// Bytes used and the browser's allowance for this site, if it says.
+pub async fn storage_estimate() -> Option<(f64, f64)> {
+    let manager = web_sys::window()?.navigator().storage();
+    let estimate = wasm_bindgen_futures::JsFuture::from(manager.estimate().ok()?)
+        .await
+        .ok()?
+        .unchecked_into::<web_sys::StorageEstimate>();
+    Some((estimate.get_usage()?, estimate.get_quota()?))
 }
 
 /// Calls `f` when a new app version is installed and waiting (the service

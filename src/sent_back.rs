@@ -120,8 +120,11 @@ pub fn refresh(state: AppState) {
             (found, same_session, state.phase.get_untracked())
         {
             if state.sent_back.with_untracked(|shown| *shown != found) {
-                state.sent_back.set(found);
+                state.sent_back.set(found.clone());
             }
+            // Only now is it known which shifts are sent back (and stay).
+            let keep: Vec<_> = found.iter().map(|s| s.shift_id).collect();
+            state.apply_retention(&keep).await;
         }
     });
 }

@@ -1,42 +1,59 @@
-//! The device's log, in the browser's local storage.
+//! The device's log, in IndexedDB (see `idb.rs`), and small settings in
+//! local storage.
 //!
-//! Layout (format 3): one key per immutable revision, `bb:rev:<revision id>`,
-//! holding `{"v":3,"iv":..,"ct":..}`: the format 2 envelope
-//! `{"v":2,"rev":{...}}` encrypted with the PIN's key (see `vault.rs`). A save
-//! writes exactly one key, so it costs the same with 10 or 5,000 entries
-//! stored; the whole log is only read, once, at unlock. Format 2 (the same
-//! envelope in plaintext) is encrypted in place on load. Anything unreadable is
-//! moved aside under `bb:quarantine:` and reported, never deleted.
+//! Layout (format 4): the `revisions` store holds one record per immutable
+//! revision, keyed by revision ID, whose value is `{"v":3,"iv":..,"ct":..}`:
+//! the plaintext envelope `{"v":2,"rev":{...}}` encrypted with the PIN's key
+//! (`vault.rs`). `answers` holds the server's answer per revision ID (no entry
+//! content), `quarantine` what could not be read (kept, reported, never
+//! deleted), `meta` the sealed session and a half-typed form. A save writes
+//! one small record in one strict transaction, so it costs the same with 10
+//! or 5,000 entries stored, and "Saved" is shown only after that transaction
+//! completed: local storage, which Chromium writes to disk up to a minute
+//! later, lost entries when the whole browser was killed.
+//!
+//! Format 3 kept the same values in local storage (`bb:rev:<id>`,
+//! `bb:sync:<id>`, `bb:quarantine:<key>`, `bb:session`); [`migrate`] moves
+//! them: copy, read back and compare, and only then remove the old keys, so
+//! an interrupted migration is simply done again at the next start.
+use crate::idb::{self, IdbError, Tx, ANSWERS, META, QUARANTINE, REVISIONS};
 use crate::vault::{Sealed, Vault};
 use beatbook_core::sync::Answer;
 use beatbook_core::{Revision, RevisionId};
-use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use thiserror::Error;
+use web_sys::IdbRequest;
 
-pub const FORMAT_VERSION: u32 = 3;
-/// The plaintext envelope inside a format 3 value (and format 2 itself).
+/// Where the log lives: 4 is IndexedDB, 3 was local storage.
+pub const FORMAT_VERSION: u32 = 4;
+/// The encrypted envelope of one revision (unchanged since format 3).
+const SEALED_VERSION: u32 = 3;
+/// The plaintext envelope inside it (and format 2 itself).
 const PLAIN_VERSION: u32 = 2;
 pub const FORMAT_KEY: &str = "bb:format";
-pub const REVISION_PREFIX: &str = "bb:rev:";
-pub const QUARANTINE_PREFIX: &str = "bb:quarantine:";
 pub const PROFILE_KEY: &str = "bb:profile";
-/// The server's answer for a revision: `bb:sync:<revision id>` -> `Answer`.
-/// No key means the revision is still waiting to be sent.
-pub const SYNC_PREFIX: &str = "bb:sync:";
 pub const DEVICE_KEY: &str = "bb:device";
 /// Salt, work factor and check value of the PIN key (nothing secret).
 pub const VAULT_KEY: &str = "bb:vault";
+pub const PIN_FAILURES_KEY: &str = "bb:pin-failures";
 /// The device session (token and user), sealed with the PIN's key.
-pub const SESSION_KEY: &str = "bb:session";
+pub const SESSION: &str = "session";
+/// A form being typed when the app locked itself, sealed.
+pub const DRAFT: &str = "draft";
+
+/// Format 3's local storage keys, read only to migrate them.
+pub const LEGACY_REVISION_PREFIX: &str = "bb:rev:";
+pub const LEGACY_SYNC_PREFIX: &str = "bb:sync:";
+pub const LEGACY_QUARANTINE_PREFIX: &str = "bb:quarantine:";
+pub const LEGACY_SESSION_KEY: &str = "bb:session";
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("This browser does not allow local storage here, so entries cannot be saved. Leave private browsing or allow site data.")]
+    #[error("This browser does not allow storage here, so entries cannot be saved. Leave private browsing or allow site data.")]
     Unavailable,
-    #[error("The phone's storage for Beatbook is full. Nothing already saved is lost and your form is kept. Sync, then free space.")]
+    #[error("The phone's storage for Beatbook is full. Nothing already saved is lost and your form is kept. Sync, then free space on the phone.")]
     QuotaExceeded,
     #[error("Could not save: {0}")]
     Browser(String),
@@ -44,15 +61,28 @@ pub enum StoreError {
     Encode(#[from] serde_json::Error),
     #[error("Could not encrypt: {0}")]
     Vault(#[from] crate::vault::VaultError),
+    #[error("Moving the log to the new storage did not check out ({0}); it stays where it was and is tried again next start.")]
+    Migration(String),
 }
 
-impl From<StorageError> for StoreError {
-    fn from(e: StorageError) -> Self {
+impl From<IdbError> for StoreError {
+    fn from(e: IdbError) -> Self {
         match e {
-            StorageError::JsError(js) if js.name == "QuotaExceededError" => Self::QuotaExceeded,
-            StorageError::JsError(js) => Self::Browser(format!("{}: {}", js.name, js.message)),
-            StorageError::SerdeError(e) => Self::Encode(e),
-            StorageError::KeyNotFound(k) => Self::Browser(format!("missing {k}")),
+            IdbError::Unavailable => Self::Unavailable,
+            IdbError::QuotaExceeded => Self::QuotaExceeded,
+            IdbError::Browser(m) => Self::Browser(m),
+        }
+    }
+}
+
+impl From<gloo_storage::errors::StorageError> for StoreError {
+    fn from(e: gloo_storage::errors::StorageError) -> Self {
+        use gloo_storage::errors::StorageError as E;
+        match e {
+            E::JsError(js) if js.name == "QuotaExceededError" => Self::QuotaExceeded,
+            E::JsError(js) => Self::Browser(format!("{}: {}", js.name, js.message)),
+            E::SerdeError(e) => Self::Encode(e),
+            E::KeyNotFound(k) => Self::Browser(format!("missing {k}")),
         }
     }
 }
@@ -92,7 +122,8 @@ beatbook_core::decode_struct!(EnvelopeIn { rev });
 /// or support to recover.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quarantined {
-    /// The key it was moved to (or still sits under, if moving failed).
+    /// Where it is kept (`quarantine/<original key>`), or still sits if
+    /// moving it failed.
     pub key: String,
     pub reason: String,
     pub bytes: usize,
@@ -109,84 +140,182 @@ pub struct Loaded {
     pub outcomes: HashMap<RevisionId, Answer>,
 }
 
-/// Whether local storage can be used at all in this context.
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// Whether the browser lets the app keep anything here at all.
 pub fn available() -> bool {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .is_some()
+    local().is_some()
+        && web_sys::window()
+            .and_then(|w| w.indexed_db().ok().flatten())
+            .is_some()
 }
 
-fn storage() -> Result<web_sys::Storage, StoreError> {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
-        .ok_or(StoreError::Unavailable)
-}
-
-pub fn revision_key(id: RevisionId) -> String {
-    format!("{REVISION_PREFIX}{id}")
-}
-
-/// Saves one revision, encrypted. When this returns `Ok`, the revision is in
-/// the browser's storage area (owned by the browser process, so a killed tab
-/// cannot lose it).
-pub async fn save(rev: &Revision, vault: &Vault) -> Result<(), StoreError> {
-    storage()?;
+async fn sealed_text(rev: &Revision, vault: &Vault) -> Result<String, StoreError> {
     let plain = serde_json::to_vec(&EnvelopeOut {
         v: PLAIN_VERSION,
         rev,
     })?;
     let Sealed { iv, ct } = vault.seal(&plain).await?;
-    LocalStorage::set(
-        revision_key(rev.id),
-        EncryptedEnvelope {
-            v: FORMAT_VERSION,
-            iv,
-            ct,
-        },
-    )?;
+    Ok(serde_json::to_string(&EncryptedEnvelope {
+        v: SEALED_VERSION,
+        iv,
+        ct,
+    })?)
+}
+
+/// Saves one revision, encrypted. `Ok` means its transaction completed with
+/// strict durability: the revision is on disk and survives a killed browser.
+pub async fn save(rev: &Revision, vault: &Vault) -> Result<(), StoreError> {
+    let text = sealed_text(rev, vault).await?;
+    let tx = Tx::write(&[REVISIONS]).await?;
+    tx.put(REVISIONS, &rev.id.to_string(), &text)?;
+    tx.done().await?;
     Ok(())
 }
 
-/// Seals any small value (the session) under the PIN's key.
+/// Seals a small value (the session, a draft) under the PIN's key.
 pub async fn set_sealed<T: Serialize>(
     key: &str,
     value: &T,
     vault: &Vault,
 ) -> Result<(), StoreError> {
-    storage()?;
     let sealed = vault.seal(&serde_json::to_vec(value)?).await?;
-    LocalStorage::set(key, sealed)?;
+    let text = serde_json::to_string(&sealed)?;
+    let tx = Tx::write(&[META]).await?;
+    tx.put(META, key, &text)?;
+    tx.done().await?;
     Ok(())
 }
 
 /// Opens a value stored by [`set_sealed`]; `None` if absent or unreadable.
 pub async fn get_sealed<T: for<'de> Deserialize<'de>>(key: &str, vault: &Vault) -> Option<T> {
-    let sealed: Sealed = get(key)?;
+    let tx = Tx::read(&[META]).await.ok()?;
+    let request = tx.get(META, key).ok()?;
+    tx.done().await.ok()?;
+    let sealed: Sealed = serde_json::from_str(&idb::text_of(&request)?).ok()?;
     let plain = vault.open(&sealed).await.ok()?;
     // From text, as everything else is read: `from_slice` would add a second
     // copy of the JSON reader (and of each type's decoder) to the download.
     serde_json::from_str(std::str::from_utf8(&plain).ok()?).ok()
 }
 
-/// Records the server's answer for a revision.
-pub fn save_outcome(id: RevisionId, outcome: &Answer) -> Result<(), StoreError> {
-    storage()?;
-    LocalStorage::set(format!("{SYNC_PREFIX}{id}"), outcome)?;
+/// Removes a small sealed value.
+pub async fn remove_meta(key: &str) -> Result<(), StoreError> {
+    let tx = Tx::write(&[META]).await?;
+    tx.delete(META, key)?;
+    tx.done().await?;
     Ok(())
 }
 
-/// Reads every revision, migrating and quarantining as needed.
-pub async fn load(vault: &Vault) -> Result<Loaded, StoreError> {
-    let raw = storage()?;
-    let mut loaded = Loaded::default();
-    if LocalStorage::get::<u32>(FORMAT_KEY).ok() != Some(FORMAT_VERSION) {
-        // Only written once; a failure here is harmless (retried next start).
-        let _ = LocalStorage::set(FORMAT_KEY, FORMAT_VERSION);
+/// Records the server's answers for one push, in one transaction.
+pub async fn save_outcomes(answers: &[(RevisionId, Answer)]) -> Result<(), StoreError> {
+    if answers.is_empty() {
+        return Ok(());
     }
-    for key in keys_with_prefix(&raw, REVISION_PREFIX) {
-        let Ok(Some(text)) = raw.get_item(&key) else {
-            continue;
-        };
+    let tx = Tx::write(&[ANSWERS]).await?;
+    for (id, answer) in answers {
+        tx.put(ANSWERS, &id.to_string(), &serde_json::to_string(answer)?)?;
+    }
+    tx.done().await?;
+    Ok(())
+}
+
+/// Format 3 values still in local storage: (store, key in the store, local
+/// storage key, text).
+fn legacy_items(raw: &web_sys::Storage) -> Vec<(&'static str, String, String, String)> {
+    let len = raw.length().unwrap_or(0);
+    (0..len)
+        .filter_map(|i| raw.key(i).ok().flatten())
+        .filter_map(|key| {
+            let (store, id) = if let Some(q) = key.strip_prefix(LEGACY_QUARANTINE_PREFIX) {
+                (QUARANTINE, q.to_owned())
+            } else if let Some(id) = key.strip_prefix(LEGACY_REVISION_PREFIX) {
+                (REVISIONS, id.to_owned())
+            } else if let Some(id) = key.strip_prefix(LEGACY_SYNC_PREFIX) {
+                (ANSWERS, id.to_owned())
+            } else if key == LEGACY_SESSION_KEY {
+                (META, SESSION.to_owned())
+            } else {
+                return None;
+            };
+            let text = raw.get_item(&key).ok().flatten()?;
+            Some((store, id, key, text))
+        })
+        .collect()
+}
+
+/// Moves format 3 local storage into IndexedDB. Returns how many values
+/// moved. Copies first (never over an answer or session already in
+/// IndexedDB, which is newer), reads everything back and compares, and only
+/// then removes the old keys: killed at any point, the next call finishes
+/// the job with nothing lost or doubled (a revision's key is its ID).
+pub async fn migrate() -> Result<usize, StoreError> {
+    let Some(raw) = local() else { return Ok(0) };
+    let items = legacy_items(&raw);
+    if items.is_empty() {
+        return Ok(0);
+    }
+    let tx = Tx::read(&[ANSWERS, META]).await?;
+    let (answers, meta) = (tx.all(ANSWERS)?, tx.all(META)?);
+    tx.done().await?;
+    let present: HashSet<(&str, String)> = answers
+        .pairs()
+        .into_iter()
+        .map(|(k, _)| (ANSWERS, k))
+        .chain(meta.pairs().into_iter().map(|(k, _)| (META, k)))
+        .collect();
+    let tx = Tx::write(&idb::STORES).await?;
+    for (store, key, _, text) in &items {
+        if !present.contains(&(*store, key.clone())) {
+            tx.put(store, key, text)?;
+        }
+    }
+    tx.done().await?;
+    // Read back: every value must now be in IndexedDB, revisions and
+    // quarantined bytes exactly as they were.
+    let tx = Tx::read(&idb::STORES).await?;
+    let pending: Vec<_> = idb::STORES
+        .into_iter()
+        .map(|s| tx.all(s).map(|p| (s, p)))
+        .collect::<Result<_, _>>()?;
+    tx.done().await?;
+    let stored: HashMap<(&str, String), String> = pending
+        .iter()
+        .flat_map(|(s, p)| p.pairs().into_iter().map(move |(k, v)| ((*s, k), v)))
+        .collect();
+    for (store, key, _, text) in &items {
+        let exact = matches!(*store, REVISIONS | QUARANTINE);
+        match stored.get(&(*store, key.clone())) {
+            Some(back) if !exact || back == text => {}
+            _ => {
+                return Err(StoreError::Migration(format!(
+                    "{store}/{key} did not read back"
+                )))
+            }
+        }
+    }
+    for (_, _, local_key, _) in &items {
+        let _ = raw.remove_item(local_key);
+    }
+    let _ = LocalStorage::set(FORMAT_KEY, FORMAT_VERSION);
+    Ok(items.len())
+}
+
+/// Reads every revision and answer, migrating and quarantining as needed.
+pub async fn load(vault: &Vault) -> Result<Loaded, StoreError> {
+    let mut loaded = Loaded::default();
+    if migrate().await? > 0 {
+        loaded.migrated_from = Some(3);
+    }
+    let tx = Tx::read(&[REVISIONS, ANSWERS, QUARANTINE]).await?;
+    let revisions = tx.all(REVISIONS)?;
+    let answers = tx.all(ANSWERS)?;
+    let quarantine = tx.all(QUARANTINE)?;
+    tx.done().await?;
+    let mut unreadable = Vec::new();
+    for (key, text) in revisions.pairs() {
         match decode(&text, vault).await {
             Ok((rev, PLAIN_VERSION)) => {
                 // Format 2 was plaintext: encrypt it in place. If that fails
@@ -197,36 +326,49 @@ pub async fn load(vault: &Vault) -> Result<Loaded, StoreError> {
                 loaded.revisions.push(rev);
             }
             Ok((rev, _)) => loaded.revisions.push(rev),
-            Err(reason) => loaded
-                .quarantined
-                .push(quarantine(&raw, &key, &text, reason)),
+            Err(reason) => unreadable.push((key, text, reason)),
         }
     }
-    for key in keys_with_prefix(&raw, SYNC_PREFIX) {
-        // An unreadable answer only means the revision is sent again, which
-        // the server recognises: no need to quarantine it.
-        let id = key.strip_prefix(SYNC_PREFIX).and_then(RevisionId::parse);
-        let outcome = raw
-            .get_item(&key)
-            .ok()
-            .flatten()
-            .and_then(|t| serde_json::from_str(&t).ok());
-        if let (Some(id), Some(outcome)) = (id, outcome) {
-            loaded.outcomes.insert(id, outcome);
+    // An unreadable answer only means the revision is sent again, which the
+    // server recognises: no need to quarantine it.
+    for (key, text) in answers.pairs() {
+        if let (Some(id), Ok(answer)) = (RevisionId::parse(&key), serde_json::from_str(&text)) {
+            loaded.outcomes.insert(id, answer);
         }
     }
-    for key in keys_with_prefix(&raw, QUARANTINE_PREFIX) {
-        if loaded.quarantined.iter().any(|q| q.key == key) {
-            continue;
-        }
-        let bytes = raw.get_item(&key).ok().flatten().map_or(0, |t| t.len());
+    for (key, text) in quarantine.pairs() {
         loaded.quarantined.push(Quarantined {
-            key,
+            key: format!("{QUARANTINE}/{key}"),
             reason: "kept aside earlier".into(),
-            bytes,
+            bytes: text.len(),
         });
     }
+    if !unreadable.is_empty() {
+        let moved = quarantine_revisions(&unreadable).await.is_ok();
+        for (key, text, reason) in unreadable {
+            loaded.quarantined.push(Quarantined {
+                key: if moved {
+                    format!("{QUARANTINE}/{LEGACY_REVISION_PREFIX}{key}")
+                } else {
+                    format!("{REVISIONS}/{key}")
+                },
+                reason,
+                bytes: text.len(),
+            });
+        }
+    }
     Ok(loaded)
+}
+
+/// Moves unreadable revisions aside in one transaction: both steps or none.
+async fn quarantine_revisions(items: &[(String, String, String)]) -> Result<(), StoreError> {
+    let tx = Tx::write(&[REVISIONS, QUARANTINE]).await?;
+    for (key, text, _) in items {
+        tx.put(QUARANTINE, &format!("{LEGACY_REVISION_PREFIX}{key}"), text)?;
+        tx.delete(REVISIONS, key)?;
+    }
+    tx.done().await?;
+    Ok(())
 }
 
 /// Reads one stored revision and says which format it was in.
@@ -234,7 +376,7 @@ async fn decode(text: &str, vault: &Vault) -> Result<(Revision, u32), String> {
     let version = serde_json::from_str::<EnvelopeVersion>(text)
         .map_err(|e| format!("not readable JSON ({e})"))?;
     let plain = match version.v {
-        FORMAT_VERSION => {
+        SEALED_VERSION => {
             let envelope = serde_json::from_str::<EncryptedEnvelope>(text)
                 .map_err(|e| format!("damaged entry ({e})"))?;
             let sealed = Sealed {
@@ -248,7 +390,7 @@ async fn decode(text: &str, vault: &Vault) -> Result<(Revision, u32), String> {
             String::from_utf8(bytes).map_err(|_| "damaged entry (not text)".to_owned())?
         }
         PLAIN_VERSION => text.to_owned(),
-        v if v > FORMAT_VERSION => {
+        v if v > SEALED_VERSION => {
             return Err(format!(
                 "written by a newer Beatbook (format {v}); update the app"
             ))
@@ -260,51 +402,102 @@ async fn decode(text: &str, vault: &Vault) -> Result<(Revision, u32), String> {
         .map_err(|e| format!("damaged entry ({e})"))
 }
 
-/// Moves an unreadable value under the quarantine prefix: copy first, then
-/// remove, so a failure at either step leaves the bytes where they were.
-fn quarantine(raw: &web_sys::Storage, key: &str, text: &str, reason: String) -> Quarantined {
-    let aside = format!("{QUARANTINE_PREFIX}{key}");
-    let moved = raw.set_item(&aside, text).is_ok() && raw.remove_item(key).is_ok();
-    Quarantined {
-        key: if moved { aside } else { key.to_owned() },
-        reason,
-        bytes: text.len(),
-    }
+/// What storage holds, by revision ID only (nothing is decrypted): what the
+/// sign-out check and every tab agree on, whatever each has in memory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    pub revisions: Vec<RevisionId>,
+    pub answers: HashMap<RevisionId, Answer>,
+    pub quarantined: usize,
 }
 
-fn keys_with_prefix(raw: &web_sys::Storage, prefix: &str) -> Vec<String> {
-    let len = raw.length().unwrap_or(0);
-    (0..len)
-        .filter_map(|i| raw.key(i).ok().flatten())
-        .filter(|k| k.starts_with(prefix))
-        .collect()
+pub async fn inventory() -> Result<Inventory, StoreError> {
+    let tx = Tx::read(&[REVISIONS, ANSWERS, QUARANTINE]).await?;
+    let (revisions, answers, quarantine) =
+        (tx.all(REVISIONS)?, tx.all(ANSWERS)?, tx.all(QUARANTINE)?);
+    tx.done().await?;
+    Ok(Inventory {
+        revisions: revisions
+            .pairs()
+            .into_iter()
+            .filter_map(|(k, _)| RevisionId::parse(&k))
+            .collect(),
+        answers: answers
+            .pairs()
+            .into_iter()
+            .filter_map(|(k, v)| Some((RevisionId::parse(&k)?, serde_json::from_str(&v).ok()?)))
+            .collect(),
+        quarantined: quarantine.pairs().len(),
+    })
+}
+
+/// Reads and opens the given revisions (another tab saved them). One that
+/// cannot be read is left where it is: the next unlock quarantines it.
+pub async fn read_revisions(ids: &[RevisionId], vault: &Vault) -> Vec<Revision> {
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    let Ok(tx) = Tx::read(&[REVISIONS]).await else {
+        return Vec::new();
+    };
+    let requests: Vec<IdbRequest> = ids
+        .iter()
+        .filter_map(|id| tx.get(REVISIONS, &id.to_string()).ok())
+        .collect();
+    if tx.done().await.is_err() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for text in requests.iter().filter_map(idb::text_of) {
+        if let Ok((rev, _)) = decode(&text, vault).await {
+            out.push(rev);
+        }
+    }
+    out
+}
+
+/// Removes revisions (and their answers) the server holds, in one
+/// transaction. The caller decides which (`outbox::retained`).
+pub async fn forget(ids: &[RevisionId]) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let tx = Tx::write(&[REVISIONS, ANSWERS]).await?;
+    for id in ids {
+        let key = id.to_string();
+        tx.delete(REVISIONS, &key)?;
+        tx.delete(ANSWERS, &key)?;
+    }
+    tx.done().await?;
+    Ok(())
 }
 
 /// Reads a small value (the officer profile, settings).
 pub fn get<T: for<'de> Deserialize<'de>>(key: &str) -> Option<T> {
-    if !available() {
-        return None;
-    }
+    local()?;
     LocalStorage::get(key).ok()
 }
 
 pub fn set<T: Serialize>(key: &str, value: &T) -> Result<(), StoreError> {
-    storage()?;
+    local().ok_or(StoreError::Unavailable)?;
     LocalStorage::set(key, value)?;
     Ok(())
 }
 
-/// After a signed-out officer's entries have all reached the server: removes
-/// their local copies, answers, session, PIN vault and profile. Quarantined
-/// items (never readable, so never synced) and the device ID stay.
-pub fn purge_signed_out() {
-    let Ok(raw) = storage() else { return };
-    let doomed: Vec<String> = [REVISION_PREFIX, SYNC_PREFIX]
-        .into_iter()
-        .flat_map(|p| keys_with_prefix(&raw, p))
-        .chain([SESSION_KEY, VAULT_KEY, PROFILE_KEY, "bb:pin-failures"].map(String::from))
-        .collect();
-    for key in doomed {
-        let _ = raw.remove_item(&key);
+/// After sign-out was allowed (nothing held back): removes the revisions the
+/// server holds and their answers, the session, the draft, the PIN vault and
+/// the profile. Quarantined items and the device ID stay. The caller holds
+/// the exclusive log lock, so no tab saves meanwhile.
+pub async fn purge_signed_out(acknowledged: &[RevisionId]) -> Result<(), StoreError> {
+    forget(acknowledged).await?;
+    let tx = Tx::write(&[META]).await?;
+    tx.delete(META, SESSION)?;
+    tx.delete(META, DRAFT)?;
+    tx.done().await?;
+    if let Some(raw) = local() {
+        for key in [VAULT_KEY, PROFILE_KEY, PIN_FAILURES_KEY, LEGACY_SESSION_KEY] {
+            let _ = raw.remove_item(key);
+        }
     }
+    Ok(())
 }

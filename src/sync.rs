@@ -7,7 +7,7 @@
 //! the same immutable revision, which the server recognises.
 use crate::platform;
 use crate::state::{AppState, Phase};
-use crate::storage;
+use crate::{outbox, storage, tabs};
 use beatbook_core::sync::{
     backoff_ms, next_batch, ApiErrorBody, PushAnswers, PushRequest, APP_BATCH_BYTES,
     APP_BATCH_CHANGES, PROTOCOL_VERSION, PUSH_PATH,
@@ -15,6 +15,7 @@ use beatbook_core::sync::{
 use beatbook_core::Revision;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use std::collections::HashSet;
 use std::time::Duration;
 use thiserror::Error;
 
@@ -51,6 +52,8 @@ pub enum PushError {
     Refused(String),
     #[error("The server's answer could not be read")]
     BadAnswer,
+    #[error("The server's answers could not be stored on this phone: {0}")]
+    Storage(String),
 }
 
 /// While anything waits, try at least this often.
@@ -100,12 +103,12 @@ pub fn start(state: AppState) {
     );
 }
 
-/// Revisions on the device without an answer from the server.
+/// Revisions on the device the server has not settled.
 pub fn pending(state: AppState) -> usize {
     untrack(|| {
         state
             .log
-            .with(|log| crate::sync_marks::waiting_count(state, log))
+            .with(|log| state.outcomes.with(|o| outbox::waiting_count(log, o)))
     })
 }
 
@@ -130,8 +133,8 @@ pub fn kick(state: AppState) {
     });
 }
 
-/// Pushes until nothing waits. Returns false when it stopped on a failure
-/// (a retry is then scheduled).
+/// Pushes until nothing waits, in the one tab that holds the sync lock.
+/// Returns false when it stopped on a failure (a retry is then scheduled).
 async fn run(state: AppState) -> bool {
     if !platform::is_online() {
         state.sync_status.set(SyncStatus::Offline);
@@ -141,19 +144,32 @@ async fn run(state: AppState) -> bool {
         // Locked: the log is not in memory and nothing may be sent.
         return true;
     }
+    // Another tab syncing already sends what this one saved (it hears of
+    // it on the channel and reads it from storage): nothing to do here.
+    tabs::with_lock(tabs::SYNC_LOCK, tabs::Mode::IfAvailable, run_locked(state))
+        .await
+        .unwrap_or(true)
+}
+
+async fn run_locked(state: AppState) -> bool {
     let device_id = crate::session::device_id();
     // An expired session is not worth a round trip: ask for sign-in first.
     let token = state.session.with_untracked(|s| {
         s.as_ref()
-            .filter(|s| s.expires_at > platform::now())
+            .filter(|s| s.expires_at > platform::server_now())
             .map(|s| s.token.clone())
     });
     let mut sent = 0;
+    // Each revision goes at most once per round: one the server asked to
+    // resend later (a clock ahead) waits for the next round, not a loop.
+    let mut tried = HashSet::new();
     loop {
         let batch: Vec<Revision> = state.log.with_untracked(|log| {
             state.outcomes.with_untracked(|o| {
-                let waiting: Vec<&Revision> =
-                    log.revisions().filter(|r| !o.contains_key(&r.id)).collect();
+                let waiting: Vec<&Revision> = outbox::waiting(log, o)
+                    .into_iter()
+                    .filter(|r| !tried.contains(&r.id))
+                    .collect();
                 next_batch(&waiting, APP_BATCH_CHANGES, APP_BATCH_BYTES)
                     .into_iter()
                     .cloned()
@@ -170,54 +186,66 @@ async fn run(state: AppState) -> bool {
             crate::sent_back::refresh(state);
             return true;
         }
+        tried.extend(batch.iter().map(|r| r.id));
         let total = sent + pending(state);
         state.sync_status.set(SyncStatus::Syncing { sent, total });
-        match push(&device_id, token.as_deref(), &batch).await {
-            Ok(response) => {
+        let outcome = match push(&device_id, token.as_deref(), &batch).await {
+            Ok(response) => record_answers(state, &batch, response).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(answered) => {
                 state.engine.failures.set_value(0);
-                sent += record_answers(state, &batch, response);
+                sent += answered;
             }
             Err(PushError::SignInNeeded) => {
                 state.sync_status.set(SyncStatus::SignInNeeded);
                 return false;
             }
             Err(e) => {
-                let failures = state.engine.failures.get_value();
-                state.engine.failures.set_value(failures.saturating_add(1));
-                let delay = backoff_ms(failures, js_sys::Math::random());
-                let retry_at = platform::now() + chrono::Duration::milliseconds(delay as i64);
-                state.sync_status.set(if platform::is_online() {
-                    SyncStatus::Failed {
-                        problem: e.to_string(),
-                        retry_at,
-                    }
-                } else {
-                    SyncStatus::Offline
-                });
-                set_timeout(move || kick(state), Duration::from_millis(delay));
+                back_off(state, e.to_string());
                 return false;
             }
         }
     }
 }
 
-/// Stores each answer, then shows it. Returns how many were answered.
-fn record_answers(state: AppState, batch: &[Revision], response: PushAnswers) -> usize {
-    let mut answered = 0;
-    for result in response.results {
-        let Some(rev) = batch.get(result.index) else {
-            continue;
-        };
-        // Saving the answer can fail (full storage): then the revision simply
-        // stays pending and is sent again later, which is harmless.
-        if storage::save_outcome(rev.id, &result).is_ok() {
-            state.outcomes.update(|o| {
-                o.insert(rev.id, result);
-            });
-            answered += 1;
-        }
-    }
-    answered
+/// Every failure, of the network or of this phone's storage, waits before
+/// the next try (2 s doubling to 5 minutes, with jitter).
+fn back_off(state: AppState, problem: String) {
+    let failures = state.engine.failures.get_value();
+    state.engine.failures.set_value(failures.saturating_add(1));
+    let delay = backoff_ms(failures, js_sys::Math::random());
+    let retry_at = platform::now() + chrono::Duration::milliseconds(delay as i64);
+    state.sync_status.set(if platform::is_online() {
+        SyncStatus::Failed { problem, retry_at }
+    } else {
+        SyncStatus::Offline
+    });
+    set_timeout(move || kick(state), Duration::from_millis(delay));
+}
+
+/// Stores the answers (one transaction), then shows them and tells the
+/// other tabs. Returns how many were answered. If they cannot be stored
+/// (full storage) nothing is shown as synced and the push is retried after
+/// a backoff, which the server answers `already_had`: harmless.
+async fn record_answers(
+    state: AppState,
+    batch: &[Revision],
+    response: PushAnswers,
+) -> Result<usize, PushError> {
+    let answers: Vec<_> = response
+        .results
+        .into_iter()
+        .filter_map(|result| Some((batch.get(result.index)?.id, result)))
+        .collect();
+    storage::save_outcomes(&answers)
+        .await
+        .map_err(|e| PushError::Storage(e.to_string()))?;
+    let answered = answers.len();
+    state.outcomes.update(|o| o.extend(answers));
+    tabs::tell(tabs::Message::LogChanged);
+    Ok(answered)
 }
 
 async fn push(
@@ -229,6 +257,7 @@ async fn push(
     let body = serde_json::to_string(&PushRequest {
         protocol: PROTOCOL_VERSION,
         device_id: device_id.to_owned(),
+        device_time: Some(platform::now()),
         changes: batch.to_vec(),
     })
     .map_err(|_| PushError::BadAnswer)?;

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod support;
 
-use beatbook::storage::{self, REVISION_PREFIX};
+use beatbook::idb::REVISIONS;
+use beatbook::storage;
 use beatbook::vault::{Vault, VaultError};
 use support::*;
 use wasm_bindgen_test::*;
@@ -13,26 +14,33 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const SECRET: &str = "Suspect named Jordan Blakemore, 14 Acacia Avenue";
 
-fn everything_stored() -> String {
+/// Local storage and every IndexedDB store, as one text.
+async fn everything_stored() -> String {
     let raw = raw_storage();
-    (0..raw.length().unwrap())
+    let mut out: String = (0..raw.length().unwrap())
         .map(|i| {
             let key = raw.key(i).unwrap().unwrap();
             let value = raw.get_item(&key).unwrap().unwrap_or_default();
             format!("{key}={value}\n")
         })
-        .collect()
+        .collect();
+    for store in beatbook::idb::STORES {
+        for (k, v) in idb_pairs(store).await {
+            out.push_str(&format!("{store}/{k}={v}\n"));
+        }
+    }
+    out
 }
 
 #[wasm_bindgen_test]
 async fn stored_bytes_hold_no_plaintext_of_an_entry() {
-    clear_storage();
+    clear_all().await;
     let (vault, params) = Vault::create("482913").await.unwrap();
     storage::set(storage::VAULT_KEY, &params).unwrap();
     let s = shift(1);
     storage::save(&s, &vault).await.unwrap();
     storage::save(&note(1, &s, SECRET), &vault).await.unwrap();
-    let dump = everything_stored();
+    let dump = everything_stored().await;
     for needle in [
         "Jordan",
         "Blakemore",
@@ -49,7 +57,7 @@ async fn stored_bytes_hold_no_plaintext_of_an_entry() {
 
 #[wasm_bindgen_test]
 async fn the_right_pin_restores_everything() {
-    clear_storage();
+    clear_all().await;
     let (vault, params) = Vault::create("482913").await.unwrap();
     let s = shift(1);
     let n = note(1, &s, SECRET);
@@ -66,12 +74,12 @@ async fn the_right_pin_restores_everything() {
 
 #[wasm_bindgen_test]
 async fn a_wrong_pin_restores_nothing_and_loses_nothing() {
-    clear_storage();
+    clear_all().await;
     let (vault, params) = Vault::create("482913").await.unwrap();
     let s = shift(1);
     storage::save(&s, &vault).await.unwrap();
     storage::save(&note(1, &s, SECRET), &vault).await.unwrap();
-    let before = everything_stored();
+    let before = everything_stored().await;
 
     for wrong in ["000000", "482914", "4829130"] {
         assert!(matches!(
@@ -80,7 +88,7 @@ async fn a_wrong_pin_restores_nothing_and_loses_nothing() {
         ));
     }
     assert_eq!(
-        everything_stored(),
+        everything_stored().await,
         before,
         "a wrong PIN must not change storage"
     );
@@ -91,23 +99,21 @@ async fn a_wrong_pin_restores_nothing_and_loses_nothing() {
 
 #[wasm_bindgen_test]
 async fn plaintext_format_2_is_encrypted_on_first_unlock() {
-    clear_storage();
+    clear_all().await;
     let s = shift(1);
     let n = note(1, &s, SECRET);
-    let raw = raw_storage();
     for rev in [&s, &n] {
         let plain = serde_json::json!({ "v": 2, "rev": rev }).to_string();
-        raw.set_item(&format!("{REVISION_PREFIX}{}", rev.id), &plain)
-            .unwrap();
+        idb_put(REVISIONS, &rev.id.to_string(), &plain).await;
     }
-    assert!(everything_stored().contains("Blakemore"));
+    assert!(everything_stored().await.contains("Blakemore"));
 
     let v = test_vault().await;
     let loaded = storage::load(&v).await.unwrap();
     assert_eq!(loaded.migrated_from, Some(2));
     assert_eq!(loaded.revisions.len(), 2);
     assert!(
-        !everything_stored().contains("Blakemore"),
+        !everything_stored().await.contains("Blakemore"),
         "format 2 left in the clear"
     );
     let again = storage::load(&v).await.unwrap();
@@ -117,15 +123,15 @@ async fn plaintext_format_2_is_encrypted_on_first_unlock() {
 
 #[wasm_bindgen_test]
 async fn the_session_is_sealed_too() {
-    clear_storage();
+    clear_all().await;
     let v = test_vault().await;
     let session = serde_json::json!({"token": "tok-SECRET-123", "expires_at": "2026-11-28T08:00:00Z",
         "user": {"officer_id": "PC1", "display_name": "A", "role": "officer", "teams": ["North"]}});
-    storage::set_sealed(storage::SESSION_KEY, &session, &v)
+    storage::set_sealed(storage::SESSION, &session, &v)
         .await
         .unwrap();
-    assert!(!everything_stored().contains("tok-SECRET-123"));
-    let back: serde_json::Value = storage::get_sealed(storage::SESSION_KEY, &v).await.unwrap();
+    assert!(!everything_stored().await.contains("tok-SECRET-123"));
+    let back: serde_json::Value = storage::get_sealed(storage::SESSION, &v).await.unwrap();
     assert_eq!(back, session);
 }
 

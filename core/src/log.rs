@@ -57,6 +57,14 @@ impl Log {
         }
     }
 
+    /// Drops whole entries (retention: the server holds them). Unplaced
+    /// revisions are never dropped.
+    pub fn forget(&mut self, entries: &[EntryId]) {
+        for entry in entries {
+            self.entries.remove(entry);
+        }
+    }
+
     pub fn insert(&mut self, rev: Revision) -> Result<(), RevisionError> {
         self.entries.entry(rev.entry_id).or_default().push(rev)
     }

@@ -32,7 +32,31 @@ pub const PUSH_PATH: &str = "/api/v1/sync/push";
 pub struct PushRequest<C = Revision> {
     pub protocol: u32,
     pub device_id: String,
+    /// The device's clock when it sent this push. A phone whose clock runs
+    /// ahead saves times that look like the future to the server; knowing
+    /// how far ahead it runs now, the server judges them by the phone's own
+    /// clock (up to [`MAX_DEVICE_AHEAD`]) instead of refusing them.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::time::rfc3339_opt"
+    )]
+    pub device_time: Option<DateTime<Utc>>,
     pub changes: Vec<C>,
+}
+
+/// How far ahead of the server a phone's clock may run and still have its
+/// times judged by that clock: beyond a day it is a wrong date, not drift.
+pub const MAX_DEVICE_AHEAD: chrono::Duration = chrono::Duration::hours(24);
+
+/// The clock the server checks a push's times against: its own, or the
+/// phone's if that runs ahead (by at most [`MAX_DEVICE_AHEAD`]).
+pub fn check_clock(server_now: DateTime<Utc>, device_time: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    let ahead = device_time
+        .map(|d| d - server_now)
+        .unwrap_or_default()
+        .clamp(chrono::Duration::zero(), MAX_DEVICE_AHEAD);
+    server_now + ahead
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +173,10 @@ pub struct Answer {
     #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
     pub received_at: Option<DateTime<Utc>>,
     pub message: Option<String>,
+    /// The rejection's code (`invalid`, `clock_ahead`, ...), for refusals:
+    /// the app tells a final refusal from one worth sending again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<String>,
 }
 
 // Decoded with `decode_struct!` (smaller than the derive in the app).
@@ -157,6 +185,7 @@ crate::decode_struct!(Answer {
     outcome,
     received_at as OptTime = default,
     message = default,
+    rejection = default,
 });
 
 impl Answer {

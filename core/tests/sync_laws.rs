@@ -392,6 +392,7 @@ fn all_revisions() -> Vec<Revision> {
 #[test]
 fn push_request_round_trips_through_json() {
     let request = PushRequest {
+        device_time: None,
         protocol: PROTOCOL_VERSION,
         device_id: "device-7f3a".into(),
         changes: all_revisions(),

@@ -87,11 +87,12 @@ pub fn decode_push(bytes: &[u8], now: DateTime<Utc>) -> Result<DecodedPush, ApiE
             "device_id must be at most {MAX_SHORT_TEXT} characters with no control characters"
         )));
     }
+    let check_now = beatbook_core::sync::check_clock(now, request.device_time);
     let slots = request
         .changes
         .iter()
         .enumerate()
-        .map(|(index, raw)| decode_change(index, raw, now))
+        .map(|(index, raw)| decode_change(index, raw, check_now))
         .collect();
     Ok(DecodedPush {
         device_id: request.device_id,

@@ -1,15 +1,16 @@
 //! Signing in, choosing a PIN, unlocking, locking and signing out.
+use crate::outbox::Held;
 use crate::platform;
 use crate::session::{self, Session, SignInError};
 use crate::state::{use_state, AppState, Phase, Profile, Screen};
 use crate::storage;
-use crate::sync_marks::{attention_count, waiting_count};
+use crate::tabs::{self, Mode, LOG_LOCK};
 use crate::vault::{Vault, VaultError, VaultParams, MIN_PIN_DIGITS};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Where failed PIN attempts are counted (never reset by reloading).
-const PIN_FAILURES_KEY: &str = "bb:pin-failures";
+use storage::PIN_FAILURES_KEY;
 /// Wrong PINs allowed before each further try has to wait.
 const FREE_ATTEMPTS: u32 = 3;
 
@@ -203,7 +204,7 @@ async fn accept_session(
     state.profile.set(profile);
     match state.vault.get_value() {
         Some(vault) => {
-            let _ = storage::set_sealed(storage::SESSION_KEY, &session, &vault).await;
+            let _ = storage::set_sealed(storage::SESSION, &session, &vault).await;
             state.session.set(Some(session));
             state.go(Screen::Home);
             state.saved("Signed in");
@@ -256,15 +257,35 @@ pub fn SetPin() -> impl IntoView {
 }
 
 async fn create_vault(state: AppState, pin: &str) -> Result<(), VaultError> {
+    // One tab at a time: two PINs chosen at once would leave one tab's
+    // entries sealed under a key the other PIN cannot open.
+    tabs::with_lock(LOG_LOCK, Mode::Exclusive, create_vault_locked(state, pin))
+        .await
+        .unwrap_or(Err(VaultError::Browser("storage is busy".into())))?;
+    Ok(())
+}
+
+async fn create_vault_locked(state: AppState, pin: &str) -> Result<(), VaultError> {
+    if storage::get::<VaultParams>(storage::VAULT_KEY).is_some() {
+        // Another tab set a PIN meanwhile: unlock with that one.
+        state.phase.set(Phase::Locked);
+        return Ok(());
+    }
     let (vault, params) = Vault::create(pin).await?;
     if let Some(session) = state.session.get_untracked() {
-        storage::set_sealed(storage::SESSION_KEY, &session, &vault)
+        storage::set_sealed(storage::SESSION, &session, &vault)
             .await
             .map_err(|e| VaultError::Browser(e.to_string()))?;
     }
     storage::set(storage::VAULT_KEY, &params).map_err(|e| VaultError::Browser(e.to_string()))?;
-    state.open(vault).await;
+    open_later(state, vault);
     Ok(())
+}
+
+/// Opens the log once the lock held by the caller is released (`open`
+/// takes it itself).
+fn open_later(state: AppState, vault: Vault) {
+    leptos::task::spawn_local(async move { state.open(vault).await });
 }
 
 /// The lock screen: the PIN opens the encrypted log.
@@ -334,48 +355,76 @@ pub fn AccountPanel() -> impl IntoView {
     let state = use_state();
     // Shown beside the button, where the officer is looking.
     let refusal = RwSignal::new(None::<String>);
-    let blocked = move || {
-        state
-            .log
-            .with(|log| waiting_count(state, log) + attention_count(state, log))
-    };
+    let busy = RwSignal::new(false);
     let sign_out = move |_| {
-        let unsynced = blocked();
-        if unsynced > 0 {
-            refusal.set(Some(format!(
-                "Cannot sign out: {unsynced} change(s) have not reached the server. Sync first; signing out would delete them from this phone."
-            )));
+        if busy.get_untracked() {
             return;
         }
+        busy.set(true);
         leptos::task::spawn_local(async move {
-            if let Some(s) = state.session.get_untracked() {
-                session::sign_out(&s.token).await;
+            let result = tabs::with_lock(LOG_LOCK, Mode::Exclusive, sign_out_locked(state)).await;
+            busy.set(false);
+            match result {
+                Some(Ok(())) => {
+                    tabs::tell(tabs::Message::SignedOut);
+                    state.signed_out();
+                }
+                Some(Err(why)) => refusal.set(Some(why)),
+                None => refusal.set(Some("Storage is busy: try again".into())),
             }
-            storage::purge_signed_out();
-            state.vault.set_value(None);
-            state.session.set(None);
-            state.log.set(Default::default());
-            state.outcomes.set(Default::default());
-            state.profile.set(Profile::default());
-            state.phase.set(Phase::SignIn);
         });
     };
     let signed_in = move || state.session.with(Option::is_some);
+    let storage_use = move || {
+        state.storage_use.get().map(|u| {
+            format!(
+                "Storage used: {:.1} MB of {:.0} MB allowed ({}%)",
+                u.used / 1e6,
+                u.quota / 1e6,
+                (u.share() * 100.0).round()
+            )
+        })
+    };
     view! {
         <section class="card" aria-labelledby="account-title">
             <h2 id="account-title">"Account"</h2>
             <p>{move || state.profile.with(|p| format!("{} ({})", p.display_name, p.officer_id))}</p>
+            <p class="storage-use">{storage_use}</p>
             <p class="error" role="alert">{move || refusal.get()}</p>
             <div class="actions">
                 <button type="button" on:click=move |_| state.lock()>"Lock now"</button>
                 {move || if signed_in() {
-                    view! { <button type="button" class="danger" on:click=sign_out>"Sign out"</button> }.into_any()
+                    view! { <button type="button" class="danger" disabled=move || busy.get() on:click=sign_out>"Sign out"</button> }.into_any()
                 } else {
                     view! { <button type="button" on:click=move |_| state.go(Screen::Reauth)>"Sign in again"</button> }.into_any()
                 }}
             </div>
         </section>
     }
+}
+
+/// Signs out if nothing in storage (any tab's) would be lost: every
+/// revision acknowledged by the server, nothing refused, unplaced or
+/// quarantined. Runs under the exclusive log lock, so no tab saves
+/// meanwhile; removes only what the server holds.
+async fn sign_out_locked(state: AppState) -> Result<(), String> {
+    let stored = storage::inventory().await.map_err(|e| e.to_string())?;
+    let unplaced = state.log.with_untracked(|l| l.unplaced().len());
+    let held = Held::count(
+        &stored.revisions,
+        &stored.answers,
+        stored.quarantined,
+        unplaced,
+    );
+    if let Some(why) = held.refusal() {
+        return Err(why);
+    }
+    if let Some(s) = state.session.get_untracked() {
+        session::sign_out(&s.token).await;
+    }
+    storage::purge_signed_out(&stored.revisions)
+        .await
+        .map_err(|e| format!("Could not sign out: {e}"))
 }
 
 /// Locks after a period without a touch or key press.

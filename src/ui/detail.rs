@@ -1,9 +1,9 @@
 //! One entry: its latest content, its record reference, and its history of
 //! revisions one tap away (every earlier version stays readable).
 use crate::fmt;
+use crate::outbox::{attention_reasons, sync_mark};
 use crate::platform;
 use crate::state::{use_state, Screen};
-use crate::sync_marks::{attention_reasons, sync_mark};
 use beatbook_core::form::{self, LocalTime};
 use beatbook_core::{Change, EntryId, Log, Revision};
 use leptos::prelude::*;
@@ -24,8 +24,8 @@ pub fn EntryDetail(entry: EntryId) -> impl IntoView {
             let back = latest.shift_id.map_or(Screen::Home, |s| {
                 if log.open_shift().is_some_and(|o| o.entry_id == s) { Screen::Home } else { Screen::Shift(s) }
             });
-            let mark = sync_mark(state, log, entry);
-            let reasons = attention_reasons(state, log, entry)
+            let mark = state.outcomes.with(|o| sync_mark(log, o, entry));
+            let reasons = state.outcomes.with(|o| attention_reasons(log, o, entry))
                 .into_iter()
                 .map(|r| view! { <li>{r}</li> })
                 .collect_view();

@@ -4,7 +4,7 @@
 use crate::actions::{self, SaveError};
 use crate::fmt;
 use crate::platform::{self, Fix};
-use crate::state::{use_state, Screen};
+use crate::state::{use_state, KeptForm, Screen};
 use beatbook_core::form::{self, FieldKind, FieldSpec, FormValues, NOTES, OCCURRED_AT};
 use beatbook_core::{EntryId, FieldError, RecordKind};
 use leptos::prelude::*;
@@ -14,7 +14,7 @@ use leptos::prelude::*;
 pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>) -> impl IntoView {
     let state = use_state();
     let local = platform::local_time();
-    let opened_at = platform::now();
+    let opened_at = platform::server_now();
     let initial = match correcting {
         Some(id) => state
             .log
@@ -46,9 +46,30 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                 .with_untracked(|log| log.latest(id).map(|r| r.occurred_at))
         })
         .unwrap_or(opened_at);
+    // What was typed before the app locked itself, if it was this form.
+    let this_screen = match correcting {
+        Some(id) => Screen::Correct(id),
+        None => Screen::NewEntry(kind),
+    };
+    let kept = state
+        .kept_form
+        .with_value(|k| k.clone().filter(|k| k.screen == this_screen));
+    let (initial, kept_reason) = match kept {
+        Some(k) => (k.values, k.reason),
+        None => (initial, String::new()),
+    };
     let values = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<FieldError>::new());
-    let reason = RwSignal::new(String::new());
+    let reason = RwSignal::new(kept_reason);
+    // Kept in memory as it is typed, so an inactivity lock does not lose it.
+    Effect::new(move |_| {
+        let kept = KeptForm {
+            screen: this_screen,
+            values: values.get(),
+            reason: reason.get(),
+        };
+        state.kept_form.set_value(Some(kept));
+    });
     let fix = RwSignal::new(Fix::Waiting);
     let saving = RwSignal::new(false);
     // Shown beside the Save button, where the officer is looking.
@@ -117,6 +138,7 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                     request_animation_frame(focus_first_error);
                 }
                 // Storage refused (full, unavailable): keep every typed value.
+                Err(SaveError::Busy) => {}
                 Err(e) => save_error.set(Some(format!("Not saved: {e}"))),
             }
         });
@@ -148,6 +170,7 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                     <div class="field" class:invalid=move || has_error(errors, "reason")>
                         <label for="f-reason">"Reason for correction" <span class="req">" (required)"</span></label>
                         <textarea id="f-reason" rows="2" aria-describedby="err-reason"
+                            prop:value=reason.get_untracked()
                             on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
                         <ErrorText errors key="reason" />
                     </div>

@@ -1,6 +1,6 @@
 //! The officer's main screen: the open shift, the running patrol, the record
 //! buttons and the timeline; or, with no shift open, starting one.
-use crate::actions;
+use crate::actions::{self, SaveError};
 use crate::fmt;
 use crate::platform;
 use crate::state::{use_state, Screen};
@@ -125,6 +125,7 @@ fn OpenShift(shift: EntryId) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 match actions::end(state, shift).await {
                     Ok(()) => state.saved("Shift ended"),
+                    Err(SaveError::Busy) => {}
                     Err(e) => state.problem(format!("Not saved: {e}")),
                 }
             });
@@ -183,7 +184,8 @@ fn PatrolPanel(shift: EntryId) -> impl IntoView {
                 leptos::task::spawn_local(async move {
                     match actions::end(state, entry).await {
                         Ok(()) => state.saved("Patrol ended"),
-                        Err(e) => state.problem(format!("Not saved: {e}")),
+                        Err(SaveError::Busy) => {}
+                    Err(e) => state.problem(format!("Not saved: {e}")),
                     }
                 });
             };

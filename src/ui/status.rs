@@ -1,19 +1,26 @@
 //! The strip across the top: what is waiting to sync, whether storage is
 //! safe, an update waiting, and the last save's result.
 use crate::fmt;
+use crate::outbox::{attention_count, clock_held_count, waiting_count};
 use crate::platform::{self, Persistence};
+use crate::state::STORAGE_WARNING_SHARE;
 use crate::state::{use_state, Screen, Toast};
 use crate::sync::{self, SyncStatus};
-use crate::sync_marks::{attention_count, waiting_count};
 use leptos::prelude::*;
 
 #[component]
 pub fn StatusBar() -> impl IntoView {
     let state = use_state();
     let counts = move || {
-        state
-            .log
-            .with(|log| (waiting_count(state, log), attention_count(state, log)))
+        state.log.with(|log| {
+            state.outcomes.with(|o| {
+                (
+                    waiting_count(log, o),
+                    attention_count(log, o),
+                    clock_held_count(log, o),
+                )
+            })
+        })
     };
     let online = RwSignal::new(platform::is_online());
     for event in ["online", "offline"] {
@@ -24,7 +31,7 @@ pub fn StatusBar() -> impl IntoView {
     }
     let local = platform::local_time();
     let text = move || {
-        let (waiting, attention) = counts();
+        let (waiting, attention, clock_held) = counts();
         let waiting_text = match waiting {
             0 => String::new(),
             1 => "1 change waiting".to_owned(),
@@ -39,8 +46,12 @@ pub fn StatusBar() -> impl IntoView {
                     fmt::clock(retry_at, local)
                 )
             }
-            SyncStatus::Synced { at } if waiting == 0 => {
+            // Never "All synced" while the server refused anything.
+            SyncStatus::Synced { at } if waiting == 0 && attention == 0 => {
                 format!("All synced at {}", fmt::clock(at, local))
+            }
+            SyncStatus::Synced { at } if waiting == 0 => {
+                format!("Sent at {}", fmt::clock(at, local))
             }
             SyncStatus::Offline => "Offline".to_owned(),
             SyncStatus::SignInNeeded => "Sign in again to send your entries".to_owned(),
@@ -51,7 +62,11 @@ pub fn StatusBar() -> impl IntoView {
             0 => String::new(),
             n => format!("{n} need attention"),
         };
-        [sync, waiting_text, attention_text]
+        let clock_text = match clock_held {
+            0 => String::new(),
+            n => format!("{n} held: phone clock ahead, sent again"),
+        };
+        [sync, waiting_text, attention_text, clock_text]
             .into_iter()
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
@@ -109,8 +124,31 @@ pub fn Alerts() -> impl IntoView {
             })
         })
     };
+    let clock_warning = move || {
+        // Re-read every second with the clock tick.
+        state.clock.track();
+        let offset = platform::clock_offset_ms()?;
+        (offset.abs() > platform::CLOCK_WARNING_MS).then(|| {
+            let minutes = (offset.abs() / 60_000.0).round();
+            let way = if offset < 0.0 { "ahead of" } else { "behind" };
+            format!(
+                "This phone's clock is {minutes} minutes {way} the server's. Entries are still saved and sent, with the right time; set the phone's clock to automatic when you can."
+            )
+        })
+    };
+    let storage_warning = move || {
+        let used = state.storage_use.get()?;
+        (used.share() >= STORAGE_WARNING_SHARE).then(|| {
+            format!(
+                "Storage for Beatbook is {}% full. Sync when you can; synced shifts leave the phone after a week. Free space on the phone if this stays high.",
+                (used.share() * 100.0).round()
+            )
+        })
+    };
     view! {
         {move || state.storage_problem.get().map(|p| view! { <div class="alert error" role="alert">{p}</div> })}
+        {move || clock_warning().map(|p| view! { <div class="alert warn clock" role="alert">{p}</div> })}
+        {move || storage_warning().map(|p| view! { <div class="alert warn" role="alert">{p}</div> })}
         {move || persistence().map(|p| view! { <div class="alert info">{p}</div> })}
         {quarantined}
         {unplaced}

@@ -1,9 +1,9 @@
 //! A shift's timeline: everything recorded, newest first, each marked with
 //! whether it has reached the server.
 use crate::fmt;
+use crate::outbox::{sync_mark, SyncMark};
 use crate::platform;
 use crate::state::{use_state, Screen};
-use crate::sync_marks::{sync_mark, SyncMark};
 use beatbook_core::{Change, EntryId, RecordKind};
 use leptos::prelude::*;
 
@@ -20,7 +20,7 @@ pub fn Timeline(shift: EntryId) -> impl IntoView {
                     let corrected = log.get(entry).is_some_and(|h| {
                         h.revisions().iter().any(|r| matches!(r.change, Change::Corrected { .. }))
                     });
-                    let mark = sync_mark(state, log, entry);
+                    let mark = state.outcomes.with(|o| sync_mark(log, o, entry));
                     let duration = match (rev.kind(), rev.record.ended_at()) {
                         (RecordKind::Patrol, Some(end)) => format!(" · {}", fmt::elapsed(end - rev.occurred_at)),
                         (RecordKind::Patrol, None) => " · running".to_owned(),

@@ -65,3 +65,66 @@ pub async fn test_vault() -> beatbook::vault::Vault {
         .await
         .unwrap()
 }
+
+/// Empties every IndexedDB store and local storage: a fresh device.
+pub async fn clear_all() {
+    clear_storage();
+    let tx = beatbook::idb::Tx::write(&beatbook::idb::STORES)
+        .await
+        .unwrap();
+    for store in beatbook::idb::STORES {
+        tx.clear(store).unwrap();
+    }
+    tx.done().await.unwrap();
+}
+
+/// Every (key, value) of one IndexedDB store.
+pub async fn idb_pairs(store: &str) -> Vec<(String, String)> {
+    let tx = beatbook::idb::Tx::read(&[store]).await.unwrap();
+    let all = tx.all(store).unwrap();
+    tx.done().await.unwrap();
+    all.pairs()
+}
+
+/// Writes one raw value into an IndexedDB store (as a damaged or foreign
+/// write would leave it).
+pub async fn idb_put(store: &str, key: &str, value: &str) {
+    let tx = beatbook::idb::Tx::write(&[store]).await.unwrap();
+    tx.put(store, key, value).unwrap();
+    tx.done().await.unwrap();
+}
+
+/// The format 3 local storage a release before IndexedDB wrote (commit
+/// a7f707d, with `test_vault`): 13 revisions, 6 answers, 1 quarantined
+/// value, a sealed session, the profile.
+pub const FORMAT3_FIXTURE: &str = include_str!("../fixtures/format3-local-storage.json");
+
+pub fn load_format3_fixture() -> Vec<(String, String)> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(FORMAT3_FIXTURE).unwrap();
+    let raw = raw_storage();
+    map.into_iter()
+        .map(|(k, v)| {
+            let v = v.as_str().unwrap().to_owned();
+            raw.set_item(&k, &v).unwrap();
+            (k, v)
+        })
+        .collect()
+}
+
+/// The end of a shift (its next revision), at `at`.
+pub fn ended(shift: &Revision, at: &str) -> Revision {
+    let mut record = shift.record.clone();
+    if let Record::Shift(s) = &mut record {
+        s.ended_at = Some(time(at));
+    }
+    let mut id = shift.id.as_u128().to_be_bytes();
+    id[15] ^= 0x5a;
+    Revision {
+        id: RevisionId::from_random_bytes(id),
+        seq: shift.seq + 1,
+        change: Change::Ended,
+        record,
+        ..shift.clone()
+    }
+}

@@ -265,6 +265,7 @@ async fn run(args: Args) -> Result<bool, String> {
 
 fn encode_batch(device_id: &str, revisions: &[Revision]) -> Result<Batch, String> {
     let request = PushRequest {
+        device_time: None,
         protocol: PROTOCOL_VERSION,
         device_id: device_id.to_owned(),
         changes: revisions.iter().collect::<Vec<_>>(),
