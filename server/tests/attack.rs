@@ -261,3 +261,80 @@ fn fuzz_server() -> (String, String) {
         })
         .clone()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn percent_encoded_dotfiles_and_climbs_are_never_served() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        for path in [
+            "/%2Egit/hooks/pre-commit.sample",
+            "/%2egit/hooks/pre-commit.sample",
+            "/%2Eenv.local",
+            "/%2Estage/index.html",
+            "/%2estage/app.js",
+            "/x/%2E%2E/%2Eenv.local",
+            "/%2e%2e/beatbook.db",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/a/%2e%2e/%2e%2e/beatbook.db",
+            "/%2e%2e%2fbeatbook.db",
+            "/..%2fbeatbook.db",
+            "/%2e",
+            "/%FF%FE.js",
+            "/missing.js/",
+            "/beatbook-0123456789abcdef.js/",
+            "/img/logo.png",
+        ] {
+            let (status, text) = raw_get(server.addr, path).await;
+            assert_eq!(status, 404, "{path}");
+            assert!(!text.contains("secret"), "{path}: {text}");
+            assert!(!text.contains("SECRET"), "{path}: {text}");
+            assert!(!text.contains("<title>Beatbook"), "{path}: {text}");
+        }
+        // Unknown API paths, however spelt, are the API's JSON 404, never
+        // the app page.
+        for path in [
+            "/api/v1/nope",
+            "/api/nope",
+            "/api",
+            "/%61pi/v1/nope",
+            "/api%2Fv1%2Fnope",
+            "/api/v2/shifts",
+        ] {
+            let (status, text) = raw_get(server.addr, path).await;
+            assert_eq!(status, 404, "{path}");
+            let body: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(body["error"], "not_found", "{path}");
+        }
+        // Deep links still get the app.
+        for path in ["/", "/timeline", "/entries/1234/edit", "/%74imeline"] {
+            let (status, text) = raw_get(server.addr, path).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(text.contains("<title>Beatbook"), "{path}");
+        }
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+/// GET exactly this path over a plain TCP connection (HTTP clients
+/// resolve `%2e%2e` themselves before sending); the status and the body.
+async fn raw_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
