@@ -160,6 +160,21 @@ async fn push(
     if decisions.len() != keys.len() {
         return Err(ApiError::Unavailable);
     }
+    let foreign = decisions
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Outcome::Rejected {
+                    reason: Rejection::NotYourEntry | Rejection::ReferenceNotYours { .. }
+                }
+            )
+        })
+        .count();
+    if foreign > 0 {
+        let why = format!("push touched {foreign} entry/entries of other officers");
+        deny(&state, &caller, &why).await;
+    }
     for ((index, id), outcome) in keys.into_iter().zip(decisions) {
         if let Some(slot) = results.get_mut(index) {
             *slot = Some(ChangeResult::new(index, Some(id), outcome));
