@@ -183,9 +183,11 @@ async fn scope(
     Ok(officers)
 }
 
-/// Records a consultation or disclosure (s62). If it cannot be recorded,
-/// nothing is shown.
-async fn log_access(
+/// Records a consultation or disclosure (s62): one row per request, for
+/// every read of entries (the shift list and views, the return, the
+/// exports, `/revisions`, `/stats`). If it cannot be recorded, nothing is
+/// shown.
+pub(crate) async fn log_access(
     state: &AppState,
     caller: &Caller,
     action: &str,

@@ -784,3 +784,43 @@ async fn the_server_runs_the_history_rule_the_app_runs() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_of_revisions_and_stats_writes_one_access_log_row() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        let pc = server.officer("pc-log").await;
+        push_ok(&server.base, &pc, &as_values(&revisions(19, "pc-log", 30))).await;
+        let before = server.accounts.access_log(1000).await.unwrap().len();
+        // Three pages of revisions, and the counts, by the supervisor.
+        let mut after = 0i64;
+        for _ in 0..3 {
+            let page: Value = get_json(
+                &server.base,
+                &server.sup,
+                &format!("/api/v1/revisions?limit=10&after={after}&officer_id=pc-log"),
+            )
+            .await;
+            after = page["next_after"].as_i64().unwrap_or(after);
+        }
+        let _: Value = get_json(&server.base, &server.sup, "/api/v1/stats").await;
+        let log = server.accounts.access_log(1000).await.unwrap();
+        assert_eq!(log.len(), before + 4, "one row per request, not per row");
+        let mine: Vec<_> = log.iter().filter(|r| r.officer_id == SUPERVISOR).collect();
+        let actions: Vec<&str> = mine.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(
+            actions.iter().filter(|a| **a == "revisions_read").count(),
+            3,
+            "{actions:?}"
+        );
+        assert_eq!(actions.iter().filter(|a| **a == "stats_read").count(), 1);
+        let read = mine.iter().find(|r| r.action == "revisions_read").unwrap();
+        let detail: Value = serde_json::from_str(&read.detail).unwrap();
+        assert_eq!(detail["route"], "/api/v1/revisions");
+        assert_eq!(detail["officer_id"], "pc-log");
+        assert_eq!(read.role, "supervisor");
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
