@@ -824,3 +824,40 @@ async fn every_read_of_revisions_and_stats_writes_one_access_log_row() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_guess_burst_verifies_no_more_than_the_limit() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        server.officer("pc-burst").await;
+        let base = server.base.clone();
+        let guesses: Vec<_> = (0..200)
+            .map(|i| {
+                let base = base.clone();
+                tokio::spawn(async move {
+                    let res = sign_in(&base, "pc-burst", &format!("guess {i}"), "dev-x").await;
+                    res.status().as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = std::collections::BTreeMap::new();
+        for g in guesses {
+            *statuses.entry(g.await.unwrap()).or_insert(0) += 1;
+        }
+        // 401 only after a password was verified: at most the per-account
+        // limit (5); every other guess was refused before any Argon2 work.
+        let verified = statuses.get(&401).copied().unwrap_or(0);
+        assert!(verified <= 5, "{statuses:?}");
+        assert_eq!(
+            statuses.get(&429).copied().unwrap_or(0) + statuses.get(&503).copied().unwrap_or(0),
+            200 - verified,
+            "{statuses:?}"
+        );
+        let failed = server.accounts.recent_events(1000).await.unwrap();
+        let failed = failed.iter().filter(|e| e.kind == "sign_in_failed").count();
+        assert!(failed <= 5, "{failed} failures logged");
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
