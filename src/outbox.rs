@@ -14,21 +14,23 @@ pub type Answers = HashMap<RevisionId, Answer>;
 /// supervisor sent it back (the force's default; the server keeps the record).
 pub const RETENTION_DAYS: i64 = 7;
 
-/// Whether an answer settles its revision. A refusal because the phone's
-/// clock was ahead is not final: the revision is sent again (with the clock
-/// offset the app has learnt since), never left stranded.
+/// Whether an answer settles its revision. The server marks some refusals
+/// `retry` (something the change names has not arrived yet; a time that
+/// looks like the future because the phone's clock runs ahead): those
+/// revisions are sent again in a later round, never left stranded. Answers
+/// stored by earlier versions had no `retry`: a "future" refusal among them
+/// is read the same way.
 pub fn is_final(answer: &Answer) -> bool {
-    !is_clock_refusal(answer)
+    answer.is_final() && !is_clock_refusal(answer)
 }
 
 /// The server refused a time as being in the future: the phone's clock.
 pub fn is_clock_refusal(answer: &Answer) -> bool {
     answer.outcome == OutcomeKind::Rejected
-        && (answer.rejection.as_deref() == Some("clock_ahead")
-            || answer
-                .message
-                .as_deref()
-                .is_some_and(|m| m.contains("too far in the future")))
+        && answer
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("too far in the future"))
 }
 
 /// Revisions still to send: no answer, or one that is not final.
@@ -103,6 +105,7 @@ pub fn attention_reasons(log: &Log, answers: &Answers, entry: EntryId) -> Vec<St
                 _ if is_clock_refusal(answer) => {
                     "waiting: the phone's clock was ahead, it is sent again"
                 }
+                _ if !answer.is_final() => "waiting: it is sent again",
                 _ => "the server refused it",
             };
             let why = answer.message.as_deref().unwrap_or("no reason given");
@@ -311,7 +314,7 @@ mod tests {
             outcome,
             received_at: None,
             message: message.map(str::to_owned),
-            rejection: None,
+            retry: false,
         }
     }
 

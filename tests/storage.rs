@@ -26,7 +26,7 @@ fn stored_answer() -> Answer {
         outcome: OutcomeKind::Stored,
         received_at: Some(time("2026-11-20T19:00:00Z")),
         message: None,
-        rejection: None,
+        retry: false,
     }
 }
 

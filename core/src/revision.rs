@@ -200,7 +200,14 @@ impl History {
 
     /// Checks that `next` may follow the revisions held so far.
     pub fn check_next(&self, next: &Revision) -> Result<(), RevisionError> {
-        let Some(last) = self.revisions.last() else {
+        Self::check_follows(self.revisions.last(), next)
+    }
+
+    /// [`History::check_next`] given only the latest revision held (`None`:
+    /// nothing held), which is all the rule looks at: for a store, such as
+    /// the server's, that does not keep whole histories in memory.
+    pub fn check_follows(last: Option<&Revision>, next: &Revision) -> Result<(), RevisionError> {
+        let Some(last) = last else {
             return if next.seq == 1 && next.change == Change::Created {
                 Ok(())
             } else {
@@ -241,9 +248,13 @@ impl History {
                     Record::Patrol(p) => p.ended_at = None,
                     _ => {}
                 }
+                // Notes and location too: an end that rewrites them would
+                // be a correction without a reason.
                 if next.record.ended_at().is_none()
                     || reopened != last.record
                     || next.occurred_at != last.occurred_at
+                    || next.notes != last.notes
+                    || next.location != last.location
                 {
                     return Err(RevisionError::EndChangesMore);
                 }

@@ -7,7 +7,7 @@
 //! that is kept apart, never written over.
 use crate::ids::RevisionId;
 use crate::record::RecordKind;
-use crate::revision::{sort_revisions, time_key, Revision};
+use crate::revision::{sort_revisions, time_key, Revision, RevisionError};
 use crate::time::OptTime;
 use crate::validate::FieldError;
 use chrono::{DateTime, Utc};
@@ -79,16 +79,24 @@ pub struct ChangeResult {
     /// The outcome's reason in words, for apps that read [`Answer`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Not final: the change was not stored because something it needs
+    /// (an earlier revision, the shift it names) has not reached the server
+    /// yet. Send it again later; do not keep this answer. Absent (false)
+    /// on every other answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retry: bool,
 }
 
 impl ChangeResult {
     pub fn new(index: usize, id: Option<RevisionId>, outcome: Outcome) -> Self {
         let message = outcome.message();
+        let retry = outcome.is_retryable();
         Self {
             index,
             id,
             outcome,
             message,
+            retry,
         }
     }
 }
@@ -126,6 +134,11 @@ impl Outcome {
             Self::Conflict { .. } => OutcomeKind::Conflict,
             Self::Rejected { .. } => OutcomeKind::Rejected,
         }
+    }
+
+    /// Refused only for now: see [`ChangeResult::retry`].
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Rejected { reason } if reason.is_retryable())
     }
 
     /// A sentence for the officer when the server did not take the change.
@@ -173,10 +186,9 @@ pub struct Answer {
     #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
     pub received_at: Option<DateTime<Utc>>,
     pub message: Option<String>,
-    /// The rejection's code (`invalid`, `clock_ahead`, ...), for refusals:
-    /// the app tells a final refusal from one worth sending again.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rejection: Option<String>,
+    /// Not final ([`ChangeResult::retry`]): send the change again later
+    /// instead of keeping this answer.
+    pub retry: bool,
 }
 
 // Decoded with `decode_struct!` (smaller than the derive in the app).
@@ -185,12 +197,18 @@ crate::decode_struct!(Answer {
     outcome,
     received_at as OptTime = default,
     message = default,
-    rejection = default,
+    retry = default,
 });
 
 impl Answer {
     pub fn is_acknowledged(&self) -> bool {
         matches!(self.outcome, OutcomeKind::Stored | OutcomeKind::AlreadyHad)
+    }
+
+    /// Whether this answer settles the change (stored, already had, a
+    /// conflict, a refusal that stands); false for a "send again later".
+    pub fn is_final(&self) -> bool {
+        !self.retry
     }
 }
 
@@ -222,6 +240,90 @@ pub enum Rejection {
     Invalid { errors: Vec<FieldError> },
     #[error("this entry belongs to another officer")]
     NotYourEntry,
+    /// `field` (`shift_id`, `patrol_id`, `linked_stop`, `linked_entry`)
+    /// names an entry of another officer.
+    #[error("the {field} names an entry of another officer")]
+    ReferenceNotYours { field: String },
+    /// `field` names an entry of the wrong kind (`expected` in words, e.g.
+    /// "a patrol of this shift").
+    #[error("the {field} does not name {expected}")]
+    ReferenceWrongKind { field: String, expected: String },
+    /// `field` names an entry the server does not hold yet. Retryable:
+    /// sent again later, it is stored once the entry has arrived.
+    #[error(
+        "the {field} names an entry that has not reached the server yet; it will be sent again"
+    )]
+    ReferenceMissing { field: String },
+    /// The history rule ([`History::check_next`](crate::History::check_next)),
+    /// as the app runs it: one variant per rule.
+    #[error(
+        "revision {expected} of this entry has not reached the server yet; it will be sent again"
+    )]
+    EarlierRevisionMissing { expected: u32 },
+    #[error("the first revision of an entry must be its creation, with sequence 1")]
+    FirstMustBeCreation,
+    #[error("only the first revision of an entry may be a creation")]
+    CreatedTwice,
+    #[error("the server holds revision {latest} of this entry; this one cannot follow it")]
+    OutOfSequence { latest: u32 },
+    #[error("a revision cannot change the record type")]
+    KindChanged,
+    #[error("only a shift or a patrol can be ended")]
+    NotEndable,
+    #[error("this shift or patrol is already ended")]
+    AlreadyEnded,
+    #[error(
+        "ending a shift or patrol may set the end time and change nothing else; use a correction"
+    )]
+    EndChangesMore,
+    #[error("a revision cannot move an entry to another shift, patrol or officer")]
+    ContextChanged,
+}
+
+impl Rejection {
+    /// Whether the same change may be accepted later, once something it
+    /// needs has arrived ([`ChangeResult::retry`]).
+    ///
+    /// A time "in the future" is retryable too: it means the phone's clock
+    /// runs ahead, and once the server's clock reaches that time (or the app
+    /// sends the clock it has now, see [`PushRequest::device_time`]) the same
+    /// bytes are accepted. Refusing it for good stranded entries.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::ReferenceMissing { .. } | Self::EarlierRevisionMissing { .. } => true,
+            Self::Invalid { errors } => {
+                !errors.is_empty()
+                    && errors.iter().all(|e| {
+                        e.problem
+                            == crate::validate::Problem::Rule(crate::validate::Rule::InTheFuture)
+                    })
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A history rule broken, as a refusal. A later sequence number than the
+/// next is retryable ([`Rejection::EarlierRevisionMissing`]): the ones
+/// between may still arrive.
+impl From<RevisionError> for Rejection {
+    fn from(e: RevisionError) -> Self {
+        match e {
+            RevisionError::FirstMustBeCreation => Self::FirstMustBeCreation,
+            RevisionError::OutOfSequence { expected, got } if got > expected => {
+                Self::EarlierRevisionMissing { expected }
+            }
+            RevisionError::OutOfSequence { expected, .. } => Self::OutOfSequence {
+                latest: expected.saturating_sub(1),
+            },
+            RevisionError::CreatedTwice => Self::CreatedTwice,
+            RevisionError::KindChanged => Self::KindChanged,
+            RevisionError::NotEndable => Self::NotEndable,
+            RevisionError::AlreadyEnded => Self::AlreadyEnded,
+            RevisionError::EndChangesMore => Self::EndChangesMore,
+            RevisionError::WrongEntry | RevisionError::ContextChanged => Self::ContextChanged,
+        }
+    }
 }
 
 fn summarize(errors: &[FieldError]) -> String {

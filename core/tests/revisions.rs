@@ -237,6 +237,28 @@ fn ending_only_sets_the_end_time() {
             Err(RevisionError::EndChangesMore),
             "{kind:?} moving the start"
         );
+
+        // Notes and location are part of the entry too: rewriting them is
+        // a correction, which needs a reason.
+        let mut new_notes = end.clone();
+        new_notes.notes = "rewritten at the end".into();
+        assert_eq!(
+            h.check_next(&new_notes),
+            Err(RevisionError::EndChangesMore),
+            "{kind:?} rewriting the notes"
+        );
+        let mut moved_place = end.clone();
+        moved_place.location = Some(beatbook_core::Location {
+            lat: 1.0,
+            lon: 1.0,
+            accuracy_m: 5.0,
+        });
+        assert_ne!(moved_place.location, r1.location);
+        assert_eq!(
+            h.check_next(&moved_place),
+            Err(RevisionError::EndChangesMore),
+            "{kind:?} moving the location"
+        );
     }
 }
 

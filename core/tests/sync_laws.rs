@@ -482,18 +482,21 @@ fn push_response_round_trips_through_json() {
     let results = vec![
         ChangeResult {
             message: None,
+            retry: false,
             index: 0,
             id: Some(rev_id(1)),
             outcome: Outcome::Stored { received_at: at },
         },
         ChangeResult {
             message: None,
+            retry: false,
             index: 1,
             id: Some(rev_id(2)),
             outcome: Outcome::AlreadyHad { received_at: at },
         },
         ChangeResult {
             message: None,
+            retry: false,
             index: 2,
             id: Some(rev_id(3)),
             outcome: Outcome::Conflict {
@@ -502,6 +505,7 @@ fn push_response_round_trips_through_json() {
         },
         ChangeResult {
             message: None,
+            retry: false,
             index: 3,
             id: Some(rev_id(4)),
             outcome: Outcome::Conflict {
@@ -510,6 +514,7 @@ fn push_response_round_trips_through_json() {
         },
         ChangeResult {
             message: None,
+            retry: false,
             index: 4,
             id: Some(rev_id(5)),
             outcome: Outcome::Conflict {
@@ -518,6 +523,7 @@ fn push_response_round_trips_through_json() {
         },
         ChangeResult {
             message: None,
+            retry: false,
             index: 5,
             id: None,
             outcome: Outcome::Rejected {
@@ -528,6 +534,7 @@ fn push_response_round_trips_through_json() {
         },
         ChangeResult {
             message: None,
+            retry: false,
             index: 6,
             id: Some(rev_id(7)),
             outcome: Outcome::Rejected {
@@ -538,6 +545,7 @@ fn push_response_round_trips_through_json() {
         },
         ChangeResult {
             message: None,
+            retry: false,
             index: 7,
             id: Some(rev_id(8)),
             outcome: Outcome::Rejected {
@@ -597,4 +605,76 @@ fn a_push_request_written_by_hand_is_read() {
     assert_eq!(rev.notes, "");
     assert_eq!(rev.check(now()), Ok(()));
     assert_eq!(rev.change, corrected("spelling"));
+}
+
+#[test]
+fn a_reference_not_here_yet_is_a_retryable_refusal_and_the_app_reads_it_so() {
+    let at = beatbook_core::time::parse("2026-11-27T08:30:00Z").unwrap_or_default();
+    let results = vec![
+        ChangeResult::new(
+            0,
+            None,
+            Outcome::Rejected {
+                reason: Rejection::ReferenceMissing {
+                    field: "shift_id".into(),
+                },
+            },
+        ),
+        ChangeResult::new(
+            1,
+            None,
+            Outcome::Rejected {
+                reason: Rejection::ReferenceNotYours {
+                    field: "patrol_id".into(),
+                },
+            },
+        ),
+        ChangeResult::new(
+            2,
+            None,
+            Outcome::Rejected {
+                reason: Rejection::ReferenceWrongKind {
+                    field: "linked_stop".into(),
+                    expected: "a stop and search".into(),
+                },
+            },
+        ),
+        ChangeResult::new(3, None, Outcome::Stored { received_at: at }),
+    ];
+    let retry: Vec<bool> = results.iter().map(|r| r.retry).collect();
+    assert_eq!(retry, [true, false, false, false]);
+    let response = PushResponse {
+        protocol: PROTOCOL_VERSION,
+        server_time: at,
+        results,
+    };
+    let json = serde_json::to_string(&response).unwrap_or_else(|e| panic!("{e}"));
+    let v: Value = serde_json::from_str(&json).unwrap_or_default();
+    assert_eq!(v["results"][0]["reason"]["rejection"], "reference_missing");
+    assert_eq!(v["results"][0]["reason"]["field"], "shift_id");
+    assert_eq!(v["results"][0]["retry"], true);
+    // Only a retryable answer carries the flag.
+    assert!(v["results"][1].get("retry").is_none());
+    assert_eq!(
+        v["results"][1]["reason"]["rejection"],
+        "reference_not_yours"
+    );
+    assert_eq!(
+        v["results"][2]["reason"]["rejection"],
+        "reference_wrong_kind"
+    );
+    let back: PushResponse = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back, response);
+    let answers: beatbook_core::sync::PushAnswers =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    let finals: Vec<bool> = answers.results.iter().map(|a| a.is_final()).collect();
+    assert_eq!(finals, [false, true, true, true]);
+    assert_eq!(
+        answers.results[0].message.as_deref(),
+        Some("the shift_id names an entry that has not reached the server yet; it will be sent again")
+    );
+    assert_eq!(
+        answers.results[2].message.as_deref(),
+        Some("the linked_stop does not name a stop and search")
+    );
 }

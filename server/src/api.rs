@@ -14,6 +14,7 @@ use beatbook_core::sync::{
 use beatbook_core::RevisionId;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use serde_json::value::RawValue;
 
 use crate::auth::{self, deny, Caller, SharedAuth, MAX_SIGN_IN_BYTES};
@@ -21,6 +22,7 @@ use crate::db::{Accounts, Database, DbError, Stats, StoredRow, MAX_PAGE};
 use crate::error::{self, ApiError};
 use crate::extract::{ApiQuery, JsonBody};
 use crate::ingest::{decode_push, Slot};
+use crate::review::log_access;
 use crate::writer::{Ingest, SubmitError};
 
 /// Page size when the client does not ask for one.
@@ -160,6 +162,21 @@ async fn push(
     if decisions.len() != keys.len() {
         return Err(ApiError::Unavailable);
     }
+    let foreign = decisions
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Outcome::Rejected {
+                    reason: Rejection::NotYourEntry | Rejection::ReferenceNotYours { .. }
+                }
+            )
+        })
+        .count();
+    if foreign > 0 {
+        let why = format!("push touched {foreign} entry/entries of other officers");
+        deny(&state, &caller, &why).await;
+    }
     for ((index, id), outcome) in keys.into_iter().zip(decisions) {
         if let Some(slot) = results.get_mut(index) {
             *slot = Some(ChangeResult::new(index, Some(id), outcome));
@@ -250,6 +267,15 @@ async fn revisions(
         )));
     }
     let scope = read_scope(&state, &caller, q.officer_id.as_deref()).await?;
+    log_access(
+        &state,
+        &caller,
+        "revisions_read",
+        json!({"route": "/api/v1/revisions", "officer_id": q.officer_id,
+               "after": q.after, "limit": limit, "officers": scope.len()}),
+        None,
+    )
+    .await?;
     let rows = state
         .db
         .list_revisions(&scope, q.after.unwrap_or(0), limit)
@@ -289,5 +315,14 @@ async fn stats(
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> Result<Json<Stats>, ApiError> {
     let scope = read_scope(&state, &caller, q.officer_id.as_deref()).await?;
+    log_access(
+        &state,
+        &caller,
+        "stats_read",
+        json!({"route": "/api/v1/stats", "officer_id": q.officer_id,
+               "officers": scope.len()}),
+        None,
+    )
+    .await?;
     Ok(Json(state.db.stats(&scope).await?))
 }

@@ -5,7 +5,7 @@ use axum::http::header::{
     HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use std::future::Future;
 use std::io::Write;
@@ -17,6 +17,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
 use crate::api::{self, AppState};
@@ -24,6 +25,7 @@ use crate::auth::password::SecretError;
 use crate::auth::{AuthConfig, AuthState};
 use crate::cli::ServeArgs;
 use crate::db::{self, Accounts, Database, DbError, Writer};
+use crate::error::ApiError;
 use crate::static_files::{self, Dist};
 use crate::writer::Ingest;
 
@@ -164,13 +166,42 @@ pub fn router(state: AppState, dist: Dist) -> Router {
         let dist = dist.clone();
         async move { static_files::serve(dist, req).await }
     };
-    Router::new()
-        .nest("/api/v1", api::router(state))
-        .fallback(static_files)
+    with_layers(
+        Router::new()
+            .nest("/api/v1", api::router(state))
+            .fallback(static_files),
+    )
+}
+
+/// The layers every response passes through, outermost last: a panic left
+/// in a handler becomes a logged 500 (inside the request log and the
+/// security headers, so it is logged and carries them like any answer).
+fn with_layers(router: Router) -> Router {
+    router
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(log_request))
 }
+
+/// A panic in a handler is a bug: log it (the message only, never request
+/// data) and answer the same 500 as any internal failure. Only reachable
+/// when the binary unwinds (the `server` profile; see [`PANIC_UNWINDS`]).
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    ApiError::Internal("a request handler panicked".into()).into_response()
+}
+
+/// Whether this build unwinds on a panic, so [`CatchPanicLayer`] can turn
+/// one into a 500. `panic = "abort"` (the workspace's `release` profile,
+/// which the app's download needs) would end the whole process on one bad
+/// request: build the server with `--profile server`.
+pub const PANIC_UNWINDS: bool = cfg!(panic = "unwind");
 
 /// On every response, API and static alike. No CORS headers, ever: the API
 /// is for the app on the same origin only.
@@ -212,6 +243,12 @@ pub async fn run(args: ServeArgs) -> Result<(), AppError> {
         session_lifetime: chrono::Duration::hours(i64::from(args.session_hours)),
         ..AuthConfig::default()
     };
+    if !PANIC_UNWINDS {
+        tracing::warn!(
+            "this binary aborts on a panic: one bad request would end the server; \
+             build it with `cargo build --profile server -p beatbook-server`"
+        );
+    }
     let app = App::open_with(&args.db, &args.dist, config).await?;
     if app.accounts.user_count().await? == 0 {
         eprintln!(
@@ -257,4 +294,37 @@ pub async fn shutdown_signal() {
         () = term => {}
     }
     tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_json_500_with_the_usual_headers() {
+        // Test builds unwind (the dev profile), as the server profile does.
+        let router = with_layers(Router::new().route(
+            "/api/v1/boom",
+            get(|| async {
+                if true {
+                    panic!("boom");
+                }
+                "never"
+            }),
+        ));
+        let req = Request::builder()
+            .uri("/api/v1/boom")
+            .body(Body::empty())
+            .unwrap();
+        let res = router.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), 500);
+        assert_eq!(res.headers()[CACHE_CONTROL], "no-store");
+        assert!(res.headers().contains_key(CONTENT_SECURITY_POLICY));
+        let body = axum::body::to_bytes(res.into_body(), 4096).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "internal_error");
+    }
 }

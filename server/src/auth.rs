@@ -32,15 +32,21 @@ use crate::db::accounts::NewSession;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::security::{Event, EventKind};
-use limit::{Limit, Limiter};
+use limit::{Limit, Limiter, Settled};
 use password::SecretError;
 
 /// Default absolute session lifetime (`serve --session-hours`).
 pub const DEFAULT_SESSION_HOURS: u32 = 12;
 /// How often at most a session's `last_seen_at` is written.
 pub const LAST_SEEN_EVERY: chrono::Duration = chrono::Duration::seconds(60);
-/// Argon2 computations at once (each takes 19 MiB and a core for tens of ms).
-const HASHING_AT_ONCE: usize = 2;
+/// Argon2 computations at once per core (each takes 19 MiB and a core for
+/// tens of ms): two keep the cores busy while one waits for its thread.
+const HASHING_PER_CORE: usize = 2;
+/// How long a sign-in waits for its turn to be verified before the answer
+/// is 503 with `Retry-After`: a queue without a bound is memory without one.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// `Retry-After` when the verifications are all taken.
+const BUSY_RETRY_S: u64 = 2;
 /// Largest sign-in body.
 pub const MAX_SIGN_IN_BYTES: usize = 4 * 1024;
 
@@ -87,7 +93,7 @@ impl AuthState {
         Ok(Self {
             config,
             limiter: Mutex::new(Limiter::new(config.per_account, config.per_address)),
-            hashing: Semaphore::new(HASHING_AT_ONCE),
+            hashing: Semaphore::new(hashing_at_once()),
             dummy_hash,
         })
     }
@@ -96,15 +102,22 @@ impl AuthState {
         self.limiter.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Verifies on a blocking thread, at most [`HASHING_AT_ONCE`] at a time.
-    async fn verify(&self, password: String, phc: String) -> bool {
-        let Ok(_permit) = self.hashing.acquire().await else {
-            return false;
+    /// Verifies on a blocking thread, at most [`hashing_at_once`] at a
+    /// time; `None` when no turn came within [`HASHING_WAIT`].
+    async fn verify(&self, password: String, phc: String) -> Option<bool> {
+        let permit = tokio::time::timeout(HASHING_WAIT, self.hashing.acquire()).await;
+        let Ok(Ok(_permit)) = permit else {
+            return None;
         };
-        tokio::task::spawn_blocking(move || password::verify_password(&password, &phc))
-            .await
-            .unwrap_or(false)
+        let verified =
+            tokio::task::spawn_blocking(move || password::verify_password(&password, &phc)).await;
+        Some(verified.unwrap_or(false))
     }
+}
+
+/// [`HASHING_PER_CORE`] verifications per core at once.
+pub fn hashing_at_once() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) * HASHING_PER_CORE
 }
 
 /// The client's address (the TCP peer: behind a reverse proxy, the proxy's).
@@ -247,7 +260,8 @@ pub async fn sign_in(
     }
     let auth = &state.auth;
     let key = limit::account_key(&req.officer_id);
-    if let Err(wait) = auth.limiter().check(&key, ip, Instant::now()) {
+    let reserved_at = Instant::now();
+    if let Err(wait) = auth.limiter().reserve(&key, ip, reserved_at) {
         // Logged only: a flood of these must not fill the table.
         Event::new(EventKind::SignInThrottled)
             .officer(&req.officer_id)
@@ -266,7 +280,13 @@ pub async fn sign_in(
     let phc = user
         .as_ref()
         .map_or_else(|| auth.dummy_hash.clone(), |u| u.password_hash.clone());
-    let matches = auth.verify(req.password, phc).await;
+    let Some(matches) = auth.verify(req.password, phc).await else {
+        auth.limiter()
+            .settle(&key, ip, reserved_at, Settled::NotTried);
+        return Err(ApiError::Busy {
+            retry_after_s: BUSY_RETRY_S,
+        });
+    };
     let failure = match &user {
         None => Some("unknown officer ID"),
         Some(_) if !matches => Some("wrong password"),
@@ -274,7 +294,7 @@ pub async fn sign_in(
         Some(_) => None,
     };
     let (Some(user), None) = (user, failure) else {
-        auth.limiter().fail(&key, ip, Instant::now());
+        // Counted already, when reserved.
         Event::new(EventKind::SignInFailed)
             .officer(&req.officer_id)
             .device(&req.device_id)
@@ -284,7 +304,8 @@ pub async fn sign_in(
             .await;
         return Err(ApiError::SignInFailed);
     };
-    auth.limiter().succeed(&key);
+    auth.limiter()
+        .settle(&key, ip, reserved_at, Settled::Succeeded);
     let (token, hash) = password::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
     // Stored with microseconds: answer the same instant `me` will.
     let now = Utc::now().trunc_subsecs(6);

@@ -215,6 +215,9 @@ pub struct HeldRevision {
     pub revision_id: RevisionId,
     pub body: String,
     pub received_at: DateTime<Utc>,
+    /// Whose it is: a revision ID of another officer's is answered
+    /// `not_your_entry`, never compared.
+    pub officer_id: String,
 }
 
 /// A stored (entry, seq) slot and the entry facts that come with it.
@@ -227,6 +230,17 @@ pub struct HeldSlot {
     pub officer_id: String,
     /// As stored ([`format_time`]).
     pub occurred_at: String,
+    pub shift_id: Option<EntryId>,
+}
+
+/// An entry another incoming revision names (its shift, patrol or linked
+/// entry): whose it is, what it is, and for a patrol its shift.
+#[derive(Debug, Clone)]
+pub struct HeldEntry {
+    pub entry_id: EntryId,
+    pub kind: RecordKind,
+    pub officer_id: String,
+    pub shift_id: Option<EntryId>,
 }
 
 /// What the database holds that bears on a set of incoming revisions.
@@ -236,6 +250,11 @@ pub struct Known {
     pub revisions: Vec<HeldRevision>,
     /// Every stored revision of the incoming entries.
     pub slots: Vec<HeldSlot>,
+    /// The latest stored revision of each incoming entry, read, for the
+    /// history rule (`History::check_next`).
+    pub latest: Vec<Revision>,
+    /// The entries the incoming revisions refer to.
+    pub referenced: Vec<HeldEntry>,
 }
 
 /// The one connection that writes. Owned by the writer task, so writes are
@@ -293,13 +312,14 @@ impl WriteTx<'_> {
         &mut self,
         revision_ids: &[RevisionId],
         entry_ids: &[EntryId],
+        referenced_ids: &[EntryId],
     ) -> Result<Known, DbError> {
         let mut known = Known::default();
         if revision_ids.is_empty() {
             return Ok(known);
         }
         let rows = sqlx::query(
-            "SELECT revision_id, body, received_at FROM revisions \
+            "SELECT revision_id, body, received_at, officer_id FROM revisions \
              WHERE revision_id IN (SELECT value FROM json_each(?))",
         )
         .bind(serde_json::to_string(revision_ids)?)
@@ -312,11 +332,17 @@ impl WriteTx<'_> {
                 revision_id: parse_revision_id(id)?,
                 body: row.try_get(1)?,
                 received_at: parse_time("received_at", received)?,
+                officer_id: row.try_get(3)?,
             });
         }
+        // The body only of each entry's latest revision (the rest are not
+        // needed, and most incoming entries have none stored at all).
         let rows = sqlx::query(
-            "SELECT entry_id, seq, revision_id, kind, officer_id, occurred_at FROM revisions \
-             WHERE entry_id IN (SELECT value FROM json_each(?))",
+            "SELECT entry_id, seq, revision_id, kind, officer_id, occurred_at, shift_id, \
+                    CASE WHEN seq = (SELECT MAX(r2.seq) FROM revisions r2 \
+                                     WHERE r2.entry_id = revisions.entry_id) \
+                         THEN body END \
+             FROM revisions WHERE entry_id IN (SELECT value FROM json_each(?))",
         )
         .bind(serde_json::to_string(entry_ids)?)
         .fetch_all(&mut *self.tx)
@@ -325,6 +351,13 @@ impl WriteTx<'_> {
             let entry: &str = row.try_get(0)?;
             let revision: &str = row.try_get(2)?;
             let kind: &str = row.try_get(3)?;
+            let shift: Option<&str> = row.try_get(6)?;
+            let body: Option<&str> = row.try_get(7)?;
+            if let Some(body) = body {
+                known
+                    .latest
+                    .push(serde_json::from_str(body).map_err(|_| corrupt("body", body))?);
+            }
             known.slots.push(HeldSlot {
                 entry_id: parse_entry_id(entry)?,
                 seq: row.try_get(1)?,
@@ -332,6 +365,30 @@ impl WriteTx<'_> {
                 kind: RecordKind::from_code(kind).ok_or_else(|| corrupt("kind", kind))?,
                 officer_id: row.try_get(4)?,
                 occurred_at: row.try_get(5)?,
+                shift_id: shift.map(parse_entry_id).transpose()?,
+            });
+        }
+        if referenced_ids.is_empty() {
+            return Ok(known);
+        }
+        // One row per entry: the facts of its first revision (every later
+        // one carries the same, as the history rule holds them).
+        let rows = sqlx::query(
+            "SELECT entry_id, kind, officer_id, shift_id, MIN(seq) FROM revisions \
+             WHERE entry_id IN (SELECT value FROM json_each(?)) GROUP BY entry_id",
+        )
+        .bind(serde_json::to_string(referenced_ids)?)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        for row in rows {
+            let entry: &str = row.try_get(0)?;
+            let kind: &str = row.try_get(1)?;
+            let shift: Option<&str> = row.try_get(3)?;
+            known.referenced.push(HeldEntry {
+                entry_id: parse_entry_id(entry)?,
+                kind: RecordKind::from_code(kind).ok_or_else(|| corrupt("kind", kind))?,
+                officer_id: row.try_get(2)?,
+                shift_id: shift.map(parse_entry_id).transpose()?,
             });
         }
         Ok(known)

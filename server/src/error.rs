@@ -59,6 +59,8 @@ pub enum ApiError {
     DeviceMismatch,
     #[error("the server could not complete the request; try again later")]
     Internal(String),
+    #[error("The server is busy; try again in a few seconds")]
+    Busy { retry_after_s: u64 },
 }
 
 impl ApiError {
@@ -81,7 +83,7 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotFound | Self::ShiftNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -99,7 +101,7 @@ impl ApiError {
             Self::BadBody(_) => "bad_body",
             Self::NotFound | Self::ShiftNotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
-            Self::Unavailable => "unavailable",
+            Self::Unavailable | Self::Busy { .. } => "unavailable",
             Self::Storage(_) => "storage_error",
             Self::BadRequest(_) => "bad_request",
             Self::SignInFailed => codes::SIGN_IN_FAILED,
@@ -149,7 +151,7 @@ impl IntoResponse for ApiError {
                     HeaderValue::from_static("Bearer error=\"invalid_token\""),
                 );
             }
-            Self::TooManyAttempts { retry_after_s } => {
+            Self::TooManyAttempts { retry_after_s } | Self::Busy { retry_after_s } => {
                 headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after_s));
             }
             _ => {}

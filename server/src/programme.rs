@@ -274,9 +274,20 @@ struct Weeks {
 
 impl Weeks {
     fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
-        let monday =
-            start.date_naive() - Duration::days(i64::from(start.weekday().num_days_from_monday()));
-        let first = monday.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+        // Checked: a period near chrono's limits has no weeks rather than
+        // a panic (the API keeps periods to the years 2000 to 2100).
+        let back = Duration::days(i64::from(start.weekday().num_days_from_monday()));
+        let monday = start.date_naive().checked_sub_signed(back);
+        let Some(first) = monday
+            .and_then(|m| m.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+        else {
+            return Self {
+                first: start,
+                patrols: Vec::new(),
+                seconds: Vec::new(),
+            };
+        };
         let days = u64::try_from((end - first).num_days()).unwrap_or(0);
         let count = usize::try_from(days.div_ceil(7)).unwrap_or(0);
         Self {
@@ -296,8 +307,12 @@ impl Weeks {
             .filter(|&i| i < self.patrols.len())
     }
 
+    /// Monday 00:00 of week `i`; the end of time when out of chrono's range.
     fn week_start(&self, i: usize) -> DateTime<Utc> {
-        self.first + Duration::weeks(i as i64)
+        i64::try_from(i)
+            .ok()
+            .and_then(|w| self.first.checked_add_signed(Duration::weeks(w)))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     fn add_patrol(&mut self, started: DateTime<Utc>) {
@@ -325,7 +340,11 @@ impl Weeks {
             .zip(self.seconds)
             .enumerate()
             .map(|(i, (patrols, seconds))| WeekFigures {
-                week: (first + Duration::weeks(i as i64)).date_naive().to_string(),
+                week: i64::try_from(i)
+                    .ok()
+                    .and_then(|w| first.checked_add_signed(Duration::weeks(w)))
+                    .map(|t| t.date_naive().to_string())
+                    .unwrap_or_default(),
                 patrols,
                 person_hours: hours(seconds),
             })

@@ -71,9 +71,34 @@ fn day_start(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
-fn parse_day(what: &str, text: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| bad(format!("{what} must be a date YYYY-MM-DD")))
+/// Years a query date may name. chrono reads dates up to year ±262,143,
+/// where a day's arithmetic overflows (and used to panic); no patrol log is
+/// older than 2000 (the earliest time a revision may carry) or planned
+/// beyond 2100.
+pub const FIRST_QUERY_YEAR: i32 = 2000;
+pub const LAST_QUERY_YEAR: i32 = 2100;
+
+/// A query date, `YYYY-MM-DD` in [`FIRST_QUERY_YEAR`]..=[`LAST_QUERY_YEAR`];
+/// the 400 names the field.
+pub fn parse_day(what: &str, text: &str) -> Result<NaiveDate, ApiError> {
+    let out_of_range = || {
+        bad(format!(
+            "{what} must be a date YYYY-MM-DD between {FIRST_QUERY_YEAR}-01-01 and {LAST_QUERY_YEAR}-12-31"
+        ))
+    };
+    let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| out_of_range())?;
+    if !(FIRST_QUERY_YEAR..=LAST_QUERY_YEAR).contains(&day.year()) {
+        return Err(out_of_range());
+    }
+    Ok(day)
+}
+
+/// Midnight UTC after `d`. Checked, although the query window keeps it far
+/// from chrono's limits.
+fn day_after_start(d: NaiveDate) -> Result<DateTime<Utc>, ApiError> {
+    d.succ_opt()
+        .map(day_start)
+        .ok_or_else(|| bad("date out of range"))
 }
 
 /// Inclusive UTC days as a half-open time range.
@@ -96,7 +121,7 @@ impl Period {
             from,
             to,
             start: day_start(from),
-            end: day_start(to) + Duration::days(1),
+            end: day_after_start(to)?,
         })
     }
 
@@ -104,7 +129,7 @@ impl Period {
     fn from_query(from: Option<&str>, to: Option<&str>) -> Result<Self, ApiError> {
         let today = Utc::now().date_naive();
         let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
-        let last_month_end = this_month - Duration::days(1);
+        let last_month_end = this_month.pred_opt().unwrap_or(this_month);
         let last_month = NaiveDate::from_ymd_opt(last_month_end.year(), last_month_end.month(), 1)
             .unwrap_or(last_month_end);
         let from = from
@@ -158,9 +183,11 @@ async fn scope(
     Ok(officers)
 }
 
-/// Records a consultation or disclosure (s62). If it cannot be recorded,
-/// nothing is shown.
-async fn log_access(
+/// Records a consultation or disclosure (s62): one row per request, for
+/// every read of entries (the shift list and views, the return, the
+/// exports, `/revisions`, `/stats`). If it cannot be recorded, nothing is
+/// shown.
+pub(crate) async fn log_access(
     state: &AppState,
     caller: &Caller,
     action: &str,
@@ -230,7 +257,7 @@ async fn list_shifts(
         None => String::new(),
     };
     let to = match q.to.as_deref() {
-        Some(t) => format_time(day_start(parse_day("to", t)?) + Duration::days(1)),
+        Some(t) => format_time(day_after_start(parse_day("to", t)?)?),
         None => "9999".to_owned(),
     };
     let after = match q.cursor.as_deref() {
@@ -478,8 +505,12 @@ async fn compute_return(
     period: &Period,
 ) -> Result<ProgrammeReturn, ApiError> {
     let (_, end) = period.bounds();
-    let lookback = period.start - Duration::hours(PATROL_LOOKBACK_HOURS);
-    let shift_lookback = format_time(lookback - Duration::hours(SHIFT_LOOKBACK_HOURS));
+    let before = |t: DateTime<Utc>, hours: i64| {
+        t.checked_sub_signed(Duration::hours(hours))
+            .ok_or_else(|| bad("from is out of range"))
+    };
+    let lookback = before(period.start, PATROL_LOOKBACK_HOURS)?;
+    let shift_lookback = format_time(before(lookback, SHIFT_LOOKBACK_HOURS)?);
     let lookback = format_time(lookback);
     // Entries other than patrols count only from the period's start;
     // `programme::compute` sees to that.

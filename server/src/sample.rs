@@ -97,7 +97,8 @@ impl Device {
             team: "Hotspot team A".into(),
             ended_at: None,
         });
-        out.push(self.created(shift, shift_rec.clone(), at(0), None, None));
+        let shift_created = self.created(shift, shift_rec.clone(), at(0), None, None);
+        out.push(shift_created.clone());
         if n == 1 {
             return out;
         }
@@ -107,7 +108,8 @@ impl Device {
             mode: Some(PatrolMode::Foot),
             ended_at: None,
         });
-        out.push(self.created(patrol, patrol_rec.clone(), at(1), Some(shift), None));
+        let patrol_created = self.created(patrol, patrol_rec.clone(), at(1), Some(shift), None);
+        out.push(patrol_created.clone());
         let ends = if n >= 6 { 2 } else { 0 };
         let middle = n - 2 - ends;
         for i in 0..middle {
@@ -143,12 +145,12 @@ impl Device {
             if let Record::Patrol(p) = &mut ended_patrol {
                 p.ended_at = Some(end);
             }
-            out.push(self.ended(patrol, ended_patrol, at(1), end, Some(shift)));
+            out.push(self.ended(&patrol_created, ended_patrol, end));
             let mut ended_shift = shift_rec;
             if let Record::Shift(s) = &mut ended_shift {
                 s.ended_at = Some(end);
             }
-            out.push(self.ended(shift, ended_shift, at(0), end, None));
+            out.push(self.ended(&shift_created, ended_shift, end));
         }
         out
     }
@@ -193,27 +195,15 @@ impl Device {
         }
     }
 
-    fn ended(
-        &mut self,
-        entry: EntryId,
-        record: Record,
-        started: DateTime<Utc>,
-        end: DateTime<Utc>,
-        shift: Option<EntryId>,
-    ) -> Revision {
+    /// The end of `created`: only `ended_at` changes (the history rule).
+    fn ended(&mut self, created: &Revision, record: Record, end: DateTime<Utc>) -> Revision {
         Revision {
             id: self.new_revision_id(),
-            entry_id: entry,
             seq: 2,
-            officer_id: self.officer_id.clone(),
             captured_at: end,
-            occurred_at: started,
-            shift_id: shift,
-            patrol_id: None,
-            location: Some(self.location()),
-            notes: String::new(),
             change: Change::Ended,
             record,
+            ..created.clone()
         }
     }
 }

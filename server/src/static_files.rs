@@ -42,18 +42,57 @@ impl Dist {
     }
 }
 
+/// What a request path comes to once decoded.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// Under `/api`: only the API answers there (a JSON 404 here).
+    Api,
+    /// Never served: a dotfile, a dot-directory, `..`, or no UTF-8.
+    Refused,
+    /// A file with an extension (a missing one is a real 404).
+    Asset(String),
+    /// An app route: `index.html`.
+    App,
+}
+
+/// Decodes the path first, then checks it: ServeDir decodes it again
+/// itself, so a check on the raw text (`%2Egit`) checks something else
+/// than what is opened.
+fn classify(raw: &str) -> Target {
+    let Ok(path) = percent_encoding::percent_decode_str(raw).decode_utf8() else {
+        return Target::Refused;
+    };
+    if path == "/api" || path.starts_with("/api/") {
+        return Target::Api;
+    }
+    // Build leftovers (trunk's `.trunk-lock`, `.stage/`), a deployed
+    // `.git` or `.env`, and every `..` are not part of the app. `\` and
+    // NUL never name one of its files either.
+    let segments: Vec<&str> = path.split('/').collect();
+    if segments
+        .iter()
+        .any(|s| s.starts_with('.') || s.contains('\\') || s.contains('\0'))
+    {
+        return Target::Refused;
+    }
+    // The last segment that names something: `/app.js/` asks for a file.
+    match segments.iter().rev().find(|s| !s.is_empty()) {
+        Some(last) if last.contains('.') => Target::Asset((*last).to_owned()),
+        _ => Target::App,
+    }
+}
+
 /// The fallback handler for everything outside `/api/v1`.
 pub async fn serve(dist: Dist, req: Request) -> Response {
-    let path = req.uri().path();
-    if path == "/api" || path.starts_with("/api/") {
-        return ApiError::NotFound.into_response();
-    }
-    // Build leftovers (trunk's `.trunk-lock`, `.stage/`) are not part of the app.
-    if path.split('/').any(|segment| segment.starts_with('.')) {
+    let (asset, last) = match classify(req.uri().path()) {
+        Target::Api => return ApiError::NotFound.into_response(),
+        Target::Refused => return StatusCode::NOT_FOUND.into_response(),
+        Target::Asset(name) => (true, name),
+        Target::App => (false, String::new()),
+    };
+    if asset && req.uri().path().ends_with('/') {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let last = path.rsplit('/').next().unwrap_or_default().to_owned();
-    let asset = last.contains('.');
     let response = if asset {
         dist.files.oneshot(req).await
     } else {
@@ -134,6 +173,30 @@ mod tests {
         ] {
             assert!(!is_hashed(name), "{name}");
         }
+    }
+
+    #[test]
+    fn paths_are_decoded_then_checked() {
+        for raw in [
+            "/%2Egit/config",
+            "/%2eenv",
+            "/a/%2E%2E/b.js",
+            "/%2e%2e%2fx",
+            "/.well-known/x",
+            "/%FF.js",
+            "/a%5Cb.js",
+            "/a%00.js",
+        ] {
+            assert_eq!(classify(raw), Target::Refused, "{raw}");
+        }
+        for raw in ["/api", "/api/v1/nope", "/%61pi/x", "/api%2Fv1"] {
+            assert_eq!(classify(raw), Target::Api, "{raw}");
+        }
+        assert_eq!(classify("/app-1.js"), Target::Asset("app-1.js".into()));
+        assert_eq!(classify("/x.js/"), Target::Asset("x.js".into()));
+        assert_eq!(classify("/entries/1/edit"), Target::App);
+        assert_eq!(classify("/"), Target::App);
+        assert_eq!(classify("/apiary"), Target::App);
     }
 
     #[test]

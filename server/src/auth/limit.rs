@@ -109,6 +109,19 @@ impl<K: Hash + Eq + Clone> Window<K> {
     fn clear(&mut self, key: &K) {
         self.failures.remove(key);
     }
+
+    /// Takes back the failure counted at `at` (a reservation that did not
+    /// end in a failure).
+    fn unfail(&mut self, key: &K, at: Instant) {
+        if let Some(times) = self.failures.get_mut(key) {
+            if let Some(i) = times.iter().rposition(|t| *t == at) {
+                times.remove(i);
+            }
+            if times.is_empty() {
+                self.failures.remove(key);
+            }
+        }
+    }
 }
 
 /// Both windows: per officer ID and per client address.
@@ -151,6 +164,46 @@ impl Limiter {
     pub fn succeed(&mut self, account: &str) {
         self.accounts.clear(&account.to_owned());
     }
+
+    /// Checks and counts the attempt as a failure in one step, before the
+    /// password is verified: of N attempts at once, only as many as the
+    /// limit allows get through to a verification (checking first and
+    /// counting after the verification let all N through). `now` is the
+    /// reservation's key for [`Limiter::settle`].
+    pub fn reserve(
+        &mut self,
+        account: &str,
+        addr: Option<IpAddr>,
+        now: Instant,
+    ) -> Result<(), Duration> {
+        self.check(account, addr, now)?;
+        self.fail(account, addr, now);
+        Ok(())
+    }
+
+    /// Ends a reservation made at `at`: a failure stays counted; a success
+    /// clears the account and takes the address's back (the per-address
+    /// limit counts failures only); an attempt never verified (the server
+    /// was busy) is taken back from both.
+    pub fn settle(&mut self, account: &str, addr: Option<IpAddr>, at: Instant, end: Settled) {
+        let key = account.to_owned();
+        match end {
+            Settled::Failed => return,
+            Settled::Succeeded => self.accounts.clear(&key),
+            Settled::NotTried => self.accounts.unfail(&key, at),
+        }
+        if let Some(a) = addr {
+            self.addresses.unfail(&a, at);
+        }
+    }
+}
+
+/// How a reserved sign-in attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    Failed,
+    Succeeded,
+    NotTried,
 }
 
 #[cfg(test)]
@@ -206,6 +259,31 @@ mod tests {
         assert!(l.check("pc1", ip(2), t0).is_ok());
         l.fail("pc3", ip(1), t0);
         assert!(l.check("pc4", ip(1), t0).is_err());
+    }
+
+    #[test]
+    fn reservations_count_at_once_and_only_failures_stay() {
+        let mut l = Limiter::new(Limit::new(3, 900), Limit::new(10, 900));
+        let t0 = Instant::now();
+        let at = |n: u64| t0 + Duration::from_millis(n);
+        // Three at once are let through, the fourth waits.
+        for n in 0..3 {
+            assert!(l.reserve("pc1", ip(1), at(n)).is_ok());
+        }
+        assert!(l.reserve("pc1", ip(1), at(3)).is_err());
+        // One was never tried (busy): its place comes back.
+        l.settle("pc1", ip(1), at(2), Settled::NotTried);
+        assert!(l.reserve("pc1", ip(1), at(4)).is_ok());
+        // A success clears the account and leaves the address only failures.
+        l.settle("pc1", ip(1), at(4), Settled::Succeeded);
+        assert!(l.check("pc1", ip(1), at(5)).is_ok());
+        assert_eq!(
+            l.addresses
+                .failures
+                .get(&IpAddr::from([10, 0, 0, 1]))
+                .map(VecDeque::len),
+            Some(2)
+        );
     }
 
     #[test]

@@ -223,6 +223,15 @@ pub fn write_dist(dist: &Path) {
     std::fs::write(dist.join(".trunk-lock"), "").unwrap();
     std::fs::create_dir_all(dist.join(".stage")).unwrap();
     std::fs::write(dist.join(".stage").join("app.js"), "secret").unwrap();
+    // What a careless deploy leaves next to the app: a git checkout and
+    // an environment file.
+    std::fs::create_dir_all(dist.join(".git").join("hooks")).unwrap();
+    std::fs::write(
+        dist.join(".git").join("hooks").join("pre-commit.sample"),
+        "#!/bin/sh\nsecret hook\n",
+    )
+    .unwrap();
+    std::fs::write(dist.join(".env.local"), "SECRET=1\n").unwrap();
 }
 
 pub fn client() -> reqwest::Client {

@@ -1,0 +1,863 @@
+//! The server as a hostile client finds it (issue #9): each test is named
+//! for what it proves. Inputs that used to kill a request, files that
+//! leaked through percent-encoding, writes into other officers' records,
+//! history rules the server did not run, reads that bypassed the access
+//! log, sign-in limits that did not limit, and connections that were never
+//! closed.
+// Tests may panic on the unexpected: clippy.toml allows unwrap/expect in
+// #[test] functions, and these helpers are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use serde_json::Value;
+use tokio::time::timeout;
+
+/// Every route that takes a date, as a supervisor calls it (the exports
+/// need a reason).
+const DATED_ROUTES: [&str; 4] = [
+    "/api/v1/shifts?",
+    "/api/v1/return?",
+    "/api/v1/export/return.csv?reason=audit&",
+    "/api/v1/export/entries.csv?reason=audit&",
+];
+
+/// Dates chrono reads but no patrol log has: near chrono's limits, before
+/// 2000, after 2100.
+const EXTREME_DATES: [&str; 8] = [
+    "+262142-12-31",
+    "+262143-12-31",
+    "-262143-01-01",
+    "+262143-01-01",
+    "0000-01-01",
+    "1999-12-31",
+    "2101-01-01",
+    "9999-12-31",
+];
+
+async fn get_status(base: &str, token: &str, path: &str) -> (u16, String) {
+    let res = client()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: no answer ({e})"));
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extreme_dates_are_a_400_naming_the_field_on_every_dated_route() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        for route in DATED_ROUTES {
+            for date in EXTREME_DATES {
+                for field in ["from", "to"] {
+                    // The other end a sane date, so only this field is wrong.
+                    let other = if field == "from" {
+                        "to=2026-01-31"
+                    } else {
+                        "from=2026-01-01"
+                    };
+                    let path = format!("{route}{field}={}&{other}", urlencode(date));
+                    let (status, body) = get_status(&server.base, &server.sup, &path).await;
+                    assert_eq!(status, 400, "{path}: {body}");
+                    let body: Value = serde_json::from_str(&body).unwrap();
+                    assert_eq!(body["error"], "bad_query", "{path}");
+                    let message = body["message"].as_str().unwrap();
+                    assert!(message.contains(field), "{path}: {message}");
+                    assert!(message.contains("2000"), "{path}: {message}");
+                }
+            }
+        }
+        // The edges of the window are fine.
+        for route in DATED_ROUTES {
+            let path = format!("{route}from=2000-01-01&to=2004-12-31");
+            let (status, body) = get_status(&server.base, &server.sup, &path).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            let path = format!("{route}from=2096-01-01&to=2100-12-31");
+            let (status, body) = get_status(&server.base, &server.sup, &path).await;
+            assert_eq!(status, 200, "{path}: {body}");
+        }
+        // The server is still there.
+        let (status, _) = get_status(&server.base, &server.sup, "/api/v1/health").await;
+        assert_eq!(status, 200);
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A query value: a date near some limit, a number at an edge, or noise.
+fn query_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        1 => (-300_000i64..300_000, 0u32..15, 0u32..35)
+            .prop_map(|(y, m, d)| format!("{y:+}-{m:02}-{d:02}")),
+        1 => (1990i32..2110, 1u32..13, 1u32..32).prop_map(|(y, m, d)| format!("{y}-{m:02}-{d:02}")),
+        // The last and first days chrono has.
+        6 => prop::sample::select(EXTREME_DATES.to_vec()).prop_map(str::to_owned),
+        2 => (prop::sample::select(vec!["+262142", "+262143"]), 1u32..32)
+            .prop_map(|(y, d)| format!("{y}-12-{d:02}")),
+        2 => (prop::sample::select(vec!["-262143", "-262144"]), 1u32..32)
+            .prop_map(|(y, d)| format!("{y}-01-{d:02}")),
+        1 => any::<i64>().prop_map(|n| n.to_string()),
+        1 => any::<u64>().prop_map(|n| n.to_string()),
+        1 => Just("0".to_owned()),
+        1 => Just("4294967296".to_owned()),
+        1 => ".{0,20}",
+        1 => "[0-9T:+~.Z-]{0,40}",
+        1 => Just("9999-12-31T23:59:59.999999Z~00000000-0000-0000-0000-000000000000".to_owned()),
+        1 => Just("-262143-01-01T00:00:00Z~a".to_owned()),
+    ]
+}
+
+const QUERY_KEYS: [&str; 14] = [
+    "from",
+    "to",
+    "officer_id",
+    "team",
+    "area",
+    "kind",
+    "review",
+    "sort",
+    "page_size",
+    "cursor",
+    "limit",
+    "after",
+    "reason",
+    "x",
+];
+
+const QUERY_ROUTES: [&str; 7] = [
+    "/api/v1/shifts",
+    "/api/v1/return",
+    "/api/v1/export/return.csv",
+    "/api/v1/export/entries.csv",
+    "/api/v1/revisions",
+    "/api/v1/stats",
+    "/api/v1/shifts/",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Random and extreme query strings on every route that reads one:
+    /// never a 5xx, never a dropped connection.
+    #[test]
+    fn no_query_string_reaches_a_5xx(
+        from in prop::option::of(query_value()),
+        to in prop::option::of(query_value()),
+        same in any::<bool>(),
+        pairs in prop::collection::vec((0..QUERY_KEYS.len(), query_value()), 0..4),
+        raw_tail in prop::option::of("[%&=a-z0-9+~.:-]{0,30}"),
+    ) {
+        let (base, token) = fuzz_server();
+        // A period of one day is the likeliest to pass the other checks.
+        let to = if same { from.clone() } else { to };
+        for route in QUERY_ROUTES {
+            fuzz_one(&base, &token, route, &from, &to, &pairs, &raw_tail)?;
+        }
+    }
+}
+
+fn fuzz_one(
+    base: &str,
+    token: &str,
+    route: &str,
+    from: &Option<String>,
+    to: &Option<String>,
+    pairs: &[(usize, String)],
+    raw_tail: &Option<String>,
+) -> Result<(), TestCaseError> {
+    let mut path = route.to_owned();
+    if path.ends_with('/') {
+        path.push_str(&urlencode(
+            &pairs.first().map(|p| p.1.clone()).unwrap_or_default(),
+        ));
+    }
+    // Dates first: they are what used to kill a request.
+    let dates = [("from", from), ("to", to)];
+    let mut query: Vec<String> = dates
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", urlencode(v))))
+        .chain(
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{}={}", QUERY_KEYS[*k], urlencode(v))),
+        )
+        .collect();
+    if let Some(raw) = raw_tail {
+        query.push(raw.clone());
+    }
+    if !query.is_empty() {
+        path = format!("{path}?{}", query.join("&"));
+    }
+    let (status, body) = fuzz_runtime().block_on(async {
+        let res = client()
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await;
+        match res {
+            Ok(res) => {
+                let status = res.status().as_u16();
+                (status, res.text().await.unwrap_or_default())
+            }
+            Err(e) => (0, e.to_string()),
+        }
+    });
+    prop_assert!(
+        (200..500).contains(&status),
+        "{} gave {}: {}",
+        path,
+        status,
+        body
+    );
+    Ok(())
+}
+
+/// One runtime and one server for every case of the property test.
+fn fuzz_runtime() -> &'static tokio::runtime::Runtime {
+    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+fn fuzz_server() -> (String, String) {
+    static SERVER: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            fuzz_runtime().block_on(async {
+                let server = TestServer::start().await;
+                let token = server.officer("pc-fuzz").await;
+                push_ok(
+                    &server.base,
+                    &token,
+                    &as_values(&revisions(5, "pc-fuzz", 12)),
+                )
+                .await;
+                let out = (server.base.clone(), server.sup.clone());
+                // Kept running for the life of the test binary.
+                std::mem::forget(server);
+                out
+            })
+        })
+        .clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn percent_encoded_dotfiles_and_climbs_are_never_served() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        for path in [
+            "/%2Egit/hooks/pre-commit.sample",
+            "/%2egit/hooks/pre-commit.sample",
+            "/%2Eenv.local",
+            "/%2Estage/index.html",
+            "/%2estage/app.js",
+            "/x/%2E%2E/%2Eenv.local",
+            "/%2e%2e/beatbook.db",
+            "/%2e%2e/%2e%2e/etc/passwd",
+            "/a/%2e%2e/%2e%2e/beatbook.db",
+            "/%2e%2e%2fbeatbook.db",
+            "/..%2fbeatbook.db",
+            "/%2e",
+            "/%FF%FE.js",
+            "/missing.js/",
+            "/beatbook-0123456789abcdef.js/",
+            "/img/logo.png",
+        ] {
+            let (status, text) = raw_get(server.addr, path).await;
+            assert_eq!(status, 404, "{path}");
+            assert!(!text.contains("secret"), "{path}: {text}");
+            assert!(!text.contains("SECRET"), "{path}: {text}");
+            assert!(!text.contains("<title>Beatbook"), "{path}: {text}");
+        }
+        // Unknown API paths, however spelt, are the API's JSON 404, never
+        // the app page.
+        for path in [
+            "/api/v1/nope",
+            "/api/nope",
+            "/api",
+            "/%61pi/v1/nope",
+            "/api%2Fv1%2Fnope",
+            "/api/v2/shifts",
+        ] {
+            let (status, text) = raw_get(server.addr, path).await;
+            assert_eq!(status, 404, "{path}");
+            let body: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(body["error"], "not_found", "{path}");
+        }
+        // Deep links still get the app.
+        for path in ["/", "/timeline", "/entries/1234/edit", "/%74imeline"] {
+            let (status, text) = raw_get(server.addr, path).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(text.contains("<title>Beatbook"), "{path}");
+        }
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+/// GET exactly this path over a plain TCP connection (HTTP clients
+/// resolve `%2e%2e` themselves before sending); the status and the body.
+async fn raw_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+// ---- Ownership before anything else; one history rule on both sides ----
+
+use beatbook_core::auth::Role;
+use beatbook_core::record::{Arrest, IjReferral, Note};
+use beatbook_core::sync::PushResponse;
+use beatbook_core::{Change, EntryId, Record, RecordKind, Revision, RevisionId};
+
+fn fresh_id() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+/// A new note of `officer` in `shift` (and `patrol`), seq 1.
+fn note(officer: &str, shift: Option<EntryId>, patrol: Option<EntryId>) -> Revision {
+    let now = chrono::Utc::now() - chrono::Duration::minutes(5);
+    Revision {
+        id: RevisionId::from_random_bytes(fresh_id()),
+        entry_id: EntryId::from_random_bytes(fresh_id()),
+        seq: 1,
+        officer_id: officer.to_owned(),
+        captured_at: now,
+        occurred_at: now,
+        shift_id: shift,
+        patrol_id: patrol,
+        location: None,
+        notes: String::new(),
+        change: Change::Created,
+        record: Record::Note(Note {
+            category: Some(beatbook_core::codes::NoteKind::Engagement),
+            text: "Spoke with the shop owners".into(),
+        }),
+    }
+}
+
+/// The next revision of `prev`: a correction with a reason.
+fn correction(prev: &Revision) -> Revision {
+    Revision {
+        id: RevisionId::from_random_bytes(fresh_id()),
+        seq: prev.seq + 1,
+        captured_at: prev.captured_at + chrono::Duration::seconds(30),
+        notes: "added detail".into(),
+        change: Change::Corrected {
+            reason: "detail missed".into(),
+        },
+        ..prev.clone()
+    }
+}
+
+fn result_json(res: &PushResponse) -> Vec<Value> {
+    res.results
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
+}
+
+fn rejection_of(res: &PushResponse, i: usize) -> String {
+    result_json(res)[i]["reason"]["rejection"]
+        .as_str()
+        .unwrap_or("(not rejected)")
+        .to_owned()
+}
+
+/// Officer A (team A) with a shift of six entries, officer B of team B.
+struct TwoOfficers {
+    server: TestServer,
+    a: String,
+    b: String,
+    a_revs: Vec<Revision>,
+    sup_a: String,
+}
+
+async fn two_officers() -> TwoOfficers {
+    let server = TestServer::start().await;
+    let a_id = server.add_user("pc-a", Role::Officer, &["A"]).await;
+    let b_id = server.add_user("pc-b", Role::Officer, &["B"]).await;
+    let sup_id = server.add_user("sgt-a", Role::Supervisor, &["A"]).await;
+    let a = server.session(a_id, DEVICE).await;
+    let b = server.session(b_id, DEVICE).await;
+    let sup_a = server.session(sup_id, "desk").await;
+    let a_revs = revisions(11, "pc-a", 10);
+    let res = push_ok(&server.base, &a, &as_values(&a_revs)).await;
+    assert!(outcomes(&res).iter().all(|o| o == "stored"), "{res:?}");
+    TwoOfficers {
+        server,
+        a,
+        b,
+        a_revs,
+        sup_a,
+    }
+}
+
+/// What A's supervisor sees of A's shift: revisions and conflicts.
+async fn shift_record(t: &TwoOfficers) -> Value {
+    let shift = t.a_revs[0].entry_id;
+    get_json(&t.server.base, &t.sup_a, &format!("/api/v1/shifts/{shift}")).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shift_hijack_is_refused_and_leaves_nothing_in_the_victims_record() {
+    timeout(TEST_TIMEOUT, async {
+        let t = two_officers().await;
+        let base = &t.server.base;
+        let before = shift_record(&t).await;
+        let (a_shift, a_patrol) = (t.a_revs[0].entry_id, t.a_revs[1].entry_id);
+
+        // B's own shift and patrol, to hang the attempts on.
+        let b_revs = revisions(12, "pc-b", 2);
+        push_ok(base, &t.b, &as_values(&b_revs)).await;
+        let (b_shift, b_patrol) = (b_revs[0].entry_id, b_revs[1].entry_id);
+
+        let into_a_shift = note("pc-b", Some(a_shift), None);
+        let into_a_patrol = note("pc-b", Some(b_shift), Some(a_patrol));
+        let a_patrol_with_a_shift = note("pc-b", Some(a_shift), Some(a_patrol));
+        let res = push_ok(
+            base,
+            &t.b,
+            &as_values(&[into_a_shift, into_a_patrol, a_patrol_with_a_shift]),
+        )
+        .await;
+        for i in 0..3 {
+            assert_eq!(rejection_of(&res, i), "reference_not_yours", "{res:?}");
+            assert!(!res.results[i].retry);
+        }
+        assert_eq!(result_json(&res)[0]["reason"]["field"], "shift_id");
+        assert_eq!(result_json(&res)[1]["reason"]["field"], "patrol_id");
+
+        // Wrong kinds: a patrol as the shift, a patrol of another shift.
+        let b2 = revisions(13, "pc-b", 2);
+        push_ok(base, &t.b, &as_values(&b2)).await;
+        let patrol_as_shift = note("pc-b", Some(b_patrol), None);
+        let other_shifts_patrol = note("pc-b", Some(b_shift), Some(b2[1].entry_id));
+        let shift_as_patrol = note("pc-b", Some(b_shift), Some(b_shift));
+        let res = push_ok(
+            base,
+            &t.b,
+            &as_values(&[patrol_as_shift, other_shifts_patrol, shift_as_patrol]),
+        )
+        .await;
+        for i in 0..3 {
+            assert_eq!(rejection_of(&res, i), "reference_wrong_kind", "{res:?}");
+        }
+
+        // A shift nobody holds: not here yet, send again later.
+        let unknown = note("pc-b", Some(EntryId::from_random_bytes(fresh_id())), None);
+        let res = push_ok(base, &t.b, &as_values(std::slice::from_ref(&unknown))).await;
+        assert_eq!(rejection_of(&res, 0), "reference_missing", "{res:?}");
+        assert!(res.results[0].retry);
+        assert_eq!(result_json(&res)[0]["retry"], true);
+
+        // B's own note in B's own patrol is fine.
+        let fine = note("pc-b", Some(b_shift), Some(b_patrol));
+        let res = push_ok(base, &t.b, &as_values(&[fine])).await;
+        assert_eq!(outcomes(&res), ["stored"], "{res:?}");
+
+        // A's record is as it was: nothing of B's in it, no conflicts.
+        let after = shift_record(&t).await;
+        assert_eq!(after["revisions"], before["revisions"]);
+        assert_eq!(after["conflicts"], serde_json::json!([]));
+        let list: Value = get_json(base, &t.sup_a, "/api/v1/shifts").await;
+        assert_eq!(list["shifts"].as_array().unwrap().len(), 1, "{list}");
+        assert_eq!(list["shifts"][0]["counts"], before_counts(&t));
+        t.server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+fn before_counts(t: &TwoOfficers) -> Value {
+    let mut counts = serde_json::Map::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &t.a_revs[1..] {
+        if r.kind() != RecordKind::Shift && seen.insert(r.entry_id) {
+            let k = r.kind().code().to_owned();
+            let n = counts.get(&k).and_then(Value::as_u64).unwrap_or(0);
+            counts.insert(k, (n + 1).into());
+        }
+    }
+    Value::Object(counts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_entry_ids_answer_not_your_entry_before_any_conflict_and_reveal_nothing() {
+    timeout(TEST_TIMEOUT, async {
+        let t = two_officers().await;
+        let base = &t.server.base;
+        let before = shift_record(&t).await;
+        let stats_before: Value = get_json(base, &t.sup_a, "/api/v1/stats").await;
+        let b_revs = revisions(14, "pc-b", 2);
+        push_ok(base, &t.b, &as_values(&b_revs)).await;
+        let b_shift = b_revs[0].entry_id;
+
+        // Onto A's note (entry 2): its taken seq 1, a free seq 2, seq 9,
+        // another kind, and B's own body under A's revision ID.
+        let a_note = t.a_revs[2].clone();
+        let mut attempts = Vec::new();
+        for seq in [1, 2, 9] {
+            let mut r = note("pc-b", Some(b_shift), None);
+            r.entry_id = a_note.entry_id;
+            r.seq = seq;
+            if seq > 1 {
+                r.change = Change::Corrected {
+                    reason: "mine now".into(),
+                };
+            }
+            attempts.push(r);
+        }
+        let mut other_kind = note("pc-b", Some(b_shift), None);
+        other_kind.entry_id = t.a_revs[0].entry_id; // A's shift, as a note
+        other_kind.seq = 3;
+        other_kind.change = Change::Corrected {
+            reason: "mine now".into(),
+        };
+        attempts.push(other_kind);
+        let mut same_revision_id = note("pc-b", Some(b_shift), None);
+        same_revision_id.id = a_note.id;
+        attempts.push(same_revision_id);
+        // And an entry that does not exist, claimed as A's.
+        let mut claimed = note("pc-a", Some(t.a_revs[0].entry_id), None);
+        claimed.entry_id = EntryId::from_random_bytes(fresh_id());
+        attempts.push(claimed);
+
+        let res = push_ok(base, &t.b, &as_values(&attempts)).await;
+        let answers = result_json(&res);
+        for (i, a) in answers.iter().enumerate() {
+            assert_eq!(a["outcome"], "rejected", "{i}: {a}");
+            // The same answer every time: nothing about seq, kind or content.
+            assert_eq!(
+                a["reason"],
+                serde_json::json!({"rejection": "not_your_entry"})
+            );
+            assert_eq!(a["message"], answers[0]["message"]);
+            assert!(a.get("retry").is_none());
+        }
+        // Resending gives the same, and still leaves no row.
+        let again = push_ok(base, &t.b, &as_values(&attempts)).await;
+        assert_eq!(outcomes(&again), outcomes(&res));
+
+        let after = shift_record(&t).await;
+        assert_eq!(after["revisions"], before["revisions"]);
+        assert_eq!(after["conflicts"], serde_json::json!([]));
+        let stats_after: Value = get_json(base, &t.sup_a, "/api/v1/stats").await;
+        assert_eq!(stats_after, stats_before);
+        let b_stats: Value = get_json(base, &t.b, "/api/v1/stats").await;
+        assert_eq!(b_stats["revisions"], 2, "{b_stats}");
+        assert_eq!(b_stats["conflicts"], 0, "{b_stats}");
+        let _ = &t.a;
+        t.server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_must_name_the_officers_own_entry_of_the_right_kind() {
+    timeout(TEST_TIMEOUT, async {
+        let t = two_officers().await;
+        let base = &t.server.base;
+        let b_revs = revisions(15, "pc-b", 10);
+        let res = push_ok(base, &t.b, &as_values(&b_revs)).await;
+        assert!(outcomes(&res).iter().all(|o| o == "stored"), "{res:?}");
+        let (b_shift, b_patrol) = (b_revs[0].entry_id, b_revs[1].entry_id);
+        let find = |revs: &[Revision], kind: RecordKind| {
+            revs.iter().find(|r| r.kind() == kind).unwrap().entry_id
+        };
+        let a_stop = find(&t.a_revs, RecordKind::StopSearch);
+        let a_asb = find(&t.a_revs, RecordKind::AsbIntervention);
+        let b_stop = find(&b_revs, RecordKind::StopSearch);
+        let b_asb = find(&b_revs, RecordKind::AsbIntervention);
+        let b_note = find(&b_revs, RecordKind::Note);
+
+        let arrest = |linked: EntryId| {
+            let mut r = note("pc-b", Some(b_shift), Some(b_patrol));
+            let sample = b_revs
+                .iter()
+                .find(|r| r.kind() == RecordKind::Arrest)
+                .unwrap();
+            let Record::Arrest(a) = &sample.record else {
+                unreachable!()
+            };
+            r.record = Record::Arrest(Arrest {
+                linked_stop: Some(linked),
+                ..a.clone()
+            });
+            r
+        };
+        let referral = |linked: EntryId| {
+            let mut r = note("pc-b", Some(b_shift), Some(b_patrol));
+            let sample = b_revs
+                .iter()
+                .find(|r| r.kind() == RecordKind::IjReferral)
+                .unwrap();
+            let Record::IjReferral(i) = &sample.record else {
+                unreachable!()
+            };
+            r.record = Record::IjReferral(IjReferral {
+                linked_entry: Some(linked),
+                ..i.clone()
+            });
+            r
+        };
+        let changes = [
+            arrest(a_stop),
+            arrest(b_note),
+            arrest(b_stop),
+            referral(a_asb),
+            referral(b_note),
+            referral(b_asb),
+        ];
+        let res = push_ok(base, &t.b, &as_values(&changes)).await;
+        let want = [
+            "reference_not_yours",
+            "reference_wrong_kind",
+            "(not rejected)",
+            "reference_not_yours",
+            "reference_wrong_kind",
+            "(not rejected)",
+        ];
+        for (i, w) in want.iter().enumerate() {
+            assert_eq!(rejection_of(&res, i), *w, "{i}: {res:?}");
+        }
+        assert_eq!(outcomes(&res)[2], "stored");
+        assert_eq!(outcomes(&res)[5], "stored");
+        assert_eq!(result_json(&res)[0]["reason"]["field"], "linked_stop");
+        assert_eq!(result_json(&res)[3]["reason"]["field"], "linked_entry");
+        t.server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_in_any_order_is_stored_when_what_it_names_is_in_it() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        let pc = server.officer("pc-order").await;
+        let mut revs = revisions(16, "pc-order", 40);
+        revs.reverse();
+        let res = push_ok(&server.base, &pc, &as_values(&revs)).await;
+        assert!(
+            outcomes(&res).iter().all(|o| o == "stored"),
+            "{:?}",
+            result_json(&res)
+        );
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_runs_the_history_rule_the_app_runs() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        let base = &server.base;
+        let pc = server.officer("pc-h").await;
+        let revs = revisions(17, "pc-h", 2);
+        push_ok(base, &pc, &as_values(&revs)).await;
+        let (shift, patrol) = (&revs[0], &revs[1]);
+        let n1 = note("pc-h", Some(shift.entry_id), Some(patrol.entry_id));
+        push_ok(base, &pc, &as_values(std::slice::from_ref(&n1))).await;
+        let other_shift = revisions(18, "pc-h", 1).remove(0);
+        push_ok(base, &pc, &as_values(std::slice::from_ref(&other_shift))).await;
+
+        // seq 2 `created` rewriting the note.
+        let mut recreated = correction(&n1);
+        recreated.change = Change::Created;
+        // seq 9 straight after seq 1.
+        let mut leap = correction(&n1);
+        leap.seq = 9;
+        // `ended` on a note.
+        let mut ended_note = correction(&n1);
+        ended_note.change = Change::Ended;
+        // A patrol `ended` that also changes its area and notes.
+        let mut end_more = correction(patrol);
+        end_more.change = Change::Ended;
+        if let Record::Patrol(p) = &mut end_more.record {
+            p.area = "Somewhere else".into();
+            p.ended_at = Some(end_more.captured_at);
+        }
+        end_more.notes = "rewritten".into();
+        // A correction moving the note to another shift.
+        let mut moved = correction(&n1);
+        moved.shift_id = Some(other_shift.entry_id);
+        moved.patrol_id = None;
+        // A correction without a reason.
+        let mut no_reason = correction(&n1);
+        no_reason.change = Change::Corrected { reason: " ".into() };
+        // A first revision that is not a creation.
+        let mut not_created = note("pc-h", Some(shift.entry_id), None);
+        not_created.change = Change::Corrected {
+            reason: "first".into(),
+        };
+
+        let changes = [
+            recreated,
+            leap,
+            ended_note,
+            end_more,
+            moved,
+            no_reason,
+            not_created,
+        ];
+        // Each alone, so none is decided against another.
+        let mut got = Vec::new();
+        for c in &changes {
+            let res = push_ok(base, &pc, &as_values(std::slice::from_ref(c))).await;
+            got.push((rejection_of(&res, 0), res.results[0].retry));
+        }
+        let want = [
+            ("created_twice", false),
+            ("earlier_revision_missing", true),
+            ("not_endable", false),
+            ("end_changes_more", false),
+            ("context_changed", false),
+            ("invalid", false),
+            ("first_must_be_creation", false),
+        ];
+        let want: Vec<(String, bool)> = want.iter().map(|(r, b)| (r.to_string(), *b)).collect();
+        assert_eq!(got, want);
+
+        // Nothing of these was stored.
+        let stats: Value = get_json(base, &pc, "/api/v1/stats").await;
+        assert_eq!(stats["revisions"], 4, "{stats}");
+        assert_eq!(stats["conflicts"], 0, "{stats}");
+
+        // Out of order within one push is fine; across pushes the later
+        // one waits (retry) and is stored once the earlier one is there.
+        let c2 = correction(&n1);
+        let c3 = correction(&c2);
+        let c4 = correction(&c3);
+        let res = push_ok(base, &pc, &as_values(&[c3.clone(), c2.clone()])).await;
+        assert_eq!(outcomes(&res), ["stored", "stored"], "{res:?}");
+        let c5 = correction(&c4);
+        let res = push_ok(base, &pc, &as_values(std::slice::from_ref(&c5))).await;
+        assert_eq!(rejection_of(&res, 0), "earlier_revision_missing");
+        assert!(res.results[0].retry);
+        assert_eq!(result_json(&res)[0]["reason"]["expected"], 4);
+        let res = push_ok(base, &pc, &as_values(&[c4, c5])).await;
+        assert_eq!(outcomes(&res), ["stored", "stored"], "{res:?}");
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_of_revisions_and_stats_writes_one_access_log_row() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        let pc = server.officer("pc-log").await;
+        push_ok(&server.base, &pc, &as_values(&revisions(19, "pc-log", 30))).await;
+        let before = server.accounts.access_log(1000).await.unwrap().len();
+        // Three pages of revisions, and the counts, by the supervisor.
+        let mut after = 0i64;
+        for _ in 0..3 {
+            let page: Value = get_json(
+                &server.base,
+                &server.sup,
+                &format!("/api/v1/revisions?limit=10&after={after}&officer_id=pc-log"),
+            )
+            .await;
+            after = page["next_after"].as_i64().unwrap_or(after);
+        }
+        let _: Value = get_json(&server.base, &server.sup, "/api/v1/stats").await;
+        let log = server.accounts.access_log(1000).await.unwrap();
+        assert_eq!(log.len(), before + 4, "one row per request, not per row");
+        let mine: Vec<_> = log.iter().filter(|r| r.officer_id == SUPERVISOR).collect();
+        let actions: Vec<&str> = mine.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(
+            actions.iter().filter(|a| **a == "revisions_read").count(),
+            3,
+            "{actions:?}"
+        );
+        assert_eq!(actions.iter().filter(|a| **a == "stats_read").count(), 1);
+        let read = mine.iter().find(|r| r.action == "revisions_read").unwrap();
+        let detail: Value = serde_json::from_str(&read.detail).unwrap();
+        assert_eq!(detail["route"], "/api/v1/revisions");
+        assert_eq!(detail["officer_id"], "pc-log");
+        assert_eq!(read.role, "supervisor");
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_guess_burst_verifies_no_more_than_the_limit() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        server.officer("pc-burst").await;
+        let base = server.base.clone();
+        let guesses: Vec<_> = (0..200)
+            .map(|i| {
+                let base = base.clone();
+                tokio::spawn(async move {
+                    let res = sign_in(&base, "pc-burst", &format!("guess {i}"), "dev-x").await;
+                    res.status().as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = std::collections::BTreeMap::new();
+        for g in guesses {
+            *statuses.entry(g.await.unwrap()).or_insert(0) += 1;
+        }
+        // 401 only after a password was verified: at most the per-account
+        // limit (5); every other guess was refused before any Argon2 work.
+        let verified = statuses.get(&401).copied().unwrap_or(0);
+        assert!(verified <= 5, "{statuses:?}");
+        assert_eq!(
+            statuses.get(&429).copied().unwrap_or(0) + statuses.get(&503).copied().unwrap_or(0),
+            200 - verified,
+            "{statuses:?}"
+        );
+        let failed = server.accounts.recent_events(1000).await.unwrap();
+        let failed = failed.iter().filter(|e| e.kind == "sign_in_failed").count();
+        assert!(failed <= 5, "{failed} failures logged");
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
