@@ -116,6 +116,7 @@ async fn create_now(
     commit(
         state,
         Revision {
+            clock_offset_ms: platform::clock_offset_ms_now(),
             id: platform::new_revision_id(),
             entry_id,
             seq: 1,
@@ -174,6 +175,7 @@ async fn correct_now(
             notes: draft.notes,
             change: Change::Corrected { reason },
             record,
+            clock_offset_ms: platform::clock_offset_ms_now(),
             ..last
         },
     )
@@ -216,6 +218,7 @@ async fn end_now(state: AppState, entry: EntryId) -> Result<(), SaveError> {
             captured_at: now,
             change: Change::Ended,
             record,
+            clock_offset_ms: platform::clock_offset_ms_now(),
             ..last
         },
     )

@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
         tabs::Message::SignedOut => state.signed_out(),
     });
     leptos::task::spawn_local(async move {
+        state.recover_settings().await;
         state.persistence.set(platform::request_persistence().await);
     });
     let screen = move || match state.screen.get() {

@@ -47,6 +47,11 @@ pub fn clock_offset_ms() -> Option<f64> {
     })
 }
 
+/// The offset a new revision carries (whole ms), if known.
+pub fn clock_offset_ms_now() -> Option<i64> {
+    clock_offset_ms().map(|o| o.round() as i64)
+}
+
 /// A phone clock further off than this gets a warning on screen.
 pub const CLOCK_WARNING_MS: f64 = 2.0 * 60.0 * 1000.0;
 

@@ -66,7 +66,10 @@ pub fn device_id() -> String {
         return id;
     }
     let id = crate::platform::new_entry_id().to_string();
-    let _ = storage::set(storage::DEVICE_KEY, &id);
+    let kept = id.clone();
+    leptos::task::spawn_local(async move {
+        let _ = storage::set_durable(storage::DEVICE_KEY, &kept).await;
+    });
     id
 }
 

@@ -80,6 +80,11 @@ impl StorageUse {
             0.0
         }
     }
+
+    /// Whole percent (integers: float formatting would grow the download).
+    pub fn percent(&self) -> i64 {
+        (self.share() * 100.0).round() as i64
+    }
 }
 
 /// Warn the officer when storage is this full.
@@ -126,13 +131,7 @@ pub struct AppState {
 impl AppState {
     /// Reads only what is in the clear; the log waits for the PIN.
     pub fn new() -> Self {
-        let profile: Profile = storage::get(storage::PROFILE_KEY).unwrap_or_default();
-        let has_vault = storage::get::<VaultParams>(storage::VAULT_KEY).is_some();
-        let phase = match (has_vault, profile.officer_id.is_empty()) {
-            (true, _) => Phase::Locked,
-            (false, false) => Phase::SetPin,
-            (false, true) => Phase::SignIn,
-        };
+        let (profile, phase) = Self::stored_phase();
         let problem = (!storage::available()).then(|| storage::StoreError::Unavailable.to_string());
         Self {
             phase: RwSignal::new(phase),
@@ -156,6 +155,30 @@ impl AppState {
             saving: StoredValue::new(false),
             kept_form: StoredValue::new(None),
             storage_use: RwSignal::new(None),
+        }
+    }
+
+    /// Who this device belongs to and where the app starts, from settings.
+    fn stored_phase() -> (Profile, Phase) {
+        let profile: Profile = storage::get(storage::PROFILE_KEY).unwrap_or_default();
+        let has_vault = storage::get::<VaultParams>(storage::VAULT_KEY).is_some();
+        let phase = match (has_vault, profile.officer_id.is_empty()) {
+            (true, _) => Phase::Locked,
+            (false, false) => Phase::SetPin,
+            (false, true) => Phase::SignIn,
+        };
+        (profile, phase)
+    }
+
+    /// Puts back settings a killed browser lost from local storage (see
+    /// `storage::recover_settings`), then starts from the right screen.
+    pub async fn recover_settings(&self) {
+        if storage::recover_settings().await
+            && matches!(self.phase.get_untracked(), Phase::SignIn | Phase::SetPin)
+        {
+            let (profile, phase) = Self::stored_phase();
+            self.profile.set(profile);
+            self.phase.set(phase);
         }
     }
 
@@ -213,8 +236,12 @@ impl AppState {
             .filter(|id| !known.contains(id))
             .copied()
             .collect();
-        let mut added = storage::read_revisions(&new, &vault).await;
-        added.sort_unstable_by_key(|r| (r.entry_id.as_u128(), r.seq));
+        let added = storage::read_revisions(&new, &vault).await;
+        // In sequence order, so each fits its history (core's one sort).
+        let mut added: Vec<&beatbook_core::Revision> = added.iter().collect();
+        beatbook_core::revision::sort_revisions(&mut added, |r| {
+            [r.entry_id.as_u128(), u128::from(r.seq), 0]
+        });
         let kept: HashSet<RevisionId> = stored.revisions.iter().copied().collect();
         if self.phase.get_untracked() != Phase::Unlocked {
             return;
@@ -229,7 +256,7 @@ impl AppState {
             for rev in added {
                 // One that does not fit is still in storage and is reported
                 // as unplaced at the next unlock.
-                let _ = log.insert(rev);
+                let _ = log.insert(rev.clone());
             }
         });
         self.outcomes.set(stored.answers);

@@ -484,6 +484,53 @@ pub fn set<T: Serialize>(key: &str, value: &T) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Settings the log cannot be read without (the vault's salt and check,
+/// whose profile it is, the device ID). Local storage keeps them for the
+/// synchronous first paint, but Chromium writes it to disk up to a minute
+/// late, so each is also kept in IndexedDB, in the clear as before.
+pub const DURABLE_SETTINGS: [&str; 3] = [VAULT_KEY, PROFILE_KEY, DEVICE_KEY];
+
+/// [`set`], then the same value in IndexedDB; `Ok` once both hold it.
+pub async fn set_durable<T: Serialize>(key: &str, value: &T) -> Result<(), StoreError> {
+    set(key, value)?;
+    let text = serde_json::to_string(value)?;
+    let tx = Tx::write(&[META]).await?;
+    tx.put(META, key, &text)?;
+    tx.done().await?;
+    Ok(())
+}
+
+/// After a browser was killed before local storage reached the disk: puts
+/// back the durable settings it lost from their IndexedDB copies. Returns
+/// whether anything came back (the app then decides its phase again).
+pub async fn recover_settings() -> bool {
+    let Some(raw) = local() else { return false };
+    let missing: Vec<&str> = DURABLE_SETTINGS
+        .into_iter()
+        .filter(|k| raw.get_item(k).ok().flatten().is_none())
+        .collect();
+    if missing.is_empty() {
+        return false;
+    }
+    let Ok(tx) = Tx::read(&[META]).await else {
+        return false;
+    };
+    let requests: Vec<(&str, IdbRequest)> = missing
+        .into_iter()
+        .filter_map(|k| Some((k, tx.get(META, k).ok()?)))
+        .collect();
+    if tx.done().await.is_err() {
+        return false;
+    }
+    let mut recovered = false;
+    for (key, request) in requests {
+        if let Some(text) = idb::text_of(&request) {
+            recovered |= raw.set_item(key, &text).is_ok();
+        }
+    }
+    recovered
+}
+
 /// After sign-out was allowed (nothing held back): removes the revisions the
 /// server holds and their answers, the session, the draft, the PIN vault and
 /// the profile. Quarantined items and the device ID stay. The caller holds
@@ -491,8 +538,9 @@ pub fn set<T: Serialize>(key: &str, value: &T) -> Result<(), StoreError> {
 pub async fn purge_signed_out(acknowledged: &[RevisionId]) -> Result<(), StoreError> {
     forget(acknowledged).await?;
     let tx = Tx::write(&[META]).await?;
-    tx.delete(META, SESSION)?;
-    tx.delete(META, DRAFT)?;
+    for key in [SESSION, DRAFT, VAULT_KEY, PROFILE_KEY] {
+        tx.delete(META, key)?;
+    }
     tx.done().await?;
     if let Some(raw) = local() {
         for key in [VAULT_KEY, PROFILE_KEY, PIN_FAILURES_KEY, LEGACY_SESSION_KEY] {

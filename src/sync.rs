@@ -144,14 +144,22 @@ async fn run(state: AppState) -> bool {
         // Locked: the log is not in memory and nothing may be sent.
         return true;
     }
-    // Another tab syncing already sends what this one saved (it hears of
-    // it on the channel and reads it from storage): nothing to do here.
-    tabs::with_lock(tabs::SYNC_LOCK, tabs::Mode::IfAvailable, run_locked(state))
+    // One tab at a time pushes. A tab that waited for another reads the
+    // answers that one stored first, so it sends only what is still
+    // unanswered (usually nothing: the other tab heard of its saves on the
+    // channel and sent them too).
+    tabs::with_lock(tabs::SYNC_LOCK, tabs::Mode::Exclusive, run_locked(state))
         .await
         .unwrap_or(true)
 }
 
 async fn run_locked(state: AppState) -> bool {
+    if state.phase.get_untracked() != Phase::Unlocked {
+        return true;
+    }
+    if let Ok(stored) = storage::inventory().await {
+        state.outcomes.set(stored.answers);
+    }
     let device_id = crate::session::device_id();
     // An expired session is not worth a round trip: ask for sign-in first.
     let token = state.session.with_untracked(|s| {

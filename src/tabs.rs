@@ -20,8 +20,6 @@ const CHANNEL: &str = "beatbook";
 pub enum Mode {
     Shared,
     Exclusive,
-    /// Exclusive, but give up at once if another tab holds it.
-    IfAvailable,
 }
 
 /// A promise and the function that resolves it.
@@ -32,8 +30,8 @@ fn deferred() -> (Promise, Function) {
     (promise, resolver.unwrap_or_else(Function::default))
 }
 
-/// Runs `f` while holding the named lock. `None` only in `IfAvailable`
-/// mode when another tab holds it. Browsers without Web Locks run `f`
+/// Runs `f` while holding the named lock (waiting for it). `None` if the
+/// browser granted no lock. Browsers without Web Locks run `f`
 /// directly (one tab is then all they can safely use, as before).
 pub async fn with_lock<T>(name: &str, mode: Mode, f: impl Future<Output = T>) -> Option<T> {
     let Some(locks) = web_sys::window()
@@ -56,9 +54,6 @@ pub async fn with_lock<T>(name: &str, mode: Mode, f: impl Future<Output = T>) ->
         "exclusive"
     };
     let _ = Reflect::set(&options, &"mode".into(), &exclusive.into());
-    if mode == Mode::IfAvailable {
-        let _ = Reflect::set(&options, &"ifAvailable".into(), &true.into());
-    }
     let (acquired, on_acquired) = deferred();
     let (released, release) = deferred();
     // The browser calls this with the lock (or null) and holds the lock

@@ -31,6 +31,15 @@ pub struct Revision {
     pub notes: String,
     pub change: Change,
     pub record: Record,
+    /// The server's clock minus the device's, in ms, as the app knew it
+    /// when it saved this revision (from the last answer it had). `None`
+    /// when it had not heard from the server. `captured_at` stays the
+    /// device's own reading; the server judges it by the corrected time, so
+    /// a phone whose clock ran ahead is not refused (see
+    /// [`Revision::check_clock`]). Left out of the bytes when `None`, so
+    /// revisions made before it existed compare as they always did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// On the wire `{"type": "created"}`, `{"type": "ended"}` or
@@ -68,6 +77,19 @@ pub fn earliest_time() -> DateTime<Utc> {
 impl Revision {
     pub fn kind(&self) -> RecordKind {
         self.record.kind()
+    }
+
+    /// The clock to check this revision's times against, from the
+    /// checker's `now`: a device that said it ran ahead of the server (a
+    /// negative offset) is judged by its own clock, up to a day ahead.
+    pub fn check_clock(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let ahead = self
+            .clock_offset_ms
+            .and_then(|ms| ms.checked_neg())
+            .and_then(Duration::try_milliseconds)
+            .unwrap_or_default()
+            .clamp(Duration::zero(), crate::sync::MAX_DEVICE_AHEAD);
+        now.checked_add_signed(ahead).unwrap_or(now)
     }
 
     /// Every rule a single revision must satisfy on its own, checked against

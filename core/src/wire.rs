@@ -228,7 +228,7 @@ impl<'de> Visitor<'de> for RecordFields {
 }
 
 /// A revision, read as `#[derive(Deserialize)]` would with `#[serde(default)]`
-/// on `shift_id`, `patrol_id`, `location` and `notes`: every other field is
+/// on `shift_id`, `patrol_id`, `location`, `notes` and `clock_offset_ms`: every other field is
 /// required (the first missing one is reported).
 impl<'de> de::Deserialize<'de> for Revision {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -249,6 +249,7 @@ const REVISION_FIELDS: &[&str] = &[
     "notes",
     "change",
     "record",
+    "clock_offset_ms",
 ];
 
 struct RevisionVisitor;
@@ -264,6 +265,7 @@ impl<'de> Visitor<'de> for RevisionVisitor {
         let (mut id, mut entry_id, mut seq, mut officer_id) = (None, None, None, None);
         let (mut captured_at, mut occurred_at, mut change, mut record) = (None, None, None, None);
         let (mut shift_id, mut patrol_id, mut location, mut notes) = (None, None, None, None);
+        let mut clock_offset_ms = None;
         read_fields(&mut map, REVISION_FIELDS, |index, map| {
             match index {
                 0 => id = Some(next_value(map)?),
@@ -277,7 +279,8 @@ impl<'de> Visitor<'de> for RevisionVisitor {
                 8 => location = next_value(map)?,
                 9 => notes = Some(next_value(map)?),
                 10 => change = Some(next_value(map)?),
-                _ => record = Some(next_value(map)?),
+                11 => record = Some(next_value(map)?),
+                _ => clock_offset_ms = next_value(map)?,
             }
             Ok(())
         })?;
@@ -295,6 +298,7 @@ impl<'de> Visitor<'de> for RevisionVisitor {
             notes: notes.unwrap_or_default(),
             change: change.ok_or_else(|| missing("change"))?,
             record: record.ok_or_else(|| missing("record"))?,
+            clock_offset_ms,
         })
     }
 }

@@ -563,3 +563,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_phone_clock_running_ahead_is_judged_by_its_own_offset_up_to_a_day() {
+    let now: chrono::DateTime<chrono::Utc> = "2026-11-20T12:00:00Z".parse().unwrap();
+    let mut rev = created(1, entry(1), Record::Shift(common::shift()));
+    rev.captured_at = "2026-11-20T14:00:00Z".parse().unwrap();
+    rev.occurred_at = rev.captured_at;
+    // Two hours ahead with no offset known: in the future.
+    assert!(rev.check(rev.check_clock(now)).is_err());
+    rev.clock_offset_ms = Some(-2 * 3_600_000);
+    assert!(rev.check(rev.check_clock(now)).is_ok());
+    // A phone running behind gains no slack; a wild offset is capped.
+    rev.clock_offset_ms = Some(2 * 3_600_000);
+    assert_eq!(rev.check_clock(now), now);
+    rev.clock_offset_ms = Some(-100 * 3_600_000);
+    assert_eq!(rev.check_clock(now), now + chrono::Duration::hours(24));
+}

@@ -87,12 +87,12 @@ pub fn decode_push(bytes: &[u8], now: DateTime<Utc>) -> Result<DecodedPush, ApiE
             "device_id must be at most {MAX_SHORT_TEXT} characters with no control characters"
         )));
     }
-    let check_now = beatbook_core::sync::check_clock(now, request.device_time);
+    let device_now = beatbook_core::sync::check_clock(now, request.device_time);
     let slots = request
         .changes
         .iter()
         .enumerate()
-        .map(|(index, raw)| decode_change(index, raw, check_now))
+        .map(|(index, raw)| decode_change(index, raw, now, device_now))
         .collect();
     Ok(DecodedPush {
         device_id: request.device_id,
@@ -119,8 +119,16 @@ fn envelope_error(bytes: &[u8], e: &serde_json::Error) -> ApiError {
     }
 }
 
-/// One change: readable? valid? Then its canonical bytes.
-pub fn decode_change(index: usize, raw: &RawValue, now: DateTime<Utc>) -> Slot {
+/// One change: readable? valid? Then its canonical bytes. Its times are
+/// checked against the later of `device_now` (the push's clock, if the phone
+/// runs ahead) and the clock it carried when saved (`Revision::check_clock`):
+/// a phone whose clock ran ahead is judged by that clock, up to a day.
+pub fn decode_change(
+    index: usize,
+    raw: &RawValue,
+    now: DateTime<Utc>,
+    device_now: DateTime<Utc>,
+) -> Slot {
     let rev: Revision = match serde_json::from_str(raw.get()) {
         Ok(rev) => rev,
         Err(_) => {
@@ -139,7 +147,7 @@ pub fn decode_change(index: usize, raw: &RawValue, now: DateTime<Utc>) -> Slot {
             );
         }
     };
-    if let Err(errors) = rev.check(now) {
+    if let Err(errors) = rev.check(rev.check_clock(now).max(device_now)) {
         return rejected(index, Some(rev.id), Rejection::Invalid { errors });
     }
     let body = match canonical_bytes(&rev).map(String::from_utf8) {

@@ -180,6 +180,7 @@ impl Device {
         patrol: Option<EntryId>,
     ) -> Revision {
         Revision {
+            clock_offset_ms: None,
             id: self.new_revision_id(),
             entry_id: entry,
             seq: 1,

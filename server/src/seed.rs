@@ -377,6 +377,7 @@ impl Gen<'_> {
         let location = Some(self.location());
         let id = RevisionId::from_random_bytes(self.rng.bytes16());
         self.out.push(Revision {
+            clock_offset_ms: None,
             id,
             entry_id: entry,
             seq,

@@ -356,6 +356,7 @@ fn fresh_id() -> [u8; 16] {
 fn note(officer: &str, shift: Option<EntryId>, patrol: Option<EntryId>) -> Revision {
     let now = chrono::Utc::now() - chrono::Duration::minutes(5);
     Revision {
+        clock_offset_ms: None,
         id: RevisionId::from_random_bytes(fresh_id()),
         entry_id: EntryId::from_random_bytes(fresh_id()),
         seq: 1,

@@ -56,6 +56,7 @@ impl Book {
         patrol: Option<EntryId>,
     ) {
         self.revs.push(Revision {
+            clock_offset_ms: None,
             id: RevisionId::from_random_bytes(id16()),
             entry_id: entry,
             seq,

@@ -200,7 +200,7 @@ async fn accept_session(
         officer_id: session.user.officer_id.clone(),
         display_name: session.user.display_name.clone(),
     };
-    let _ = storage::set(storage::PROFILE_KEY, &profile);
+    let _ = storage::set_durable(storage::PROFILE_KEY, &profile).await;
     state.profile.set(profile);
     match state.vault.get_value() {
         Some(vault) => {
@@ -277,7 +277,11 @@ async fn create_vault_locked(state: AppState, pin: &str) -> Result<(), VaultErro
             .await
             .map_err(|e| VaultError::Browser(e.to_string()))?;
     }
-    storage::set(storage::VAULT_KEY, &params).map_err(|e| VaultError::Browser(e.to_string()))?;
+    // On disk before anything is sealed under it: without the salt the
+    // entries could never be opened again.
+    storage::set_durable(storage::VAULT_KEY, &params)
+        .await
+        .map_err(|e| VaultError::Browser(e.to_string()))?;
     open_later(state, vault);
     Ok(())
 }
@@ -378,10 +382,10 @@ pub fn AccountPanel() -> impl IntoView {
     let storage_use = move || {
         state.storage_use.get().map(|u| {
             format!(
-                "Storage used: {:.1} MB of {:.0} MB allowed ({}%)",
-                u.used / 1e6,
-                u.quota / 1e6,
-                (u.share() * 100.0).round()
+                "Storage used: {} MB of {} MB allowed ({}%)",
+                crate::fmt::fixed(u.used / 1e6, 1),
+                (u.quota / 1e6) as i64,
+                u.percent()
             )
         })
     };

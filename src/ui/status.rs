@@ -129,7 +129,7 @@ pub fn Alerts() -> impl IntoView {
         state.clock.track();
         let offset = platform::clock_offset_ms()?;
         (offset.abs() > platform::CLOCK_WARNING_MS).then(|| {
-            let minutes = (offset.abs() / 60_000.0).round();
+            let minutes = (offset.abs() / 60_000.0).round() as i64;
             let way = if offset < 0.0 { "ahead of" } else { "behind" };
             format!(
                 "This phone's clock is {minutes} minutes {way} the server's. Entries are still saved and sent, with the right time; set the phone's clock to automatic when you can."
@@ -141,7 +141,7 @@ pub fn Alerts() -> impl IntoView {
         (used.share() >= STORAGE_WARNING_SHARE).then(|| {
             format!(
                 "Storage for Beatbook is {}% full. Sync when you can; synced shifts leave the phone after a week. Free space on the phone if this stays high.",
-                (used.share() * 100.0).round()
+                used.percent()
             )
         })
     };

@@ -4,14 +4,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, launchBrowser, createUser, signInAndSetPin, unlock, startShiftAndPatrol, addNote,
-  apiToken, serverStats, seriousA11yViolations, PIN,
+  apiToken, serverStats, seriousA11yViolations, PIN, dumpStorage,
 } from './harness.mjs';
 
 let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
 
-const storedKeys = (page) => page.evaluate(() => Object.keys(localStorage));
 
 test('sign in, set a PIN, record offline, reopen, unlock, sync; another officer sees none of it', async () => {
   const amira = createUser(server.dbPath, { officerId: 'A100', name: 'PC Amira Shah', team: 'North' });
@@ -36,8 +35,9 @@ test('sign in, set a PIN, record offline, reopen, unlock, sync; another officer 
     await addNote(page, 'Spoke to Jordan Blakemore at the bus stop');
     await page.getByText('3 changes waiting').waitFor();
     // What a finder of the phone would read: no plaintext of the entry.
-    const dump = await page.evaluate(() => JSON.stringify({ ...localStorage }));
-    assert.ok(!dump.includes('Blakemore') && !dump.includes('Park Road'), 'plaintext found in local storage');
+    const dump = await dumpStorage(page);
+    assert.ok(dump.includes('"revisions":{"'), 'no revisions in IndexedDB');
+    assert.ok(!dump.includes('Blakemore') && !dump.includes('Park Road'), 'plaintext found in storage');
 
     // Close the app and open it again, still offline.
     await page.close();
@@ -78,8 +78,11 @@ test('sign in, set a PIN, record offline, reopen, unlock, sync; another officer 
     await page.getByRole('heading', { name: 'Patrol running' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Beatbook' }).waitFor();
-    const left = await storedKeys(page);
-    assert.deepEqual(left.filter((k) => k.startsWith('bb:rev:') || k === 'bb:session' || k === 'bb:vault'), []);
+    const left = JSON.parse(await dumpStorage(page));
+    assert.deepEqual(Object.keys(left.idb.revisions), []);
+    assert.deepEqual(Object.keys(left.idb.answers), []);
+    assert.deepEqual(Object.keys(left.idb.meta), []);
+    assert.deepEqual(Object.keys(left.localStorage).filter((k) => k.startsWith('bb:rev:') || k === 'bb:session' || k === 'bb:vault'), []);
   } finally {
     await phoneA.close();
     await phoneB.close();

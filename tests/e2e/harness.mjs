@@ -184,3 +184,150 @@ export async function serverStats(url, user) {
   if (!res.ok) throw new Error(`stats: ${res.status}`);
   return res.json();
 }
+
+/**
+ * Chromium started by hand (detached, its own process group) on a fixed
+ * profile, driven over CDP, so a test can SIGKILL the whole browser (what a
+ * phone's low-memory killer, a crash or a flat battery does) and start it
+ * again on the same profile. `kill()` kills the group at once;
+ * `close()` also removes the profile.
+ */
+export async function launchKillableBrowser(userDataDir = mkdtempSync(join(tmpdir(), 'beatbook-killable-'))) {
+  const child = spawn('/usr/bin/chromium', [
+    ...chromiumArgs, '--remote-debugging-port=0', `--user-data-dir=${userDataDir}`, 'about:blank',
+  ], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const wsUrl = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`chromium did not start: ${stderr}`)), 20_000);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = stderr.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`chromium exited ${code}: ${stderr}`)); });
+  });
+  const browser = await chromium.connectOverCDP(wsUrl);
+  const context = browser.contexts()[0];
+  const exited = new Promise((ok) => child.once('exit', ok));
+  return {
+    userDataDir,
+    browser,
+    context,
+    /** A page the size of a phone. */
+    async newPage() {
+      const page = await context.newPage();
+      await page.setViewportSize(phone.viewport);
+      return page;
+    },
+    /** SIGKILL of the whole process group, with no warning to the browser. */
+    async kill() {
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      await exited;
+      await browser.close().catch(() => {});
+    },
+    async close({ keepProfile = false } = {}) {
+      await this.kill();
+      if (!keepProfile) rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Everything the app keeps on the device: local storage and every
+ * IndexedDB store, as one JSON text. */
+export async function dumpStorage(page) {
+  return page.evaluate(async () => {
+    const out = { localStorage: { ...localStorage }, idb: {} };
+    const db = await new Promise((ok, fail) => {
+      const r = indexedDB.open('beatbook');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    for (const name of db.objectStoreNames) {
+      out.idb[name] = await new Promise((ok, fail) => {
+        const tx = db.transaction(name, 'readonly');
+        const keys = tx.objectStore(name).getAllKeys();
+        const values = tx.objectStore(name).getAll();
+        tx.oncomplete = () => ok(Object.fromEntries(keys.result.map((k, i) => [k, values.result[i]])));
+        tx.onerror = () => fail(tx.error);
+      });
+    }
+    db.close();
+    return JSON.stringify(out);
+  });
+}
+
+/**
+ * Each record type, filled and saved from the shift screen (a shift and a
+ * running patrol already started). `toast` is what the app says once it is
+ * on disk; `summary` finds it in the timeline.
+ */
+export const recordFillers = [
+  {
+    kind: 'Note', toast: 'Saved', summary: /Crash note/,
+    async fill(page) {
+      await page.getByRole('button', { name: 'Note or engagement', exact: true }).click();
+      await page.getByLabel('Kind').selectOption({ label: 'Community engagement' });
+      await page.getByLabel('Note (required)').fill('Crash note by the library');
+    },
+  },
+  {
+    kind: 'Stop and search', toast: 'Saved', summary: /Controlled drugs/,
+    async fill(page) {
+      await page.getByRole('button', { name: 'Stop and search', exact: true }).click();
+      await page.getByLabel('Place first detained').fill('Market Square, by the fountain');
+      await page.getByLabel('Self-defined ethnicity').selectOption('W1');
+      await page.getByLabel('Object of search').selectOption({ label: 'Controlled drugs' });
+      await page.getByLabel('Legal power').selectOption({ label: 's23 Misuse of Drugs Act 1971' });
+      await page.getByLabel('Grounds for the search').fill('Strong smell of cannabis, seen passing a package');
+      await page.getByLabel('Outcome (required)').selectOption({ label: 'No further action' });
+      await page.getByRole('group', { name: /Outcome linked to the object/ }).getByLabel('No').check();
+      await page.getByRole('group', { name: /injury or damage/ }).getByLabel('No').check();
+    },
+  },
+  {
+    kind: 'Arrest', toast: 'Saved', summary: /Criminal damage/,
+    async fill(page) {
+      await page.getByRole('button', { name: 'Arrest', exact: true }).click();
+      await page.getByLabel('Offence (required)').fill('Criminal damage');
+      await page.getByLabel('Place of arrest').fill('Market Square');
+      await page.getByLabel('Grounds for suspicion').fill('Seen kicking the bus shelter glass');
+      await page.getByLabel('To allow prompt and effective investigation').check();
+      const now = await page.evaluate(() => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16));
+      await page.getByLabel('Caution given at').fill(now);
+      await page.getByLabel('Custody suite').fill('Central custody');
+    },
+  },
+  {
+    kind: 'ASB intervention', toast: 'Saved', summary: /Bus station/,
+    async fill(page) {
+      await page.getByRole('button', { name: 'ASB intervention', exact: true }).click();
+      await page.getByLabel('Power or tool used').selectOption({ label: 's35 dispersal direction' });
+      await page.getByLabel('Number of persons').fill('4');
+      await page.getByLabel('Place (required)').fill('Bus station');
+      await page.getByLabel('Dispersal area').fill('Town centre zone A');
+      await page.getByLabel('Period (hours, up to 48)').fill('24');
+      await page.getByLabel('Authorising inspector').fill('Insp 1102 Khan');
+      await page.getByLabel('Terms of the direction').fill('Leave the area and do not return for 24 hours');
+    },
+  },
+  {
+    kind: 'Stop and account', toast: 'Saved', summary: /closed shop/,
+    async fill(page) {
+      await page.getByRole('button', { name: 'Stop and account', exact: true }).click();
+      await page.getByLabel(/^Place/).fill('Market Street');
+      await page.getByLabel(/Asked to account for/).fill('Seen leaving the closed shop at 02:00');
+    },
+  },
+  {
+    kind: 'Immediate Justice referral', toast: 'Saved', summary: /Ref JX-2231/,
+    async fill(page) {
+      await page.getByRole('button', { name: 'Immediate Justice referral', exact: true }).click();
+      await page.getByLabel('Person referred').fill('Ref JX-2231');
+      await page.getByLabel('Disposal it followed').selectOption({ label: 'Community resolution' });
+      const today = await page.evaluate(() => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10));
+      await page.getByLabel('Referral date').fill(today);
+      await page.getByRole('group', { name: 'Victim consulted?' }).getByLabel('Yes').check();
+      await page.getByLabel('Hours ordered').fill('6');
+    },
+  },
+];

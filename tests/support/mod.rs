@@ -42,6 +42,7 @@ pub fn shift(n: u32) -> Revision {
             team: "Central".into(),
             ended_at: None,
         }),
+        clock_offset_ms: None,
     }
 }
 

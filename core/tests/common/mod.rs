@@ -290,6 +290,7 @@ pub fn all_valid_records() -> Vec<(String, Record)> {
 pub fn created(id: u128, entry_id: EntryId, record: Record) -> Revision {
     let kind = record.kind();
     Revision {
+        clock_offset_ms: None,
         id: rev_id(id),
         entry_id,
         seq: 1,
