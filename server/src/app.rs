@@ -241,6 +241,7 @@ async fn log_request(req: Request, next: Next) -> Response {
 pub async fn run(args: ServeArgs) -> Result<(), AppError> {
     let config = AuthConfig {
         session_lifetime: chrono::Duration::hours(i64::from(args.session_hours)),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..AuthConfig::default()
     };
     if !PANIC_UNWINDS {

@@ -1,6 +1,7 @@
 //! Command line. One subcommand per job: `serve`, and the account
 //! administration commands `user` and `team`, which work on the same
 //! database file (also while the server runs).
+use crate::auth::client_addr::Cidr;
 use beatbook_core::auth::Role;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -236,6 +237,19 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..=168)
     )]
     pub session_hours: u32,
+
+    /// A reverse proxy in front of the server (a CIDR such as 10.0.0.0/8,
+    /// or one address; repeat the flag or separate with commas). Only for
+    /// a TCP peer in this list is the client's address read from
+    /// `X-Forwarded-For` (or `Forwarded`), for sign-in limits and security
+    /// events; from anyone else those headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "BEATBOOK_TRUSTED_PROXY",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -273,6 +287,29 @@ mod tests {
         assert_eq!(args.db, "beatbook.db");
         assert_eq!(args.dist, PathBuf::from("dist"));
         assert_eq!(args.session_hours, 12);
+        assert!(args.trusted_proxies.is_empty());
+        let cli = Cli::try_parse_from([
+            "beatbook-server",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8,192.0.2.7",
+            "--trusted-proxy",
+            "::1",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve");
+        };
+        let shown: Vec<String> = args
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]);
+        assert!(
+            Cli::try_parse_from(["beatbook-server", "serve", "--trusted-proxy", "10.1.0.0/8"])
+                .is_err()
+        );
     }
 
     #[test]
