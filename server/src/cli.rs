@@ -250,6 +250,46 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<Cidr>,
+
+    /// Seconds a client has to send a request's headers; also how long an
+    /// idle keep-alive connection stays open. Then the connection is closed.
+    #[arg(
+        long,
+        env = "BEATBOOK_HEADER_TIMEOUT_S",
+        default_value_t = crate::conn::DEFAULT_HEADER_TIMEOUT_S,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub header_timeout_s: u64,
+
+    /// Seconds a client has to send a request's body; then 408.
+    #[arg(
+        long,
+        env = "BEATBOOK_BODY_TIMEOUT_S",
+        default_value_t = crate::conn::DEFAULT_BODY_TIMEOUT_S,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub body_timeout_s: u64,
+
+    /// Connections open at once (lowered to fit the open-file limit);
+    /// beyond it a new connection is answered 503 with Retry-After and closed.
+    #[arg(
+        long,
+        env = "BEATBOOK_MAX_CONNECTIONS",
+        default_value_t = crate::conn::DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000)
+    )]
+    pub max_connections: usize,
+
+    /// Pushes with a body over 256 KiB (or of unknown length) read and
+    /// handled at once; one more waits up to 2 s, then gets 503 with
+    /// Retry-After. The app's own batches are smaller and never wait.
+    #[arg(
+        long,
+        env = "BEATBOOK_MAX_LARGE_PUSHES",
+        default_value_t = crate::conn::DEFAULT_MAX_LARGE_PUSHES,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000)
+    )]
+    pub max_large_pushes: usize,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -288,6 +328,15 @@ mod tests {
         assert_eq!(args.dist, PathBuf::from("dist"));
         assert_eq!(args.session_hours, 12);
         assert!(args.trusted_proxies.is_empty());
+        assert_eq!(
+            (
+                args.header_timeout_s,
+                args.body_timeout_s,
+                args.max_connections,
+                args.max_large_pushes
+            ),
+            (10, 30, 1024, 8)
+        );
         let cli = Cli::try_parse_from([
             "beatbook-server",
             "serve",

@@ -1187,3 +1187,312 @@ async fn a_200_wrong_sign_in_burst_keeps_memory_and_honest_sign_ins_within_budge
     .await
     .unwrap();
 }
+
+/// A raw connection that sends the start of a request and then one more
+/// header byte every `every`, until the server closes it; returns how long
+/// the server kept it open.
+async fn trickle_headers(
+    addr: std::net::SocketAddr,
+    every: std::time::Duration,
+) -> std::time::Duration {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let start = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    if stream
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .is_err()
+    {
+        return start.elapsed();
+    }
+    let mut buf = [0u8; 1024];
+    loop {
+        tokio::select! {
+            read = stream.read(&mut buf) => match read {
+                // Closed (a 408 may come first: read on to the end).
+                Ok(0) | Err(_) => return start.elapsed(),
+                Ok(_) => {}
+            },
+            () = tokio::time::sleep(every) => {
+                if stream.write_all(b"a").await.is_err() {
+                    return start.elapsed();
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_header_connections_are_closed_while_health_stays_fast() {
+    timeout(TEST_TIMEOUT, async {
+        let limits = ConnLimits {
+            header_timeout: std::time::Duration::from_secs(2),
+            ..ConnLimits::default()
+        };
+        let server = TestServer::start_with_limits(limits).await;
+        let addr = server.addr;
+        let slow: Vec<_> = (0..300)
+            .map(|_| tokio::spawn(trickle_headers(addr, std::time::Duration::from_millis(300))))
+            .collect();
+        // Health while they trickle: every answer fast.
+        let c = client();
+        let mut worst = std::time::Duration::ZERO;
+        for _ in 0..20 {
+            let start = std::time::Instant::now();
+            let res = c
+                .get(format!("{}/api/v1/health", server.base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            worst = worst.max(start.elapsed());
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let mut longest = std::time::Duration::ZERO;
+        for s in slow {
+            longest = longest.max(s.await.unwrap());
+        }
+        println!(
+            "300 slow-header connections: longest kept open {longest:?}; slowest health {worst:?}"
+        );
+        assert!(worst < std::time::Duration::from_millis(500), "{worst:?}");
+        // Closed at the header timeout (2 s), not left open.
+        assert!(longest < std::time::Duration::from_secs(5), "{longest:?}");
+        // An idle keep-alive connection is closed by the same clock.
+        let idle = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            idle_keep_alive_lifetime(addr),
+        )
+        .await
+        .expect("an idle keep-alive connection was never closed");
+        assert!(idle < std::time::Duration::from_secs(4), "{idle:?}");
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+/// One request on a keep-alive connection, then nothing: how long until
+/// the server closes it.
+async fn idle_keep_alive_lifetime(addr: std::net::SocketAddr) -> std::time::Duration {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 8192];
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let start = std::time::Instant::now();
+    while stream.read(&mut buf).await.unwrap_or(0) > 0 {}
+    start.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_connection_cap_the_answer_is_a_503_with_retry_after_not_a_hang() {
+    timeout(TEST_TIMEOUT, async {
+        let limits = ConnLimits {
+            max_connections: 20,
+            ..ConnLimits::default()
+        };
+        let server = TestServer::start_with_limits(limits).await;
+        // Twenty connections held open (idle, as a slow client would).
+        let mut held = Vec::new();
+        for _ in 0..20 {
+            held.push(tokio::net::TcpStream::connect(server.addr).await.unwrap());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let start = std::time::Instant::now();
+        let res = client()
+            .get(format!("{}/api/v1/health", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 503);
+        assert_eq!(res.headers()["retry-after"], "1");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "unavailable");
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        // Room again once they go.
+        drop(held);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let res = client()
+            .get(format!("{}/api/v1/health", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_body_that_trickles_past_its_deadline_gets_a_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    timeout(TEST_TIMEOUT, async {
+        let limits = ConnLimits {
+            body_timeout: std::time::Duration::from_secs(1),
+            ..ConnLimits::default()
+        };
+        let server = TestServer::start_with_limits(limits).await;
+        let token = server.officer("pc-slow-body").await;
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let head = format!(
+            "POST /api/v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let start = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            tokio::select! {
+                read = stream.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => answer.extend_from_slice(&buf[..n]),
+                },
+                // A byte every 200 ms: each frame is in time, the whole is not.
+                () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {
+                    let _ = stream.write_all(b" ").await;
+                }
+            }
+        }
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("request_timeout"), "{answer}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(4));
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+/// A push of 500 real revisions of `officer`, padded with whitespace to
+/// just under the 2 MiB limit (the server holds what it is sent).
+fn two_mib_push(officer: &str, device: &str, seed: u64) -> Vec<u8> {
+    let body = serde_json::json!({
+        "protocol": beatbook_core::sync::PROTOCOL_VERSION,
+        "device_id": device,
+        "changes": as_values(&revisions(seed, officer, 500)),
+    });
+    let mut bytes = serde_json::to_vec(&body).unwrap();
+    let target = beatbook_core::sync::MAX_PUSH_BYTES - 1024;
+    assert!(bytes.len() < target, "{}", bytes.len());
+    let end = bytes.pop().unwrap();
+    bytes.resize(target - 1, b' ');
+    bytes.push(end);
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_large_pushes_beyond_the_cap_gets_503s_and_memory_returns() {
+    timeout(TEST_TIMEOUT, async {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("dist")).unwrap();
+        // Ten officers with a session each (officer, device, token).
+        let out = std::process::Command::new(SERVER_BIN)
+            .args(["bench-users", "--count", "10", "--prefix", "big", "--db"])
+            .arg(db_path(dir.path()))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let sessions: Vec<(String, String, String)> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f[0].to_owned(), f[1].to_owned(), f[2].to_owned())
+            })
+            .collect();
+        assert_eq!(sessions.len(), 10);
+        let bodies: Vec<Vec<u8>> = sessions
+            .iter()
+            .enumerate()
+            .map(|(i, (o, d, _))| two_mib_push(o, d, 9000 + i as u64))
+            .collect();
+        let (child, base) = spawn_binary(dir.path(), &["--max-large-pushes", "4"]).await;
+        let pid = child.id().unwrap();
+        // Warm up: one large push each way through the server.
+        let c = client();
+        let res = c
+            .post(format!("{base}/api/v1/sync/push"))
+            .bearer_auth(&sessions[0].2)
+            .header("content-type", "application/json")
+            .body(bodies[0].clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let before = rss_mib(pid);
+        let peak = std::sync::Arc::new(std::sync::Mutex::new(before));
+        let watching = {
+            let peak = peak.clone();
+            tokio::spawn(async move {
+                loop {
+                    let now = rss_mib(pid);
+                    {
+                        let mut p = peak.lock().unwrap();
+                        *p = p.max(now);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            })
+        };
+        let start = std::time::Instant::now();
+        let pushes: Vec<_> = (0..100)
+            .map(|i| {
+                let url = format!("{base}/api/v1/sync/push");
+                let token = sessions[i % 10].2.clone();
+                let body = bodies[i % 10].clone();
+                tokio::spawn(async move {
+                    let res = client()
+                        .post(url)
+                        .bearer_auth(token)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = res.status().as_u16();
+                    let retry = res.headers().contains_key("retry-after");
+                    (status, retry)
+                })
+            })
+            .collect();
+        let mut statuses = std::collections::BTreeMap::new();
+        for p in pushes {
+            let (status, retry) = p.await.unwrap();
+            if status == 503 {
+                assert!(retry, "a 503 without Retry-After");
+            }
+            *statuses.entry(status).or_insert(0usize) += 1;
+        }
+        let took = start.elapsed();
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        watching.abort();
+        let after = rss_mib(pid);
+        let peak = *peak.lock().unwrap();
+        println!(
+            "100 pushes of 2 MiB, 4 at once: {statuses:?} in {took:?}; RSS before {before:.1} MiB, \
+             peak {peak:.1} MiB, after {after:.1} MiB"
+        );
+        // Only 200s and 503s: nobody hung or was dropped.
+        assert_eq!(
+            statuses.keys().copied().collect::<Vec<_>>(),
+            vec![200, 503],
+            "{statuses:?}"
+        );
+        // The cap, not the burst, bounds the memory: 4 bodies of 2 MiB and
+        // their decoding, far below 100 at once (+624 MiB before).
+        assert!(peak - before < 150.0, "peak {before:.1} -> {peak:.1} MiB");
+        assert!(after - before < 50.0, "after {before:.1} -> {after:.1} MiB");
+        drop(child);
+    })
+    .await
+    .unwrap();
+}

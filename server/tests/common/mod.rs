@@ -12,6 +12,7 @@ use beatbook_server::api::RevisionsPage;
 use beatbook_server::app::App;
 use beatbook_server::auth::password;
 use beatbook_server::auth::AuthConfig;
+pub use beatbook_server::conn::ConnLimits;
 use beatbook_server::db::accounts::{NewEvent, NewSession, NewUser};
 use beatbook_server::db::Accounts;
 use beatbook_server::sample::Device;
@@ -72,10 +73,26 @@ impl TestServer {
     }
 
     pub async fn start_in_with(dir: TempDir, config: AuthConfig) -> Self {
+        Self::start_in_configured(dir, config, ConnLimits::default()).await
+    }
+
+    /// With these connection limits (short timeouts, small caps).
+    pub async fn start_with_limits(limits: ConnLimits) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        write_dist(&dir.path().join("dist"));
+        Self::start_in_configured(dir, AuthConfig::default(), limits).await
+    }
+
+    pub async fn start_in_configured(dir: TempDir, config: AuthConfig, limits: ConnLimits) -> Self {
         let db = db_path(dir.path());
-        let app = App::open_with(db.to_str().unwrap(), &dir.path().join("dist"), config)
-            .await
-            .unwrap();
+        let app = App::open_configured(
+            db.to_str().unwrap(),
+            &dir.path().join("dist"),
+            config,
+            limits,
+        )
+        .await
+        .unwrap();
         let accounts = app.accounts().clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
