@@ -24,6 +24,7 @@ use crate::api::{self, AppState};
 use crate::auth::password::SecretError;
 use crate::auth::{AuthConfig, AuthState};
 use crate::cli::ServeArgs;
+use crate::conn::{self, ConnLimits};
 use crate::db::{self, Accounts, Database, DbError, Writer};
 use crate::error::ApiError;
 use crate::static_files::{self, Dist};
@@ -63,6 +64,7 @@ pub enum AppError {
 /// An opened server, ready to serve on a listener.
 pub struct App {
     router: Router,
+    limits: ConnLimits,
     db: Database,
     accounts: Accounts,
     writer: JoinHandle<Writer>,
@@ -75,10 +77,20 @@ impl App {
         Self::open_with(db_target, dist, AuthConfig::default()).await
     }
 
+    /// With these sign-in settings and the default connection limits.
     pub async fn open_with(
         db_target: &str,
         dist: &Path,
         config: AuthConfig,
+    ) -> Result<Self, AppError> {
+        Self::open_configured(db_target, dist, config, ConnLimits::default()).await
+    }
+
+    pub async fn open_configured(
+        db_target: &str,
+        dist: &Path,
+        config: AuthConfig,
+        limits: ConnLimits,
     ) -> Result<Self, AppError> {
         let opened = db::open(db_target).await?;
         let auth = Arc::new(AuthState::new(config).await?);
@@ -91,9 +103,11 @@ impl App {
             ingest,
             accounts: opened.accounts.clone(),
             auth,
+            large_pushes: Arc::new(tokio::sync::Semaphore::new(limits.max_large_pushes.max(1))),
         };
         Ok(Self {
             router: router(state, Dist::new(dist)),
+            limits,
             db: opened.db,
             accounts: opened.accounts,
             writer,
@@ -117,11 +131,9 @@ impl App {
             shutdown.await;
             let _ = signalled.send(());
         };
-        // The peer address reaches handlers (security events, sign-in limits).
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let serve = axum::serve(listener, service).with_graceful_shutdown(shutdown);
+        // The peer address reaches handlers (security events, sign-in
+        // limits) as `ConnectInfo<SocketAddr>`, as with axum::serve.
+        let serve = conn::serve(listener, self.router, self.limits, shutdown);
         let overdue = async move {
             if on_signal.await.is_ok() {
                 tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -241,7 +253,14 @@ async fn log_request(req: Request, next: Next) -> Response {
 pub async fn run(args: ServeArgs) -> Result<(), AppError> {
     let config = AuthConfig {
         session_lifetime: chrono::Duration::hours(i64::from(args.session_hours)),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..AuthConfig::default()
+    };
+    let limits = ConnLimits {
+        header_timeout: Duration::from_secs(args.header_timeout_s),
+        body_timeout: Duration::from_secs(args.body_timeout_s),
+        max_connections: args.max_connections,
+        max_large_pushes: args.max_large_pushes,
     };
     if !PANIC_UNWINDS {
         tracing::warn!(
@@ -249,7 +268,7 @@ pub async fn run(args: ServeArgs) -> Result<(), AppError> {
              build it with `cargo build --profile server -p beatbook-server`"
         );
     }
-    let app = App::open_with(&args.db, &args.dist, config).await?;
+    let app = App::open_configured(&args.db, &args.dist, config, limits).await?;
     if app.accounts.user_count().await? == 0 {
         eprintln!(
             "beatbook-server: no users yet: create the first admin with \

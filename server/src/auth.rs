@@ -19,11 +19,13 @@ use beatbook_core::auth::{
     MeResponse, Role, SignInRequest, SignInResponse, UserInfo, MAX_DEVICE_ID,
 };
 use chrono::{DateTime, SubsecRound, Utc};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
+pub mod client_addr;
 pub mod limit;
 pub mod password;
 
@@ -32,16 +34,19 @@ use crate::db::accounts::NewSession;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::security::{Event, EventKind};
-use limit::{Limit, Limiter, Settled};
+use client_addr::Cidr;
+use limit::{Limit, Limiter, Limits, Settled, SlowDown};
 use password::SecretError;
 
 /// Default absolute session lifetime (`serve --session-hours`).
 pub const DEFAULT_SESSION_HOURS: u32 = 12;
 /// How often at most a session's `last_seen_at` is written.
 pub const LAST_SEEN_EVERY: chrono::Duration = chrono::Duration::seconds(60);
-/// Argon2 computations at once per core (each takes 19 MiB and a core for
-/// tens of ms): two keep the cores busy while one waits for its thread.
-const HASHING_PER_CORE: usize = 2;
+/// Argon2 computations at once per core. Each takes a core for tens of ms
+/// and a 19 MiB buffer that is kept for the next one
+/// ([`password::verify_password_in`]): one per core keeps the cores busy,
+/// and a second would only add a buffer.
+const HASHING_PER_CORE: usize = 1;
 /// How long a sign-in waits for its turn to be verified before the answer
 /// is 503 with `Retry-After`: a queue without a bound is memory without one.
 const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
@@ -49,23 +54,52 @@ const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 const BUSY_RETRY_S: u64 = 2;
 /// Largest sign-in body.
 pub const MAX_SIGN_IN_BYTES: usize = 4 * 1024;
+/// Sign-ins from one address (its limit key) being verified or waiting for
+/// a turn at once. Without it one address firing a burst fills the Argon2
+/// queue and everyone else's sign-in waits behind it (or gets 503); with
+/// it, others wait behind at most this many of the burst's.
+pub const IN_FLIGHT_PER_ADDRESS: usize = 8;
+/// `Retry-After` when an address has [`IN_FLIGHT_PER_ADDRESS`] in flight.
+const IN_FLIGHT_RETRY_S: u64 = 1;
+/// The sign-in limits' window.
+const WINDOW_S: u64 = 15 * 60;
 
-#[derive(Debug, Clone, Copy)]
+/// The sign-in limits by default (see `server/README.md` for why these).
+pub const DEFAULT_LIMITS: Limits = Limits {
+    // A typo or five never locks anyone out; a guesser at one account from
+    // one address gets 5 tries per 15 minutes.
+    per_pair: Limit::new(5, WINDOW_S),
+    // Failures only, over every officer ID: a force of a few thousand
+    // behind one NAT or proxy mistypes far fewer than 200 times in 15
+    // minutes, even at a shift change.
+    per_address: Limit::new(200, WINDOW_S),
+    // Ten failures from anywhere are free, then turns 1 s apart, doubling
+    // to a minute: many addresses together get some 30 guesses per 15
+    // minutes at one account, and its owner waits seconds, not 15 minutes.
+    per_account: SlowDown {
+        free: 10,
+        window: Duration::from_secs(WINDOW_S),
+        first_spacing: Duration::from_secs(1),
+        max_spacing: Duration::from_secs(60),
+        max_wait: Duration::from_secs(2),
+    },
+};
+
+#[derive(Debug, Clone)]
 pub struct AuthConfig {
     pub session_lifetime: chrono::Duration,
-    /// Failed sign-ins allowed per officer ID.
-    pub per_account: Limit,
-    /// Failed sign-ins allowed per client address. Larger than the
-    /// per-account limit: a station's officers may share one address.
-    pub per_address: Limit,
+    pub limits: Limits,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` is believed
+    /// (`serve --trusted-proxy`); empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
             session_lifetime: chrono::Duration::hours(i64::from(DEFAULT_SESSION_HOURS)),
-            per_account: Limit::new(5, 15 * 60),
-            per_address: Limit::new(20, 15 * 60),
+            limits: DEFAULT_LIMITS,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -75,7 +109,12 @@ impl Default for AuthConfig {
 pub struct AuthState {
     pub config: AuthConfig,
     limiter: Mutex<Limiter>,
+    /// Sign-ins in flight per address limit key ([`IN_FLIGHT_PER_ADDRESS`]).
+    in_flight: Mutex<HashMap<Option<IpAddr>, usize>>,
     hashing: Semaphore,
+    /// Argon2 working memory, one buffer per verification allowed at once,
+    /// reused (see [`password::verify_password_in`] for why).
+    memory: Mutex<Vec<password::HashMemory>>,
     /// A hash of a random password: unknown officer IDs are checked against
     /// it so they take as long as known ones.
     dummy_hash: String,
@@ -91,15 +130,36 @@ impl AuthState {
         .await
         .map_err(|e| SecretError::Hash(e.to_string()))??;
         Ok(Self {
+            limiter: Mutex::new(Limiter::new(config.limits)),
             config,
-            limiter: Mutex::new(Limiter::new(config.per_account, config.per_address)),
+            in_flight: Mutex::new(HashMap::new()),
             hashing: Semaphore::new(hashing_at_once()),
+            memory: Mutex::new(Vec::new()),
             dummy_hash,
         })
     }
 
     fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
         self.limiter.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A place among the sign-ins in flight from `ip`, or `None` when it
+    /// has [`IN_FLIGHT_PER_ADDRESS`] already.
+    fn enter(self: &Arc<Self>, ip: Option<IpAddr>) -> Option<InFlight> {
+        let key = ip.map(client_addr::limit_key);
+        let mut map = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let n = map.entry(key).or_insert(0);
+        if *n >= IN_FLIGHT_PER_ADDRESS {
+            return None;
+        }
+        *n += 1;
+        Some(InFlight {
+            auth: Arc::clone(self),
+            key,
+        })
     }
 
     /// Verifies on a blocking thread, at most [`hashing_at_once`] at a
@@ -109,9 +169,51 @@ impl AuthState {
         let Ok(Ok(_permit)) = permit else {
             return None;
         };
-        let verified =
-            tokio::task::spawn_blocking(move || password::verify_password(&password, &phc)).await;
-        Some(verified.unwrap_or(false))
+        // At most one buffer per permit is out at a time; a buffer lost to
+        // a panic is simply made again.
+        let mut memory = self
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default();
+        let verified = tokio::task::spawn_blocking(move || {
+            let ok = password::verify_password_in(&password, &phc, &mut memory);
+            (ok, memory)
+        })
+        .await;
+        let Ok((ok, memory)) = verified else {
+            return Some(false);
+        };
+        self.memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(memory);
+        Some(ok)
+    }
+}
+
+/// One sign-in in flight from an address; the place is given back when it
+/// is dropped, however the request ends (answered, failed, or abandoned by
+/// a client that hung up mid-wait).
+struct InFlight {
+    auth: SharedAuth,
+    key: Option<IpAddr>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut map = self
+            .auth
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.key);
+            }
+        }
     }
 }
 
@@ -120,20 +222,25 @@ pub fn hashing_at_once() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()) * HASHING_PER_CORE
 }
 
-/// The client's address (the TCP peer: behind a reverse proxy, the proxy's).
+/// The client's address: the TCP peer, or what a trusted reverse proxy
+/// says it forwarded for ([`client_addr::client_addr`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        Ok(Self(peer.map(|peer| {
+            client_addr::client_addr(peer, &parts.headers, &state.auth.config.trusted_proxies)
+        })))
     }
 }
 
@@ -260,17 +367,30 @@ pub async fn sign_in(
     }
     let auth = &state.auth;
     let key = limit::account_key(&req.officer_id);
-    let reserved_at = Instant::now();
-    if let Err(wait) = auth.limiter().reserve(&key, ip, reserved_at) {
-        // Logged only: a flood of these must not fill the table.
-        Event::new(EventKind::SignInThrottled)
-            .officer(&req.officer_id)
-            .device(&req.device_id)
-            .ip(ip)
-            .log();
-        return Err(ApiError::TooManyAttempts {
-            retry_after_s: wait.as_secs().max(1),
+    let Some(_in_flight) = auth.enter(ip) else {
+        return Err(ApiError::Busy {
+            retry_after_s: IN_FLIGHT_RETRY_S,
         });
+    };
+    let reserved = auth.limiter().reserve(&key, ip, Instant::now());
+    let reservation = match reserved {
+        Ok(r) => r,
+        Err(wait) => {
+            // Logged only: a flood of these must not fill the table.
+            Event::new(EventKind::SignInThrottled)
+                .officer(&req.officer_id)
+                .device(&req.device_id)
+                .ip(ip)
+                .log();
+            return Err(ApiError::TooManyAttempts {
+                retry_after_s: (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
+            });
+        }
+    };
+    let reserved_at = reservation.at;
+    // This officer ID's turn (the slow-down): a short wait, no lockout.
+    if !reservation.wait.is_zero() {
+        tokio::time::sleep(reservation.wait).await;
     }
     let user = match req.officer_id.trim() {
         "" => None,

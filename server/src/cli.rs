@@ -1,6 +1,7 @@
 //! Command line. One subcommand per job: `serve`, and the account
 //! administration commands `user` and `team`, which work on the same
 //! database file (also while the server runs).
+use crate::auth::client_addr::Cidr;
 use beatbook_core::auth::Role;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -236,6 +237,59 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..=168)
     )]
     pub session_hours: u32,
+
+    /// A reverse proxy in front of the server (a CIDR such as 10.0.0.0/8,
+    /// or one address; repeat the flag or separate with commas). Only for
+    /// a TCP peer in this list is the client's address read from
+    /// `X-Forwarded-For` (or `Forwarded`), for sign-in limits and security
+    /// events; from anyone else those headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "BEATBOOK_TRUSTED_PROXY",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<Cidr>,
+
+    /// Seconds a client has to send a request's headers; also how long an
+    /// idle keep-alive connection stays open. Then the connection is closed.
+    #[arg(
+        long,
+        env = "BEATBOOK_HEADER_TIMEOUT_S",
+        default_value_t = crate::conn::DEFAULT_HEADER_TIMEOUT_S,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub header_timeout_s: u64,
+
+    /// Seconds a client has to send a request's body; then 408.
+    #[arg(
+        long,
+        env = "BEATBOOK_BODY_TIMEOUT_S",
+        default_value_t = crate::conn::DEFAULT_BODY_TIMEOUT_S,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub body_timeout_s: u64,
+
+    /// Connections open at once (lowered to fit the open-file limit);
+    /// beyond it a new connection is answered 503 with Retry-After and closed.
+    #[arg(
+        long,
+        env = "BEATBOOK_MAX_CONNECTIONS",
+        default_value_t = crate::conn::DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000)
+    )]
+    pub max_connections: usize,
+
+    /// Pushes with a body over 256 KiB (or of unknown length) read and
+    /// handled at once; one more waits up to 2 s, then gets 503 with
+    /// Retry-After. The app's own batches are smaller and never wait.
+    #[arg(
+        long,
+        env = "BEATBOOK_MAX_LARGE_PUSHES",
+        default_value_t = crate::conn::DEFAULT_MAX_LARGE_PUSHES,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000)
+    )]
+    pub max_large_pushes: usize,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -273,6 +327,38 @@ mod tests {
         assert_eq!(args.db, "beatbook.db");
         assert_eq!(args.dist, PathBuf::from("dist"));
         assert_eq!(args.session_hours, 12);
+        assert!(args.trusted_proxies.is_empty());
+        assert_eq!(
+            (
+                args.header_timeout_s,
+                args.body_timeout_s,
+                args.max_connections,
+                args.max_large_pushes
+            ),
+            (10, 30, 1024, 8)
+        );
+        let cli = Cli::try_parse_from([
+            "beatbook-server",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8,192.0.2.7",
+            "--trusted-proxy",
+            "::1",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve");
+        };
+        let shown: Vec<String> = args
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]);
+        assert!(
+            Cli::try_parse_from(["beatbook-server", "serve", "--trusted-proxy", "10.1.0.0/8"])
+                .is_err()
+        );
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum ApiError {
     BadQuery(String),
     #[error("could not read the request body: {0}")]
     BadBody(String),
+    #[error("the request body took too long to arrive; send it again")]
+    BodyTimeout,
     #[error("no such API endpoint")]
     NotFound,
     #[error("No such shift")]
@@ -85,6 +87,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -99,6 +102,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::BadQuery(_) => "bad_query",
             Self::BadBody(_) => "bad_body",
+            Self::BodyTimeout => "request_timeout",
             Self::NotFound | Self::ShiftNotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable | Self::Busy { .. } => "unavailable",

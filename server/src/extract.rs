@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
+use crate::conn::BodyTimedOut;
 use crate::error::ApiError;
 
 /// The raw body of a JSON request, size-limited by the route's
@@ -28,9 +29,22 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(ApiError::PayloadTooLarge)
             }
+            Err(rejection) if timed_out(&rejection) => Err(ApiError::BodyTimeout),
             Err(rejection) => Err(ApiError::BadBody(rejection.body_text())),
         }
     }
+}
+
+/// Whether reading the body failed on its deadline ([`BodyTimedOut`]).
+fn timed_out(rejection: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(rejection);
+    while let Some(e) = cause {
+        if e.is::<BodyTimedOut>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {

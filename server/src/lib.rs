@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod ceiling;
 pub mod cli;
+pub mod conn;
 pub mod db;
 pub mod error;
 pub mod export;

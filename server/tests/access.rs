@@ -574,19 +574,22 @@ async fn sign_in_me_and_sign_out() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_sign_ins_are_limited_per_account_and_per_address() {
+async fn failed_sign_ins_are_limited_per_pair_and_per_address() {
     timeout(TEST_TIMEOUT, async {
-        let server = TestServer::start().await;
+        // A small per-address limit, so the test needs few verifications.
+        let mut config = AuthConfig::default();
+        config.limits.per_address = beatbook_server::auth::limit::Limit::new(20, 900);
+        let server = TestServer::start_with(config).await;
         let b = &server.base;
         server.add_user("pc-target", Role::Officer, &["A"]).await;
         server.add_user("pc-other", Role::Officer, &["A"]).await;
-        // Five failures for one officer ID...
+        // Five failures for one officer ID from one address...
         for _ in 0..5 {
             let res = sign_in(b, "pc-target", "guess guess guess", "d1").await;
             assert_eq!(res.status(), 401);
         }
-        // ...and the sixth attempt waits, even with the right password (and
-        // whatever the case of the ID).
+        // ...and the sixth attempt from there waits, even with the right
+        // password (and whatever the case of the ID).
         for who in ["pc-target", "PC-TARGET"] {
             let res = sign_in(b, who, TEST_PASSWORD, "d1").await;
             assert_eq!(res.status(), 429, "{who}");
@@ -602,7 +605,7 @@ async fn failed_sign_ins_are_limited_per_account_and_per_address() {
         // Another officer from the same address is not held up.
         sign_in_ok(b, "pc-other", TEST_PASSWORD, "d2").await;
         // Twenty failures from one address, over any officer IDs, hold up
-        // the address (5 so far).
+        // the address (5 so far; the success did not count).
         for n in 0..15 {
             let res = sign_in(b, &format!("guess-{n}"), "guess guess guess", "d3").await;
             assert_eq!(res.status(), 401, "{n}");

@@ -862,3 +862,638 @@ async fn a_200_guess_burst_verifies_no_more_than_the_limit() {
     .await
     .unwrap();
 }
+
+fn loopback(n: u8) -> std::net::IpAddr {
+    std::net::IpAddr::from([127, 0, 0, n])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lockout_from_one_address_does_not_stop_the_officer_signing_in_from_another() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        server.officer("pc-victim").await;
+        let b = &server.base;
+        let attacker = loopback(2);
+        // Six wrong passwords for a known collar number: the sixth is refused.
+        for n in 0..6 {
+            let res = sign_in_from(b, attacker, &[], "pc-victim", "guess guess", "evil").await;
+            let want = if n < 5 { 401 } else { 429 };
+            assert_eq!(res.status(), want, "guess {n}");
+        }
+        // The attacker's address stays locked for that officer ID, even
+        // with the right password (so a lucky sixth guess is never tried)...
+        let res = sign_in_from(b, attacker, &[], "PC-VICTIM", TEST_PASSWORD, "evil").await;
+        assert_eq!(res.status(), 429);
+        // ...but the officer, from the station, signs in at once.
+        let start = std::time::Instant::now();
+        let res = sign_in_from(b, loopback(3), &[], "pc-victim", TEST_PASSWORD, "phone").await;
+        assert_eq!(res.status(), 200);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_five_random_id_failures_from_one_address_leave_an_officer_there_signing_in() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        server.officer("pc-nat").await;
+        let b = &server.base;
+        // One address for the whole force (a NAT, or a proxy not trusted).
+        let nat = loopback(4);
+        for n in 0..25 {
+            let id = format!(
+                "rnd-{:016x}",
+                u64::from_le_bytes(fresh_id()[..8].try_into().unwrap())
+            );
+            let res = sign_in_from(b, nat, &[], &id, "guess guess", "x").await;
+            assert_eq!(res.status(), 401, "guess {n}");
+        }
+        let res = sign_in_from(b, nat, &[], "pc-nat", TEST_PASSWORD, "phone").await;
+        assert_eq!(res.status(), 200);
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+/// Five wrong passwords for `officer` from the client `xff` names, through
+/// the "proxy" at 127.0.0.1.
+async fn five_failures_via(b: &str, officer: &str, xff: &str) {
+    for n in 0..5 {
+        let res = sign_in_from(
+            b,
+            loopback(1),
+            &[("x-forwarded-for", xff)],
+            officer,
+            "guess guess",
+            "evil",
+        )
+        .await;
+        assert_eq!(res.status(), 401, "guess {n} via {xff}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_not_the_proxy() {
+    timeout(TEST_TIMEOUT, async {
+        let config = beatbook_server::auth::AuthConfig {
+            trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+            ..Default::default()
+        };
+        let server = TestServer::start_with(config).await;
+        server.officer("pc-proxied").await;
+        let b = &server.base;
+        // A client's own X-Forwarded-For is kept left of what the proxy
+        // appends, and never believed.
+        five_failures_via(b, "pc-proxied", "6.6.6.6, 203.0.113.66").await;
+        let res = sign_in_from(
+            b,
+            loopback(1),
+            &[("x-forwarded-for", "203.0.113.66")],
+            "pc-proxied",
+            TEST_PASSWORD,
+            "evil",
+        )
+        .await;
+        assert_eq!(res.status(), 429, "the attacker behind the proxy is locked");
+        // Another client through the same proxy (`Forwarded` this time).
+        let res = sign_in_from(
+            b,
+            loopback(1),
+            &[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https")],
+            "pc-proxied",
+            TEST_PASSWORD,
+            "phone",
+        )
+        .await;
+        assert_eq!(res.status(), 200, "the officer behind the same proxy");
+        // A peer not in the list cannot pick its address with the header:
+        // its failures count under its own address.
+        five_failures_via_peer(b, loopback(9), "pc-proxied", "198.51.100.1").await;
+        let res = sign_in_from(
+            b,
+            loopback(9),
+            &[("x-forwarded-for", "198.51.100.2")],
+            "pc-proxied",
+            TEST_PASSWORD,
+            "evil",
+        )
+        .await;
+        assert_eq!(res.status(), 429);
+        // The security events name the forwarded client.
+        let events = server.accounts.recent_events(100).await.unwrap();
+        let ips: std::collections::BTreeSet<_> = events
+            .iter()
+            .filter(|e| e.kind == "sign_in_failed" || e.kind == "sign_in")
+            .filter_map(|e| e.client_ip.clone())
+            .collect();
+        assert!(ips.contains("203.0.113.66"), "{ips:?}");
+        assert!(ips.contains("2001:db8::7"), "{ips:?}");
+        assert!(ips.contains("127.0.0.9"), "{ips:?}");
+        assert!(
+            !ips.iter()
+                .any(|ip| ip.starts_with("6.6.6.6") || ip.starts_with("198.51.100")),
+            "{ips:?}"
+        );
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+async fn five_failures_via_peer(b: &str, peer: std::net::IpAddr, officer: &str, xff: &str) {
+    for n in 0..5 {
+        let res = sign_in_from(
+            b,
+            peer,
+            &[("x-forwarded-for", xff)],
+            officer,
+            "guess guess",
+            "evil",
+        )
+        .await;
+        assert_eq!(res.status(), 401, "guess {n}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_trusted_proxies_forwarded_headers_are_ignored() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        server.officer("pc-direct").await;
+        let b = &server.base;
+        five_failures_via(b, "pc-direct", "203.0.113.10").await;
+        // A new address in the header changes nothing: the peer is locked
+        // for that officer ID.
+        let res = sign_in_from(
+            b,
+            loopback(1),
+            &[
+                ("x-forwarded-for", "203.0.113.11"),
+                ("forwarded", "for=203.0.113.12"),
+            ],
+            "pc-direct",
+            TEST_PASSWORD,
+            "evil",
+        )
+        .await;
+        assert_eq!(res.status(), 429);
+        let events = server.accounts.recent_events(100).await.unwrap();
+        assert!(events
+            .iter()
+            .filter(|e| e.kind == "sign_in_failed")
+            .all(|e| e.client_ip.as_deref() == Some("127.0.0.1")));
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+/// Sends `n` wrong sign-ins at once from `addresses` (round robin), each
+/// for a random officer ID; returns how many got each status.
+async fn wrong_sign_in_burst(
+    base: &str,
+    n: usize,
+    addresses: &[std::net::IpAddr],
+) -> std::collections::BTreeMap<u16, usize> {
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let base = base.to_owned();
+            let from = addresses[i % addresses.len()];
+            tokio::spawn(async move {
+                let id = format!(
+                    "rnd-{i}-{:x}",
+                    u64::from_le_bytes(fresh_id()[..8].try_into().unwrap())
+                );
+                sign_in_from(&base, from, &[], &id, "wrong password", "x")
+                    .await
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for t in tasks {
+        *statuses.entry(t.await.unwrap()).or_insert(0) += 1;
+    }
+    statuses
+}
+
+/// Honest sign-ins one after another from `from` while `burst` runs:
+/// each one's status and latency.
+async fn honest_sign_ins_during(
+    base: &str,
+    from: std::net::IpAddr,
+    officers: &[String],
+    burst: impl std::future::Future<Output = std::collections::BTreeMap<u16, usize>>,
+) -> (std::collections::BTreeMap<u16, usize>, Vec<(u16, f64)>) {
+    let honest = async {
+        // Let the burst start first.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let mut seen = Vec::new();
+        for o in officers {
+            let start = std::time::Instant::now();
+            let res = sign_in_from(base, from, &[], o, TEST_PASSWORD, "phone").await;
+            seen.push((res.status().as_u16(), start.elapsed().as_secs_f64()));
+        }
+        seen
+    };
+    tokio::join!(burst, honest)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_wrong_sign_in_burst_keeps_memory_and_honest_sign_ins_within_budget() {
+    timeout(TEST_TIMEOUT, async {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("dist")).unwrap();
+        admin_cli(dir.path(), &["team", "add", TEST_TEAM], "");
+        let officers: Vec<String> = (0..6).map(|n| format!("pc-honest-{n}")).collect();
+        for o in &officers {
+            admin_cli(
+                dir.path(),
+                &[
+                    "user",
+                    "add",
+                    "--officer-id",
+                    o,
+                    "--name",
+                    o,
+                    "--role",
+                    "officer",
+                    "--team",
+                    TEST_TEAM,
+                    "--password-stdin",
+                ],
+                &format!("{TEST_PASSWORD}\n"),
+            );
+        }
+        let (child, base) = spawn_binary(dir.path(), &[]).await;
+        let pid = child.id().unwrap();
+        // Warm up: one sign-in, so the baseline has the Argon2 code paged in.
+        let res = sign_in_from(
+            &base,
+            loopback(100),
+            &[],
+            &officers[0],
+            TEST_PASSWORD,
+            "warm",
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let before = rss_mib(pid);
+
+        // One attacking address: 200 wrong sign-ins at once.
+        let (one, honest_one) = honest_sign_ins_during(
+            &base,
+            loopback(101),
+            &officers[..3],
+            wrong_sign_in_burst(&base, 200, &[loopback(50)]),
+        )
+        .await;
+        let peak_one = rss_mib(pid);
+        // Fifty attacking addresses, four each.
+        let many: Vec<_> = (0..50).map(|n| loopback(150 + n)).collect();
+        let (spread, honest_spread) = honest_sign_ins_during(
+            &base,
+            loopback(102),
+            &officers[3..],
+            wrong_sign_in_burst(&base, 200, &many),
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let after = rss_mib(pid);
+        println!(
+            "RSS before {before:.1} MiB, after the one-address burst {peak_one:.1} MiB, \
+             after both bursts {after:.1} MiB (+{:.1})",
+            after - before
+        );
+        println!("one address: {one:?}; honest sign-ins (status, s): {honest_one:?}");
+        println!("50 addresses: {spread:?}; honest sign-ins (status, s): {honest_spread:?}");
+        assert!(after - before <= 50.0, "RSS {before:.1} -> {after:.1} MiB");
+        // From one address the burst never holds up anyone else.
+        for (status, secs) in &honest_one {
+            assert_eq!(*status, 200);
+            assert!(*secs < 2.0, "{secs} s");
+        }
+        // Spread over many addresses it can delay them, never hang them.
+        for (_, secs) in &honest_spread {
+            assert!(*secs < 2.5, "{secs} s");
+        }
+        drop(child);
+    })
+    .await
+    .unwrap();
+}
+
+/// A raw connection that sends the start of a request and then one more
+/// header byte every `every`, until the server closes it; returns how long
+/// the server kept it open.
+async fn trickle_headers(
+    addr: std::net::SocketAddr,
+    every: std::time::Duration,
+) -> std::time::Duration {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let start = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    if stream
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .is_err()
+    {
+        return start.elapsed();
+    }
+    let mut buf = [0u8; 1024];
+    loop {
+        tokio::select! {
+            read = stream.read(&mut buf) => match read {
+                // Closed (a 408 may come first: read on to the end).
+                Ok(0) | Err(_) => return start.elapsed(),
+                Ok(_) => {}
+            },
+            () = tokio::time::sleep(every) => {
+                if stream.write_all(b"a").await.is_err() {
+                    return start.elapsed();
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_header_connections_are_closed_while_health_stays_fast() {
+    timeout(TEST_TIMEOUT, async {
+        let limits = ConnLimits {
+            header_timeout: std::time::Duration::from_secs(2),
+            ..ConnLimits::default()
+        };
+        let server = TestServer::start_with_limits(limits).await;
+        let addr = server.addr;
+        let slow: Vec<_> = (0..300)
+            .map(|_| tokio::spawn(trickle_headers(addr, std::time::Duration::from_millis(300))))
+            .collect();
+        // Health while they trickle: every answer fast.
+        let c = client();
+        let mut worst = std::time::Duration::ZERO;
+        for _ in 0..20 {
+            let start = std::time::Instant::now();
+            let res = c
+                .get(format!("{}/api/v1/health", server.base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            worst = worst.max(start.elapsed());
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let mut longest = std::time::Duration::ZERO;
+        for s in slow {
+            longest = longest.max(s.await.unwrap());
+        }
+        println!(
+            "300 slow-header connections: longest kept open {longest:?}; slowest health {worst:?}"
+        );
+        assert!(worst < std::time::Duration::from_millis(500), "{worst:?}");
+        // Closed at the header timeout (2 s), not left open.
+        assert!(longest < std::time::Duration::from_secs(5), "{longest:?}");
+        // An idle keep-alive connection is closed by the same clock.
+        let idle = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            idle_keep_alive_lifetime(addr),
+        )
+        .await
+        .expect("an idle keep-alive connection was never closed");
+        assert!(idle < std::time::Duration::from_secs(4), "{idle:?}");
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+/// One request on a keep-alive connection, then nothing: how long until
+/// the server closes it.
+async fn idle_keep_alive_lifetime(addr: std::net::SocketAddr) -> std::time::Duration {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 8192];
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let start = std::time::Instant::now();
+    while stream.read(&mut buf).await.unwrap_or(0) > 0 {}
+    start.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_connection_cap_the_answer_is_a_503_with_retry_after_not_a_hang() {
+    timeout(TEST_TIMEOUT, async {
+        let limits = ConnLimits {
+            max_connections: 20,
+            ..ConnLimits::default()
+        };
+        let server = TestServer::start_with_limits(limits).await;
+        // Twenty connections held open (idle, as a slow client would).
+        let mut held = Vec::new();
+        for _ in 0..20 {
+            held.push(tokio::net::TcpStream::connect(server.addr).await.unwrap());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let start = std::time::Instant::now();
+        let res = client()
+            .get(format!("{}/api/v1/health", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 503);
+        assert_eq!(res.headers()["retry-after"], "1");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "unavailable");
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        // Room again once they go.
+        drop(held);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let res = client()
+            .get(format!("{}/api/v1/health", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_body_that_trickles_past_its_deadline_gets_a_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    timeout(TEST_TIMEOUT, async {
+        let limits = ConnLimits {
+            body_timeout: std::time::Duration::from_secs(1),
+            ..ConnLimits::default()
+        };
+        let server = TestServer::start_with_limits(limits).await;
+        let token = server.officer("pc-slow-body").await;
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let head = format!(
+            "POST /api/v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let start = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            tokio::select! {
+                read = stream.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => answer.extend_from_slice(&buf[..n]),
+                },
+                // A byte every 200 ms: each frame is in time, the whole is not.
+                () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {
+                    let _ = stream.write_all(b" ").await;
+                }
+            }
+        }
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(answer.contains("request_timeout"), "{answer}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(4));
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}
+
+/// A push of 500 real revisions of `officer`, padded with whitespace to
+/// just under the 2 MiB limit (the server holds what it is sent).
+fn two_mib_push(officer: &str, device: &str, seed: u64) -> Vec<u8> {
+    let body = serde_json::json!({
+        "protocol": beatbook_core::sync::PROTOCOL_VERSION,
+        "device_id": device,
+        "changes": as_values(&revisions(seed, officer, 500)),
+    });
+    let mut bytes = serde_json::to_vec(&body).unwrap();
+    let target = beatbook_core::sync::MAX_PUSH_BYTES - 1024;
+    assert!(bytes.len() < target, "{}", bytes.len());
+    let end = bytes.pop().unwrap();
+    bytes.resize(target - 1, b' ');
+    bytes.push(end);
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_large_pushes_beyond_the_cap_gets_503s_and_memory_returns() {
+    timeout(TEST_TIMEOUT, async {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("dist")).unwrap();
+        // Ten officers with a session each (officer, device, token).
+        let out = std::process::Command::new(SERVER_BIN)
+            .args(["bench-users", "--count", "10", "--prefix", "big", "--db"])
+            .arg(db_path(dir.path()))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let sessions: Vec<(String, String, String)> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f[0].to_owned(), f[1].to_owned(), f[2].to_owned())
+            })
+            .collect();
+        assert_eq!(sessions.len(), 10);
+        let bodies: Vec<Vec<u8>> = sessions
+            .iter()
+            .enumerate()
+            .map(|(i, (o, d, _))| two_mib_push(o, d, 9000 + i as u64))
+            .collect();
+        let (child, base) = spawn_binary(dir.path(), &["--max-large-pushes", "4"]).await;
+        let pid = child.id().unwrap();
+        // Warm up: one large push each way through the server.
+        let c = client();
+        let res = c
+            .post(format!("{base}/api/v1/sync/push"))
+            .bearer_auth(&sessions[0].2)
+            .header("content-type", "application/json")
+            .body(bodies[0].clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let before = rss_mib(pid);
+        let peak = std::sync::Arc::new(std::sync::Mutex::new(before));
+        let watching = {
+            let peak = peak.clone();
+            tokio::spawn(async move {
+                loop {
+                    let now = rss_mib(pid);
+                    {
+                        let mut p = peak.lock().unwrap();
+                        *p = p.max(now);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+            })
+        };
+        let start = std::time::Instant::now();
+        let pushes: Vec<_> = (0..100)
+            .map(|i| {
+                let url = format!("{base}/api/v1/sync/push");
+                let token = sessions[i % 10].2.clone();
+                let body = bodies[i % 10].clone();
+                tokio::spawn(async move {
+                    let res = client()
+                        .post(url)
+                        .bearer_auth(token)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = res.status().as_u16();
+                    let retry = res.headers().contains_key("retry-after");
+                    (status, retry)
+                })
+            })
+            .collect();
+        let mut statuses = std::collections::BTreeMap::new();
+        for p in pushes {
+            let (status, retry) = p.await.unwrap();
+            if status == 503 {
+                assert!(retry, "a 503 without Retry-After");
+            }
+            *statuses.entry(status).or_insert(0usize) += 1;
+        }
+        let took = start.elapsed();
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        watching.abort();
+        let after = rss_mib(pid);
+        let peak = *peak.lock().unwrap();
+        println!(
+            "100 pushes of 2 MiB, 4 at once: {statuses:?} in {took:?}; RSS before {before:.1} MiB, \
+             peak {peak:.1} MiB, after {after:.1} MiB"
+        );
+        // Only 200s and 503s: nobody hung or was dropped.
+        assert_eq!(
+            statuses.keys().copied().collect::<Vec<_>>(),
+            vec![200, 503],
+            "{statuses:?}"
+        );
+        // The cap, not the burst, bounds the memory: 4 bodies of 2 MiB and
+        // their decoding, far below 100 at once (+624 MiB before).
+        assert!(peak - before < 150.0, "peak {before:.1} -> {peak:.1} MiB");
+        assert!(after - before < 50.0, "after {before:.1} -> {after:.1} MiB");
+        drop(child);
+    })
+    .await
+    .unwrap();
+}

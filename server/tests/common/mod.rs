@@ -12,6 +12,7 @@ use beatbook_server::api::RevisionsPage;
 use beatbook_server::app::App;
 use beatbook_server::auth::password;
 use beatbook_server::auth::AuthConfig;
+pub use beatbook_server::conn::ConnLimits;
 use beatbook_server::db::accounts::{NewEvent, NewSession, NewUser};
 use beatbook_server::db::Accounts;
 use beatbook_server::sample::Device;
@@ -72,10 +73,26 @@ impl TestServer {
     }
 
     pub async fn start_in_with(dir: TempDir, config: AuthConfig) -> Self {
+        Self::start_in_configured(dir, config, ConnLimits::default()).await
+    }
+
+    /// With these connection limits (short timeouts, small caps).
+    pub async fn start_with_limits(limits: ConnLimits) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        write_dist(&dir.path().join("dist"));
+        Self::start_in_configured(dir, AuthConfig::default(), limits).await
+    }
+
+    pub async fn start_in_configured(dir: TempDir, config: AuthConfig, limits: ConnLimits) -> Self {
         let db = db_path(dir.path());
-        let app = App::open_with(db.to_str().unwrap(), &dir.path().join("dist"), config)
-            .await
-            .unwrap();
+        let app = App::open_configured(
+            db.to_str().unwrap(),
+            &dir.path().join("dist"),
+            config,
+            limits,
+        )
+        .await
+        .unwrap();
         let accounts = app.accounts().clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -356,6 +373,35 @@ pub async fn sign_in(
         .unwrap()
 }
 
+/// A client whose connections come from `local` (any 127.x.y.z reaches a
+/// server on 127.0.0.1 on Linux): a test's second, third... address.
+pub fn client_from(local: std::net::IpAddr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .no_proxy()
+        .local_address(local)
+        .build()
+        .unwrap()
+}
+
+/// Signs in over HTTP from `local`, with extra headers; the raw response.
+pub async fn sign_in_from(
+    base: &str,
+    local: std::net::IpAddr,
+    headers: &[(&str, &str)],
+    officer_id: &str,
+    password: &str,
+    device: &str,
+) -> reqwest::Response {
+    let mut req = client_from(local)
+        .post(format!("{base}/api/v1/auth/sign-in"))
+        .json(&json!({"officer_id": officer_id, "password": password, "device_id": device}));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.unwrap()
+}
+
 /// Signs in over HTTP and expects a token.
 pub async fn sign_in_ok(base: &str, officer_id: &str, password: &str, device: &str) -> String {
     let res = sign_in(base, officer_id, password, device).await;
@@ -375,4 +421,70 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(base: &str, token: &str, p
         .json()
         .await
         .unwrap()
+}
+
+/// The server binary the tests build.
+pub const SERVER_BIN: &str = env!("CARGO_BIN_EXE_beatbook-server");
+
+/// Starts `beatbook-server serve` on a free port with the database in
+/// `dir` and `extra` flags; returns it and its URL.
+pub async fn spawn_binary(dir: &Path, extra: &[&str]) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(SERVER_BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db_path(dir))
+        .arg("--dist")
+        .arg(dir.join("dist"))
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("server did not start in time")
+        .unwrap()
+        .expect("server exited before listening");
+    let url = line
+        .strip_prefix("listening on ")
+        .expect("unexpected first line")
+        .to_owned();
+    (child, url)
+}
+
+/// Runs the admin command line on the database in `dir`, `stdin` on its
+/// standard input (for `--password-stdin`).
+pub fn admin_cli(dir: &Path, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(SERVER_BIN)
+        .args(args)
+        .arg("--db")
+        .arg(db_path(dir))
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "{args:?}");
+}
+
+/// A process's resident memory in MiB (Linux: /proc/<pid>/status).
+pub fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib / 1024.0
 }
