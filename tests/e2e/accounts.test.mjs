@@ -81,7 +81,8 @@ test('sign in, set a PIN, record offline, reopen, unlock, sync; another officer 
     const left = JSON.parse(await dumpStorage(page));
     assert.deepEqual(Object.keys(left.idb.revisions), []);
     assert.deepEqual(Object.keys(left.idb.answers), []);
-    assert.deepEqual(Object.keys(left.idb.meta), []);
+    // The device's own ID stays (it names the device, not the officer).
+    assert.deepEqual(Object.keys(left.idb.meta), ['bb:device']);
     assert.deepEqual(Object.keys(left.localStorage).filter((k) => k.startsWith('bb:rev:') || k === 'bb:session' || k === 'bb:vault'), []);
   } finally {
     await phoneA.close();
