@@ -28,8 +28,16 @@ pub async fn get(path: &str, token: Option<&str>) -> Result<(u16, String), HttpE
     request(path, None, token).await
 }
 
-/// A POST with a JSON body, or a GET without one.
-async fn request(
+/// A POST with a JSON body, or a GET without one (boxed: see `idb::Boxed`).
+fn request<'a>(
+    path: &'a str,
+    body: Option<&'a str>,
+    token: Option<&'a str>,
+) -> crate::idb::Boxed<'a, Result<(u16, String), HttpError>> {
+    Box::pin(request_now(path, body, token))
+}
+
+async fn request_now(
     path: &str,
     body: Option<&str>,
     token: Option<&str>,

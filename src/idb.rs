@@ -9,6 +9,8 @@
 //! not completed is reported as failed and the caller keeps its data.
 use js_sys::{Array, Object, Promise, Reflect};
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use thiserror::Error;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -72,6 +74,11 @@ thread_local! {
     static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
 }
 
+/// A boxed future. The storage functions return these rather than being
+/// `async fn`s: each `async fn` awaited from many places has its state
+/// machine inlined into every caller, which grew the download by kilobytes.
+pub type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
 /// A promise settled by the first of `ok` / `fail` events set by `arm`.
 fn settled(arm: impl FnOnce(&js_sys::Function, &js_sys::Function)) -> JsFuture {
     let mut arm = Some(arm);
@@ -83,7 +90,11 @@ fn settled(arm: impl FnOnce(&js_sys::Function, &js_sys::Function)) -> JsFuture {
 }
 
 /// The open database, opened (and created or upgraded) on first use.
-pub async fn db() -> Result<IdbDatabase, IdbError> {
+pub fn db() -> Boxed<'static, Result<IdbDatabase, IdbError>> {
+    Box::pin(open_db())
+}
+
+async fn open_db() -> Result<IdbDatabase, IdbError> {
     if let Some(db) = DB.with(|d| d.borrow().clone()) {
         return Ok(db);
     }
@@ -149,12 +160,12 @@ pub struct Tx {
 }
 
 impl Tx {
-    pub async fn read(stores: &[&str]) -> Result<Self, IdbError> {
-        Self::open(stores, IdbTransactionMode::Readonly).await
+    pub fn read<'a>(stores: &'a [&'a str]) -> Boxed<'a, Result<Self, IdbError>> {
+        Box::pin(Self::open(stores, IdbTransactionMode::Readonly))
     }
 
-    pub async fn write(stores: &[&str]) -> Result<Self, IdbError> {
-        Self::open(stores, IdbTransactionMode::Readwrite).await
+    pub fn write<'a>(stores: &'a [&'a str]) -> Boxed<'a, Result<Self, IdbError>> {
+        Box::pin(Self::open(stores, IdbTransactionMode::Readwrite))
     }
 
     async fn open(stores: &[&str], mode: IdbTransactionMode) -> Result<Self, IdbError> {
@@ -220,7 +231,11 @@ impl Tx {
     /// Waits for the transaction to commit (strictly, for writes). An error
     /// or abort (a full disk among them) is returned and nothing of the
     /// transaction was kept.
-    pub async fn done(self) -> Result<(), IdbError> {
+    pub fn done(self) -> Boxed<'static, Result<(), IdbError>> {
+        Box::pin(self.finish())
+    }
+
+    async fn finish(self) -> Result<(), IdbError> {
         let tx = &self.tx;
         let outcome = settled(|ok, fail| {
             tx.set_oncomplete(Some(ok));

@@ -16,13 +16,13 @@
 //! `bb:sync:<id>`, `bb:quarantine:<key>`, `bb:session`); [`migrate`] moves
 //! them: copy, read back and compare, and only then remove the old keys, so
 //! an interrupted migration is simply done again at the next start.
-use crate::idb::{self, IdbError, Tx, ANSWERS, META, QUARANTINE, REVISIONS};
+use crate::idb::{self, Boxed, IdbError, Tx, ANSWERS, META, QUARANTINE, REVISIONS};
 use crate::vault::{Sealed, Vault};
 use beatbook_core::sync::Answer;
 use beatbook_core::{Revision, RevisionId};
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use thiserror::Error;
 use web_sys::IdbRequest;
 
@@ -167,7 +167,11 @@ async fn sealed_text(rev: &Revision, vault: &Vault) -> Result<String, StoreError
 
 /// Saves one revision, encrypted. `Ok` means its transaction completed with
 /// strict durability: the revision is on disk and survives a killed browser.
-pub async fn save(rev: &Revision, vault: &Vault) -> Result<(), StoreError> {
+pub fn save<'a>(rev: &'a Revision, vault: &'a Vault) -> Boxed<'a, Result<(), StoreError>> {
+    Box::pin(save_now(rev, vault))
+}
+
+async fn save_now(rev: &Revision, vault: &Vault) -> Result<(), StoreError> {
     let text = sealed_text(rev, vault).await?;
     let tx = Tx::write(&[REVISIONS]).await?;
     tx.put(REVISIONS, &rev.id.to_string(), &text)?;
@@ -224,7 +228,9 @@ pub async fn save_outcomes(answers: &[(RevisionId, Answer)]) -> Result<(), Store
 
 /// Format 3 values still in local storage: (store, key in the store, local
 /// storage key, text).
-fn legacy_items(raw: &web_sys::Storage) -> Vec<(&'static str, String, String, String)> {
+type LegacyItem = (&'static str, String, String, String);
+
+fn legacy_items(raw: &web_sys::Storage) -> Vec<LegacyItem> {
     let len = raw.length().unwrap_or(0);
     (0..len)
         .filter_map(|i| raw.key(i).ok().flatten())
@@ -257,37 +263,23 @@ pub async fn migrate() -> Result<usize, StoreError> {
     if items.is_empty() {
         return Ok(0);
     }
-    let tx = Tx::read(&[ANSWERS, META]).await?;
-    let (answers, meta) = (tx.all(ANSWERS)?, tx.all(META)?);
-    tx.done().await?;
-    let present: HashSet<(&str, String)> = answers
-        .pairs()
-        .into_iter()
-        .map(|(k, _)| (ANSWERS, k))
-        .chain(meta.pairs().into_iter().map(|(k, _)| (META, k)))
-        .collect();
+    // An answer or session already in IndexedDB is newer than its old copy
+    // (written since): it stays. Revisions and quarantined bytes are copied
+    // whatever is there (the same bytes under the same key).
+    let before = read_each(&items).await?;
     let tx = Tx::write(&idb::STORES).await?;
-    for (store, key, _, text) in &items {
-        if !present.contains(&(*store, key.clone())) {
+    for ((store, key, _, text), held) in items.iter().zip(&before) {
+        if held.is_none() || matches!(*store, REVISIONS | QUARANTINE) {
             tx.put(store, key, text)?;
         }
     }
     tx.done().await?;
     // Read back: every value must now be in IndexedDB, revisions and
     // quarantined bytes exactly as they were.
-    let tx = Tx::read(&idb::STORES).await?;
-    let pending: Vec<_> = idb::STORES
-        .into_iter()
-        .map(|s| tx.all(s).map(|p| (s, p)))
-        .collect::<Result<_, _>>()?;
-    tx.done().await?;
-    let stored: HashMap<(&str, String), String> = pending
-        .iter()
-        .flat_map(|(s, p)| p.pairs().into_iter().map(move |(k, v)| ((*s, k), v)))
-        .collect();
-    for (store, key, _, text) in &items {
+    let after = read_each(&items).await?;
+    for ((store, key, _, text), back) in items.iter().zip(&after) {
         let exact = matches!(*store, REVISIONS | QUARANTINE);
-        match stored.get(&(*store, key.clone())) {
+        match back {
             Some(back) if !exact || back == text => {}
             _ => {
                 return Err(StoreError::Migration(format!(
@@ -301,6 +293,17 @@ pub async fn migrate() -> Result<usize, StoreError> {
     }
     let _ = LocalStorage::set(FORMAT_KEY, FORMAT_VERSION);
     Ok(items.len())
+}
+
+/// What IndexedDB holds now under each legacy item's store and key.
+async fn read_each(items: &[LegacyItem]) -> Result<Vec<Option<String>>, StoreError> {
+    let tx = Tx::read(&idb::STORES).await?;
+    let requests = items
+        .iter()
+        .map(|(store, key, _, _)| tx.get(store, key))
+        .collect::<Result<Vec<_>, _>>()?;
+    tx.done().await?;
+    Ok(requests.iter().map(idb::text_of).collect())
 }
 
 /// Reads every revision and answer, migrating and quarantining as needed.
@@ -372,7 +375,11 @@ async fn quarantine_revisions(items: &[(String, String, String)]) -> Result<(), 
 }
 
 /// Reads one stored revision and says which format it was in.
-async fn decode(text: &str, vault: &Vault) -> Result<(Revision, u32), String> {
+fn decode<'a>(text: &'a str, vault: &'a Vault) -> Boxed<'a, Result<(Revision, u32), String>> {
+    Box::pin(decode_now(text, vault))
+}
+
+async fn decode_now(text: &str, vault: &Vault) -> Result<(Revision, u32), String> {
     let version = serde_json::from_str::<EnvelopeVersion>(text)
         .map_err(|e| format!("not readable JSON ({e})"))?;
     let plain = match version.v {
@@ -411,7 +418,11 @@ pub struct Inventory {
     pub quarantined: usize,
 }
 
-pub async fn inventory() -> Result<Inventory, StoreError> {
+pub fn inventory() -> Boxed<'static, Result<Inventory, StoreError>> {
+    Box::pin(inventory_now())
+}
+
+async fn inventory_now() -> Result<Inventory, StoreError> {
     let tx = Tx::read(&[REVISIONS, ANSWERS, QUARANTINE]).await?;
     let (revisions, answers, quarantine) =
         (tx.all(REVISIONS)?, tx.all(ANSWERS)?, tx.all(QUARANTINE)?);

@@ -34,18 +34,39 @@ fn deferred() -> (Promise, Function) {
 /// browser granted no lock. Browsers without Web Locks run `f`
 /// directly (one tab is then all they can safely use, as before).
 pub async fn with_lock<T>(name: &str, mode: Mode, f: impl Future<Output = T>) -> Option<T> {
+    let mut out = None;
+    let ran = locked(name, mode, Box::pin(async { out = Some(f.await) })).await;
+    if ran {
+        out
+    } else {
+        None
+    }
+}
+
+/// The lock itself, once in the download whatever the caller's future.
+fn locked<'a>(
+    name: &'a str,
+    mode: Mode,
+    f: crate::idb::Boxed<'a, ()>,
+) -> crate::idb::Boxed<'a, bool> {
+    Box::pin(locked_inner(name, mode, f))
+}
+
+async fn locked_inner(name: &str, mode: Mode, f: crate::idb::Boxed<'_, ()>) -> bool {
     let Some(locks) = web_sys::window()
         .map(|w| w.navigator())
         .and_then(|n| Reflect::get(&n, &"locks".into()).ok())
         .filter(|l| !l.is_undefined())
     else {
-        return Some(f.await);
+        f.await;
+        return true;
     };
     let request = Reflect::get(&locks, &"request".into())
         .ok()
         .and_then(|r| r.dyn_into::<Function>().ok());
     let Some(request) = request else {
-        return Some(f.await);
+        f.await;
+        return true;
     };
     let options = Object::new();
     let exclusive = if mode == Mode::Shared {
@@ -64,18 +85,19 @@ pub async fn with_lock<T>(name: &str, mode: Mode, f: impl Future<Output = T>) ->
     });
     let held = request.call3(&locks, &name.into(), &options, &callback);
     let Ok(held) = held else {
-        return Some(f.await);
+        f.await;
+        return true;
     };
     let lock = JsFuture::from(acquired).await.unwrap_or(JsValue::NULL);
     if lock.is_null() {
-        return None;
+        return false;
     }
-    let out = f.await;
+    f.await;
     let _ = release.call0(&JsValue::NULL);
     if let Ok(held) = held.dyn_into::<Promise>() {
         let _ = JsFuture::from(held).await;
     }
-    Some(out)
+    true
 }
 
 /// What one tab tells the others.

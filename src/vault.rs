@@ -171,7 +171,15 @@ impl Vault {
         ])
     }
 
-    pub async fn seal(&self, plaintext: &[u8]) -> Result<Sealed, VaultError> {
+    /// Boxed (see `idb::Boxed`): sealing is awaited from many places.
+    pub fn seal<'a>(
+        &'a self,
+        plaintext: &'a [u8],
+    ) -> crate::idb::Boxed<'a, Result<Sealed, VaultError>> {
+        Box::pin(self.seal_now(plaintext))
+    }
+
+    async fn seal_now(&self, plaintext: &[u8]) -> Result<Sealed, VaultError> {
         let iv = random_bytes::<12>()?;
         let ct = JsFuture::from(
             subtle()?
@@ -186,7 +194,14 @@ impl Vault {
         })
     }
 
-    pub async fn open(&self, sealed: &Sealed) -> Result<Vec<u8>, VaultError> {
+    pub fn open<'a>(
+        &'a self,
+        sealed: &'a Sealed,
+    ) -> crate::idb::Boxed<'a, Result<Vec<u8>, VaultError>> {
+        Box::pin(self.open_now(sealed))
+    }
+
+    async fn open_now(&self, sealed: &Sealed) -> Result<Vec<u8>, VaultError> {
         let iv = crate::base64::decode(&sealed.iv).ok_or(VaultError::Undecryptable)?;
         let ct = crate::base64::decode(&sealed.ct).ok_or(VaultError::Undecryptable)?;
         let plain = JsFuture::from(
