@@ -7,6 +7,7 @@ pub mod fmt;
 pub mod http;
 pub mod idb;
 pub mod outbox;
+pub mod past;
 pub mod platform;
 pub mod review;
 pub mod sent_back;

@@ -45,7 +45,7 @@ impl SentBack {
 /// decoder the app already has: a derived decoder for the page would cost
 /// the download more than this feature's screens. `None` if anything in it
 /// is not as expected.
-fn read_page(body: &str) -> Option<Vec<SentBack>> {
+pub(crate) fn read_page(body: &str) -> Option<Vec<SentBack>> {
     let page: Value = serde_json::from_str(body).ok()?;
     let shifts = page.get("shifts")?.as_array()?;
     shifts
@@ -123,7 +123,8 @@ pub fn refresh(state: AppState) {
                 state.sent_back.set(found.clone());
             }
             // Only now is it known which shifts are sent back (and stay).
-            let keep: Vec<_> = found.iter().map(|s| s.shift_id).collect();
+            let mut keep: Vec<_> = found.iter().map(|s| s.shift_id).collect();
+            keep.extend(state.read_back.get_value());
             state.apply_retention(&keep).await;
         }
     });

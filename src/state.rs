@@ -125,6 +125,9 @@ pub struct AppState {
     /// A save is in flight: a second tap on Save or End is ignored.
     pub saving: StoredValue<bool>,
     pub kept_form: StoredValue<Option<KeptForm>>,
+    /// Shifts read back from the server this session: retention leaves
+    /// them on the phone until the app locks.
+    pub read_back: StoredValue<Vec<EntryId>>,
     pub storage_use: RwSignal<Option<StorageUse>>,
 }
 
@@ -154,6 +157,7 @@ impl AppState {
             last_activity: StoredValue::new(crate::platform::now()),
             saving: StoredValue::new(false),
             kept_form: StoredValue::new(None),
+            read_back: StoredValue::new(Vec::new()),
             storage_use: RwSignal::new(None),
         }
     }
@@ -290,6 +294,7 @@ impl AppState {
         self.outcomes.set(HashMap::new());
         self.sent_back.set(Vec::new());
         self.sent_back_fetch.reset();
+        self.read_back.set_value(Vec::new());
         self.screen.set(Screen::Home);
         self.phase.set(Phase::Locked);
     }

@@ -12,7 +12,7 @@ use beatbook_core::auth::Role;
 use beatbook_core::sync::{
     ChangeResult, Outcome, PushResponse, Rejection, MAX_PUSH_BYTES, PROTOCOL_VERSION,
 };
-use beatbook_core::RevisionId;
+use beatbook_core::{EntryId, RevisionId};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -231,6 +231,8 @@ async fn push(
 #[derive(Debug, Deserialize)]
 pub struct RevisionsQuery {
     pub officer_id: Option<String>,
+    /// Only this shift and what was recorded in it.
+    pub shift_id: Option<EntryId>,
     pub limit: Option<u32>,
     /// The `next_after` of the previous page.
     pub after: Option<i64>,
@@ -311,13 +313,14 @@ async fn revisions(
         &caller,
         "revisions_read",
         json!({"route": "/api/v1/revisions", "officer_id": q.officer_id,
+               "shift_id": q.shift_id.map(|s| s.to_string()),
                "after": q.after, "limit": limit, "officers": scope.len()}),
         None,
     )
     .await?;
     let rows = state
         .db
-        .list_revisions(&scope, q.after.unwrap_or(0), limit)
+        .list_revisions(&scope, q.shift_id, q.after.unwrap_or(0), limit)
         .await?;
     let full = rows.len() == limit as usize;
     let next_after = if full {

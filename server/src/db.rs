@@ -582,18 +582,38 @@ impl Database {
 
     /// These officers' stored revisions in arrival order, after the cursor
     /// `after`.
+    /// Revisions of `officers` in arrival order after `after`; with
+    /// `shift`, only that shift's own revisions and those of the entries
+    /// recorded in it (an officer reading back a shift the phone let go).
     pub async fn list_revisions(
         &self,
         officers: &[String],
+        shift: Option<EntryId>,
         after: i64,
         limit: u32,
     ) -> Result<Vec<StoredRow>, DbError> {
         const COLUMNS: &str = "arrival, revision_id, entry_id, seq, kind, officer_id, \
                                occurred_at, captured_at, received_at, body";
         let limit = limit.clamp(1, MAX_PAGE);
-        let rows = match officers {
-            [] => return Ok(Vec::new()),
-            [one] => {
+        let rows = match (officers, shift) {
+            ([], _) => return Ok(Vec::new()),
+            (_, Some(shift)) => {
+                let shift = shift.to_string();
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM revisions \
+                     WHERE (entry_id = ? OR shift_id = ?) \
+                       AND officer_id IN (SELECT value FROM json_each(?)) AND arrival > ? \
+                     ORDER BY arrival LIMIT ?"
+                )))
+                .bind(&shift)
+                .bind(&shift)
+                .bind(serde_json::to_string(officers)?)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.readers)
+                .await?
+            }
+            ([one], None) => {
                 sqlx::query(AssertSqlSafe(format!(
                     "SELECT {COLUMNS} FROM revisions WHERE officer_id = ? AND arrival > ? \
                      ORDER BY arrival LIMIT ?"
@@ -604,7 +624,7 @@ impl Database {
                 .fetch_all(&self.readers)
                 .await?
             }
-            many => {
+            (many, None) => {
                 sqlx::query(AssertSqlSafe(format!(
                     "SELECT {COLUMNS} FROM revisions \
                      WHERE officer_id IN (SELECT value FROM json_each(?)) AND arrival > ? \

@@ -218,15 +218,20 @@ fn dose_text(elapsed: Duration) -> &'static str {
 fn PastShifts() -> impl IntoView {
     let state = use_state();
     let local = platform::local_time();
+    // Shifts the phone let go (retention, or recorded on another phone)
+    // are still on the server: listed on request and read back, to see or
+    // correct. One row view for both kinds (each view costs the download).
+    let earlier = RwSignal::new(Vec::<crate::sent_back::SentBack>::new());
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
     let rows = move || {
-        state.log.with(|log| {
+        let on_phone: Vec<(EntryId, String, bool)> = state.log.with(|log| {
             log.shifts()
                 .into_iter()
                 .filter(|s| s.record.ended_at().is_some())
                 .take(20)
                 .map(|s| {
-                    let id = s.entry_id;
-                    let count = log.shift_timeline(id).len();
+                    let count = log.shift_timeline(s.entry_id).len();
                     let text = format!(
                         "{} · {} · {} entr{}",
                         fmt::day_and_clock(s.occurred_at, local),
@@ -234,23 +239,70 @@ fn PastShifts() -> impl IntoView {
                         count,
                         if count == 1 { "y" } else { "ies" }
                     );
-                    view! { <li><button type="button" class="row" on:click=move |_| state.go(Screen::Shift(id))>{text}</button></li> }
+                    (s.entry_id, text, false)
                 })
-                .collect_view()
-        })
+                .collect()
+        });
+        let from_server = earlier.with(|found| {
+            found
+                .iter()
+                .map(|s| {
+                    let text = format!(
+                        "{} · {} · {} (on the server)",
+                        fmt::day_and_clock(s.start, local),
+                        s.callsign,
+                        s.shift_id.reference()
+                    );
+                    (s.shift_id, text, true)
+                })
+                .collect::<Vec<_>>()
+        });
+        on_phone
+            .into_iter()
+            .chain(from_server)
+            .map(|(id, text, remote)| {
+                let open = move |_| {
+                    if !remote {
+                        state.go(Screen::Shift(id));
+                        return;
+                    }
+                    leptos::task::spawn_local(async move {
+                        if let Err(e) = crate::past::read_back(state, id).await {
+                            problem.set(Some(e));
+                        }
+                    });
+                };
+                view! { <li><button type="button" class="row" on:click=open>{text}</button></li> }
+            })
+            .collect_view()
     };
-    let any = move || {
-        state
-            .log
-            .with(|log| log.shifts().iter().any(|s| s.record.ended_at().is_some()))
+    let find = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match crate::past::not_on_phone(state).await {
+                Ok(found) => {
+                    problem.set(
+                        found
+                            .is_empty()
+                            .then(|| "No other shifts of yours on the server.".to_owned()),
+                    );
+                    earlier.set(found);
+                }
+                Err(e) => problem.set(Some(e)),
+            }
+            busy.set(false);
+        });
     };
     view! {
-        <Show when=any>
-            <section class="card" aria-labelledby="past-title">
-                <h2 id="past-title">"Previous shifts"</h2>
-                <ol class="items">{rows}</ol>
-            </section>
-        </Show>
+        <section class="card" aria-labelledby="past-title">
+            <h2 id="past-title">"Previous shifts"</h2>
+            <ol class="items">{rows}</ol>
+            <p class="error" role="alert">{move || problem.get()}</p>
+            <button type="button" disabled=move || busy.get() on:click=find>"Earlier shifts on the server"</button>
+        </section>
     }
 }
 
