@@ -36,15 +36,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn now_ms() -> f64 {
-    web_sys::window().unwrap().performance().unwrap().now()
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
 const SHIFTS: u32 = 250;
 const NOTES_PER_SHIFT: u32 = 28;
 const FIRST_MONTH: u32 = 21;

@@ -129,3 +129,14 @@ pub fn ended(shift: &Revision, at: &str) -> Revision {
         ..shift.clone()
     }
 }
+
+/// For the benchmarks: the page's clock in ms (coarsened to ~0.1 ms).
+pub fn now_ms() -> f64 {
+    web_sys::window().unwrap().performance().unwrap().now()
+}
+
+/// For the benchmarks: the middle value.
+pub fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
