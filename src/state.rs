@@ -194,6 +194,9 @@ impl AppState {
         let loaded = tabs::with_lock(LOG_LOCK, Mode::Exclusive, storage::load(&vault)).await;
         match loaded {
             Some(Ok(loaded)) => {
+                if let Some(problem) = loaded.problem {
+                    self.storage_problem.set(Some(problem));
+                }
                 self.log.set(Log::from_revisions(loaded.revisions));
                 self.quarantined.set(loaded.quarantined);
                 self.outcomes.set(loaded.outcomes);

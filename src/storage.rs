@@ -138,6 +138,9 @@ pub struct Loaded {
     pub migrated_from: Option<u32>,
     /// What the server said of each revision it has answered for.
     pub outcomes: HashMap<RevisionId, Answer>,
+    /// Moving format 3 local storage failed (it stays there, and is tried
+    /// again at the next unlock): what to tell the officer.
+    pub problem: Option<String>,
 }
 
 fn local() -> Option<web_sys::Storage> {
@@ -295,6 +298,17 @@ pub async fn migrate() -> Result<usize, StoreError> {
     Ok(items.len())
 }
 
+/// Revisions still in format 3 local storage (a move that has not
+/// finished): they hold sign-out back like unsynced ones.
+pub fn legacy_revisions() -> usize {
+    local().map_or(0, |raw| {
+        legacy_items(&raw)
+            .iter()
+            .filter(|(store, ..)| *store == REVISIONS)
+            .count()
+    })
+}
+
 /// What IndexedDB holds now under each legacy item's store and key.
 async fn read_each(items: &[LegacyItem]) -> Result<Vec<Option<String>>, StoreError> {
     let tx = Tx::read(&idb::STORES).await?;
@@ -309,8 +323,12 @@ async fn read_each(items: &[LegacyItem]) -> Result<Vec<Option<String>>, StoreErr
 /// Reads every revision and answer, migrating and quarantining as needed.
 pub async fn load(vault: &Vault) -> Result<Loaded, StoreError> {
     let mut loaded = Loaded::default();
-    if migrate().await? > 0 {
-        loaded.migrated_from = Some(3);
+    // A failed move leaves the old copies where they were: what is already
+    // in IndexedDB is still read, and sign-out waits (`legacy_revisions`).
+    match migrate().await {
+        Ok(0) => {}
+        Ok(_) => loaded.migrated_from = Some(3),
+        Err(e) => loaded.problem = Some(e.to_string()),
     }
     let tx = Tx::read(&[REVISIONS, ANSWERS, QUARANTINE]).await?;
     let revisions = tx.all(REVISIONS)?;

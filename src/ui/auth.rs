@@ -414,12 +414,14 @@ pub fn AccountPanel() -> impl IntoView {
 async fn sign_out_locked(state: AppState) -> Result<(), String> {
     let stored = storage::inventory().await.map_err(|e| e.to_string())?;
     let unplaced = state.log.with_untracked(|l| l.unplaced().len());
-    let held = Held::count(
+    let mut held = Held::count(
         &stored.revisions,
         &stored.answers,
         stored.quarantined,
         unplaced,
     );
+    // Revisions not yet moved out of the old storage count as unsynced.
+    held.unsynced += storage::legacy_revisions();
     if let Some(why) = held.refusal() {
         return Err(why);
     }
