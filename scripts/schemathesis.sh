@@ -125,6 +125,10 @@ fi
 # Parameters the generator cannot guess: a shift that exists, the session's
 # device (any other is 403 device_mismatch before anything else runs).
 cat >"$TMP/schemathesis.toml" <<TOML
+# A document that cannot be tested in full is a failure too.
+[warnings]
+fail-on = ["unresolvable_reference", "unsupported_regex", "missing_deserializer"]
+
 [[operations]]
 include-path-regex = "^/api/v1/shifts/[{]shift_id[}]"
 parameters = { "path.shift_id" = "$SHIFT_ID" }
@@ -138,7 +142,8 @@ status=0
 for who in officer supervisor; do
   if [[ $who == officer ]]; then token="$OFFICER_TOKEN"; else token="$SUPERVISOR_TOKEN"; fi
   echo "==> schemathesis as the $who"
-  "$VENV/bin/schemathesis" --config-file "$TMP/schemathesis.toml" run "$BASE/api/v1/openapi.json" \
+  # From inside $TMP: schemathesis keeps a cache in its working directory.
+  (cd "$TMP" && "$VENV/bin/schemathesis" --config-file "$TMP/schemathesis.toml" run "$BASE/api/v1/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing \
@@ -149,7 +154,8 @@ for who in officer supervisor; do
     --exclude-path /api/v1/auth/sign-out \
     --exclude-path /api/v1/auth/sign-in \
     --no-color \
-    --report junit --report-dir "$TMP/report-$who" ||
+    --generation-database none \
+    --report junit --report-dir "$TMP/report-$who") ||
     status=1
 done
 

@@ -323,6 +323,7 @@ pub struct RevisionsQuery {
     /// Only this shift and what was recorded in it.
     pub shift_id: Option<EntryId>,
     /// Page size, 1 to 1,000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The `next_after` of the previous page.
     pub after: Option<i64>,

@@ -12,6 +12,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, ResponseBuilde
 use utoipa::{Modify, OpenApi};
 
 use beatbook_core::sync::ApiErrorBody;
+use beatbook_core::RecordKind;
 
 use crate::error::ApiError;
 
@@ -43,7 +44,9 @@ pub const BEARER: &str = "bearer";
         crate::review::export_return,
         crate::review::export_entries,
     ),
-    components(schemas(ApiErrorBody)),
+    // Named here: schemas only a query parameter refers to (`kind`) are not
+    // collected on their own.
+    components(schemas(ApiErrorBody, RecordKind)),
     modifiers(&Common)
 )]
 struct ApiDoc;

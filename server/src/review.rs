@@ -212,16 +212,31 @@ pub(crate) async fn log_access(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ShiftsQuery {
+    /// First day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub from: Option<String>,
+    /// Last day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub to: Option<String>,
+    /// Only this officer (one the caller may read).
     pub officer_id: Option<String>,
+    /// Only this team (one the supervisor supervises).
     pub team: Option<String>,
+    /// Shifts with a patrol in this area.
     pub area: Option<String>,
+    /// Shifts holding an entry of this kind.
+    #[param(value_type = Option<RecordKind>)]
     pub kind: Option<String>,
+    /// The latest review state.
+    #[param(pattern = "^(pending|approved|has_issues|rejected)$")]
     pub review: Option<String>,
     /// `start_desc` (default) or `start_asc`.
+    #[param(pattern = "^(start_desc|start_asc)$")]
     pub sort: Option<String>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<u32>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -530,9 +545,16 @@ async fn review_shift(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
+    /// First day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub from: Option<String>,
+    /// Last day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub to: Option<String>,
+    /// Only this team (one the supervisor supervises).
     pub team: Option<String>,
+    /// Why the data is disclosed (DPA 2018 s62): required by the CSV
+    /// export, at most 500 characters, no control characters.
     pub reason: Option<String>,
 }
 
@@ -740,11 +762,21 @@ async fn export_return(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EntriesExportQuery {
+    /// First day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub from: Option<String>,
+    /// Last day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub to: Option<String>,
+    /// Only this officer (one the supervisor supervises).
     pub officer_id: Option<String>,
+    /// Only this team (one the supervisor supervises).
     pub team: Option<String>,
+    /// Only this record kind.
+    #[param(value_type = Option<RecordKind>)]
     pub kind: Option<String>,
+    /// Why the data is disclosed (DPA 2018 s62): required, at most 500
+    /// characters, no control characters.
     pub reason: Option<String>,
 }
 
