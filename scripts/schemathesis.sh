@@ -16,7 +16,7 @@
 #     per-address limit then answers 429 to the signing in this script does
 #     (documented, but it makes the run depend on timing); server/tests
 #     cover sign-in and its limits.
-# Knobs: SCHEMATHESIS_MAX_EXAMPLES (default 15), SCHEMATHESIS_SEED (default:
+# Knobs: SCHEMATHESIS_MAX_EXAMPLES (default 50), SCHEMATHESIS_SEED (default:
 # a random seed, printed by schemathesis).
 # Exits non-zero on any failure; the server is stopped either way.
 set -euo pipefail
@@ -147,7 +147,7 @@ for who in officer supervisor; do
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing \
-    --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-15}" \
+    --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-50}" \
     ${SCHEMATHESIS_SEED:+--seed "$SCHEMATHESIS_SEED"} \
     --request-timeout 10 \
     --max-failures 20 \
