@@ -553,8 +553,23 @@ pub struct ReturnQuery {
     pub to: Option<String>,
     /// Only this team (one the supervisor supervises).
     pub team: Option<String>,
-    /// Why the data is disclosed (DPA 2018 s62): required by the CSV
-    /// export, at most 500 characters, no control characters.
+}
+
+/// The return's query, and why the data is disclosed.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReturnExportQuery {
+    /// First day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    pub from: Option<String>,
+    /// Last day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    pub to: Option<String>,
+    /// Only this team (one the supervisor supervises).
+    pub team: Option<String>,
+    /// Why the data is disclosed (DPA 2018 s62): at most 500 characters, no
+    /// control characters. Missing or blank: 400.
+    #[param(required = true, min_length = 1, max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -716,7 +731,7 @@ fn csv_response(filename: &str, body: Body) -> Response {
     path = "/api/v1/export/return.csv",
     tag = "review",
     security(("bearer" = [])),
-    params(ReturnQuery),
+    params(ReturnExportQuery),
     responses(
         (status = 200, description = "The return as CSV: group, name, metric, value", content_type = "text/csv", body = String),
         (status = 400, description = "Bad query or body", body = ApiErrorBody),
@@ -727,7 +742,7 @@ fn csv_response(filename: &str, body: Body) -> Response {
 async fn export_return(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<ReturnQuery>,
+    ApiQuery(q): ApiQuery<ReturnExportQuery>,
 ) -> Result<Response, ApiError> {
     let reason = export_reason(q.reason.as_deref())?;
     let period = Period::from_query(q.from.as_deref(), q.to.as_deref())?;
@@ -775,8 +790,9 @@ pub struct EntriesExportQuery {
     /// Only this record kind.
     #[param(value_type = Option<RecordKind>)]
     pub kind: Option<String>,
-    /// Why the data is disclosed (DPA 2018 s62): required, at most 500
-    /// characters, no control characters.
+    /// Why the data is disclosed (DPA 2018 s62): at most 500 characters, no
+    /// control characters. Missing or blank: 400.
+    #[param(required = true, min_length = 1, max_length = 500)]
     pub reason: Option<String>,
 }
 
