@@ -18,6 +18,7 @@ pub const MAX_DEVICE_ID: usize = 100;
 
 /// `POST /api/v1/auth/sign-in`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInRequest {
     pub officer_id: String,
     pub password: String,
@@ -39,6 +40,7 @@ impl std::fmt::Debug for SignInRequest {
 
 /// 200 answer to a sign-in.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInResponse {
     /// Send as `Authorization: Bearer <token>` with every API request.
     pub token: String,
@@ -60,6 +62,7 @@ impl std::fmt::Debug for SignInResponse {
 
 /// `GET /api/v1/me`: the signed-in user and when the session ends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeResponse {
     #[serde(with = "crate::time::rfc3339")]
     pub expires_at: DateTime<Utc>,
@@ -67,6 +70,7 @@ pub struct MeResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInfo {
     pub officer_id: String,
     pub display_name: String,
@@ -76,6 +80,7 @@ pub struct UserInfo {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Records their own entries; reads only their own.

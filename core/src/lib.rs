@@ -6,6 +6,8 @@ pub mod codes;
 pub mod form;
 pub mod ids;
 pub mod log;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod record;
 pub mod review;
 pub mod revision;

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 /// `crate::wire` (the struct types themselves are only ever read as part of
 /// a record).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Record {
     Shift(Shift),
@@ -32,6 +33,7 @@ pub enum Record {
 
 /// The record types, without their contents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     Shift,
@@ -93,6 +95,7 @@ impl RecordKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
 pub struct Shift {
     pub role: Option<PatrollerRole>,
     pub callsign: String,
@@ -102,6 +105,7 @@ pub struct Shift {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
 pub struct Patrol {
     /// Hotspot or area name.
     pub area: String,
@@ -112,6 +116,7 @@ pub struct Patrol {
 
 /// PACE Code A para 4.3.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
 pub struct StopSearch {
     pub self_defined_ethnicity: Option<Ethnicity>,
     /// Only where the officer's perception differs from the self-defined code.
@@ -139,6 +144,7 @@ pub struct StopSearch {
 
 /// Stop and account: recorded only where the force chooses to.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
 pub struct StopAccount {
     pub place: String,
     /// What the person was asked to account for.
@@ -149,6 +155,7 @@ pub struct StopAccount {
 
 /// PACE Code G.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
 pub struct Arrest {
     pub offence: String,
     pub place: String,
@@ -163,6 +170,7 @@ pub struct Arrest {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
 pub struct AsbIntervention {
     pub power: Option<AsbPower>,
     pub persons: Option<u32>,
@@ -193,6 +201,7 @@ pub struct AsbIntervention {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
 pub struct IjReferral {
     /// Name or reference of the person referred.
     pub person: String,
@@ -210,6 +219,7 @@ pub struct IjReferral {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
 pub struct Note {
     pub category: Option<NoteKind>,
     pub text: String,

@@ -13,6 +13,7 @@ pub const REVIEW_STATES: [&str; 3] = ["approved", "has_issues", "rejected"];
 
 /// A problem a supervisor should see before signing a shift off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flag {
     pub entry_id: String,
     pub kind: String,
@@ -73,6 +74,7 @@ pub fn review_label(state: &str) -> &'static str {
 
 /// One line of the shift list (`GET /api/v1/shifts`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShiftSummary {
     pub shift_id: String,
     /// The short reference (BB-XXXX-XXXX).
@@ -94,6 +96,7 @@ pub struct ShiftSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShiftPage {
     pub shifts: Vec<ShiftSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
@@ -104,6 +107,7 @@ pub struct ShiftPage {
 /// revision itself is carried: the server passes its stored JSON through
 /// untouched, the app decodes a [`Revision`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevisionItem<R = Revision> {
     pub arrival: i64,
     pub id: String,
@@ -119,6 +123,7 @@ pub struct RevisionItem<R = Revision> {
 
 /// A recorded review decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReviewRow {
     pub review_id: i64,
     pub shift_id: String,
@@ -131,6 +136,7 @@ pub struct ReviewRow {
 /// A conflict kept for an entry of a shift: a second version of a revision
 /// ID that the server refused to overwrite.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConflictRow {
     pub revision_id: String,
     pub entry_id: String,
@@ -143,6 +149,7 @@ pub struct ConflictRow {
 
 /// A shift's full record (`GET /api/v1/shifts/{id}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShiftDetail<R = Revision> {
     pub shift_id: String,
     pub reference: String,
@@ -158,6 +165,7 @@ pub struct ShiftDetail<R = Revision> {
 
 /// `POST /api/v1/shifts/{id}/review`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReviewRequest {
     pub state: String,
     #[serde(default)]
@@ -166,6 +174,7 @@ pub struct ReviewRequest {
 
 /// Patrols and person-hours of one week.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeekFigures {
     /// The Monday that starts the week (YYYY-MM-DD).
     pub week: String,
@@ -174,6 +183,7 @@ pub struct WeekFigures {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Figures {
     pub patrols: u64,
     pub patrols_not_ended: u64,
@@ -200,6 +210,7 @@ pub struct Figures {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProgrammeReturn {
     /// First day of the period (UTC), inclusive.
     pub from: String,

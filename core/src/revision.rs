@@ -13,6 +13,7 @@ use thiserror::Error;
 /// Decoded by hand in `crate::wire` (required fields as serde's derive
 /// requires them; `shift_id`, `patrol_id`, `location` and `notes` optional).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revision {
     pub id: RevisionId,
     pub entry_id: EntryId,
@@ -28,6 +29,8 @@ pub struct Revision {
     pub shift_id: Option<EntryId>,
     pub patrol_id: Option<EntryId>,
     pub location: Option<Location>,
+    /// May be left out (empty).
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub notes: String,
     pub change: Change,
     pub record: Record,
@@ -46,6 +49,7 @@ pub struct Revision {
 /// `{"type": "corrected", "reason": "..."}` (serde's internal tagging);
 /// decoded by hand in `crate::wire`, which needs no buffering.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     Created,
@@ -58,6 +62,7 @@ pub enum Change {
 
 /// A position from the browser's geolocation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     pub lat: f64,
     pub lon: f64,

@@ -29,6 +29,7 @@ pub const PUSH_PATH: &str = "/api/v1/sync/push";
 /// One push. `C` is [`Revision`] when the app builds it; the server reads
 /// each change as raw JSON first so one bad change cannot sink the batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest<C = Revision> {
     pub protocol: u32,
     pub device_id: String,
@@ -60,6 +61,7 @@ pub fn check_clock(server_now: DateTime<Utc>, device_time: Option<DateTime<Utc>>
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub protocol: u32,
     #[serde(with = "crate::time::rfc3339")]
@@ -69,6 +71,7 @@ pub struct PushResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeResult {
     /// Position of the change in the request.
     pub index: usize,
@@ -102,6 +105,7 @@ impl ChangeResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Newly and durably stored.
@@ -221,6 +225,7 @@ pub struct PushAnswers {
 crate::decode_struct!(PushAnswers { results });
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "conflict", rename_all = "snake_case")]
 pub enum ConflictReason {
     #[error("the server holds a different revision with this ID")]
@@ -232,6 +237,7 @@ pub enum ConflictReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "rejection", rename_all = "snake_case")]
 pub enum Rejection {
     #[error("unreadable change: {detail}")]
@@ -379,6 +385,7 @@ pub fn canonical_bytes(rev: &Revision) -> Result<Vec<u8>, serde_json::Error> {
 
 /// The body of every error answer from the API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     /// A stable machine-readable code, e.g. `unsupported_protocol`.
     pub error: String,

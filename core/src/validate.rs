@@ -9,6 +9,7 @@ pub const MAX_TEXT: usize = 4000;
 pub const MAX_SHORT_TEXT: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "problem", content = "detail", rename_all = "snake_case")]
 pub enum Problem {
     #[error("Enter {what}")]
@@ -35,6 +36,7 @@ pub enum Problem {
 
 /// Rules that are more than "this field is required".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     #[error("Leave blank when the same as the self-defined ethnicity")]
@@ -74,6 +76,7 @@ pub enum Rule {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{field}: {problem}")]
 pub struct FieldError {
     pub field: String,

@@ -6,11 +6,12 @@ use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_LENGTH};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{middleware, Json, Router};
 use beatbook_core::auth::Role;
 use beatbook_core::sync::{
-    ChangeResult, Outcome, PushResponse, Rejection, MAX_PUSH_BYTES, PROTOCOL_VERSION,
+    ApiErrorBody, ChangeResult, Outcome, PushRequest, PushResponse, Rejection, MAX_PUSH_BYTES,
+    PROTOCOL_VERSION,
 };
 use beatbook_core::{EntryId, RevisionId};
 use chrono::Utc;
@@ -42,16 +43,74 @@ pub struct AppState {
     pub large_pushes: Arc<Semaphore>,
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route(
+/// Where the API lives: every [`ApiRoute`] is under it.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// One route of the API: a method and a path under [`API_PREFIX`], with
+/// `{param}` segments as axum and OpenAPI both write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ApiRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+impl ApiRoute {
+    /// The path as a client asks for it, e.g. `/api/v1/health`.
+    pub fn full_path(&self) -> String {
+        format!("{API_PREFIX}{}", self.path)
+    }
+}
+
+/// The API's router and the list of what it routes, built together, so the
+/// list is the router's own: the OpenAPI test compares the document with
+/// it (`server/tests/openapi.rs`). Every API route goes through here.
+pub struct Routes {
+    router: Router<AppState>,
+    list: Vec<ApiRoute>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            list: Vec::new(),
+        }
+    }
+
+    /// `handler` must answer GET (`axum::routing::get`).
+    pub fn get(self, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+        self.add("GET", path, handler)
+    }
+
+    /// `handler` must answer POST (`axum::routing::post`).
+    pub fn post(self, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+        self.add("POST", path, handler)
+    }
+
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        self.router = self.router.route(path, handler);
+        self.list.push(ApiRoute { method, path });
+        self
+    }
+}
+
+/// The `/api/v1` router (to nest under [`API_PREFIX`]) and its routes.
+pub fn router(state: AppState) -> (Router, Vec<ApiRoute>) {
+    let routes = Routes::new()
+        .get("/health", get(health))
+        .get("/openapi.json", get(crate::openapi::serve))
+        .post(
             "/auth/sign-in",
             post(auth::sign_in).layer(DefaultBodyLimit::max(MAX_SIGN_IN_BYTES)),
         )
-        .route("/auth/sign-out", post(auth::sign_out))
-        .route("/me", get(auth::me))
-        .route(
+        .post("/auth/sign-out", post(auth::sign_out))
+        .get("/me", get(auth::me))
+        .post(
             "/sync/push",
             post(push)
                 .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES))
@@ -60,14 +119,16 @@ pub fn router(state: AppState) -> Router {
                     large_push_turn,
                 )),
         )
-        .route("/revisions", get(revisions))
-        .route("/stats", get(stats))
-        .merge(crate::review::routes())
+        .get("/revisions", get(revisions))
+        .get("/stats", get(stats));
+    let Routes { router, list } = crate::review::routes(routes);
+    let router = router
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         // Answers about stored evidence must never sit in a cache.
         .layer(middleware::map_response(no_store))
-        .with_state(state)
+        .with_state(state);
+    (router, list)
 }
 
 /// A push whose body is large (over [`LARGE_PUSH_BYTES`], or of unknown
@@ -105,7 +166,7 @@ async fn no_store(mut response: Response) -> Response {
     response
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     pub status: String,
     pub db: String,
@@ -114,6 +175,15 @@ pub struct Health {
     pub protocol: u32,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The database and the writer work", body = Health),
+        (status = 503, description = "The database or the writer does not", body = Health),
+    )
+)]
 async fn health(State(state): State<AppState>) -> Response {
     let db = match state.db.ping().await {
         Ok(()) => "reachable",
@@ -146,6 +216,23 @@ async fn health(State(state): State<AppState>) -> Response {
 /// only after everything stored by this push is committed. Officers and
 /// supervisors push their own entries: a change under another officer ID
 /// is `rejected: not_your_entry`, the others are stored.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sync/push",
+    tag = "sync",
+    security(("bearer" = [])),
+    request_body = PushRequest,
+    responses(
+        (status = 200, description = "One result per change, in request order, after commit", body = PushResponse),
+        (status = 400, description = "Bad query or body", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+        (status = 408, description = "The body took too long to arrive", body = ApiErrorBody),
+        (status = 413, description = "The body is too large", body = ApiErrorBody),
+        (status = 415, description = "The body is not application/json", body = ApiErrorBody),
+        (status = 503, description = "Busy or shutting down; see Retry-After", body = ApiErrorBody),
+    )
+)]
 async fn push(
     State(state): State<AppState>,
     caller: Caller,
@@ -228,18 +315,23 @@ async fn push(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RevisionsQuery {
+    /// Only this officer's revisions (one the caller may read).
     pub officer_id: Option<String>,
     /// Only this shift and what was recorded in it.
     pub shift_id: Option<EntryId>,
+    /// Page size, 1 to 1,000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
     /// The `next_after` of the previous page.
     pub after: Option<i64>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RevisionsPage {
+    #[schema(value_type = Vec<beatbook_core::review::RevisionItem<beatbook_core::Revision>>)]
     pub revisions: Vec<RevisionItem>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next_after: Option<i64>,
@@ -296,6 +388,19 @@ async fn read_scope(
 
 /// `GET /api/v1/revisions?officer_id=&limit=&after=`: stored revisions the
 /// caller may read, in arrival order, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/revisions",
+    tag = "reads",
+    security(("bearer" = [])),
+    params(RevisionsQuery),
+    responses(
+        (status = 200, description = "A page of stored revisions the caller may read, in arrival order", body = RevisionsPage),
+        (status = 400, description = "Bad query or body", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+    )
+)]
 async fn revisions(
     State(state): State<AppState>,
     caller: Caller,
@@ -344,13 +449,28 @@ async fn revisions(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
+    /// Only this officer (one the caller may read).
     pub officer_id: Option<String>,
 }
 
 /// `GET /api/v1/stats[?officer_id=]`: how many revisions, entries and
 /// conflicts the server holds of those the caller may read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stats",
+    tag = "reads",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Counts of what the server holds of those the caller may read", body = Stats),
+        (status = 400, description = "Bad query or body", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+    )
+)]
 async fn stats(
     State(state): State<AppState>,
     caller: Caller,

@@ -64,6 +64,7 @@ pub enum AppError {
 /// An opened server, ready to serve on a listener.
 pub struct App {
     router: Router,
+    routes: Vec<api::ApiRoute>,
     limits: ConnLimits,
     db: Database,
     accounts: Accounts,
@@ -105,13 +106,20 @@ impl App {
             auth,
             large_pushes: Arc::new(tokio::sync::Semaphore::new(limits.max_large_pushes.max(1))),
         };
+        let (router, routes) = router(state, Dist::new(dist));
         Ok(Self {
-            router: router(state, Dist::new(dist)),
+            router,
+            routes,
             limits,
             db: opened.db,
             accounts: opened.accounts,
             writer,
         })
+    }
+
+    /// Every API route the router answers (method and path).
+    pub fn routes(&self) -> &[api::ApiRoute] {
+        &self.routes
     }
 
     /// The account store (users, teams, sessions, security events).
@@ -173,16 +181,19 @@ impl App {
     }
 }
 
-pub fn router(state: AppState, dist: Dist) -> Router {
+/// The whole app (API and static files) and the API's routes.
+pub fn router(state: AppState, dist: Dist) -> (Router, Vec<api::ApiRoute>) {
     let static_files = move |req: Request| {
         let dist = dist.clone();
         async move { static_files::serve(dist, req).await }
     };
-    with_layers(
+    let (api, routes) = api::router(state);
+    let router = with_layers(
         Router::new()
-            .nest("/api/v1", api::router(state))
+            .nest(api::API_PREFIX, api)
             .fallback(static_files),
-    )
+    );
+    (router, routes)
 }
 
 /// The layers every response passes through, outermost last: a panic left

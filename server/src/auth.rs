@@ -18,6 +18,7 @@ use axum::Json;
 use beatbook_core::auth::{
     MeResponse, Role, SignInRequest, SignInResponse, UserInfo, MAX_DEVICE_ID,
 };
+use beatbook_core::sync::ApiErrorBody;
 use chrono::{DateTime, SubsecRound, Utc};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -348,6 +349,22 @@ fn valid_device_id(device_id: &str) -> bool {
 }
 
 /// `POST /api/v1/auth/sign-in`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/sign-in",
+    tag = "auth",
+    request_body = SignInRequest,
+    responses(
+        (status = 200, description = "Signed in: a session token bound to the device", body = SignInResponse),
+        (status = 401, description = "Officer ID or password not recognised", body = ApiErrorBody),
+        (status = 400, description = "Bad query or body", body = ApiErrorBody),
+        (status = 408, description = "The body took too long to arrive", body = ApiErrorBody),
+        (status = 413, description = "The body is too large", body = ApiErrorBody),
+        (status = 415, description = "The body is not application/json", body = ApiErrorBody),
+        (status = 429, description = "Too many failed sign-ins", body = ApiErrorBody),
+        (status = 503, description = "Busy or shutting down; see Retry-After", body = ApiErrorBody),
+    )
+)]
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -462,6 +479,16 @@ pub async fn sign_in(
 }
 
 /// `POST /api/v1/auth/sign-out`: ends the calling session. 204.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/sign-out",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The session is ended"),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+    )
+)]
 pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let event = caller.event(EventKind::SignOut);
     state
@@ -473,6 +500,16 @@ pub async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<R
 }
 
 /// `GET /api/v1/me`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user and when the session ends", body = MeResponse),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+    )
+)]
 pub async fn me(
     State(state): State<AppState>,
     caller: Caller,

@@ -486,7 +486,9 @@ impl WriteTx<'_> {
 }
 
 /// Counts the server holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub struct Stats {
     pub revisions: i64,
     pub entries: i64,

@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod ingest;
+pub mod openapi;
 pub mod programme;
 pub mod review;
 pub mod sample;

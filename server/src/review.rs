@@ -12,7 +12,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use beatbook_core::auth::Role;
 use beatbook_core::codes::Code;
 use beatbook_core::review::{
@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::api::{AppState, RevisionItem};
+use crate::api::{AppState, RevisionItem, Routes};
 use crate::auth::{deny, Caller};
 use crate::db::review::{AccessRow, NewAccess, NewReview, ShiftFilter};
 use crate::db::{format_time, Database, DbError, StoredRow};
@@ -34,6 +34,7 @@ use crate::error::ApiError;
 use crate::export::{csv_line, entry_rows};
 use crate::extract::{ApiQuery, JsonBody};
 use crate::programme::{self, PATROL_LOOKBACK_HOURS};
+use beatbook_core::sync::ApiErrorBody;
 
 pub const DEFAULT_SHIFT_PAGE: u32 = 50;
 pub const MAX_SHIFT_PAGE: u32 = 200;
@@ -42,14 +43,14 @@ pub const MAX_COMMENT: usize = 2000;
 /// Longest export reason.
 pub const MAX_REASON: usize = 500;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/shifts", get(list_shifts))
-        .route("/shifts/{shift_id}", get(shift_detail))
-        .route("/shifts/{shift_id}/review", post(review_shift))
-        .route("/return", get(programme_return))
-        .route("/export/return.csv", get(export_return))
-        .route("/export/entries.csv", get(export_entries))
+pub fn routes(routes: Routes) -> Routes {
+    routes
+        .get("/shifts", get(list_shifts))
+        .get("/shifts/{shift_id}", get(shift_detail))
+        .post("/shifts/{shift_id}/review", post(review_shift))
+        .get("/return", get(programme_return))
+        .get("/export/return.csv", get(export_return))
+        .get("/export/entries.csv", get(export_entries))
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
@@ -208,22 +209,51 @@ pub(crate) async fn log_access(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShiftsQuery {
+    /// First day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub from: Option<String>,
+    /// Last day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub to: Option<String>,
+    /// Only this officer (one the caller may read).
     pub officer_id: Option<String>,
+    /// Only this team (one the supervisor supervises).
     pub team: Option<String>,
+    /// Shifts with a patrol in this area.
     pub area: Option<String>,
+    /// Shifts holding an entry of this kind.
+    #[param(value_type = Option<RecordKind>)]
     pub kind: Option<String>,
+    /// The latest review state.
+    #[param(pattern = "^(pending|approved|has_issues|rejected)$")]
     pub review: Option<String>,
     /// `start_desc` (default) or `start_asc`.
+    #[param(pattern = "^(start_desc|start_asc)$")]
     pub sort: Option<String>,
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub page_size: Option<u32>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
 /// `GET /api/v1/shifts`
+#[utoipa::path(
+    get,
+    path = "/api/v1/shifts",
+    tag = "review",
+    security(("bearer" = [])),
+    params(ShiftsQuery),
+    responses(
+        (status = 200, description = "A page of shifts the caller may read", body = ShiftPage),
+        (status = 400, description = "Bad query or body", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+    )
+)]
 async fn list_shifts(
     State(state): State<AppState>,
     caller: Caller,
@@ -368,6 +398,19 @@ async fn readable_shift(
 }
 
 /// `GET /api/v1/shifts/{shift_id}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/shifts/{shift_id}",
+    tag = "review",
+    security(("bearer" = [])),
+    params(("shift_id" = String, Path, description = "The shift's entry ID (a UUID)")),
+    responses(
+        (status = 200, description = "The shift's full record", body = ShiftDetail<Revision>),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+        (status = 404, description = "No such shift (or not one the caller may see)", body = ApiErrorBody),
+    )
+)]
 async fn shift_detail(
     State(state): State<AppState>,
     caller: Caller,
@@ -424,6 +467,24 @@ async fn shift_detail(
 /// `POST /api/v1/shifts/{shift_id}/review`: a supervisor of the shift
 /// officer's team records a decision. Appends to the history; never
 /// changes an entry.
+#[utoipa::path(
+    post,
+    path = "/api/v1/shifts/{shift_id}/review",
+    tag = "review",
+    security(("bearer" = [])),
+    params(("shift_id" = String, Path, description = "The shift's entry ID (a UUID)")),
+    request_body = ReviewRequest,
+    responses(
+        (status = 201, description = "The decision, recorded", body = ReviewRow),
+        (status = 400, description = "Bad query or body", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+        (status = 404, description = "No such shift (or not one the caller may see)", body = ApiErrorBody),
+        (status = 408, description = "The body took too long to arrive", body = ApiErrorBody),
+        (status = 413, description = "The body is too large", body = ApiErrorBody),
+        (status = 415, description = "The body is not application/json", body = ApiErrorBody),
+    )
+)]
 async fn review_shift(
     State(state): State<AppState>,
     caller: Caller,
@@ -481,11 +542,34 @@ async fn review_shift(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
+    /// First day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub from: Option<String>,
+    /// Last day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub to: Option<String>,
+    /// Only this team (one the supervisor supervises).
     pub team: Option<String>,
+}
+
+/// The return's query, and why the data is disclosed.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReturnExportQuery {
+    /// First day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    pub from: Option<String>,
+    /// Last day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    pub to: Option<String>,
+    /// Only this team (one the supervisor supervises).
+    pub team: Option<String>,
+    /// Why the data is disclosed (DPA 2018 s62): at most 500 characters, no
+    /// control characters. Missing or blank: 400.
+    #[param(required = true, min_length = 1, max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -580,6 +664,19 @@ async fn rejected_shifts(db: &Database, shift_ids: &[String]) -> Result<HashSet<
 }
 
 /// `GET /api/v1/return?from=&to=[&team=]`
+#[utoipa::path(
+    get,
+    path = "/api/v1/return",
+    tag = "review",
+    security(("bearer" = [])),
+    params(ReturnQuery),
+    responses(
+        (status = 200, description = "The programme return of the period", body = ProgrammeReturn),
+        (status = 400, description = "Bad query or body", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+    )
+)]
 async fn programme_return(
     State(state): State<AppState>,
     caller: Caller,
@@ -629,10 +726,23 @@ fn csv_response(filename: &str, body: Body) -> Response {
 }
 
 /// `GET /api/v1/export/return.csv?from=&to=&reason=[&team=]`
+#[utoipa::path(
+    get,
+    path = "/api/v1/export/return.csv",
+    tag = "review",
+    security(("bearer" = [])),
+    params(ReturnExportQuery),
+    responses(
+        (status = 200, description = "The return as CSV: group, name, metric, value", content_type = "text/csv", body = String),
+        (status = 400, description = "Bad query or body", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+    )
+)]
 async fn export_return(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<ReturnQuery>,
+    ApiQuery(q): ApiQuery<ReturnExportQuery>,
 ) -> Result<Response, ApiError> {
     let reason = export_reason(q.reason.as_deref())?;
     let period = Period::from_query(q.from.as_deref(), q.to.as_deref())?;
@@ -664,19 +774,44 @@ async fn export_return(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntriesExportQuery {
+    /// First day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub from: Option<String>,
+    /// Last day (UTC, inclusive), YYYY-MM-DD, years 2000 to 2100.
+    #[param(format = Date, pattern = r"^\d{4}-\d{2}-\d{2}$")]
     pub to: Option<String>,
+    /// Only this officer (one the supervisor supervises).
     pub officer_id: Option<String>,
+    /// Only this team (one the supervisor supervises).
     pub team: Option<String>,
+    /// Only this record kind.
+    #[param(value_type = Option<RecordKind>)]
     pub kind: Option<String>,
+    /// Why the data is disclosed (DPA 2018 s62): at most 500 characters, no
+    /// control characters. Missing or blank: 400.
+    #[param(required = true, min_length = 1, max_length = 500)]
     pub reason: Option<String>,
 }
 
 /// `GET /api/v1/export/entries.csv?from=&to=&reason=[&officer_id=&team=&kind=]`:
 /// one row per entry (its latest revision), officer by officer, in time
 /// order; read and written a chunk at a time, so memory stays flat.
+#[utoipa::path(
+    get,
+    path = "/api/v1/export/entries.csv",
+    tag = "review",
+    security(("bearer" = [])),
+    params(EntriesExportQuery),
+    responses(
+        (status = 200, description = "One row per entry (its latest revision), as CSV", content_type = "text/csv", body = String),
+        (status = 400, description = "Bad query or body", body = ApiErrorBody),
+        (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+    )
+)]
 async fn export_entries(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,0 +1,113 @@
+//! The API description: an OpenAPI 3.1 document generated from the code
+//! (`utoipa`: each handler's `#[utoipa::path]`, the wire types' schemas from
+//! `beatbook-core` with its `openapi` feature), served at
+//! `GET /api/v1/openapi.json` without sign-in. `server/tests/openapi.rs`
+//! checks that it lists every route the router answers, with its methods,
+//! and `scripts/schemathesis.sh` tests a live server against it.
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use std::sync::OnceLock;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use beatbook_core::sync::ApiErrorBody;
+use beatbook_core::RecordKind;
+
+use crate::error::ApiError;
+
+/// The name of the session token scheme (`Authorization: Bearer <token>`).
+pub const BEARER: &str = "bearer";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Beatbook API",
+        description = "The Beatbook server's API: sync of revisions, sign-in, reads, supervisor \
+                       review and the programme return. Every answer but a CSV export or this \
+                       document is JSON; every error is an `ApiErrorBody`.",
+        license(name = "MIT")
+    ),
+    paths(
+        crate::api::health,
+        serve,
+        crate::auth::sign_in,
+        crate::auth::sign_out,
+        crate::auth::me,
+        crate::api::push,
+        crate::api::revisions,
+        crate::api::stats,
+        crate::review::list_shifts,
+        crate::review::shift_detail,
+        crate::review::review_shift,
+        crate::review::programme_return,
+        crate::review::export_return,
+        crate::review::export_entries,
+    ),
+    // Named here: schemas only a query parameter refers to (`kind`) are not
+    // collected on their own.
+    components(schemas(ApiErrorBody, RecordKind)),
+    modifiers(&Common)
+)]
+struct ApiDoc;
+
+/// What every operation shares: the bearer scheme, and the 500 any
+/// request can end in (a storage failure, or a panic caught by the
+/// catch-panic layer).
+struct Common;
+
+impl Modify for Common {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        let internal = ResponseBuilder::new()
+            .description("The server could not complete the request")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "ApiErrorBody",
+                    ))))
+                    .build(),
+            )
+            .build();
+        for item in doc.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                op.responses
+                    .responses
+                    .entry("500".to_owned())
+                    .or_insert_with(|| internal.clone().into());
+            }
+        }
+    }
+}
+
+/// The document, as generated from the code.
+pub fn document() -> Document {
+    ApiDoc::openapi()
+}
+
+/// The document as served (compact JSON), made once.
+fn served_json() -> Result<&'static str, ApiError> {
+    static JSON: OnceLock<Result<String, String>> = OnceLock::new();
+    JSON.get_or_init(|| document().to_json().map_err(|e| e.to_string()))
+        .as_deref()
+        .map_err(|e| ApiError::Internal(format!("encoding the OpenAPI document: {e}")))
+}
+
+/// `GET /api/v1/openapi.json`: this document. No sign-in needed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "This document (OpenAPI 3.1)", content_type = "application/json", body = Object))
+)]
+pub async fn serve() -> Response {
+    match served_json() {
+        Ok(json) => ([(CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
