@@ -7,7 +7,9 @@
 #                          pure logic (cargo test -p beatbook --lib: chart scales, periods)
 #   4. browser unit tests  cargo test -p beatbook --target wasm32-unknown-unknown
 #                          (wasm-bindgen-test-runner + chromedriver + headless Chromium)
-#   5. end-to-end tests    release app (trunk) + server binary, then node --test tests/e2e/
+#   5. API contract        scripts/schemathesis.sh against the built server (its own
+#                          OpenAPI document, as an officer and a supervisor; seed 1)
+#   6. end-to-end tests    release app (trunk) + server binary, then node --test tests/e2e/
 #                          (Playwright driving headless Chromium); skipped if there are none
 #
 # Exits non-zero on the first failing step. Environment for the e2e tests:
@@ -59,6 +61,12 @@ else
 
   step "build the server (--profile server)"
   cargo build --profile server -p beatbook-server
+
+  # A fixed seed in the suite, so a green run stays green; run the script
+  # alone (no SCHEMATHESIS_SEED) to explore with fresh random cases.
+  step "schemathesis: the live API against its OpenAPI document"
+  SCHEMATHESIS_SEED="${SCHEMATHESIS_SEED:-1}" \
+    bash "$ROOT/scripts/schemathesis.sh" "${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-server"
 
   step "e2e: node --test tests/e2e/ (${#e2e_tests[@]} files)"
   export BEATBOOK_ROOT="$ROOT"
