@@ -22,3 +22,4 @@ pub mod security;
 pub mod seed;
 pub mod static_files;
 pub mod writer;
+pub mod zone;
