@@ -212,27 +212,42 @@ pub struct Figures {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProgrammeReturn {
-    /// First day of the period (UTC), inclusive.
+    /// First day of the period (a local day in `time_zone`), inclusive.
     pub from: String,
-    /// Last day of the period (UTC), inclusive.
+    /// Last day of the period (a local day in `time_zone`), inclusive.
     pub to: String,
+    /// The IANA time zone whose local days, ISO weeks and months the
+    /// return counts in (e.g. `Europe/London`); empty from a server that
+    /// counted in UTC days and did not say.
+    #[serde(default)]
+    pub time_zone: String,
     pub totals: Figures,
     pub by_area: BTreeMap<String, Figures>,
     pub by_role: BTreeMap<String, Figures>,
-    /// Patrols and person-hours per ISO week (Monday to Sunday) that meets
-    /// the period, oldest first; person-hours clipped to the period.
+    /// Patrols and person-hours per ISO week (local Monday 00:00 to the
+    /// next) that meets the period, oldest first; person-hours clipped to
+    /// the period.
     #[serde(default)]
     pub by_week: Vec<WeekFigures>,
     /// Shifts left out because their latest review is `rejected`.
     pub rejected_shifts_excluded: u64,
 }
 
-/// The return as CSV rows: group, name, metric, value. Groups: `total`
-/// (name `all`), `area`, `role` (every figure, outcomes per power as
+/// The return as CSV rows: group, name, metric, value. Groups: first
+/// `period` (name `all`, metric `time_zone`, the zone's name; left out when
+/// the return names none), then `total` (name `all`), `area`, `role` (every figure, outcomes per power as
 /// `stop_search_outcome_by_power:<power>:<outcome>`), then `week` (name: the
 /// Monday; `patrols` and `person_hours` only), oldest first.
 pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
     let mut out = Vec::new();
+    if !ret.time_zone.is_empty() {
+        out.push([
+            "period".into(),
+            "all".into(),
+            "time_zone".into(),
+            ret.time_zone.clone(),
+        ]);
+    }
     let mut push = |group: &str, name: &str, f: &Figures| {
         let mut m = |metric: &str, value: String| {
             out.push([group.into(), name.into(), metric.into(), value]);
@@ -299,6 +314,7 @@ mod tests {
         let ret = ProgrammeReturn {
             from: "2025-10-01".into(),
             to: "2025-10-31".into(),
+            time_zone: "Europe/London".into(),
             totals,
             by_area: BTreeMap::new(),
             by_role: BTreeMap::new(),
@@ -311,6 +327,7 @@ mod tests {
         };
         let rows = rows(&ret);
         let row = |g: &str, n: &str, m: &str, v: &str| [g.into(), n.into(), m.into(), v.into()];
+        assert_eq!(rows[0], row("period", "all", "time_zone", "Europe/London"));
         assert!(rows.contains(&row(
             "total",
             "all",

@@ -29,6 +29,7 @@ use crate::extract::{ApiQuery, JsonBody};
 use crate::ingest::{decode_push, Slot};
 use crate::review::log_access;
 use crate::writer::{Ingest, SubmitError};
+use crate::zone::ForceZone;
 
 /// Page size when the client does not ask for one.
 const DEFAULT_PAGE: u32 = 100;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub auth: SharedAuth,
     /// Turns for large push bodies ([`large_push_turn`]).
     pub large_pushes: Arc<Semaphore>,
+    /// The force's time zone: where the return's and the filters' days begin.
+    pub zone: ForceZone,
 }
 
 /// Where the API lives: every [`ApiRoute`] is under it.

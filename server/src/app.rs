@@ -29,6 +29,7 @@ use crate::db::{self, Accounts, Database, DbError, Writer};
 use crate::error::ApiError;
 use crate::static_files::{self, Dist};
 use crate::writer::Ingest;
+use crate::zone::ForceZone;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -87,11 +88,24 @@ impl App {
         Self::open_configured(db_target, dist, config, ConnLimits::default()).await
     }
 
+    /// With these sign-in settings and connection limits, in the default
+    /// time zone ([`ForceZone::default`], Europe/London).
     pub async fn open_configured(
         db_target: &str,
         dist: &Path,
         config: AuthConfig,
         limits: ConnLimits,
+    ) -> Result<Self, AppError> {
+        Self::open_in_zone(db_target, dist, config, limits, ForceZone::default()).await
+    }
+
+    /// With every setting, the force's time zone included.
+    pub async fn open_in_zone(
+        db_target: &str,
+        dist: &Path,
+        config: AuthConfig,
+        limits: ConnLimits,
+        zone: ForceZone,
     ) -> Result<Self, AppError> {
         let opened = db::open(db_target).await?;
         let auth = Arc::new(AuthState::new(config).await?);
@@ -105,6 +119,7 @@ impl App {
             accounts: opened.accounts.clone(),
             auth,
             large_pushes: Arc::new(tokio::sync::Semaphore::new(limits.max_large_pushes.max(1))),
+            zone,
         };
         let (router, routes) = router(state, Dist::new(dist));
         Ok(Self {
@@ -279,7 +294,8 @@ pub async fn run(args: ServeArgs) -> Result<(), AppError> {
              build it with `cargo build --profile server -p beatbook-server`"
         );
     }
-    let app = App::open_configured(&args.db, &args.dist, config, limits).await?;
+    let app = App::open_in_zone(&args.db, &args.dist, config, limits, args.time_zone).await?;
+    tracing::info!(time_zone = %args.time_zone, "days, weeks and months are counted in this zone");
     if app.accounts.user_count().await? == 0 {
         eprintln!(
             "beatbook-server: no users yet: create the first admin with \

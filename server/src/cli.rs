@@ -2,6 +2,7 @@
 //! administration commands `user` and `team`, which work on the same
 //! database file (also while the server runs).
 use crate::auth::client_addr::Cidr;
+use crate::zone::ForceZone;
 use beatbook_core::auth::Role;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -290,6 +291,18 @@ pub struct ServeArgs {
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000)
     )]
     pub max_large_pushes: usize,
+
+    /// The force's time zone (an IANA name): days, ISO weeks and months of
+    /// the return, the shift list's and the exports' dates, and the local
+    /// times in the CSV exports are counted in it. An unknown name is
+    /// refused at start.
+    #[arg(
+        long,
+        env = "BEATBOOK_TIME_ZONE",
+        value_name = "ZONE",
+        default_value = crate::zone::DEFAULT_TIME_ZONE
+    )]
+    pub time_zone: ForceZone,
 }
 
 #[derive(Debug, Clone, Args)]

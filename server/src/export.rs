@@ -10,12 +10,14 @@
 use axum::body::Bytes;
 use beatbook_core::codes::Code;
 use beatbook_core::{Change, Record, Revision};
+use chrono::{DateTime, Utc};
 use futures_util::stream::{self, Stream, StreamExt};
 use std::fmt::Write as _;
 use tokio::task::JoinHandle;
 
 use crate::db::review::{JoinedRows, RowRef};
-use crate::db::{format_time, Database, DbError};
+use crate::db::{Database, DbError};
+use crate::zone::ForceZone;
 
 /// Rows read per query while streaming an export. Measured on a year of 75
 /// officers (220,000 rows): as fast as 5,000 (a month of one officer is
@@ -29,7 +31,11 @@ const PARALLEL_WRITE_MIN: usize = 500;
 const MAX_WRITE_THREADS: usize = 4;
 
 /// The columns of `entries.csv`, in order ([`push_entry_line`] writes them).
-pub const ENTRY_COLUMNS: [&str; 25] = [
+/// The four times (`occurred_at`, `captured_at`, `received_at`, `ended_at`)
+/// are local to the force's zone, RFC 3339 with their offset
+/// (`2025-06-01T00:30:00.000000+01:00`: the hour that happens twice in
+/// October is told apart by its offset); the last column names the zone.
+pub const ENTRY_COLUMNS: [&str; 26] = [
     "entry_id",
     "reference",
     "revision_id",
@@ -55,6 +61,7 @@ pub const ENTRY_COLUMNS: [&str; 25] = [
     "ij_hours_completed",
     "correction_reason",
     "notes",
+    "time_zone",
 ];
 
 /// Where a chunk starts: an officer (index) and the keyset after which to read.
@@ -79,6 +86,8 @@ struct Export {
     kind: Option<&'static str>,
     start: String,
     end: String,
+    /// The zone the times are written in.
+    zone: ForceZone,
     /// Rows per read.
     chunk: u32,
     /// The chunk being read and where it starts; `None` when all is read.
@@ -128,7 +137,8 @@ impl Export {
             if rows.is_empty() {
                 continue;
             }
-            let written = tokio::task::spawn_blocking(move || write_chunk(&rows)).await;
+            let zone = self.zone;
+            let written = tokio::task::spawn_blocking(move || write_chunk(&rows, zone)).await;
             return Some(match written {
                 Ok(text) => text,
                 Err(e) => Err(ExportError::Task(e.to_string())),
@@ -143,6 +153,8 @@ enum ExportError {
     Db(#[from] DbError),
     #[error("unreadable stored revision: {0}")]
     Body(#[from] serde_json::Error),
+    #[error("unreadable stored time: {0}")]
+    Time(String),
     #[error("export task: {0}")]
     Task(String),
 }
@@ -158,8 +170,9 @@ pub fn entry_rows(
     kind: Option<&'static str>,
     start: String,
     end: String,
+    zone: ForceZone,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    entry_rows_in_chunks(db, officers, kind, start, end, EXPORT_CHUNK)
+    entry_rows_in_chunks(db, officers, kind, start, end, zone, EXPORT_CHUNK)
 }
 
 /// [`entry_rows`], reading `chunk` rows at a time.
@@ -169,6 +182,7 @@ pub(crate) fn entry_rows_in_chunks(
     kind: Option<&'static str>,
     start: String,
     end: String,
+    zone: ForceZone,
     chunk: u32,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send {
     let mut export = Export {
@@ -177,6 +191,7 @@ pub(crate) fn entry_rows_in_chunks(
         kind,
         start,
         end,
+        zone,
         chunk: chunk.max(1),
         ahead: None,
     };
@@ -201,20 +216,20 @@ pub(crate) fn entry_rows_in_chunks(
 }
 
 /// A chunk's CSV lines, in order; big chunks are split over the cores.
-fn write_chunk(rows: &JoinedRows) -> Result<String, ExportError> {
-    fn write_all(rows: &[RowRef<'_>]) -> Result<String, serde_json::Error> {
+fn write_chunk(rows: &JoinedRows, zone: ForceZone) -> Result<String, ExportError> {
+    let write_all = |rows: &[RowRef<'_>]| -> Result<String, ExportError> {
         let mut out = String::with_capacity(rows.len() * 400);
         for row in rows {
-            push_entry_line(&mut out, row)?;
+            push_entry_line(&mut out, row, zone)?;
         }
         Ok(out)
-    }
+    };
     let rows = rows.rows()?;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(MAX_WRITE_THREADS);
     if threads < 2 || rows.len() < PARALLEL_WRITE_MIN {
-        return Ok(write_all(&rows)?);
+        return write_all(&rows);
     }
     let size = rows.len().div_ceil(threads);
     std::thread::scope(|s| {
@@ -326,11 +341,15 @@ impl Cells<'_> {
 }
 
 /// Appends one `entries.csv` line (the columns of [`ENTRY_COLUMNS`]) for a
-/// stored latest revision.
-fn push_entry_line(out: &mut String, row: &RowRef<'_>) -> Result<(), serde_json::Error> {
+/// stored latest revision, its times local to `zone`.
+fn push_entry_line(out: &mut String, row: &RowRef<'_>, zone: ForceZone) -> Result<(), ExportError> {
     let rev: Revision = serde_json::from_str(row.body)?;
     let k = KindCells::of(&rev.record);
-    let ended_at = rev.record.ended_at().map(format_time);
+    let local = |t: DateTime<Utc>| zone.local_text(t);
+    let received_at = DateTime::parse_from_rfc3339(row.received_at)
+        .map_err(|_| ExportError::Time(row.received_at.to_owned()))?
+        .to_utc();
+    let ended_at = rev.record.ended_at().map(local);
     let correction_reason = match &rev.change {
         Change::Corrected { reason } => reason.as_str(),
         _ => "",
@@ -342,9 +361,9 @@ fn push_entry_line(out: &mut String, row: &RowRef<'_>) -> Result<(), serde_json:
     c.number(Some(row.seq));
     c.text(row.officer_id);
     c.text(row.kind);
-    c.text(row.occurred_at);
-    c.text(row.captured_at);
-    c.text(row.received_at);
+    c.text(&local(rev.occurred_at));
+    c.text(&local(rev.captured_at));
+    c.text(&local(received_at));
     c.text(ended_at.as_deref().unwrap_or(""));
     c.text(&rev.record.summary());
     c.text(k.area);
@@ -361,6 +380,7 @@ fn push_entry_line(out: &mut String, row: &RowRef<'_>) -> Result<(), serde_json:
     c.number(k.ij_hours_completed);
     c.text(correction_reason);
     c.text(&rev.notes);
+    c.text(zone.name());
     out.push_str("\r\n");
     Ok(())
 }

@@ -23,3 +23,4 @@ pub mod security;
 pub mod seed;
 pub mod static_files;
 pub mod writer;
+pub mod zone;

@@ -12,7 +12,11 @@
 //!   from 23:50 on the last day to 00:20 gives 10 minutes to this period and
 //!   20 to the next. A patrol never ended counts as a patrol, in
 //!   `patrols_not_ended`, and adds no hours and no visit length.
-//! - Weeks are ISO weeks (Monday 00:00 to Sunday 24:00 UTC); every week that
+//! - Days, weeks and months are the force's local ones ([`ForceZone`],
+//!   Europe/London by default): the period runs from local 00:00 on its
+//!   first day to local 00:00 after its last, so it holds 23 or 25 hours
+//!   more or less than its days times 24 when it holds a clock change.
+//! - Weeks are ISO weeks (local Monday 00:00 to the next); every week that
 //!   meets the period is listed, oldest first, empty ones too. A patrol
 //!   counts in the week it started; its person-hours inside the period are
 //!   split between the weeks they fall in (23:50 on a Sunday to 00:20 gives
@@ -44,6 +48,8 @@ use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::zone::ForceZone;
 
 /// How far before the period a patrol that reaches into it may have started.
 pub const PATROL_LOOKBACK_HOURS: i64 = 48;
@@ -264,55 +270,53 @@ fn share(part: u64, whole: u64) -> f64 {
 }
 
 /// Patrols and patrolled seconds per ISO week, for the weeks that meet the
-/// period.
+/// period. A week runs from local Monday 00:00 to the next, so it is an
+/// hour short or long when it holds a clock change.
 struct Weeks {
-    /// Monday 00:00 UTC of the week the period starts in.
-    first: DateTime<Utc>,
+    /// The Monday of each week.
+    mondays: Vec<NaiveDate>,
+    /// Where each week starts, and after the last, where it ends:
+    /// `bounds[i]..bounds[i + 1]` is week `i`.
+    bounds: Vec<DateTime<Utc>>,
     patrols: Vec<u64>,
     seconds: Vec<i64>,
 }
 
 impl Weeks {
-    fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
-        // Checked: a period near chrono's limits has no weeks rather than
-        // a panic (the API keeps periods to the years 2000 to 2100).
-        let back = Duration::days(i64::from(start.weekday().num_days_from_monday()));
-        let monday = start.date_naive().checked_sub_signed(back);
-        let Some(first) = monday
-            .and_then(|m| m.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc())
-        else {
-            return Self {
-                first: start,
-                patrols: Vec::new(),
-                seconds: Vec::new(),
-            };
-        };
-        let days = u64::try_from((end - first).num_days()).unwrap_or(0);
-        let count = usize::try_from(days.div_ceil(7)).unwrap_or(0);
+    fn new(span: &Span) -> Self {
+        let (mondays, bounds) = Self::boundaries(span).unwrap_or_default();
+        let count = mondays.len();
         Self {
-            first,
+            mondays,
+            bounds,
             patrols: vec![0; count],
             seconds: vec![0; count],
         }
     }
 
-    /// The week `t` falls in, if it is one of the period's.
-    fn index(&self, t: DateTime<Utc>) -> Option<usize> {
-        if t < self.first {
-            return None;
+    /// The Mondays and boundaries of the weeks meeting `span`. Checked: a
+    /// period near chrono's limits has no weeks rather than a panic (the
+    /// API keeps periods to the years 2000 to 2100).
+    fn boundaries(span: &Span) -> Option<(Vec<NaiveDate>, Vec<DateTime<Utc>>)> {
+        let first_day = span.zone.date_of(span.start);
+        let back = Duration::days(i64::from(first_day.weekday().num_days_from_monday()));
+        let mut monday = first_day.checked_sub_signed(back)?;
+        let mut mondays = Vec::new();
+        let mut bounds = vec![span.zone.day_start(monday)?];
+        while bounds.last().is_some_and(|b| *b < span.end) {
+            mondays.push(monday);
+            monday = monday.checked_add_signed(Duration::weeks(1))?;
+            bounds.push(span.zone.day_start(monday)?);
         }
-        usize::try_from((t - self.first).num_days() / 7)
-            .ok()
-            .filter(|&i| i < self.patrols.len())
+        Some((mondays, bounds))
     }
 
-    /// Monday 00:00 of week `i`; the end of time when out of chrono's range.
-    fn week_start(&self, i: usize) -> DateTime<Utc> {
-        i64::try_from(i)
-            .ok()
-            .and_then(|w| self.first.checked_add_signed(Duration::weeks(w)))
-            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    /// The week `t` falls in, if it is one of the period's.
+    fn index(&self, t: DateTime<Utc>) -> Option<usize> {
+        self.bounds
+            .partition_point(|b| *b <= t)
+            .checked_sub(1)
+            .filter(|&i| i < self.mondays.len())
     }
 
     fn add_patrol(&mut self, started: DateTime<Utc>) {
@@ -325,7 +329,10 @@ impl Weeks {
     fn add_span(&mut self, mut from: DateTime<Utc>, to: DateTime<Utc>) {
         while from < to {
             let Some(i) = self.index(from) else { return };
-            let until = to.min(self.week_start(i + 1));
+            let Some(&week_end) = self.bounds.get(i + 1) else {
+                return;
+            };
+            let until = to.min(week_end);
             if let Some(s) = self.seconds.get_mut(i) {
                 *s += (until - from).num_seconds();
             }
@@ -334,17 +341,11 @@ impl Weeks {
     }
 
     fn finish(self) -> Vec<WeekFigures> {
-        let first = self.first;
-        self.patrols
+        self.mondays
             .into_iter()
-            .zip(self.seconds)
-            .enumerate()
-            .map(|(i, (patrols, seconds))| WeekFigures {
-                week: i64::try_from(i)
-                    .ok()
-                    .and_then(|w| first.checked_add_signed(Duration::weeks(w)))
-                    .map(|t| t.date_naive().to_string())
-                    .unwrap_or_default(),
+            .zip(self.patrols.into_iter().zip(self.seconds))
+            .map(|(monday, (patrols, seconds))| WeekFigures {
+                week: monday.to_string(),
                 patrols,
                 person_hours: hours(seconds),
             })
@@ -352,11 +353,13 @@ impl Weeks {
     }
 }
 
-/// The period, half-open: `[start, end)`.
+/// The period, half-open: `[start, end)`, from local midnight to local
+/// midnight in `zone`, whose Mondays start the weeks.
 #[derive(Debug, Clone, Copy)]
 pub struct Span {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    pub zone: ForceZone,
 }
 
 impl Span {
@@ -405,7 +408,7 @@ pub fn compute(
     // Keyed by borrowed names while adding up: no allocation per entry.
     let mut by_area: HashMap<&str, Acc> = HashMap::new();
     let mut by_role: HashMap<&str, Acc> = HashMap::new();
-    let mut weeks = Weeks::new(span.start, span.end);
+    let mut weeks = Weeks::new(&span);
     for e in entries {
         if e.shift_id.is_some_and(|s| rejected.contains(&s)) {
             continue;
@@ -440,6 +443,7 @@ pub fn compute(
     ProgrammeReturn {
         from,
         to,
+        time_zone: span.zone.name().to_owned(),
         totals: total.finish(),
         by_area: finish_groups(by_area),
         by_role: finish_groups(by_role),

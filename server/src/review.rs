@@ -34,6 +34,7 @@ use crate::error::ApiError;
 use crate::export::{csv_line, entry_rows};
 use crate::extract::{ApiQuery, JsonBody};
 use crate::programme::{self, PATROL_LOOKBACK_HOURS};
+use crate::zone::ForceZone;
 use beatbook_core::sync::ApiErrorBody;
 
 pub const DEFAULT_SHIFT_PAGE: u32 = 50;
@@ -68,10 +69,6 @@ fn parse_body(row: &StoredRow) -> Result<Revision, ApiError> {
     serde_json::from_str(&row.body).map_err(corrupt)
 }
 
-fn day_start(d: NaiveDate) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-}
-
 /// Years a query date may name. chrono reads dates up to year ±262,143,
 /// where a day's arithmetic overflows (and used to panic); no patrol log is
 /// older than 2000 (the earliest time a revision may carry) or planned
@@ -94,24 +91,30 @@ pub fn parse_day(what: &str, text: &str) -> Result<NaiveDate, ApiError> {
     Ok(day)
 }
 
-/// Midnight UTC after `d`. Checked, although the query window keeps it far
-/// from chrono's limits.
-fn day_after_start(d: NaiveDate) -> Result<DateTime<Utc>, ApiError> {
-    d.succ_opt()
-        .map(day_start)
-        .ok_or_else(|| bad("date out of range"))
+/// When local day `d` begins in `zone`. Checked, although the query
+/// window keeps it far from chrono's limits.
+fn day_start(zone: ForceZone, d: NaiveDate) -> Result<DateTime<Utc>, ApiError> {
+    zone.day_start(d).ok_or_else(|| bad("date out of range"))
 }
 
-/// Inclusive UTC days as a half-open time range.
+/// When local day `d` ends in `zone` (the next local midnight).
+fn day_end(zone: ForceZone, d: NaiveDate) -> Result<DateTime<Utc>, ApiError> {
+    zone.day_end(d).ok_or_else(|| bad("date out of range"))
+}
+
+/// Inclusive local days as a half-open time range: from local 00:00 on
+/// `from` to local 00:00 after `to`, in the force's zone (a day is 23 or
+/// 25 hours long on the clock change days).
 struct Period {
     from: NaiveDate,
     to: NaiveDate,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
+    zone: ForceZone,
 }
 
 impl Period {
-    fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, ApiError> {
+    fn new(from: NaiveDate, to: NaiveDate, zone: ForceZone) -> Result<Self, ApiError> {
         if to < from {
             return Err(bad("to is before from"));
         }
@@ -121,14 +124,15 @@ impl Period {
         Ok(Self {
             from,
             to,
-            start: day_start(from),
-            end: day_after_start(to)?,
+            start: day_start(zone, from)?,
+            end: day_end(zone, to)?,
+            zone,
         })
     }
 
-    /// From the query, else the last calendar month (UTC).
-    fn from_query(from: Option<&str>, to: Option<&str>) -> Result<Self, ApiError> {
-        let today = Utc::now().date_naive();
+    /// From the query, else the last calendar month (local).
+    fn from_query(from: Option<&str>, to: Option<&str>, zone: ForceZone) -> Result<Self, ApiError> {
+        let today = zone.today();
         let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
         let last_month_end = this_month.pred_opt().unwrap_or(this_month);
         let last_month = NaiveDate::from_ymd_opt(last_month_end.year(), last_month_end.month(), 1)
@@ -141,7 +145,7 @@ impl Period {
             .map(|t| parse_day("to", t))
             .transpose()?
             .unwrap_or(last_month_end);
-        Self::new(from, to)
+        Self::new(from, to, zone)
     }
 
     fn bounds(&self) -> (String, String) {
@@ -282,12 +286,13 @@ async fn list_shifts(
             ));
         }
     }
+    // Local days of the force's zone, as for the return.
     let from = match q.from.as_deref() {
-        Some(f) => format_time(day_start(parse_day("from", f)?)),
+        Some(f) => format_time(day_start(state.zone, parse_day("from", f)?)?),
         None => String::new(),
     };
     let to = match q.to.as_deref() {
-        Some(t) => format_time(day_after_start(parse_day("to", t)?)?),
+        Some(t) => format_time(day_end(state.zone, parse_day("to", t)?)?),
         None => "9999".to_owned(),
     };
     let after = match q.cursor.as_deref() {
@@ -619,6 +624,7 @@ async fn compute_return(
     let span = programme::Span {
         start: period.start,
         end: period.end,
+        zone: period.zone,
     };
     tokio::task::spawn_blocking(move || {
         let bodies = window.bodies();
@@ -682,7 +688,7 @@ async fn programme_return(
     caller: Caller,
     ApiQuery(q): ApiQuery<ReturnQuery>,
 ) -> Result<Json<ProgrammeReturn>, ApiError> {
-    let period = Period::from_query(q.from.as_deref(), q.to.as_deref())?;
+    let period = Period::from_query(q.from.as_deref(), q.to.as_deref(), state.zone)?;
     let officers = scope(&state, &caller, None, q.team.as_deref(), true).await?;
     log_access(
         &state,
@@ -745,7 +751,7 @@ async fn export_return(
     ApiQuery(q): ApiQuery<ReturnExportQuery>,
 ) -> Result<Response, ApiError> {
     let reason = export_reason(q.reason.as_deref())?;
-    let period = Period::from_query(q.from.as_deref(), q.to.as_deref())?;
+    let period = Period::from_query(q.from.as_deref(), q.to.as_deref(), state.zone)?;
     let officers = scope(&state, &caller, None, q.team.as_deref(), true).await?;
     log_access(
         &state,
@@ -818,7 +824,7 @@ async fn export_entries(
     ApiQuery(q): ApiQuery<EntriesExportQuery>,
 ) -> Result<Response, ApiError> {
     let reason = export_reason(q.reason.as_deref())?;
-    let period = Period::from_query(q.from.as_deref(), q.to.as_deref())?;
+    let period = Period::from_query(q.from.as_deref(), q.to.as_deref(), state.zone)?;
     let kind = match q.kind.as_deref() {
         Some(k) => Some(
             RecordKind::from_code(k)
@@ -846,7 +852,14 @@ async fn export_entries(
     )
     .await?;
     let (start, end) = period.bounds();
-    let body = Body::from_stream(entry_rows(state.db.clone(), officers, kind, start, end));
+    let body = Body::from_stream(entry_rows(
+        state.db.clone(),
+        officers,
+        kind,
+        start,
+        end,
+        state.zone,
+    ));
     Ok(csv_response(
         &format!("entries-{}-{}.csv", period.from, period.to),
         body,
@@ -867,13 +880,18 @@ mod tests {
 
     #[test]
     fn periods() {
-        let p = Period::from_query(Some("2026-10-01"), Some("2026-10-31")).unwrap();
-        assert_eq!(p.bounds().0, "2026-10-01T00:00:00.000000Z");
+        let london = ForceZone::default();
+        // October 2026: 1 October 00:00 BST to 1 November 00:00 GMT.
+        let p = Period::from_query(Some("2026-10-01"), Some("2026-10-31"), london).unwrap();
+        assert_eq!(p.bounds().0, "2026-09-30T23:00:00.000000Z");
         assert_eq!(p.bounds().1, "2026-11-01T00:00:00.000000Z");
-        assert!(Period::from_query(Some("2026-10-02"), Some("2026-10-01")).is_err());
-        assert!(Period::from_query(Some("1 Oct"), None).is_err());
-        let d = Period::from_query(None, None).unwrap();
+        let utc: ForceZone = "UTC".parse().unwrap();
+        let p = Period::from_query(Some("2026-10-01"), Some("2026-10-31"), utc).unwrap();
+        assert_eq!(p.bounds().0, "2026-10-01T00:00:00.000000Z");
+        assert!(Period::from_query(Some("2026-10-02"), Some("2026-10-01"), london).is_err());
+        assert!(Period::from_query(Some("1 Oct"), None, london).is_err());
+        let d = Period::from_query(None, None, london).unwrap();
         assert_eq!(d.from.day(), 1);
-        assert!(d.to < Utc::now().date_naive());
+        assert!(d.to < london.today());
     }
 }

@@ -160,16 +160,17 @@ fn print_page() {
 
 /// Who the return covers, when and by whom it was drawn up (it is often
 /// read on paper, away from the screen that made it).
-fn provenance(ask: &Ask, by: &str) -> String {
+fn provenance(ask: &Ask, zone: &str, by: &str) -> String {
     let team = if ask.team.is_empty() {
         "All the teams you supervise".to_owned()
     } else {
         format!("Team {}", ask.team)
     };
     format!(
-        "{team}, {} to {} (UTC days, both included). Drawn up on {} by {by}.",
+        "{team}, {} to {} ({} days, both included). Drawn up on {} by {by}.",
         long_date(&ask.from),
         long_date(&ask.to),
+        if zone.is_empty() { "UTC" } else { zone },
         long_date(&beatbook_core::time::date_text(today())),
     )
 }
@@ -195,7 +196,7 @@ fn report(ask: Ask, ret: &ProgrammeReturn, by: &str) -> impl IntoView {
     view! {
         <article class="return" aria-labelledby="return-title">
             <h2 id="return-title">{format!("Programme return {} to {}", ret.from, ret.to)}</h2>
-            <p class="muted provenance">{provenance(&ask, by)}</p>
+            <p class="muted provenance">{provenance(&ask, &ret.time_zone, by)}</p>
             <p class="muted">"Counts use the latest version of each entry; shifts rejected on review are left out. Patrols count in the week and hotspot they started in."</p>
             <div class="return-actions no-print">
                 <button type="button" on:click=move |_| print_page()>"Print the return"</button>

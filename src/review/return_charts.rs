@@ -212,6 +212,7 @@ mod tests {
         ProgrammeReturn {
             from: "2026-10-01".into(),
             to: "2026-10-31".into(),
+            time_zone: "Europe/London".into(),
             totals: Figures::default(),
             by_area: [
                 ("Bus Station".to_owned(), area(4, 1.5)),

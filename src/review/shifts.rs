@@ -227,7 +227,8 @@ pub fn ShiftList() -> impl IntoView {
         let (from, to) = export_period.get();
         format!(
             "One row per entry (its latest revision) of the officers these filters select, \
-             {} to {} (UTC days). Area and review state do not narrow the file.",
+             {} to {} (the force's local days; times in the file carry their offset). \
+             Area and review state do not narrow the file.",
             day_words(from),
             day_words(to)
         )

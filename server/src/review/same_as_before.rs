@@ -13,12 +13,13 @@ use crate::db::{self, format_time, Database, NewRevision, StoredRow};
 use crate::export::{csv_line, entry_rows_in_chunks, ENTRY_COLUMNS};
 use crate::programme::{self, Item, Span, PATROL_LOOKBACK_HOURS};
 use crate::seed;
+use crate::zone::ForceZone;
 use beatbook_core::auth::Role;
 use beatbook_core::codes::Code;
 use beatbook_core::review::ProgrammeReturn;
 use beatbook_core::sync::canonical_bytes;
 use beatbook_core::{Change, EntryId, Record, RecordKind, Revision, RevisionId};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use futures_util::StreamExt;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -193,6 +194,7 @@ async fn reference_return(db: &Database, officers: &[String], period: &Period) -
     let span = Span {
         start: period.start,
         end: period.end,
+        zone: period.zone,
     };
     programme::compute(
         period.from.to_string(),
@@ -206,7 +208,7 @@ async fn reference_return(db: &Database, officers: &[String], period: &Period) -
 
 fn period(from: &str, to: &str) -> Period {
     let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-    Period::new(day(from), day(to)).unwrap()
+    Period::new(day(from), day(to), ForceZone::default()).unwrap()
 }
 
 #[tokio::test]
@@ -294,6 +296,14 @@ fn old_entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
         beatbook_core::Change::Corrected { reason } => reason.clone(),
         _ => String::new(),
     };
+    // Local to Europe/London, with the offset (GMT in winter, BST in summer).
+    let local = |text: &str| {
+        let t = DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        let london = t.with_timezone(&chrono_tz::Europe::London);
+        london
+            .fixed_offset()
+            .to_rfc3339_opts(SecondsFormat::Micros, false)
+    };
     let mut line = String::with_capacity(row.body.len() / 2);
     for (i, col) in ENTRY_COLUMNS.iter().enumerate() {
         if i > 0 {
@@ -306,15 +316,16 @@ fn old_entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
             "revisions" => row.seq.to_string().into(),
             "officer_id" => row.officer_id.as_str().into(),
             "kind" => row.kind.as_str().into(),
-            "occurred_at" => row.occurred_at.as_str().into(),
-            "captured_at" => row.captured_at.as_str().into(),
-            "received_at" => row.received_at.as_str().into(),
+            "occurred_at" => local(&row.occurred_at).into(),
+            "captured_at" => local(&row.captured_at).into(),
+            "received_at" => local(&row.received_at).into(),
             "ended_at" => rev
                 .record
                 .ended_at()
-                .map(format_time)
+                .map(|t| local(&format_time(t)))
                 .unwrap_or_default()
                 .into(),
+            "time_zone" => "Europe/London".into(),
             "summary" => rev.record.summary().into(),
             "correction_reason" => reason.as_str().into(),
             "notes" => rev.notes.as_str().into(),
@@ -339,6 +350,7 @@ async fn export_text(
         kind,
         start.into(),
         end.into(),
+        ForceZone::default(),
         chunk,
     );
     let mut text = String::new();

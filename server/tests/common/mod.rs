@@ -16,6 +16,7 @@ pub use beatbook_server::conn::ConnLimits;
 use beatbook_server::db::accounts::{NewEvent, NewSession, NewUser};
 use beatbook_server::db::Accounts;
 use beatbook_server::sample::Device;
+pub use beatbook_server::zone::ForceZone;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -84,12 +85,29 @@ impl TestServer {
     }
 
     pub async fn start_in_configured(dir: TempDir, config: AuthConfig, limits: ConnLimits) -> Self {
+        Self::start_in_everything(dir, config, limits, ForceZone::default()).await
+    }
+
+    /// In this time zone (the force setting `--time-zone`).
+    pub async fn start_in_zone(zone: ForceZone) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        write_dist(&dir.path().join("dist"));
+        Self::start_in_everything(dir, AuthConfig::default(), ConnLimits::default(), zone).await
+    }
+
+    pub async fn start_in_everything(
+        dir: TempDir,
+        config: AuthConfig,
+        limits: ConnLimits,
+        zone: ForceZone,
+    ) -> Self {
         let db = db_path(dir.path());
-        let app = App::open_configured(
+        let app = App::open_in_zone(
             db.to_str().unwrap(),
             &dir.path().join("dist"),
             config,
             limits,
+            zone,
         )
         .await
         .unwrap();
