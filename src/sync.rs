@@ -157,8 +157,10 @@ async fn run_locked(state: AppState) -> bool {
     if state.phase.get_untracked() != Phase::Unlocked {
         return true;
     }
+    // Merged, not replaced: an answer this tab stored meanwhile (a shift
+    // read back) must not be lost from memory by an older read.
     if let Ok(stored) = storage::inventory().await {
-        state.outcomes.set(stored.answers);
+        state.outcomes.update(|o| o.extend(stored.answers));
     }
     let device_id = crate::session::device_id();
     // An expired session is not worth a round trip: ask for sign-in first.

@@ -36,8 +36,7 @@ test('a shift the phone does not hold is read back from the server and corrected
     assert.equal(await earlier.count(), 1);
     await earlier.first().click();
     const note = b.getByRole('list', { name: 'Entries, newest first' }).getByRole('listitem').filter({ hasText: 'Note from the old phone' });
-    await note.waitFor();
-    assert.equal(await note.getByText('Synced', { exact: true }).count(), 1);
+    await note.getByText('Synced', { exact: true }).waitFor();
 
     await note.getByRole('button').click();
     await b.getByRole('button', { name: 'Correct this entry' }).click();

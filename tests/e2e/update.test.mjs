@@ -48,7 +48,7 @@ test('a new version waits for the officer to tap "Update now"', async () => {
     // visible) can still be in flight, and update() then joins it and reads
     // the old sw.js.
     const updateNow = page.getByRole('button', { name: 'Update now' });
-    for (let i = 0; i < 15 && !(await updateNow.isVisible()); i++) {
+    for (let i = 0; i < 30 && !(await updateNow.isVisible()); i++) {
       await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
       await updateNow.waitFor({ timeout: 2_000 }).catch(() => {});
     }
