@@ -43,8 +43,15 @@ test('a shift the phone does not hold is read back from the server and corrected
     await b.getByLabel('Note (required)').fill('Note from the old phone, corrected on the new one');
     await b.getByLabel('Reason for correction').fill('Wrong street');
     await b.getByRole('button', { name: 'Save correction' }).click();
+    // "All synced" may still be on screen from before the correction: wait
+    // for the server to hold it instead.
+    const want = { ...before, revisions: before.revisions + 1 };
+    for (let i = 0; i < 60; i++) {
+      if (JSON.stringify(await serverStats(server.url, user)) === JSON.stringify(want)) break;
+      await b.waitForTimeout(500);
+    }
+    assert.deepEqual(await serverStats(server.url, user), want);
     await b.getByText(/All synced at \d\d:\d\d/).waitFor({ timeout: 30_000 });
-    assert.deepEqual(await serverStats(server.url, user), { ...before, revisions: before.revisions + 1 });
   } finally {
     await oldPhone.close();
     await newPhone.close();
