@@ -443,8 +443,11 @@ pub fn watch_inactivity(state: AppState, lock_after: chrono::Duration) {
     }
     set_interval(
         move || {
+            // This tab only: a tab left in the background must not lock the
+            // one the officer is typing in (each tab runs its own timer;
+            // "Lock now" locks them all).
             if platform::now() - state.last_activity.get_value() > lock_after {
-                state.lock();
+                state.forget_keys();
             }
         },
         std::time::Duration::from_secs(15),
