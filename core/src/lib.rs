@@ -5,6 +5,7 @@ pub mod auth;
 pub mod codes;
 pub mod form;
 pub mod ids;
+pub mod local_time;
 pub mod log;
 #[cfg(feature = "openapi")]
 pub mod openapi;

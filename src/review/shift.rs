@@ -7,8 +7,8 @@ use super::shift_entries::{
 };
 use super::shift_fetch::{fetch_json, Answer};
 use super::shift_format::{
-    counts_text, day_time_text, kind_label, local_at, local_day, parse_time, reference_of,
-    role_label, today_utc,
+    counts_text, day_time_text, kind_label, local_day, parse_time, reference_of, role_label,
+    today_utc,
 };
 use super::shift_review::ReviewForm;
 use super::{use_ctx, View};
@@ -136,7 +136,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
         })
         .unwrap_or_else(crate::platform::now);
     let clock = ShiftClock {
-        day: local_day(started, local_at(started)),
+        day: local_day(started, crate::platform::local_time()),
         this_year,
     };
     let log = StoredValue::new(Log::from_revisions(
@@ -175,7 +175,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
             r.last().map(|r| {
                 let when = parse_time(&r.at).map_or_else(
                     || r.at.clone(),
-                    |t| day_time_text(t, local_at(t), this_year),
+                    |t| day_time_text(t, crate::platform::local_time(), this_year),
                 );
                 let comment =
                     (!r.comment.trim().is_empty()).then(|| format!("“{}” ", r.comment.trim()));
@@ -186,7 +186,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
 
     let ended_view = match ended {
         Some(t) => view! {
-            <time datetime=beatbook_core::time::format(t)>{day_time_text(t, local_at(t), this_year)}</time>
+            <time datetime=beatbook_core::time::format(t)>{day_time_text(t, crate::platform::local_time(), this_year)}</time>
         }
         .into_any(),
         None => view! { <span class="badge warn">"Not ended"</span> }.into_any(),
@@ -198,7 +198,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
             <div class="pair"><dt>"Callsign"</dt><dd>{callsign}</dd></div>
             <div class="pair"><dt>"Patrolling as"</dt><dd>{role.unwrap_or_else(|| "Not recorded".into())}</dd></div>
             <div class="pair"><dt>"Started"</dt><dd>
-                <time datetime=beatbook_core::time::format(started)>{day_time_text(started, local_at(started), this_year)}</time>
+                <time datetime=beatbook_core::time::format(started)>{day_time_text(started, crate::platform::local_time(), this_year)}</time>
             </dd></div>
             <div class="pair"><dt>"Ended"</dt><dd>{ended_view}</dd></div>
             <div class="pair"><dt>"Entries"</dt><dd>
@@ -347,7 +347,7 @@ fn ReviewHistory(reviews: RwSignal<Vec<ReviewRow>>, this_year: i32) -> impl Into
             .into_iter()
             .map(|r| {
                 let when = parse_time(&r.at)
-                    .map_or_else(|| r.at.clone(), |t| day_time_text(t, local_at(t), this_year));
+                    .map_or_else(|| r.at.clone(), |t| day_time_text(t, crate::platform::local_time(), this_year));
                 view! {
                     <tr>
                         <td data-label="When"><time datetime=r.at.clone()>{when}</time></td>
