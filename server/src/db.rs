@@ -20,6 +20,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 pub mod accounts;
+pub mod force;
 pub mod review;
 pub use accounts::{open_accounts, AccountError, Accounts};
 

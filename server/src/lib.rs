@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod force;
 pub mod ingest;
 pub mod openapi;
 pub mod programme;
