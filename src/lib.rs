@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod base64;
 pub mod fmt;
+pub mod force;
 pub mod http;
 pub mod idb;
 pub mod outbox;
@@ -27,9 +28,6 @@ use ui::form::EntryForm;
 use ui::shift::{Home, ShiftView};
 use ui::status::{Alerts, StatusBar, ToastView};
 
-/// Inactivity before the app locks itself (the force's default).
-pub const LOCK_AFTER_MINUTES: i64 = 10;
-
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
@@ -39,7 +37,7 @@ pub fn App() -> impl IntoView {
         std::time::Duration::from_secs(1),
     );
     platform::on_update_available(move || state.update_available.set(true));
-    ui::auth::watch_inactivity(state, chrono::Duration::minutes(LOCK_AFTER_MINUTES));
+    ui::auth::watch_inactivity(state);
     sync::start(state);
     tabs::listen(move |message| match message {
         tabs::Message::LogChanged => {
