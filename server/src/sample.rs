@@ -181,6 +181,7 @@ impl Device {
     ) -> Revision {
         Revision {
             clock_offset_ms: None,
+            prev: None,
             id: self.new_revision_id(),
             entry_id: entry,
             seq: 1,

@@ -378,6 +378,7 @@ impl Gen<'_> {
         let id = RevisionId::from_random_bytes(self.rng.bytes16());
         self.out.push(Revision {
             clock_offset_ms: None,
+            prev: None,
             id,
             entry_id: entry,
             seq,
