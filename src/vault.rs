@@ -88,12 +88,12 @@ pub async fn sha256_hex(bytes: &[u8]) -> Result<String, VaultError> {
     .await
     .map_err(browser)?;
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    Ok(Uint8Array::new(&digest)
-        .to_vec()
-        .iter()
-        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
-        .map(char::from)
-        .collect())
+    let mut hex = String::with_capacity(64);
+    for b in Uint8Array::new(&digest).to_vec() {
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    Ok(hex)
 }
 
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], VaultError> {
