@@ -1,6 +1,7 @@
 //! The device chain (issue 9, item 9): each revision names the hash of the
 //! one its device saved before it; the supervisor's shift record shows a
 //! phone's missing or rewritten saves, and nothing else ever does.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
 use beatbook_core::{EntryId, RecordKind, Revision, RevisionId};
