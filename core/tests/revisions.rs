@@ -613,7 +613,10 @@ fn a_revision_without_a_link_keeps_its_bytes() {
     assert!(!text.contains("prev"), "{text}");
     // The bytes an app without the field made: read and re-encoded, the same.
     let back: Revision = serde_json::from_str(&text).unwrap();
-    assert_eq!(beatbook_core::sync::canonical_bytes(&back).unwrap(), text.as_bytes());
+    assert_eq!(
+        beatbook_core::sync::canonical_bytes(&back).unwrap(),
+        text.as_bytes()
+    );
 }
 
 #[test]
@@ -628,7 +631,14 @@ fn a_bad_chain_link_is_refused_by_name() {
     let short = &LINK[..63];
     let long = format!("{LINK}0");
     let not_hex = LINK.replacen('9', "g", 1);
-    for bad in [upper.as_str(), short, long.as_str(), not_hex.as_str(), "", "é"] {
+    for bad in [
+        upper.as_str(),
+        short,
+        long.as_str(),
+        not_hex.as_str(),
+        "",
+        "é",
+    ] {
         rev.prev = Some(bad.into());
         let errors = rev.check(now).unwrap_err();
         assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
@@ -637,6 +647,10 @@ fn a_bad_chain_link_is_refused_by_name() {
             errors[0].problem,
             beatbook_core::Problem::Rule(beatbook_core::Rule::BadChainLink)
         );
-        assert!(errors[0].to_string().contains("64 lowercase hexadecimal"), "{}", errors[0]);
+        assert!(
+            errors[0].to_string().contains("64 lowercase hexadecimal"),
+            "{}",
+            errors[0]
+        );
     }
 }
