@@ -266,6 +266,7 @@ mod tests {
     fn shift(n: u32, ended: Option<&str>) -> Vec<Revision> {
         let first = Revision {
             clock_offset_ms: None,
+            prev: None,
             id: RevisionId::from_random_bytes(id(n, 1)),
             entry_id: EntryId::from_random_bytes(id(n, 2)),
             seq: 1,

@@ -43,6 +43,20 @@ pub struct Revision {
     /// revisions made before it existed compare as they always did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clock_offset_ms: Option<i64>,
+    /// The device chain (ARCHITECTURE.md, "Device chain"): the SHA-256, in
+    /// 64 lowercase hex digits, of the canonical bytes
+    /// ([`crate::sync::canonical_bytes`]) of the revision this device saved
+    /// just before this one. `None` for a device's first save, an older app
+    /// and a phone that starts afresh; left out of the bytes when `None`,
+    /// like `clock_offset_ms`, so older revisions keep their bytes. A link
+    /// that matches nothing the server holds is a flag for a supervisor,
+    /// never a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = false, pattern = "^[0-9a-f]{64}$")
+    )]
+    pub prev: Option<String>,
 }
 
 /// On the wire `{"type": "created"}`, `{"type": "ended"}` or
@@ -144,6 +158,9 @@ impl Revision {
             _ if self.shift_id.is_none() => c.rule("shift_id", Rule::NoShift),
             _ => {}
         }
+        if self.prev.as_deref().is_some_and(|p| !is_chain_hash(p)) {
+            c.rule("prev", Rule::BadChainLink);
+        }
         if let Change::Corrected { reason } = &self.change {
             if reason.trim().is_empty() {
                 c.rule("reason", Rule::CorrectionWithoutReason);
@@ -153,6 +170,15 @@ impl Revision {
         }
         c.finish()
     }
+}
+
+/// Whether `text` is a device chain link as [`Revision::prev`] carries it:
+/// exactly 64 lowercase hexadecimal digits (a SHA-256).
+pub fn is_chain_hash(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// An ascending sort key of three numbers (see [`sort_revisions`]).

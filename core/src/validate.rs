@@ -79,6 +79,8 @@ pub enum Rule {
     PatrolInsidePatrol,
     #[error("This record type is switched off for this force")]
     RecordTypeDisabled,
+    #[error("The link to the previous entry must be a SHA-256 in 64 lowercase hexadecimal digits")]
+    BadChainLink,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]

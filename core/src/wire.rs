@@ -228,8 +228,8 @@ impl<'de> Visitor<'de> for RecordFields {
 }
 
 /// A revision, read as `#[derive(Deserialize)]` would with `#[serde(default)]`
-/// on `shift_id`, `patrol_id`, `location`, `notes` and `clock_offset_ms`: every other field is
-/// required (the first missing one is reported).
+/// on `shift_id`, `patrol_id`, `location`, `notes`, `clock_offset_ms` and
+/// `prev`: every other field is required (the first missing one is reported).
 impl<'de> de::Deserialize<'de> for Revision {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_struct("Revision", REVISION_FIELDS, RevisionVisitor)
@@ -250,6 +250,7 @@ const REVISION_FIELDS: &[&str] = &[
     "change",
     "record",
     "clock_offset_ms",
+    "prev",
 ];
 
 struct RevisionVisitor;
@@ -265,7 +266,7 @@ impl<'de> Visitor<'de> for RevisionVisitor {
         let (mut id, mut entry_id, mut seq, mut officer_id) = (None, None, None, None);
         let (mut captured_at, mut occurred_at, mut change, mut record) = (None, None, None, None);
         let (mut shift_id, mut patrol_id, mut location, mut notes) = (None, None, None, None);
-        let mut clock_offset_ms = None;
+        let (mut clock_offset_ms, mut prev) = (None, None);
         read_fields(&mut map, REVISION_FIELDS, |index, map| {
             match index {
                 0 => id = Some(next_value(map)?),
@@ -280,7 +281,8 @@ impl<'de> Visitor<'de> for RevisionVisitor {
                 9 => notes = Some(next_value(map)?),
                 10 => change = Some(next_value(map)?),
                 11 => record = Some(next_value(map)?),
-                _ => clock_offset_ms = next_value(map)?,
+                12 => clock_offset_ms = next_value(map)?,
+                _ => prev = next_value(map)?,
             }
             Ok(())
         })?;
@@ -299,6 +301,7 @@ impl<'de> Visitor<'de> for RevisionVisitor {
             change: change.ok_or_else(|| missing("change"))?,
             record: record.ok_or_else(|| missing("record"))?,
             clock_offset_ms,
+            prev,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod ceiling;
+pub mod chain;
 pub mod cli;
 pub mod conn;
 pub mod db;

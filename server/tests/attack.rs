@@ -357,6 +357,7 @@ fn note(officer: &str, shift: Option<EntryId>, patrol: Option<EntryId>) -> Revis
     let now = chrono::Utc::now() - chrono::Duration::minutes(5);
     Revision {
         clock_offset_ms: None,
+        prev: None,
         id: RevisionId::from_random_bytes(fresh_id()),
         entry_id: EntryId::from_random_bytes(fresh_id()),
         seq: 1,

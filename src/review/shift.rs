@@ -13,7 +13,9 @@ use super::shift_format::{
 use super::shift_review::ReviewForm;
 use super::{use_ctx, View};
 use beatbook_core::form;
-use beatbook_core::review::{flag_label, review_label, ConflictRow, Flag, ReviewRow, ShiftDetail};
+use beatbook_core::review::{
+    flag_label, review_label, ChainBreak, ConflictRow, Flag, ReviewRow, ShiftDetail,
+};
 use beatbook_core::{Code, Log, Record, RecordKind};
 use chrono::Datelike;
 use leptos::leptos_dom::helpers::window_event_listener_untyped;
@@ -209,6 +211,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
                 " "<span class="muted">{latest_review}</span>
             </dd></div>
         </dl>
+        {(!detail.chain_breaks.is_empty()).then(|| view! { <ChainBreaks breaks=detail.chain_breaks /> })}
         <FlagList flags=detail.flags.clone() entries=entries.clone() clock />
         <section class="entries-section" aria-labelledby="entries-title">
             <h3 id="entries-title">"Entries"</h3>
@@ -272,6 +275,36 @@ fn FlagList(flags: Vec<Flag>, entries: Vec<Entry>, clock: ShiftClock) -> impl In
             } else {
                 view! { <ul class="flag-list">{items}</ul> }.into_any()
             }}
+        </section>
+    }
+}
+
+/// Breaks in the chain of a phone's saves (ARCHITECTURE.md, "Device
+/// chain"), in the server's words with the force's local times: first
+/// thing under the facts, as an alert, since what is missing is not in the
+/// entries below. Absent when every save arrived.
+#[component]
+fn ChainBreaks(breaks: Vec<ChainBreak>) -> impl IntoView {
+    let items = breaks
+        .into_iter()
+        .map(|b| {
+            view! {
+                <li>
+                    <p role="alert"><strong>{b.message}</strong></p>
+                    <p class="flag-fields">{format!("Phone {}", b.device_id)}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="flags-section chain-section" aria-labelledby="chain-title">
+            <h3 id="chain-title">"Entries missing from the phone's record"</h3>
+            <p class="muted">
+                "Each save on a phone names the one before it. The server never received \
+                 some of them, or two saves name the same one (one was rewritten or removed). \
+                 The entries below are as received: ask the officer what happened to the phone."
+            </p>
+            <ul class="flag-list">{items}</ul>
         </section>
     }
 }
