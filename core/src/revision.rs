@@ -70,6 +70,36 @@ pub struct Location {
     pub accuracy_m: f64,
 }
 
+impl Location {
+    /// A position as the browser gave it, each number rounded to 7 decimal
+    /// places (about 1 cm; a phone's fix is good to metres). The app reads
+    /// its stored revisions with serde_json's default number reader
+    /// (`float_roundtrip` would add some 9 KB gzip to the download), which
+    /// reads a few numbers of 16 or 17 digits back one unit in the last
+    /// place off; a number of at most 7 decimals it reads back exactly. So
+    /// the revisions the app rebuilds from storage after unlocking hold the
+    /// very location the server holds, and an end revision, which must
+    /// carry its entry's location unchanged (`History::check_follows`), is
+    /// not refused.
+    pub fn from_fix(lat: f64, lon: f64, accuracy_m: f64) -> Self {
+        fn round(x: f64) -> f64 {
+            let rounded = (x * 1e7).round() / 1e7;
+            // Huge or not a number: left as it came (`Revision::check`
+            // judges it).
+            if rounded.is_finite() {
+                rounded
+            } else {
+                x
+            }
+        }
+        Self {
+            lat: round(lat),
+            lon: round(lon),
+            accuracy_m: round(accuracy_m),
+        }
+    }
+}
+
 /// How far ahead of the checker's clock a time may be (clock skew between a
 /// phone and the server).
 pub const MAX_CLOCK_SKEW: Duration = Duration::hours(1);

@@ -578,20 +578,10 @@ fn coordinate() -> impl Strategy<Value = f64> {
     ]
 }
 
-/// A location as a phone gives it, written to 7 decimal places (about
-/// 1 cm). serde_json without `float_roundtrip` (the app's) reads some
-/// numbers of 16 or 17 digits back one unit in the last place off; both
-/// decoders share that reader, so any finite numbers are compared between
-/// them only (`full_precision_locations_read_alike`).
+/// A location as the app records it ([`Location::from_fix`]).
 fn location() -> impl Strategy<Value = Location> {
-    let round = |x: f64| (x * 1e7).round() / 1e7;
-    (-90.0f64..90.0, -180.0f64..180.0, 0.0f64..100_000.0).prop_map(move |(lat, lon, accuracy_m)| {
-        Location {
-            lat: round(lat),
-            lon: round(lon),
-            accuracy_m: round(accuracy_m),
-        }
-    })
+    (-90.0f64..90.0, -180.0f64..180.0, 0.0f64..100_000.0)
+        .prop_map(|(lat, lon, accuracy_m)| Location::from_fix(lat, lon, accuracy_m))
 }
 
 /// A revision: every field random, every kind, every change type.
@@ -866,7 +856,23 @@ proptest! {
         prop_assert_eq!(twin_read(&json), Ok(rev), "{}", json);
     }
 
-    /// Any finite numbers in a location: both decoders read the same ones.
+    /// A fix as the app records it reads back exactly through the app's
+    /// number reader (serde_json without `float_roundtrip`; a workspace
+    /// build that includes the server turns that on for core too, so this
+    /// can fail only in `cargo test -p beatbook-core`).
+    #[test]
+    fn a_fix_reads_back_exactly(
+        (lat, lon, accuracy_m) in (-90.0f64..90.0, -180.0f64..180.0, 0.0f64..100_000.0),
+    ) {
+        let fix = Location::from_fix(lat, lon, accuracy_m);
+        let json = serde_json::to_string(&fix).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Location>(&json).unwrap(), fix, "{}", json);
+        prop_assert!((fix.lat - lat).abs() <= 5e-8 && (fix.lon - lon).abs() <= 5e-8);
+    }
+
+    /// Any finite numbers in a location (not rounded, as revisions saved
+    /// before [`Location::from_fix`] hold them): both decoders read the
+    /// same ones.
     #[test]
     fn full_precision_locations_read_alike(
         rev in revision(),
