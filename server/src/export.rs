@@ -437,6 +437,41 @@ pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
 mod tests {
     use super::*;
 
+    /// core's golden revisions (every field of every kind, then each kind
+    /// empty), as stored rows.
+    const GOLDEN_REVISIONS: &str = include_str!("../../core/tests/fixtures/golden-revisions.jsonl");
+    /// `entries.csv` of those rows, as written before records were declared
+    /// once (`core::record`): the columns and cells must not change.
+    const GOLDEN_CSV: &str = include_str!("../tests/fixtures/golden-entries.csv");
+
+    fn golden_csv() -> String {
+        let mut out = csv_line(&ENTRY_COLUMNS);
+        for (i, body) in GOLDEN_REVISIONS.lines().enumerate() {
+            let rev: Revision = serde_json::from_str(body).unwrap();
+            let (revision_id, entry_id) = (rev.id.to_string(), rev.entry_id.to_string());
+            let row = RowRef {
+                arrival: i as i64,
+                revision_id: &revision_id,
+                entry_id: &entry_id,
+                seq: rev.seq,
+                kind: rev.kind().code(),
+                officer_id: &rev.officer_id,
+                occurred_at: "unused",
+                captured_at: "unused",
+                // Winter, so the local time differs from the summer ones.
+                received_at: "2024-12-01T08:00:00.000000Z",
+                body,
+            };
+            push_entry_line(&mut out, &row, ForceZone::default()).unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn entries_csv_is_what_it_was() {
+        assert_eq!(golden_csv(), GOLDEN_CSV);
+    }
+
     #[test]
     fn csv_quotes_and_guards() {
         assert_eq!(csv_cell("plain"), "plain");
