@@ -37,6 +37,7 @@
 
 use beatbook_core::codes::*;
 use beatbook_core::record::*;
+use beatbook_core::wire::Tagged;
 use beatbook_core::{Change, EntryId, Location, Record, RecordKind, Revision, RevisionId};
 use chrono::{DateTime, NaiveDate, Utc};
 use proptest::prelude::*;
@@ -1021,4 +1022,133 @@ fn a_struct_is_read_from_an_object_only() {
     let json = with("location", "[1.5,2.5,3.0]");
     assert_eq!(real_read(&json).unwrap().location.unwrap().accuracy_m, 3.0);
     assert_eq!(twin_read(&json).unwrap(), real_read(&json).unwrap());
+}
+
+// ---- the decoders' own rules (before: unit tests in `wire.rs`) ---------------
+
+#[test]
+fn every_kind_lists_exactly_the_fields_it_writes() {
+    for kind in RecordKind::ALL {
+        let json = serde_json::to_value(Record::empty(kind)).unwrap();
+        let written: Vec<&str> = json[kind.code()]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut listed = Record::empty(kind).fields().to_vec();
+        let declared: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+        assert_eq!(listed, declared, "{kind:?}");
+        let mut written_sorted = written.clone();
+        listed.sort_unstable();
+        written_sorted.sort_unstable();
+        assert_eq!(listed, written_sorted, "{kind:?}");
+    }
+}
+
+#[test]
+fn revisions_need_their_required_fields_only() {
+    let json = r#"{"id":"6f1c2a4e-8b1d-4c3e-9a55-0d2f6b7c8e91",
+        "entry_id":"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d","seq":1,"officer_id":"PC1",
+        "captured_at":"2026-01-01T00:00:00Z","occurred_at":"2026-01-01T00:00:00Z",
+        "change":{"type":"created"},"record":{"note":{"text":"x"}},"later":true}"#;
+    let rev: Revision = serde_json::from_str(json).unwrap();
+    assert_eq!(
+        (rev.shift_id, rev.patrol_id, rev.location),
+        (None, None, None)
+    );
+    assert_eq!(rev.notes, "");
+    let back: Revision = serde_json::from_str(&serde_json::to_string(&rev).unwrap()).unwrap();
+    assert_eq!(back, rev);
+    for field in ["id", "seq", "occurred_at", "change", "record"] {
+        let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+        value.as_object_mut().unwrap().remove(field);
+        let err = serde_json::from_value::<Revision>(value)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("missing field `{field}`")), "{err}");
+    }
+}
+
+#[test]
+fn changes_read_as_serde_internal_tagging_reads_them() {
+    let read = |json: &str| serde_json::from_str::<Change>(json);
+    assert_eq!(read(r#"{"type":"created"}"#).unwrap(), Change::Created);
+    assert_eq!(
+        read(r#"{"reason":"x","type":"ended"}"#).unwrap(),
+        Change::Ended
+    );
+    assert_eq!(
+        read(r#"{"reason":"typo","type":"corrected","by":1}"#).unwrap(),
+        Change::Corrected {
+            reason: "typo".into()
+        }
+    );
+    for (json, error) in [
+        (r#"{"type":"corrected"}"#, "missing field `reason`"),
+        (r#"{"reason":"x"}"#, "missing field `type`"),
+        (r#"{"type":"gone"}"#, "unknown variant `gone`"),
+        (
+            r#"{"type":"ended","type":"ended"}"#,
+            "duplicate field `type`",
+        ),
+        (r#""created""#, "invalid type"),
+    ] {
+        let got = read(json).unwrap_err().to_string();
+        assert!(got.contains(error), "{json}: {got}");
+    }
+    for change in [
+        Change::Created,
+        Change::Ended,
+        Change::Corrected { reason: "r".into() },
+    ] {
+        let json = serde_json::to_string(&change).unwrap();
+        assert_eq!(read(&json).unwrap(), change);
+    }
+}
+
+#[test]
+fn missing_fields_keep_their_defaults_and_unknown_ones_are_skipped() {
+    let record: Record =
+        serde_json::from_str(r#"{"shift":{"callsign":"Alpha 1","later":{"x":[1,2]}}}"#).unwrap();
+    assert_eq!(
+        record,
+        Record::Shift(Shift {
+            callsign: "Alpha 1".into(),
+            ..Shift::default()
+        })
+    );
+}
+
+#[test]
+fn a_repeated_field_is_refused() {
+    let err = serde_json::from_str::<Record>(r#"{"shift":{"team":"A","team":"B"}}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("duplicate field `team`"), "{err}");
+}
+
+#[test]
+fn wrong_types_are_refused_and_null_options_are_none() {
+    assert!(serde_json::from_str::<Record>(r#"{"shift":{"team":null}}"#).is_err());
+    assert!(serde_json::from_str::<Record>(r#"{"shift":{"role":"nope"}}"#).is_err());
+    assert!(serde_json::from_str::<Record>(r#"{"shift":{"ended_at":"noon"}}"#).is_err());
+    assert!(serde_json::from_str::<Record>(r#"{"shift":[]}"#).is_err());
+    let record: Record = serde_json::from_str(
+        r#"{"arrest":{"caution_at":null,"linked_stop":null,"necessity":["investigation"]}}"#,
+    )
+    .unwrap();
+    let Record::Arrest(arrest) = record else {
+        panic!("not an arrest")
+    };
+    assert_eq!(arrest.caution_at, None);
+    assert_eq!(arrest.linked_stop, None::<EntryId>);
+    assert_eq!(arrest.necessity.len(), 1);
+    assert_eq!(
+        Arrest {
+            necessity: vec![],
+            ..arrest
+        },
+        Arrest::default()
+    );
 }
