@@ -124,11 +124,11 @@ pub fn locate(done: impl Fn(Fix) + 'static) {
         let done = done.clone();
         Closure::once_into_js(move |pos: web_sys::Position| {
             let c = pos.coords();
-            done(Fix::Found(Location {
-                lat: c.latitude(),
-                lon: c.longitude(),
-                accuracy_m: c.accuracy(),
-            }));
+            done(Fix::Found(Location::from_fix(
+                c.latitude(),
+                c.longitude(),
+                c.accuracy(),
+            )));
         })
     };
     let on_error = Closure::once_into_js(move |err: web_sys::PositionError| {
