@@ -124,6 +124,10 @@ macro_rules! records {
         /// themselves are only ever read as part of a record).
         #[derive(Debug, Clone, PartialEq, Serialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        // Said again for utoipa, which does not read a `rename` given
+        // through a macro fragment (the codes are the snake case names;
+        // server/tests/openapi.rs checks the document says them).
+        #[serde(rename_all = "snake_case")]
         pub enum Record {
             $(#[serde(rename = $code)] $kind($kind),)+
         }
@@ -131,6 +135,7 @@ macro_rules! records {
         /// The record types, without their contents.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
         pub enum RecordKind {
             $(#[serde(rename = $code)] $kind,)+
         }

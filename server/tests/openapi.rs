@@ -134,3 +134,34 @@ fn every_reference_in_the_document_resolves() {
         );
     }
 }
+
+#[test]
+fn the_record_schemas_name_each_kind_by_its_wire_code() {
+    use beatbook_core::RecordKind;
+    let doc = serde_json::to_value(openapi::document()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let mut tags: Vec<String> = schemas["Record"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|one| one["required"][0].as_str().unwrap().to_owned())
+        .collect();
+    tags.sort();
+    let mut codes: Vec<String> = RecordKind::ALL
+        .iter()
+        .map(|k| k.code().to_owned())
+        .collect();
+    codes.sort();
+    assert_eq!(
+        tags, codes,
+        "a record is {{\"<code>\": {{...}}}} on the wire"
+    );
+    let mut kinds: Vec<String> = schemas["RecordKind"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, codes);
+}
