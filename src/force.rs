@@ -33,6 +33,11 @@ pub fn read(body: &str) -> Option<ForceSettings> {
         lock_minutes: number("lock_minutes")?,
         retention_days: number("retention_days")?,
         stop_and_account: settings.get("stop_and_account")?.as_bool()?,
+        // A server from before this setting does not send it.
+        long_patrol_minutes: match settings.get("long_patrol_minutes") {
+            None => beatbook_core::force::DEFAULT_LONG_PATROL_MINUTES,
+            Some(_) => number("long_patrol_minutes")?,
+        },
     };
     read.check().ok().map(|()| read)
 }
@@ -92,7 +97,8 @@ mod tests {
             Some(ForceSettings {
                 lock_minutes: 3,
                 retention_days: 30,
-                stop_and_account: false
+                stop_and_account: false,
+                long_patrol_minutes: 120,
             })
         );
         for bad in [

@@ -18,6 +18,15 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 7;
 /// correct last night's) and at most 90 days (the server has them all).
 pub const LOCK_MINUTES: (u32, u32) = (1, 60);
 pub const RETENTION_DAYS: (u32, u32) = (1, 90);
+/// A patrol longer than this is flagged for the supervisor: most likely
+/// "End patrol" was forgotten, and its hours would count as hotspot time.
+pub const DEFAULT_LONG_PATROL_MINUTES: u32 = 120;
+/// From a quarter of an hour to a whole 12-hour shift.
+pub const LONG_PATROL_MINUTES: (u32, u32) = (15, 720);
+
+fn default_long_patrol_minutes() -> u32 {
+    DEFAULT_LONG_PATROL_MINUTES
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -30,6 +39,12 @@ pub struct ForceSettings {
     /// the force). Off: the app does not offer it; entries already made
     /// stay, and still sync.
     pub stop_and_account: bool,
+    /// Patrols longer than this many minutes are flagged on the shift
+    /// record. Defaulted when absent: settings stored before it existed
+    /// still read.
+    #[serde(default = "default_long_patrol_minutes")]
+    #[cfg_attr(feature = "openapi", schema(required = false))]
+    pub long_patrol_minutes: u32,
 }
 
 impl Default for ForceSettings {
@@ -38,6 +53,7 @@ impl Default for ForceSettings {
             lock_minutes: DEFAULT_LOCK_MINUTES,
             retention_days: DEFAULT_RETENTION_DAYS,
             stop_and_account: true,
+            long_patrol_minutes: DEFAULT_LONG_PATROL_MINUTES,
         }
     }
 }
@@ -49,6 +65,11 @@ impl ForceSettings {
         for (field, value, (min, max)) in [
             ("lock_minutes", self.lock_minutes, LOCK_MINUTES),
             ("retention_days", self.retention_days, RETENTION_DAYS),
+            (
+                "long_patrol_minutes",
+                self.long_patrol_minutes,
+                LONG_PATROL_MINUTES,
+            ),
         ] {
             if !(min..=max).contains(&value) {
                 c.add(
@@ -101,6 +122,7 @@ mod tests {
             lock_minutes: 0,
             retention_days: 91,
             stop_and_account: false,
+            long_patrol_minutes: 120,
         };
         let errors = bad.check().unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -117,6 +139,7 @@ mod tests {
             lock_minutes: 60,
             retention_days: 1,
             stop_and_account: false,
+            long_patrol_minutes: 720,
         };
         assert_eq!(edges.check(), Ok(()));
     }
@@ -131,9 +154,15 @@ mod tests {
         let json = serde_json::to_string(&doc).unwrap();
         assert_eq!(
             json,
-            r#"{"settings":{"lock_minutes":10,"retention_days":7,"stop_and_account":true},"time_zone":"Europe/London","updated_at":null}"#
+            r#"{"settings":{"lock_minutes":10,"retention_days":7,"stop_and_account":true,"long_patrol_minutes":120},"time_zone":"Europe/London","updated_at":null}"#
         );
         assert_eq!(serde_json::from_str::<ForceDocument>(&json).unwrap(), doc);
         assert!(serde_json::from_str::<ForceSettings>(r#"{"lock_minutes":5}"#).is_err());
+        // Stored before the long-patrol setting existed: still read.
+        let old: ForceSettings = serde_json::from_str(
+            r#"{"lock_minutes":5,"retention_days":7,"stop_and_account":true}"#,
+        )
+        .unwrap();
+        assert_eq!(old.long_patrol_minutes, DEFAULT_LONG_PATROL_MINUTES);
     }
 }

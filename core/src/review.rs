@@ -17,15 +17,18 @@ pub const REVIEW_STATES: [&str; 3] = ["approved", "has_issues", "rejected"];
 pub struct Flag {
     pub entry_id: String,
     pub kind: String,
-    /// `pace_code_a_incomplete` | `no_necessity_criteria` | `patrol_not_ended` | `shift_not_ended`
+    /// `pace_code_a_incomplete` | `no_necessity_criteria` | `patrol_not_ended`
+    /// | `patrol_too_long` | `shift_not_ended`
     pub flag: String,
     /// For `pace_code_a_incomplete`: the fields missing or wrong.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
 }
 
-/// The completeness flags of an entry's latest revision.
-pub fn flags(rev: &Revision) -> Vec<Flag> {
+/// The completeness flags of an entry's latest revision. `long_patrol`:
+/// a patrol that lasted longer (the force's `long_patrol_minutes`) is
+/// flagged, most likely an "End patrol" forgotten.
+pub fn flags(rev: &Revision, long_patrol: chrono::Duration) -> Vec<Flag> {
     let flag = |name: &str, fields: Vec<String>| Flag {
         entry_id: rev.entry_id.to_string(),
         kind: rev.kind().code().into(),
@@ -45,7 +48,13 @@ pub fn flags(rev: &Revision) -> Vec<Flag> {
             }
         }
         Record::Arrest(a) if a.necessity.is_empty() => vec![flag("no_necessity_criteria", vec![])],
-        Record::Patrol(p) if p.ended_at.is_none() => vec![flag("patrol_not_ended", vec![])],
+        Record::Patrol(p) => match p.ended_at {
+            None => vec![flag("patrol_not_ended", vec![])],
+            Some(end) if end - rev.occurred_at > long_patrol => {
+                vec![flag("patrol_too_long", vec![])]
+            }
+            Some(_) => vec![],
+        },
         Record::Shift(s) if s.ended_at.is_none() => vec![flag("shift_not_ended", vec![])],
         _ => vec![],
     }
@@ -57,6 +66,7 @@ pub fn flag_label(flag: &str) -> &'static str {
         "pace_code_a_incomplete" => "Stop and search record incomplete (PACE Code A)",
         "no_necessity_criteria" => "Arrest without necessity criteria (PACE Code G)",
         "patrol_not_ended" => "Patrol never ended",
+        "patrol_too_long" => "Patrol longer than the force's limit: was End patrol forgotten?",
         "shift_not_ended" => "Shift never ended",
         _ => "Needs checking",
     }
@@ -329,6 +339,58 @@ pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::Patrol;
+    use crate::revision::Change;
+    use crate::{EntryId, RevisionId};
+    use chrono::{DateTime, Duration, Utc};
+
+    fn at(text: &str) -> DateTime<Utc> {
+        crate::time::parse(text).unwrap()
+    }
+
+    fn patrol(start: &str, end: Option<&str>) -> Revision {
+        Revision {
+            id: RevisionId::from_random_bytes([1; 16]),
+            entry_id: EntryId::from_random_bytes([2; 16]),
+            seq: 1,
+            officer_id: "pc-1".into(),
+            captured_at: at(start),
+            occurred_at: at(start),
+            shift_id: Some(EntryId::from_random_bytes([3; 16])),
+            patrol_id: None,
+            location: None,
+            notes: String::new(),
+            change: Change::Created,
+            record: Record::Patrol(Patrol {
+                ended_at: end.map(at),
+                ..Patrol::default()
+            }),
+            clock_offset_ms: None,
+            prev: None,
+        }
+    }
+
+    fn names(rev: &Revision, limit_minutes: i64) -> Vec<String> {
+        flags(rev, Duration::minutes(limit_minutes))
+            .into_iter()
+            .map(|f| f.flag)
+            .collect()
+    }
+
+    #[test]
+    fn a_patrol_longer_than_the_limit_is_flagged_and_one_at_the_limit_is_not() {
+        let six_hours = patrol("2026-11-01T22:00:00Z", Some("2026-11-02T04:00:00Z"));
+        assert_eq!(names(&six_hours, 120), ["patrol_too_long"]);
+        assert!(names(&six_hours, 480).is_empty());
+        let two_hours = patrol("2026-11-01T22:00:00Z", Some("2026-11-02T00:00:00Z"));
+        assert!(names(&two_hours, 120).is_empty());
+        let open = patrol("2026-11-01T22:00:00Z", None);
+        assert_eq!(names(&open, 120), ["patrol_not_ended"]);
+        assert_eq!(
+            flag_label("patrol_too_long"),
+            "Patrol longer than the force's limit: was End patrol forgotten?"
+        );
+    }
 
     #[test]
     fn rows_list_outcomes_by_power_and_weeks_last() {

@@ -388,7 +388,16 @@ pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), Adm
             lock_minutes,
             retention_days,
             stop_and_account,
-        }) => (db, Some((lock_minutes, retention_days, stop_and_account))),
+            long_patrol_minutes,
+        }) => (
+            db,
+            Some((
+                lock_minutes,
+                retention_days,
+                stop_and_account,
+                long_patrol_minutes,
+            )),
+        ),
     };
     let accounts = open_accounts(&db.db).await?;
     let stored = accounts.force_settings().await?;
@@ -397,12 +406,18 @@ pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), Adm
         .map(|s| s.settings.clone())
         .unwrap_or_default();
     let mut after = before.clone();
-    if let Some((lock_minutes, retention_days, stop_and_account)) = change {
-        if lock_minutes.is_none() && retention_days.is_none() && stop_and_account.is_none() {
+    if let Some((lock_minutes, retention_days, stop_and_account, long_patrol_minutes)) = change {
+        if lock_minutes.is_none()
+            && retention_days.is_none()
+            && stop_and_account.is_none()
+            && long_patrol_minutes.is_none()
+        {
             return Err(invalid(
-                "name a setting to change: --lock-minutes, --retention-days or --stop-and-account",
+                "name a setting to change: --lock-minutes, --retention-days, --stop-and-account \
+                 or --long-patrol-minutes",
             ));
         }
+        after.long_patrol_minutes = long_patrol_minutes.unwrap_or(after.long_patrol_minutes);
         after.lock_minutes = lock_minutes.unwrap_or(after.lock_minutes);
         after.retention_days = retention_days.unwrap_or(after.retention_days);
         after.stop_and_account =
@@ -427,6 +442,7 @@ pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), Adm
     writeln!(out, "lock-minutes      {}", after.lock_minutes)?;
     writeln!(out, "retention-days    {}", after.retention_days)?;
     writeln!(out, "stop-and-account  {}", on_off(after.stop_and_account))?;
+    writeln!(out, "long-patrol-minutes {}", after.long_patrol_minutes)?;
     accounts.close().await;
     Ok(())
 }

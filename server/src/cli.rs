@@ -189,6 +189,10 @@ pub struct ForceSetArgs {
     /// Whether officers record stop and account.
     #[arg(long, value_enum)]
     pub stop_and_account: Option<OnOff>,
+    /// Patrols longer than this many minutes are flagged on the shift
+    /// record (15 to 720).
+    #[arg(long)]
+    pub long_patrol_minutes: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -54,6 +54,11 @@ pub fn changes(before: &ForceSettings, after: &ForceSettings) -> String {
         before.stop_and_account.to_string(),
         after.stop_and_account.to_string(),
     );
+    field(
+        "long_patrol_minutes",
+        before.long_patrol_minutes.to_string(),
+        after.long_patrol_minutes.to_string(),
+    );
     if out.is_empty() {
         "no change".into()
     } else {
@@ -65,7 +70,7 @@ pub fn changes(before: &ForceSettings, after: &ForceSettings) -> String {
 fn parse(bytes: &[u8]) -> Result<ForceSettings, ApiError> {
     let settings: ForceSettings = serde_json::from_slice(bytes).map_err(|_| {
         ApiError::BadRequest(
-            "send {\"lock_minutes\": number, \"retention_days\": number, \"stop_and_account\": boolean}"
+            "send {\"lock_minutes\": number, \"retention_days\": number, \"stop_and_account\": boolean, \"long_patrol_minutes\": number (optional)}"
                 .into(),
         )
     })?;

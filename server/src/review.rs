@@ -54,6 +54,18 @@ pub fn routes(routes: Routes) -> Routes {
         .get("/export/entries.csv", get(export_entries))
 }
 
+/// The force's limit on a patrol's length, for the flags.
+async fn long_patrol(state: &AppState) -> Result<chrono::Duration, ApiError> {
+    let minutes = state
+        .accounts
+        .force_settings()
+        .await?
+        .map_or(beatbook_core::force::DEFAULT_LONG_PATROL_MINUTES, |s| {
+            s.settings.long_patrol_minutes
+        });
+    Ok(chrono::Duration::minutes(minutes.into()))
+}
+
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError::BadQuery(message.into())
 }
@@ -338,6 +350,7 @@ async fn list_shifts(
         })
         .await?;
     let ids: Vec<String> = heads.iter().map(|h| h.row.entry_id.clone()).collect();
+    let long_patrol = long_patrol(&state).await?;
     let mut counts: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
     let mut nflags: HashMap<String, u64> = HashMap::new();
     for row in state.db.latest_of_shifts(&ids).await? {
@@ -350,7 +363,7 @@ async fn list_shifts(
             .or_default()
             .entry(row.kind.clone())
             .or_default() += 1;
-        *nflags.entry(shift).or_default() += flags(&rev).len() as u64;
+        *nflags.entry(shift).or_default() += flags(&rev, long_patrol).len() as u64;
     }
     let next_cursor = if heads.len() == limit as usize {
         heads
@@ -377,7 +390,7 @@ async fn list_shifts(
             counts: counts.remove(&id).unwrap_or_default(),
             review: h.review.unwrap_or_else(|| "pending".into()),
             review_comment: h.review_comment,
-            flags: nflags.get(&id).copied().unwrap_or(0) + flags(&rev).len() as u64,
+            flags: nflags.get(&id).copied().unwrap_or(0) + flags(&rev, long_patrol).len() as u64,
             shift_id: id,
         });
     }
@@ -432,6 +445,7 @@ async fn shift_detail(
     )
     .await?;
     let rows = state.db.shift_revisions(&id).await?;
+    let long_patrol = long_patrol(&state).await?;
     // Rows are in time order, and a correction may move an entry's time:
     // the latest revision is the highest sequence number.
     let mut latest: BTreeMap<&str, &StoredRow> = BTreeMap::new();
@@ -445,7 +459,10 @@ async fn shift_detail(
         .into_values()
         .map(parse_body)
         .collect::<Result<Vec<_>, _>>()?;
-    let flags = latest.iter().flat_map(flags).collect();
+    let flags = latest
+        .iter()
+        .flat_map(|rev| flags(rev, long_patrol))
+        .collect();
     let revisions = rows
         .into_iter()
         .map(RevisionItem::try_from)

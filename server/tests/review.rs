@@ -1039,3 +1039,42 @@ async fn seed_is_deterministic() {
     .await
     .expect("test timed out");
 }
+
+#[tokio::test]
+async fn a_patrol_longer_than_the_forces_limit_is_flagged_until_the_limit_allows_it() {
+    let server = TestServer::start().await;
+    let pc = server.officer("pc-long").await;
+    let mut book = Book::new("pc-long");
+    let shift = book.shift(PatrollerRole::Police, t(1, 11, 20, 0), Some(t(2, 11, 6, 0)));
+    // "End patrol" forgotten until the end of the shift: 6 hours.
+    book.patrol(shift, "Market Square", t(1, 11, 22, 0), t(2, 11, 4, 0));
+    // Exactly at the default limit of 2 hours: not flagged.
+    book.patrol(shift, "Park Road", t(2, 11, 4, 0), t(2, 11, 6, 0));
+    let res = push_ok(&server.base, &pc, &as_values(&book.revs)).await;
+    assert!(outcomes(&res).iter().all(|o| o == "stored"), "{res:?}");
+    let path = format!("/api/v1/shifts/{shift}");
+    let flags = |detail: &Value| -> Vec<String> {
+        detail["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["flag"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (code, detail) = get_json(&server.base, &server.sup, &path).await;
+    assert_eq!(code, 200, "{detail}");
+    assert_eq!(flags(&detail), ["patrol_too_long"]);
+    let (_, page) = get_json(&server.base, &server.sup, "/api/v1/shifts").await;
+    assert_eq!(page["shifts"][0]["flags"], 1);
+
+    // The force allows eight-hour patrols: nothing to look at.
+    admin_cli(
+        server.dir.path(),
+        &["force", "set", "--long-patrol-minutes", "480"],
+        "",
+    );
+    let (_, detail) = get_json(&server.base, &server.sup, &path).await;
+    assert!(flags(&detail).is_empty(), "{detail}");
+    let (_, page) = get_json(&server.base, &server.sup, "/api/v1/shifts").await;
+    assert_eq!(page["shifts"][0]["flags"], 0);
+}
