@@ -3,7 +3,6 @@
 //! ARCHITECTURE.md.
 pub mod actions;
 pub mod base64;
-pub mod fmt;
 pub mod force;
 pub mod http;
 pub mod idb;

@@ -3,6 +3,7 @@
 //! or server dependencies.
 pub mod auth;
 pub mod codes;
+pub mod display;
 pub mod force;
 pub mod form;
 pub mod ids;

@@ -446,7 +446,7 @@ pub fn summary(caption: &str, data: &ChartData) -> String {
 
 /// A coordinate in the SVG (one decimal is finer than a pixel).
 fn px(v: f64) -> String {
-    crate::fmt::fixed(v, 1)
+    beatbook_core::display::fixed(v, 1)
 }
 
 /// Width of an element, or None before it is laid out.

@@ -30,7 +30,7 @@ pub fn count(n: u64) -> String {
 
 /// A number with `decimals` places and thousands separators: `1,234.5`.
 pub fn number(value: f64, decimals: u32) -> String {
-    let text = crate::fmt::fixed(value, decimals);
+    let text = beatbook_core::display::fixed(value, decimals);
     let (sign, unsigned) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", text.as_str()),

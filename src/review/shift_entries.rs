@@ -11,7 +11,7 @@ use super::shift_format::{
     accuracy_text, coordinates_text, delay_text, duration_text, is_long_delay, map_link,
     parse_time, reference_of, time_in_shift,
 };
-use crate::fmt;
+use beatbook_core::display as fmt;
 use beatbook_core::form::{self, FieldKind, FormValues, LocalTime};
 use beatbook_core::review::{Flag, RevisionItem};
 use beatbook_core::{Change, Log, Revision};

@@ -214,19 +214,22 @@ pub fn snippet(text: &str, max: usize) -> String {
 pub fn coordinates_text(loc: &Location) -> String {
     format!(
         "{}, {}",
-        crate::fmt::fixed(loc.lat, 5),
-        crate::fmt::fixed(loc.lon, 5)
+        beatbook_core::display::fixed(loc.lat, 5),
+        beatbook_core::display::fixed(loc.lon, 5)
     )
 }
 
 /// "±12 m".
 pub fn accuracy_text(loc: &Location) -> String {
-    format!("±{} m", crate::fmt::fixed(loc.accuracy_m, 0))
+    format!("±{} m", beatbook_core::display::fixed(loc.accuracy_m, 0))
 }
 
 /// A link that opens the place on OpenStreetMap (no tiles in the app).
 pub fn map_link(loc: &Location) -> String {
-    let (lat, lon) = (crate::fmt::fixed(loc.lat, 5), crate::fmt::fixed(loc.lon, 5));
+    let (lat, lon) = (
+        beatbook_core::display::fixed(loc.lat, 5),
+        beatbook_core::display::fixed(loc.lon, 5),
+    );
     format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}")
 }
 

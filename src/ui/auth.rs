@@ -383,7 +383,7 @@ pub fn AccountPanel() -> impl IntoView {
         state.storage_use.get().map(|u| {
             format!(
                 "Storage used: {} MB of {} MB allowed ({}%)",
-                crate::fmt::fixed(u.used / 1e6, 1),
+                beatbook_core::display::fixed(u.used / 1e6, 1),
                 (u.quota / 1e6) as i64,
                 u.percent()
             )

@@ -1,9 +1,9 @@
 //! One entry: its latest content, its record reference, and its history of
 //! revisions one tap away (every earlier version stays readable).
-use crate::fmt;
 use crate::outbox::{attention_reasons, sync_mark};
 use crate::platform;
 use crate::state::{use_state, Screen};
+use beatbook_core::display as fmt;
 use beatbook_core::form::{self, LocalTime};
 use beatbook_core::{Change, EntryId, Log, Revision};
 use leptos::prelude::*;

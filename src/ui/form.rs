@@ -2,9 +2,9 @@
 //! kept as typed text until a save succeeds, so nothing typed is lost to an
 //! error or a full disk.
 use crate::actions::{self, SaveError};
-use crate::fmt;
 use crate::platform::{self, Fix};
 use crate::state::{use_state, KeptForm, Screen};
+use beatbook_core::display as fmt;
 use beatbook_core::form::{self, FieldKind, FieldSpec, Fold, FormValues, NOTES, OCCURRED_AT};
 use beatbook_core::{EntryId, FieldError, Problem, RecordKind};
 use leptos::prelude::*;
@@ -203,7 +203,7 @@ fn fix_text(fix: Fix) -> String {
         Fix::Waiting => "Finding location… (you can save now)".into(),
         Fix::Found(l) => format!(
             "Location found, accurate to {} m",
-            crate::fmt::fixed(l.accuracy_m, 0)
+            beatbook_core::display::fixed(l.accuracy_m, 0)
         ),
         Fix::Denied => "Location not allowed: saving without it".into(),
         Fix::Unavailable => "Location unavailable: saving without it".into(),

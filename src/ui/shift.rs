@@ -1,13 +1,13 @@
 //! The officer's main screen: the open shift, the running patrol, the record
 //! buttons and the timeline; or, with no shift open, starting one.
 use crate::actions::{self, SaveError};
-use crate::fmt;
 use crate::platform;
 use crate::state::{use_state, Screen};
 use crate::ui::auth::AccountPanel;
 use crate::ui::form::EntryForm;
 use crate::ui::review_host::ReviewButton;
 use crate::ui::timeline::Timeline;
+use beatbook_core::display as fmt;
 use beatbook_core::{EntryId, RecordKind};
 use chrono::Duration;
 use leptos::prelude::*;

@@ -1,11 +1,11 @@
 //! The strip across the top: what is waiting to sync, whether storage is
 //! safe, an update waiting, and the last save's result.
-use crate::fmt;
 use crate::outbox::{attention_count, clock_held_count, waiting_count};
 use crate::platform::{self, Persistence};
 use crate::state::STORAGE_WARNING_SHARE;
 use crate::state::{use_state, Screen, Toast};
 use crate::sync::{self, SyncStatus};
+use beatbook_core::display as fmt;
 use leptos::prelude::*;
 
 #[component]

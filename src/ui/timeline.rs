@@ -1,9 +1,9 @@
 //! A shift's timeline: everything recorded, newest first, each marked with
 //! whether it has reached the server.
-use crate::fmt;
 use crate::outbox::{sync_mark, SyncMark};
 use crate::platform;
 use crate::state::{use_state, Screen};
+use beatbook_core::display as fmt;
 use beatbook_core::{Change, EntryId, RecordKind};
 use leptos::prelude::*;
 

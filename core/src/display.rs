@@ -1,8 +1,9 @@
-//! How times and field values read on screen.
-use beatbook_core::form;
-use beatbook_core::form::{FieldKind, FieldSpec, FormValues, LocalTime};
-use beatbook_core::EntryId;
-use beatbook_core::{Log, Revision};
+//! How times and field values read on screen, for both bundles (plain text
+//! from core types: no browser needed, so it is tested natively).
+use crate::form;
+use crate::form::{FieldKind, FieldSpec, FormValues, LocalTime};
+use crate::EntryId;
+use crate::{Log, Revision};
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 
 // Formatting by hand: chrono's format strings cost the app tens of KB.
@@ -66,7 +67,7 @@ pub fn field_text(
         .get(spec.key)
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())?;
-    let label_of = |options: beatbook_core::form::Options, code: &str| {
+    let label_of = |options: crate::form::Options, code: &str| {
         options()
             .into_iter()
             .find(|(c, _)| *c == code)
