@@ -4,7 +4,6 @@
 pub mod actions;
 pub mod base64;
 pub mod fmt;
-pub mod http;
 pub mod idb;
 pub mod outbox;
 pub mod past;
@@ -92,5 +91,7 @@ pub fn App() -> impl IntoView {
 }
 
 pub fn start() {
+    // Every answer's `Date` header tells the app its clock offset.
+    beatbook_client::observe_server_dates(platform::observe_server_date);
     leptos::mount::mount_to_body(App);
 }
