@@ -26,6 +26,12 @@ use ui::form::EntryForm;
 use ui::shift::{Home, ShiftView};
 use ui::status::{Alerts, StatusBar, ToastView};
 
+// Single-threaded wasm (no atomics): talc's dynamic heap, grown with
+// `memory.grow` as dlmalloc's is. Measured in both bundles (ARCHITECTURE.md).
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// Inactivity before the app locks itself (the force's default).
 pub const LOCK_AFTER_MINUTES: i64 = 10;
 
