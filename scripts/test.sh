@@ -50,6 +50,8 @@ export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json"
 # Run in the browser even in test files without wasm_bindgen_test_configure!(run_in_browser).
 export WASM_BINDGEN_USE_BROWSER=1
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
+# A zone with summer time, so tests/local_time.rs can check each instant's own offset.
+export TZ=Europe/London
 cargo test -p beatbook --target wasm32-unknown-unknown
 
 shopt -s nullglob

@@ -55,16 +55,26 @@ async fn commit(state: AppState, rev: Revision) -> Result<(), SaveError> {
     rev.check(now).map_err(SaveError::Invalid)?;
     state.log.with_untracked(|log| log.check(&rev))?;
     let vault = state.vault.get_value().ok_or(SaveError::Locked)?;
-    // Shared with every other tab's saves; sign-out in another tab takes
-    // it exclusively, so a save never lands after its purge.
-    let saved = tabs::with_lock(LOG_LOCK, Mode::Shared, async {
+    // Exclusive: the device chain's step (read the head, name it, write the
+    // revision and the new head in one transaction) must not interleave
+    // with another tab's, or both would name the same predecessor (a fork
+    // the server flags). Sign-out in another tab takes the lock too, so a
+    // save never lands after its purge.
+    let saved = tabs::with_lock(LOG_LOCK, Mode::Exclusive, async {
         if storage::get::<crate::vault::VaultParams>(storage::VAULT_KEY).is_none() {
             return Err(SaveError::SignedOut);
         }
-        storage::save(&rev, &vault).await.map_err(SaveError::from)
+        let mut rev = rev;
+        rev.prev = storage::chain_head().await?;
+        let bytes = beatbook_core::sync::canonical_bytes(&rev).map_err(StoreError::from)?;
+        let head = crate::vault::sha256_hex(&bytes)
+            .await
+            .map_err(StoreError::from)?;
+        storage::save_linked(&rev, &head, &vault).await?;
+        Ok(rev)
     })
     .await;
-    saved.unwrap_or(Err(SaveError::SignedOut))?;
+    let rev = saved.unwrap_or(Err(SaveError::SignedOut))?;
     tabs::tell(tabs::Message::LogChanged);
     state.measure_storage();
     // Storage accepted it; the in-memory log follows. `check` above makes
@@ -117,6 +127,8 @@ async fn create_now(
         state,
         Revision {
             clock_offset_ms: platform::clock_offset_ms_now(),
+            // Named by `commit`, under the log lock.
+            prev: None,
             id: platform::new_revision_id(),
             entry_id,
             seq: 1,

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod base64;
 pub mod fmt;
+pub mod force;
 pub mod idb;
 pub mod outbox;
 pub mod past;
@@ -32,9 +33,6 @@ use ui::status::{Alerts, StatusBar, ToastView};
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-/// Inactivity before the app locks itself (the force's default).
-pub const LOCK_AFTER_MINUTES: i64 = 10;
-
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
@@ -44,7 +42,7 @@ pub fn App() -> impl IntoView {
         std::time::Duration::from_secs(1),
     );
     platform::on_update_available(move || state.update_available.set(true));
-    ui::auth::watch_inactivity(state, chrono::Duration::minutes(LOCK_AFTER_MINUTES));
+    ui::auth::watch_inactivity(state);
     sync::start(state);
     tabs::listen(move |message| match message {
         tabs::Message::LogChanged => {

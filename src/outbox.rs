@@ -12,7 +12,7 @@ pub type Answers = HashMap<RevisionId, Answer>;
 
 /// How long a synced shift stays on the phone after it ended, unless a
 /// supervisor sent it back (the force's default; the server keeps the record).
-pub const RETENTION_DAYS: i64 = 7;
+pub const RETENTION_DAYS: i64 = beatbook_core::force::DEFAULT_RETENTION_DAYS as i64;
 
 /// Whether an answer settles its revision. The server marks some refusals
 /// `retry` (something the change names has not arrived yet; a time that
@@ -266,6 +266,7 @@ mod tests {
     fn shift(n: u32, ended: Option<&str>) -> Vec<Revision> {
         let first = Revision {
             clock_offset_ms: None,
+            prev: None,
             id: RevisionId::from_random_bytes(id(n, 1)),
             entry_id: EntryId::from_random_bytes(id(n, 2)),
             seq: 1,

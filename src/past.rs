@@ -54,6 +54,7 @@ pub async fn read_back(state: AppState, shift: EntryId) -> Result<(), String> {
             .with_untracked(|log| log.get(r.entry_id).is_none())
     });
     for rev in &revisions {
+        // Not this device's save: the chain's head stays where it is.
         storage::save(rev, &vault)
             .await
             .map_err(|e| e.to_string())?;

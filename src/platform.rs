@@ -64,12 +64,20 @@ pub fn server_now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms as i64).unwrap_or_default()
 }
 
-/// The device's current offset from UTC, for `datetime-local` fields.
+/// The browser's local time, the offset taken at each instant (summer and
+/// winter differ), from its own `Date`: no zone database in the download.
 pub fn local_time() -> LocalTime {
-    let offset = js_sys::Date::new_0().get_timezone_offset();
-    LocalTime {
-        utc_offset_minutes: -(offset as i32),
-    }
+    LocalTime::zone(browser_offset_at)
+}
+
+/// Minutes to add to UTC for local time at `time`, as the browser knows it.
+fn browser_offset_at(time: DateTime<Utc>) -> i32 {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        time.timestamp_millis() as f64
+    ));
+    // `getTimezoneOffset` is UTC minus local, in whole minutes (NaN only
+    // for an invalid date, which a `DateTime` cannot be).
+    -(date.get_timezone_offset() as i32)
 }
 
 fn random_bytes() -> [u8; 16] {
@@ -116,11 +124,11 @@ pub fn locate(done: impl Fn(Fix) + 'static) {
         let done = done.clone();
         Closure::once_into_js(move |pos: web_sys::Position| {
             let c = pos.coords();
-            done(Fix::Found(Location {
-                lat: c.latitude(),
-                lon: c.longitude(),
-                accuracy_m: c.accuracy(),
-            }));
+            done(Fix::Found(Location::from_fix(
+                c.latitude(),
+                c.longitude(),
+                c.accuracy(),
+            )));
         })
     };
     let on_error = Closure::once_into_js(move |err: web_sys::PositionError| {

@@ -129,6 +129,10 @@ pub struct AppState {
     /// them on the phone until the app locks.
     pub read_back: StoredValue<Vec<EntryId>>,
     pub storage_use: RwSignal<Option<StorageUse>>,
+    /// The force's settings as last heard (`crate::force`; the defaults
+    /// until then), and when they were last asked for.
+    pub force: RwSignal<beatbook_core::force::ForceSettings>,
+    pub force_fetch: StoredValue<Option<DateTime<Utc>>>,
 }
 
 impl AppState {
@@ -159,6 +163,8 @@ impl AppState {
             kept_form: StoredValue::new(None),
             read_back: StoredValue::new(Vec::new()),
             storage_use: RwSignal::new(None),
+            force: RwSignal::new(crate::force::cached()),
+            force_fetch: StoredValue::new(None),
         }
     }
 
@@ -320,7 +326,7 @@ impl AppState {
     /// `sent_back` is what the server just said is sent back for
     /// correction: those stay whatever their age.
     pub async fn apply_retention(&self, sent_back: &[EntryId]) {
-        let window = chrono::Duration::days(crate::outbox::RETENTION_DAYS);
+        let window = chrono::Duration::days(self.force.with_untracked(|f| f.retention_days).into());
         let now = crate::platform::server_now();
         let (ids, entries) = self.log.with_untracked(|log| {
             self.outcomes.with_untracked(|o| {

@@ -42,6 +42,12 @@ pub const PIN_FAILURES_KEY: &str = "bb:pin-failures";
 pub const SESSION: &str = "session";
 /// A form being typed when the app locked itself, sealed.
 pub const DRAFT: &str = "draft";
+/// The device chain's head (ARCHITECTURE.md, "Device chain"): the SHA-256
+/// of the last revision this device saved, 64 lowercase hex digits, in the
+/// clear. Written in the transaction that writes that revision, so the two
+/// never disagree after a kill; never touched by retention or sign-out (it
+/// is the device's, like its ID).
+pub const CHAIN_HEAD: &str = "chain";
 
 /// Format 3's local storage keys, read only to migrate them.
 pub const LEGACY_REVISION_PREFIX: &str = "bb:rev:";
@@ -170,16 +176,47 @@ async fn sealed_text(rev: &Revision, vault: &Vault) -> Result<String, StoreError
 
 /// Saves one revision, encrypted. `Ok` means its transaction completed with
 /// strict durability: the revision is on disk and survives a killed browser.
+/// For a revision this device did not just make (read back from the server,
+/// rewritten in place): the chain's head stays.
 pub fn save<'a>(rev: &'a Revision, vault: &'a Vault) -> Boxed<'a, Result<(), StoreError>> {
-    Box::pin(save_now(rev, vault))
+    Box::pin(save_now(rev, None, vault))
 }
 
-async fn save_now(rev: &Revision, vault: &Vault) -> Result<(), StoreError> {
+/// [`save`] for a save of this device's (`actions::commit`), with the
+/// chain's new head (the hash of `rev`, [`CHAIN_HEAD`]) in the same
+/// transaction.
+pub fn save_linked<'a>(
+    rev: &'a Revision,
+    head: &'a str,
+    vault: &'a Vault,
+) -> Boxed<'a, Result<(), StoreError>> {
+    Box::pin(save_now(rev, Some(head), vault))
+}
+
+async fn save_now(rev: &Revision, head: Option<&str>, vault: &Vault) -> Result<(), StoreError> {
     let text = sealed_text(rev, vault).await?;
-    let tx = Tx::write(&[REVISIONS]).await?;
+    let stores: &[&str] = if head.is_some() {
+        &[REVISIONS, META]
+    } else {
+        &[REVISIONS]
+    };
+    let tx = Tx::write(stores).await?;
     tx.put(REVISIONS, &rev.id.to_string(), &text)?;
+    if let Some(head) = head {
+        tx.put(META, CHAIN_HEAD, head)?;
+    }
     tx.done().await?;
     Ok(())
+}
+
+/// The device chain's head: the link the next save names. `None` when this
+/// device has saved nothing yet, or the value is not a link (the chain then
+/// starts afresh, which the server does not count as a break).
+pub async fn chain_head() -> Result<Option<String>, StoreError> {
+    let tx = Tx::read(&[META]).await?;
+    let request = tx.get(META, CHAIN_HEAD)?;
+    tx.done().await?;
+    Ok(idb::text_of(&request).filter(|h| beatbook_core::revision::is_chain_hash(h)))
 }
 
 /// Seals a small value (the session, a draft) under the PIN's key.

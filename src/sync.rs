@@ -202,6 +202,7 @@ async fn run_locked(state: AppState) -> bool {
             // The server is reachable and the session good: a moment to see
             // whether a supervisor sent a shift back.
             crate::sent_back::refresh(state);
+            crate::force::refresh(state, state.force_fetch);
             return true;
         }
         tried.extend(batch.iter().map(|r| r.id));

@@ -12,7 +12,8 @@ use wasm_bindgen_futures::JsFuture;
 
 /// Held by the tab that pushes to the server.
 pub const SYNC_LOCK: &str = "beatbook-sync";
-/// Shared by every save; exclusive for migration, PIN setup, sign-out.
+/// Held by every save (exclusively: the device chain, see `actions::commit`),
+/// and by migration, PIN setup, retention and sign-out.
 pub const LOG_LOCK: &str = "beatbook-log";
 const CHANNEL: &str = "beatbook";
 

@@ -77,6 +77,25 @@ fn subtle() -> Result<web_sys::SubtleCrypto, VaultError> {
     Ok(crypto.subtle())
 }
 
+/// The SHA-256 of `bytes` in 64 lowercase hex digits (WebCrypto's digest):
+/// the device chain's link (`Revision::prev`, ARCHITECTURE.md "Device chain").
+pub async fn sha256_hex(bytes: &[u8]) -> Result<String, VaultError> {
+    let digest = JsFuture::from(
+        subtle()?
+            .digest_with_str_and_u8_array("SHA-256", bytes)
+            .map_err(browser)?,
+    )
+    .await
+    .map_err(browser)?;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in Uint8Array::new(&digest).to_vec() {
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    Ok(hex)
+}
+
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], VaultError> {
     let mut bytes = [0u8; N];
     web_sys::window()

@@ -261,3 +261,28 @@ async fn retention_removes_exactly_what_the_rule_says() {
     assert_eq!(idb_pairs(ANSWERS).await.len(), answers.len() - 3);
     assert!(idb_pairs(META).await.is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn the_chain_head_moves_with_this_devices_saves_only() {
+    let v = test_vault().await;
+    clear_all().await;
+    assert_eq!(storage::chain_head().await.unwrap(), None);
+    let s = shift(1);
+    let bytes = beatbook_core::sync::canonical_bytes(&s).unwrap();
+    let head = beatbook::vault::sha256_hex(&bytes).await.unwrap();
+    // WebCrypto's SHA-256, as the server computes it (a known vector too).
+    assert_eq!(
+        beatbook::vault::sha256_hex(b"abc").await.unwrap(),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    storage::save_linked(&s, &head, &v).await.unwrap();
+    assert_eq!(storage::chain_head().await.unwrap(), Some(head.clone()));
+    // A revision read back from the server, and retention, leave it.
+    let n = note(1, &s, "read back");
+    storage::save(&n, &v).await.unwrap();
+    storage::forget(&[s.id, n.id]).await.unwrap();
+    assert_eq!(storage::chain_head().await.unwrap(), Some(head));
+    // Something that is not a link is no head: the chain starts afresh.
+    idb_put(META, storage::CHAIN_HEAD, "not a hash").await;
+    assert_eq!(storage::chain_head().await.unwrap(), None);
+}

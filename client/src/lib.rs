@@ -14,6 +14,7 @@ pub use fetch::{observe_server_dates, DateObserver, TIMEOUT_MS};
 pub use query::{Export, ReturnQuery, ShiftQuery, ShiftRevisionsQuery};
 
 use beatbook_core::auth::{Session, SignInRequest, SIGN_IN_PATH, SIGN_OUT_PATH};
+use beatbook_core::force::ForceAnswer;
 use beatbook_core::review::{
     ProgrammeReturn, ReviewRequest, ReviewRow, ShiftDetail, ShiftLines, ShiftPage, StoredRevisions,
 };
@@ -42,6 +43,13 @@ pub async fn sign_out(token: &str) -> Result<(), ApiError> {
 /// `POST /api/v1/sync/push`: one answer per change, in order.
 pub async fn push(token: &str, request: &PushRequest) -> Result<PushAnswers, ApiError> {
     send(post(request)?, PUSH_PATH, Some(token)).await?.json()
+}
+
+/// `GET /api/v1/force`: the force's settings, as the officer app reads them.
+pub async fn force(token: &str) -> Result<ForceAnswer, ApiError> {
+    send(Method::Get, "/api/v1/force", Some(token))
+        .await?
+        .json()
 }
 
 /// `GET /api/v1/shifts`, as the officer app reads it (its own shifts).

@@ -5,11 +5,12 @@
 //! draw a field, and field keys are the record's serde names, so an error from
 //! [`Record::check`] lands next to the field it is about.
 use crate::codes::*;
+pub use crate::local_time::{fold_key, Fold, LocalTime};
 use crate::record::{Record, RecordKind};
 use crate::revision::Revision;
 use crate::time::{date_text, parse_date};
 use crate::validate::{Checker, FieldError, Problem};
-use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// What the person typed, by field key. Checkboxes hold "true" or "";
@@ -478,50 +479,6 @@ pub fn visible_fields(kind: RecordKind, values: &FormValues) -> Vec<&'static Fie
     out
 }
 
-/// How the device's local time relates to UTC, for `datetime-local` fields.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LocalTime {
-    /// Minutes to add to UTC to get local time (BST is +60).
-    pub utc_offset_minutes: i32,
-}
-
-impl LocalTime {
-    /// Reads `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (what
-    /// `datetime-local` inputs give) as local time.
-    pub fn to_utc(self, text: &str) -> Option<DateTime<Utc>> {
-        let (date, time) = text.split_once('T')?;
-        let date = parse_date(date)?;
-        let mut parts = time.split(':');
-        let mut next = |max: u32| {
-            parts
-                .next()
-                .filter(|p| p.len() == 2)?
-                .parse::<u32>()
-                .ok()
-                .filter(|v| *v <= max)
-        };
-        let (h, m) = (next(23)?, next(59)?);
-        let s = match parts.next() {
-            None => 0,
-            Some(p) if p.len() == 2 => p.parse::<u32>().ok().filter(|v| *v <= 59)?,
-            Some(_) => return None,
-        };
-        let naive = date.and_hms_opt(h, m, s)?;
-        Some(naive.and_utc() - Duration::minutes(self.utc_offset_minutes.into()))
-    }
-
-    /// The local wall-clock parts of a time.
-    pub fn local(self, time: DateTime<Utc>) -> NaiveDateTime {
-        (time + Duration::minutes(self.utc_offset_minutes.into())).naive_utc()
-    }
-
-    /// `YYYY-MM-DDTHH:MM`, for a `datetime-local` input.
-    pub fn to_local_text(self, time: DateTime<Utc>) -> String {
-        let t = self.local(time);
-        format!("{}T{:02}:{:02}", date_text(t.date()), t.hour(), t.minute())
-    }
-}
-
 /// A parsed form: the record plus the fields every revision carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
@@ -546,7 +503,8 @@ pub fn parse_form(
             continue;
         }
         let text = values.get(spec.key).map(|s| s.trim()).unwrap_or("");
-        if let Some(value) = field_json(spec, text, local, &mut c) {
+        if let Some(value) = field_json(spec, text, fold_of_field(values, spec.key), local, &mut c)
+        {
             match object.iter_mut().find(|(key, _)| *key == spec.key) {
                 Some((_, kept)) => *kept = value,
                 None => object.push((spec.key, value)),
@@ -563,11 +521,13 @@ pub fn parse_form(
         );
         None
     } else {
-        let t = local.to_utc(occurred_text);
-        if t.is_none() {
-            c.add(OCCURRED_AT, Problem::BadDateTime);
+        match local.parse(occurred_text, fold_of_field(values, OCCURRED_AT)) {
+            Ok(t) => Some(t),
+            Err(problem) => {
+                c.add(OCCURRED_AT, problem);
+                None
+            }
         }
-        t
     };
     let notes = values.get(NOTES).cloned().unwrap_or_default();
     c.long_text(NOTES, &notes);
@@ -607,6 +567,13 @@ pub fn parse_form(
     }
 }
 
+/// The [`Fold`] chosen for the time field `key`, if any.
+fn fold_of_field(values: &FormValues, key: &str) -> Option<Fold> {
+    values
+        .get(&fold_key(key))
+        .and_then(|code| Fold::from_code(code))
+}
+
 /// `text` as a JSON string literal, escaped as serde_json writes it.
 fn json_string(text: &str) -> String {
     // Writing a string into a `String` cannot fail.
@@ -615,7 +582,13 @@ fn json_string(text: &str) -> String {
 
 /// One field's typed-in text as the JSON its record field reads, or `None`
 /// (left out: the record's default) when empty or not valid.
-fn field_json(spec: &FieldSpec, text: &str, local: LocalTime, c: &mut Checker) -> Option<String> {
+fn field_json(
+    spec: &FieldSpec,
+    text: &str,
+    fold: Option<Fold>,
+    local: LocalTime,
+    c: &mut Checker,
+) -> Option<String> {
     let key = spec.key;
     let yes_no = |b: bool| if b { "true" } else { "false" }.to_owned();
     match spec.kind {
@@ -636,10 +609,10 @@ fn field_json(spec: &FieldSpec, text: &str, local: LocalTime, c: &mut Checker) -
                 None
             }
         },
-        DateTime => match local.to_utc(text) {
-            Some(t) => Some(json_string(&crate::time::format(t))),
-            None => {
-                c.add(key, Problem::BadDateTime);
+        DateTime => match local.parse(text, fold) {
+            Ok(t) => Some(json_string(&crate::time::format(t))),
+            Err(problem) => {
+                c.add(key, problem);
                 None
             }
         },
@@ -828,15 +801,29 @@ pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
             (Scalar::Skip, _) => continue,
             (Scalar::Bool(b), Checkbox) => if *b { "true" } else { "" }.to_owned(),
             (Scalar::Bool(b), _) => if *b { "true" } else { "false" }.to_owned(),
-            (Scalar::Text(s), DateTime) => crate::time::parse(s)
-                .map(|t| local.to_local_text(t))
-                .unwrap_or_default(),
+            (Scalar::Text(s), DateTime) => match crate::time::parse(s) {
+                Some(t) => {
+                    put_time(&mut values, spec.key, t, local);
+                    continue;
+                }
+                None => String::new(),
+            },
             (Scalar::Text(s), _) => s.clone(),
             (Scalar::List(items), _) => items.join(","),
         };
         values.insert(spec.key.into(), text);
     }
-    values.insert(OCCURRED_AT.into(), local.to_local_text(rev.occurred_at));
+    put_time(&mut values, OCCURRED_AT, rev.occurred_at, local);
     values.insert(NOTES.into(), rev.notes.clone());
     values
+}
+
+/// A time as its form field shows it, with which of a doubled hour it is
+/// (so a correction saved unchanged keeps the same instant).
+pub fn put_time(values: &mut FormValues, key: &str, time: DateTime<Utc>, local: LocalTime) {
+    values.insert(key.into(), local.to_local_text(time));
+    match local.fold_of(time) {
+        Some(fold) => values.insert(fold_key(key), fold.code().into()),
+        None => values.remove(&fold_key(key)),
+    };
 }

@@ -4,8 +4,10 @@
 pub mod api;
 pub mod auth;
 pub mod codes;
+pub mod force;
 pub mod form;
 pub mod ids;
+pub mod local_time;
 pub mod log;
 #[cfg(feature = "openapi")]
 pub mod openapi;

@@ -4,296 +4,386 @@
 //! half-filled form still deserializes; what the law requires is enforced by
 //! each record's `check`, which the app (inline) and the server (per change)
 //! both run.
+//!
+//! Each record type is declared once, in [`records!`] below: the struct,
+//! its kind's code and label, its fields as the decoder reads them
+//! ([`crate::wire::Tagged`]), and for each field what else uses it
+//! ([`Field`]: its `entries.csv` column, its form field, the programme
+//! return). A field's name is part of the wire protocol, the storage format
+//! and the bytes the server compares (`crate::sync::canonical_bytes`):
+//! renaming or reordering one changes the bytes of every stored record
+//! (`tests/golden.rs` holds them).
 use crate::codes::*;
 use crate::ids::EntryId;
 use crate::time::{OptDate, OptTime};
 use crate::validate::{Checker, Rule};
-use crate::wire::record_wire_fields;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-/// On the wire a record is `{"<kind>": {fields}}` (serde's external tagging:
-/// it decodes without buffering, which keeps the app's download smaller than
-/// a `"kind"` field inside the object would). Decoded by hand in
-/// `crate::wire` (the struct types themselves are only ever read as part of
-/// a record).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Record {
-    Shift(Shift),
-    Patrol(Patrol),
-    StopSearch(StopSearch),
-    StopAccount(StopAccount),
-    Arrest(Arrest),
-    AsbIntervention(AsbIntervention),
-    IjReferral(IjReferral),
-    Note(Note),
+/// What else uses one field of a record, as its declaration says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// Its name on the wire, in storage and in the form (a form field's key).
+    pub name: &'static str,
+    /// The `entries.csv` column it fills, if it is exported.
+    pub csv: Option<&'static str>,
+    /// Whether the record's form shows it (`crate::form`); an end time is
+    /// set by ending, not typed.
+    pub in_form: bool,
+    /// Whether the programme return reads it (the server's lean reader,
+    /// `programme::Fact`, must read exactly these).
+    pub returned: bool,
 }
 
-/// The record types, without their contents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum RecordKind {
-    Shift,
-    Patrol,
-    StopSearch,
-    StopAccount,
-    Arrest,
-    AsbIntervention,
-    IjReferral,
-    Note,
+/// One `entries.csv` cell of a record field ([`Record::csv_cells`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    /// Text as it is (a code is its code; a yes or no is `true`, `false` or
+    /// empty).
+    Text(&'a str),
+    Number(Option<u32>),
+    /// Written in the force's time zone by the export.
+    Time(Option<DateTime<Utc>>),
+}
+
+/// The cell of a field's value.
+pub trait ToCell {
+    fn cell(&self) -> Cell<'_>;
+}
+
+impl ToCell for String {
+    fn cell(&self) -> Cell<'_> {
+        Cell::Text(self)
+    }
+}
+
+impl<C: Code> ToCell for Option<C> {
+    fn cell(&self) -> Cell<'_> {
+        Cell::Text(self.map_or("", Code::code))
+    }
+}
+
+impl ToCell for Option<u32> {
+    fn cell(&self) -> Cell<'_> {
+        Cell::Number(*self)
+    }
+}
+
+impl ToCell for Option<bool> {
+    fn cell(&self) -> Cell<'_> {
+        Cell::Text(match self {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "",
+        })
+    }
+}
+
+impl ToCell for Option<DateTime<Utc>> {
+    fn cell(&self) -> Cell<'_> {
+        Cell::Time(*self)
+    }
+}
+
+/// Declares every record type. For each: `Name("code", "Label") { fields }`,
+/// the kind's code on the wire and its label; for each field, its type,
+/// `as Via` when it is read through a `Deserialize` newtype (a field
+/// written `serialize_with` a `crate::time` module), and in brackets what
+/// else uses it: `csv "column"` (its `entries.csv` column) or `no_csv`
+/// (one of the two, always), `no_form` (set other than by the form) and
+/// `returned` (read by the programme return).
+///
+/// It writes the structs, [`Record`] and [`RecordKind`] (their codes said
+/// once, here), [`RecordKind::fields`], [`Record::csv_cells`] and the
+/// decoder ([`crate::wire::Tagged`]: every field of a struct may be left
+/// out on the wire, so a half-filled form still reads back; `crate::wire`
+/// explains why it is not derived). Fields are written in the order given.
+macro_rules! records {
+    ($(
+        $(#[$kind_meta:meta])*
+        $kind:ident($code:literal, $label:literal) {
+            $(
+                $(#[$field_meta:meta])*
+                $field:ident: $ty:ty $(as $via:ty)? [$($use:tt)*]
+            ),+ $(,)?
+        }
+    )+) => {
+        $(
+            $(#[$kind_meta])*
+            #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+            #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
+            pub struct $kind {
+                $($(#[$field_meta])* pub $field: $ty,)+
+            }
+        )+
+
+        /// On the wire a record is `{"<kind>": {fields}}` (serde's external
+        /// tagging: it decodes without buffering, which keeps the app's
+        /// download smaller than a `"kind"` field inside the object would).
+        /// Decoded by hand ([`crate::wire::Tagged`]; the struct types
+        /// themselves are only ever read as part of a record).
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum Record {
+            $(#[serde(rename = $code)] $kind($kind),)+
+        }
+
+        /// The record types, without their contents.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum RecordKind {
+            $(#[serde(rename = $code)] $kind,)+
+        }
+
+        impl RecordKind {
+            pub const ALL: [RecordKind; [$($code),+].len()] = [$(Self::$kind),+];
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Self::$kind => $code,)+
+                }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Self::$kind => $label,)+
+                }
+            }
+
+            /// Every field of the kind's record, in the order it is written.
+            pub fn fields(self) -> &'static [Field] {
+                match self {
+                    $(Self::$kind => &[$(Field {
+                        name: stringify!($field),
+                        csv: records!(@csv $($use)*),
+                        in_form: records!(@in_form $($use)*),
+                        returned: records!(@returned $($use)*),
+                    }),+],)+
+                }
+            }
+        }
+
+        impl Record {
+            pub fn kind(&self) -> RecordKind {
+                match self {
+                    $(Self::$kind(_) => RecordKind::$kind,)+
+                }
+            }
+
+            /// An empty record of a kind, as a blank form starts.
+            pub fn empty(kind: RecordKind) -> Self {
+                match kind {
+                    $(RecordKind::$kind => Self::$kind($kind::default()),)+
+                }
+            }
+
+            /// Each exported field's `entries.csv` column and cell, in the
+            /// order the fields are declared.
+            pub fn csv_cells<'a>(&'a self, mut cell: impl FnMut(&'static str, Cell<'a>)) {
+                match self {
+                    $(Self::$kind(record) => {
+                        // A kind may export nothing.
+                        let _ = record;
+                        $(records!(@cell cell, record.$field, $($use)*);)+
+                    })+
+                }
+            }
+        }
+
+        impl $crate::wire::Tagged for Record {
+            const NAME: &'static str = "Record";
+            const KINDS: &'static [&'static str] = &[$($code),+];
+
+            fn empty(kind: usize) -> Option<Self> {
+                RecordKind::ALL.get(kind).map(|k| Record::empty(*k))
+            }
+
+            fn fields(&self) -> &'static [&'static str] {
+                match self {
+                    $(Self::$kind(_) => &[$(stringify!($field)),+],)+
+                }
+            }
+
+            fn read_field<'de, A: serde::de::MapAccess<'de>>(
+                &mut self,
+                index: usize,
+                map: &mut A,
+            ) -> Result<(), A::Error> {
+                match self {
+                    $(Self::$kind(record) => {
+                        // The position of each field in its list; the
+                        // compiler folds these tests into one jump table.
+                        let mut position = 0usize;
+                        $(
+                            if index == position {
+                                records!(@read map, record.$field $(, $via)?);
+                            }
+                            position += 1;
+                        )+
+                        let _ = position;
+                    })+
+                }
+                Ok(())
+            }
+        }
+    };
+    (@csv csv $column:literal $($rest:tt)*) => { Some($column) };
+    (@csv no_csv $($rest:tt)*) => { None };
+    (@csv $other:tt $($rest:tt)*) => { records!(@csv $($rest)*) };
+    (@csv) => { compile_error!("each record field says `csv \"column\"` or `no_csv`") };
+    (@in_form no_form $($rest:tt)*) => { false };
+    (@in_form $other:tt $($rest:tt)*) => { records!(@in_form $($rest)*) };
+    (@in_form) => { true };
+    (@returned returned $($rest:tt)*) => { true };
+    (@returned $other:tt $($rest:tt)*) => { records!(@returned $($rest)*) };
+    (@returned) => { false };
+    (@cell $cell:ident, $value:expr, csv $column:literal $($rest:tt)*) => {
+        $cell($column, ToCell::cell(&$value))
+    };
+    (@cell $cell:ident, $value:expr, no_csv $($rest:tt)*) => {};
+    (@cell $cell:ident, $value:expr, $other:tt $($rest:tt)*) => {
+        records!(@cell $cell, $value, $($rest)*)
+    };
+    (@read $map:ident, $place:expr) => {
+        $crate::wire::read_into($map, &mut $place)?
+    };
+    (@read $map:ident, $place:expr, $via:ty) => {
+        $place = $crate::wire::next_value::<$via, A>($map)?.0
+    };
+}
+
+records! {
+    Shift("shift", "Shift") {
+        role: Option<PatrollerRole> [csv "role", returned],
+        callsign: String [no_csv],
+        team: String [no_csv],
+        #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
+        ended_at: Option<DateTime<Utc>> as OptTime [csv "ended_at", no_form],
+    }
+
+    Patrol("patrol", "Patrol") {
+        /// Hotspot or area name.
+        area: String [csv "area", returned],
+        mode: Option<PatrolMode> [no_csv],
+        #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
+        ended_at: Option<DateTime<Utc>> as OptTime [csv "ended_at", no_form, returned],
+    }
+
+    /// PACE Code A para 4.3.
+    StopSearch("stop_search", "Stop and search") {
+        self_defined_ethnicity: Option<Ethnicity> [no_csv],
+        /// Only where the officer's perception differs from the self-defined code.
+        officer_perceived_ethnicity: Option<Ethnicity> [no_csv],
+        /// Where the person was first detained.
+        place_detained: String [no_csv],
+        /// Where searched, if different.
+        place_searched: String [no_csv],
+        object: Option<SearchObject> [csv "object"],
+        object_detail: String [no_csv],
+        power: Option<SearchPower> [csv "power", returned],
+        grounds: String [no_csv],
+        /// For s60 searches the authorisation replaces individual grounds.
+        s60_authorisation: String [no_csv],
+        outcome: Option<SearchOutcome> [csv "outcome", returned],
+        outcome_linked_to_object: Option<bool> [csv "outcome_linked_to_object", returned],
+        injury_or_damage: Option<bool> [no_csv],
+        injury_details: String [no_csv],
+        vehicle_searched: bool [no_csv],
+        vehicle_registration: String [no_csv],
+        /// Not required; the person may refuse to give them.
+        person_name: String [no_csv],
+        person_address: String [no_csv],
+    }
+
+    /// Stop and account: recorded only where the force chooses to.
+    StopAccount("stop_account", "Stop and account") {
+        place: String [no_csv],
+        /// What the person was asked to account for.
+        account_for: String [no_csv],
+        self_defined_ethnicity: Option<Ethnicity> [no_csv],
+        outcome: String [no_csv],
+    }
+
+    /// PACE Code G.
+    Arrest("arrest", "Arrest") {
+        offence: String [csv "offence"],
+        place: String [no_csv],
+        grounds: String [no_csv],
+        necessity: Vec<NecessityCriterion> [no_csv],
+        #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
+        caution_at: Option<DateTime<Utc>> as OptTime [no_csv],
+        said_on_arrest: String [no_csv],
+        custody_suite: String [no_csv],
+        /// The stop and search this arrest followed, if any.
+        linked_stop: Option<EntryId> [no_csv],
+    }
+
+    AsbIntervention("asb_intervention", "ASB intervention") {
+        power: Option<AsbPower> [csv "asb_power", returned],
+        persons: Option<u32> [csv "persons", returned],
+        place: String [no_csv],
+        behaviour: String [no_csv],
+        /// Warning letter, CPW and CPN: what must change.
+        requirements: String [no_csv],
+        /// CPW: by when.
+        #[serde(serialize_with = "crate::time::date_opt::serialize")]
+        deadline: Option<NaiveDate> as OptDate [no_csv],
+        /// CPW: the consequence of not complying.
+        consequence: String [no_csv],
+        /// CPN: the warning it follows.
+        prior_warning_ref: String [no_csv],
+        person_aged_16_plus: bool [no_csv],
+        dispersal_area: String [no_csv],
+        dispersal_hours: Option<u32> [no_csv],
+        authorising_inspector: String [no_csv],
+        terms: String [no_csv],
+        property_surrendered: String [no_csv],
+        pspo_name: String [no_csv],
+        offence: String [csv "offence"],
+        /// Pounds.
+        penalty_amount: Option<u32> [no_csv],
+        seized: Option<SeizureKind> [csv "seized", returned],
+        seized_description: String [no_csv],
+        vehicle_registration: String [no_csv],
+    }
+
+    IjReferral("ij_referral", "Immediate Justice referral") {
+        /// Name or reference of the person referred.
+        person: String [no_csv],
+        disposal: Option<IjDisposal> [no_csv],
+        #[serde(serialize_with = "crate::time::date_opt::serialize")]
+        referral_date: Option<NaiveDate> as OptDate [no_csv, returned],
+        victim_consulted: Option<bool> [no_csv],
+        hours_ordered: Option<u32> [csv "ij_hours_ordered", returned],
+        #[serde(serialize_with = "crate::time::date_opt::serialize")]
+        reparation_started: Option<NaiveDate> as OptDate [no_csv, returned],
+        hours_completed: Option<u32> [csv "ij_hours_completed", returned],
+        outcome: String [no_csv],
+        /// The entry (an ASB intervention, a stop) the referral came from.
+        linked_entry: Option<EntryId> [no_csv],
+    }
+
+    Note("note", "Note or engagement") {
+        category: Option<NoteKind> [no_csv],
+        text: String [no_csv],
+    }
+}
+
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::wire::read_tagged(d)
+    }
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 8] = [
-        Self::Shift,
-        Self::Patrol,
-        Self::StopSearch,
-        Self::StopAccount,
-        Self::Arrest,
-        Self::AsbIntervention,
-        Self::IjReferral,
-        Self::Note,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Shift => "shift",
-            Self::Patrol => "patrol",
-            Self::StopSearch => "stop_search",
-            Self::StopAccount => "stop_account",
-            Self::Arrest => "arrest",
-            Self::AsbIntervention => "asb_intervention",
-            Self::IjReferral => "ij_referral",
-            Self::Note => "note",
-        }
-    }
-
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Shift => "Shift",
-            Self::Patrol => "Patrol",
-            Self::StopSearch => "Stop and search",
-            Self::StopAccount => "Stop and account",
-            Self::Arrest => "Arrest",
-            Self::AsbIntervention => "ASB intervention",
-            Self::IjReferral => "Immediate Justice referral",
-            Self::Note => "Note or engagement",
-        }
     }
 
     /// Shifts and patrols run over time and are ended by a later revision.
     pub fn has_duration(self) -> bool {
         matches!(self, Self::Shift | Self::Patrol)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
-pub struct Shift {
-    pub role: Option<PatrollerRole>,
-    pub callsign: String,
-    pub team: String,
-    #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
-    pub ended_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
-pub struct Patrol {
-    /// Hotspot or area name.
-    pub area: String,
-    pub mode: Option<PatrolMode>,
-    #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
-    pub ended_at: Option<DateTime<Utc>>,
-}
-
-/// PACE Code A para 4.3.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
-pub struct StopSearch {
-    pub self_defined_ethnicity: Option<Ethnicity>,
-    /// Only where the officer's perception differs from the self-defined code.
-    pub officer_perceived_ethnicity: Option<Ethnicity>,
-    /// Where the person was first detained.
-    pub place_detained: String,
-    /// Where searched, if different.
-    pub place_searched: String,
-    pub object: Option<SearchObject>,
-    pub object_detail: String,
-    pub power: Option<SearchPower>,
-    pub grounds: String,
-    /// For s60 searches the authorisation replaces individual grounds.
-    pub s60_authorisation: String,
-    pub outcome: Option<SearchOutcome>,
-    pub outcome_linked_to_object: Option<bool>,
-    pub injury_or_damage: Option<bool>,
-    pub injury_details: String,
-    pub vehicle_searched: bool,
-    pub vehicle_registration: String,
-    /// Not required; the person may refuse to give them.
-    pub person_name: String,
-    pub person_address: String,
-}
-
-/// Stop and account: recorded only where the force chooses to.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
-pub struct StopAccount {
-    pub place: String,
-    /// What the person was asked to account for.
-    pub account_for: String,
-    pub self_defined_ethnicity: Option<Ethnicity>,
-    pub outcome: String,
-}
-
-/// PACE Code G.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
-pub struct Arrest {
-    pub offence: String,
-    pub place: String,
-    pub grounds: String,
-    pub necessity: Vec<NecessityCriterion>,
-    #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
-    pub caution_at: Option<DateTime<Utc>>,
-    pub said_on_arrest: String,
-    pub custody_suite: String,
-    /// The stop and search this arrest followed, if any.
-    pub linked_stop: Option<EntryId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
-pub struct AsbIntervention {
-    pub power: Option<AsbPower>,
-    pub persons: Option<u32>,
-    pub place: String,
-    pub behaviour: String,
-    /// Warning letter, CPW and CPN: what must change.
-    pub requirements: String,
-    /// CPW: by when.
-    #[serde(serialize_with = "crate::time::date_opt::serialize")]
-    pub deadline: Option<NaiveDate>,
-    /// CPW: the consequence of not complying.
-    pub consequence: String,
-    /// CPN: the warning it follows.
-    pub prior_warning_ref: String,
-    pub person_aged_16_plus: bool,
-    pub dispersal_area: String,
-    pub dispersal_hours: Option<u32>,
-    pub authorising_inspector: String,
-    pub terms: String,
-    pub property_surrendered: String,
-    pub pspo_name: String,
-    pub offence: String,
-    /// Pounds.
-    pub penalty_amount: Option<u32>,
-    pub seized: Option<SeizureKind>,
-    pub seized_description: String,
-    pub vehicle_registration: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
-pub struct IjReferral {
-    /// Name or reference of the person referred.
-    pub person: String,
-    pub disposal: Option<IjDisposal>,
-    #[serde(serialize_with = "crate::time::date_opt::serialize")]
-    pub referral_date: Option<NaiveDate>,
-    pub victim_consulted: Option<bool>,
-    pub hours_ordered: Option<u32>,
-    #[serde(serialize_with = "crate::time::date_opt::serialize")]
-    pub reparation_started: Option<NaiveDate>,
-    pub hours_completed: Option<u32>,
-    pub outcome: String,
-    /// The entry (an ASB intervention, a stop) the referral came from.
-    pub linked_entry: Option<EntryId>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
-pub struct Note {
-    pub category: Option<NoteKind>,
-    pub text: String,
-}
-
-// Every record field may be left out on the wire (a half-filled form must
-// still read back); `crate::wire` explains why these are not derived.
-record_wire_fields! {
-    Shift { role, callsign, team, ended_at: OptTime }
-    Patrol { area, mode, ended_at: OptTime }
-    StopSearch {
-        self_defined_ethnicity,
-        officer_perceived_ethnicity,
-        place_detained,
-        place_searched,
-        object,
-        object_detail,
-        power,
-        grounds,
-        s60_authorisation,
-        outcome,
-        outcome_linked_to_object,
-        injury_or_damage,
-        injury_details,
-        vehicle_searched,
-        vehicle_registration,
-        person_name,
-        person_address,
-}
-    StopAccount { place, account_for, self_defined_ethnicity, outcome }
-    Arrest {
-        offence,
-        place,
-        grounds,
-        necessity,
-        caution_at: OptTime,
-        said_on_arrest,
-        custody_suite,
-        linked_stop,
-}
-    AsbIntervention {
-        power,
-        persons,
-        place,
-        behaviour,
-        requirements,
-        deadline: OptDate,
-        consequence,
-        prior_warning_ref,
-        person_aged_16_plus,
-        dispersal_area,
-        dispersal_hours,
-        authorising_inspector,
-        terms,
-        property_surrendered,
-        pspo_name,
-        offence,
-        penalty_amount,
-        seized,
-        seized_description,
-        vehicle_registration,
-}
-    IjReferral {
-        person,
-        disposal,
-        referral_date: OptDate,
-        victim_consulted,
-        hours_ordered,
-        reparation_started: OptDate,
-        hours_completed,
-        outcome,
-        linked_entry,
-}
-    Note { category, text }
 }
 
 /// Longest Immediate Justice order accepted, in hours.
@@ -303,33 +393,6 @@ pub const MAX_DISPERSAL_HOURS: u32 = 48;
 pub const MAX_PSPO_PENALTY: u32 = 100;
 
 impl Record {
-    pub fn kind(&self) -> RecordKind {
-        match self {
-            Self::Shift(_) => RecordKind::Shift,
-            Self::Patrol(_) => RecordKind::Patrol,
-            Self::StopSearch(_) => RecordKind::StopSearch,
-            Self::StopAccount(_) => RecordKind::StopAccount,
-            Self::Arrest(_) => RecordKind::Arrest,
-            Self::AsbIntervention(_) => RecordKind::AsbIntervention,
-            Self::IjReferral(_) => RecordKind::IjReferral,
-            Self::Note(_) => RecordKind::Note,
-        }
-    }
-
-    /// An empty record of a kind, as a blank form starts.
-    pub fn empty(kind: RecordKind) -> Self {
-        match kind {
-            RecordKind::Shift => Self::Shift(Shift::default()),
-            RecordKind::Patrol => Self::Patrol(Patrol::default()),
-            RecordKind::StopSearch => Self::StopSearch(StopSearch::default()),
-            RecordKind::StopAccount => Self::StopAccount(StopAccount::default()),
-            RecordKind::Arrest => Self::Arrest(Arrest::default()),
-            RecordKind::AsbIntervention => Self::AsbIntervention(AsbIntervention::default()),
-            RecordKind::IjReferral => Self::IjReferral(IjReferral::default()),
-            RecordKind::Note => Self::Note(Note::default()),
-        }
-    }
-
     /// When a shift or patrol ended, if it has.
     pub fn ended_at(&self) -> Option<DateTime<Utc>> {
         match self {

@@ -223,6 +223,33 @@ pub struct ShiftDetail<R = Revision> {
     pub conflicts: Vec<ConflictRow>,
     pub reviews: Vec<ReviewRow>,
     pub flags: Vec<Flag>,
+    /// Breaks in the device chain of the phones that recorded in this shift
+    /// (ARCHITECTURE.md, "Device chain"): empty when every entry they saved
+    /// around it arrived. A flag for a person, never a refusal.
+    #[serde(default)]
+    pub chain_breaks: Vec<ChainBreak>,
+}
+
+/// A break in one phone's chain of saves, as the shift record shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChainBreak {
+    /// `missing`: a save names a predecessor the server never received;
+    /// `fork`: two saves name the same predecessor (one was rewritten or
+    /// removed on the phone).
+    pub kind: String,
+    /// The session's device the revisions came from.
+    pub device_id: String,
+    /// When the last revision before the break was saved (the phone's
+    /// `captured_at`, UTC); absent when nothing earlier is known.
+    pub from: Option<String>,
+    pub from_revision: Option<String>,
+    /// When the first revision after it was saved (`captured_at`, UTC).
+    pub to: String,
+    pub to_revision: String,
+    /// In words, with the times in the force's time zone: "Entries from
+    /// this phone are missing between 21:14 and 21:40".
+    pub message: String,
 }
 
 /// `POST /api/v1/shifts/{id}/review`

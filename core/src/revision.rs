@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// Decoded by hand in `crate::wire` (required fields as serde's derive
+/// Decoded by hand, below (required fields as serde's derive
 /// requires them; `shift_id`, `patrol_id`, `location` and `notes` optional).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -43,11 +43,25 @@ pub struct Revision {
     /// revisions made before it existed compare as they always did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clock_offset_ms: Option<i64>,
+    /// The device chain (ARCHITECTURE.md, "Device chain"): the SHA-256, in
+    /// 64 lowercase hex digits, of the canonical bytes
+    /// ([`crate::sync::canonical_bytes`]) of the revision this device saved
+    /// just before this one. `None` for a device's first save, an older app
+    /// and a phone that starts afresh; left out of the bytes when `None`,
+    /// like `clock_offset_ms`, so older revisions keep their bytes. A link
+    /// that matches nothing the server holds is a flag for a supervisor,
+    /// never a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(required = false, pattern = "^[0-9a-f]{64}$")
+    )]
+    pub prev: Option<String>,
 }
 
 /// On the wire `{"type": "created"}`, `{"type": "ended"}` or
 /// `{"type": "corrected", "reason": "..."}` (serde's internal tagging);
-/// decoded by hand in `crate::wire`, which needs no buffering.
+/// decoded by hand, below, without buffering.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -68,6 +82,36 @@ pub struct Location {
     pub lon: f64,
     /// Radius of 95% confidence, metres.
     pub accuracy_m: f64,
+}
+
+impl Location {
+    /// A position as the browser gave it, each number rounded to 7 decimal
+    /// places (about 1 cm; a phone's fix is good to metres). The app reads
+    /// its stored revisions with serde_json's default number reader
+    /// (`float_roundtrip` would add some 9 KB gzip to the download), which
+    /// reads a few numbers of 16 or 17 digits back one unit in the last
+    /// place off; a number of at most 7 decimals it reads back exactly. So
+    /// the revisions the app rebuilds from storage after unlocking hold the
+    /// very location the server holds, and an end revision, which must
+    /// carry its entry's location unchanged (`History::check_follows`), is
+    /// not refused.
+    pub fn from_fix(lat: f64, lon: f64, accuracy_m: f64) -> Self {
+        fn round(x: f64) -> f64 {
+            let rounded = (x * 1e7).round() / 1e7;
+            // Huge or not a number: left as it came (`Revision::check`
+            // judges it).
+            if rounded.is_finite() {
+                rounded
+            } else {
+                x
+            }
+        }
+        Self {
+            lat: round(lat),
+            lon: round(lon),
+            accuracy_m: round(accuracy_m),
+        }
+    }
 }
 
 /// How far ahead of the checker's clock a time may be (clock skew between a
@@ -144,6 +188,9 @@ impl Revision {
             _ if self.shift_id.is_none() => c.rule("shift_id", Rule::NoShift),
             _ => {}
         }
+        if self.prev.as_deref().is_some_and(|p| !is_chain_hash(p)) {
+            c.rule("prev", Rule::BadChainLink);
+        }
         if let Change::Corrected { reason } = &self.change {
             if reason.trim().is_empty() {
                 c.rule("reason", Rule::CorrectionWithoutReason);
@@ -153,6 +200,15 @@ impl Revision {
         }
         c.finish()
     }
+}
+
+/// Whether `text` is a device chain link as [`Revision::prev`] carries it:
+/// exactly 64 lowercase hexadecimal digits (a SHA-256).
+pub fn is_chain_hash(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// An ascending sort key of three numbers (see [`sort_revisions`]).
@@ -328,5 +384,138 @@ impl History {
         }
         histories.retain(|h| !h.revisions.is_empty());
         (histories, orphans)
+    }
+}
+
+// The hand-written decoders of `Revision` and `Change` (`crate::wire`
+// explains why they are not derived).
+use crate::time::Time;
+use crate::wire::{de, next_value, read_fields};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use std::fmt;
+
+/// A revision, read as `#[derive(Deserialize)]` would with `#[serde(default)]`
+/// on `shift_id`, `patrol_id`, `location`, `notes`, `clock_offset_ms` and
+/// `prev`: every other field is required (the first missing one is reported).
+impl<'de> de::Deserialize<'de> for Revision {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct("Revision", REVISION_FIELDS, RevisionVisitor)
+    }
+}
+
+const REVISION_FIELDS: &[&str] = &[
+    "id",
+    "entry_id",
+    "seq",
+    "officer_id",
+    "captured_at",
+    "occurred_at",
+    "shift_id",
+    "patrol_id",
+    "location",
+    "notes",
+    "change",
+    "record",
+    "clock_offset_ms",
+    "prev",
+];
+
+struct RevisionVisitor;
+
+impl<'de> Visitor<'de> for RevisionVisitor {
+    type Value = Revision;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("struct Revision")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Revision, A::Error> {
+        let (mut id, mut entry_id, mut seq, mut officer_id) = (None, None, None, None);
+        let (mut captured_at, mut occurred_at, mut change, mut record) = (None, None, None, None);
+        let (mut shift_id, mut patrol_id, mut location, mut notes) = (None, None, None, None);
+        let (mut clock_offset_ms, mut prev) = (None, None);
+        read_fields(&mut map, REVISION_FIELDS, |index, map| {
+            match index {
+                0 => id = Some(next_value(map)?),
+                1 => entry_id = Some(next_value(map)?),
+                2 => seq = Some(next_value(map)?),
+                3 => officer_id = Some(next_value(map)?),
+                4 => captured_at = Some(next_value::<Time, A>(map)?.0),
+                5 => occurred_at = Some(next_value::<Time, A>(map)?.0),
+                6 => shift_id = next_value(map)?,
+                7 => patrol_id = next_value(map)?,
+                8 => location = next_value(map)?,
+                9 => notes = Some(next_value(map)?),
+                10 => change = Some(next_value(map)?),
+                11 => record = Some(next_value(map)?),
+                12 => clock_offset_ms = next_value(map)?,
+                _ => prev = next_value(map)?,
+            }
+            Ok(())
+        })?;
+        let missing = de::Error::missing_field;
+        Ok(Revision {
+            id: id.ok_or_else(|| missing("id"))?,
+            entry_id: entry_id.ok_or_else(|| missing("entry_id"))?,
+            seq: seq.ok_or_else(|| missing("seq"))?,
+            officer_id: officer_id.ok_or_else(|| missing("officer_id"))?,
+            captured_at: captured_at.ok_or_else(|| missing("captured_at"))?,
+            occurred_at: occurred_at.ok_or_else(|| missing("occurred_at"))?,
+            shift_id,
+            patrol_id,
+            location,
+            notes: notes.unwrap_or_default(),
+            change: change.ok_or_else(|| missing("change"))?,
+            record: record.ok_or_else(|| missing("record"))?,
+            clock_offset_ms,
+            prev,
+        })
+    }
+}
+
+/// A change: `{"type": ..}`, plus `"reason"` for a correction. As serde's
+/// internal tagging reads it, but without buffering the object first (the
+/// buffering code was the only user of serde's `Content` in the app): the
+/// tag may come before or after the reason; other fields are skipped.
+/// Stricter on purpose in one way: `type` and `reason` are the change's two
+/// fields whatever its type, so a repeated or non-text `reason` is refused
+/// on a creation or an end too, where the derive would skip it (an evidence
+/// record never carries two readings of a field).
+impl<'de> de::Deserialize<'de> for Change {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ChangeVisitor)
+    }
+}
+
+struct ChangeVisitor;
+
+impl<'de> Visitor<'de> for ChangeVisitor {
+    type Value = Change;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a change with its type")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Change, A::Error> {
+        const TYPES: &[&str] = &["created", "ended", "corrected"];
+        let mut change_type: Option<String> = None;
+        let mut reason: Option<String> = None;
+        read_fields(&mut map, &["type", "reason"], |index, map| {
+            match index {
+                0 => change_type = Some(next_value(map)?),
+                _ => reason = Some(next_value(map)?),
+            }
+            Ok(())
+        })?;
+        match change_type.as_deref() {
+            Some("created") => Ok(Change::Created),
+            Some("ended") => Ok(Change::Ended),
+            Some("corrected") => match reason {
+                Some(reason) => Ok(Change::Corrected { reason }),
+                None => Err(de::Error::missing_field("reason")),
+            },
+            Some(other) => Err(de::Error::unknown_variant(other, TYPES)),
+            None => Err(de::Error::missing_field("type")),
+        }
     }
 }

@@ -164,7 +164,7 @@ pub mod date_opt {
 }
 
 /// An RFC 3339 time read as [`rfc3339`] reads it, for the hand-written
-/// decoders (`crate::wire`, `decode_struct!`).
+/// decoders (`Revision`'s, `decode_struct!`).
 pub struct Time(pub DateTime<Utc>);
 
 impl<'de> Deserialize<'de> for Time {
@@ -174,7 +174,7 @@ impl<'de> Deserialize<'de> for Time {
 }
 
 /// An optional RFC 3339 time read as [`rfc3339_opt`] reads it, for the
-/// hand-written record decoders (`crate::wire`).
+/// hand-written record decoder (`records!` in `crate::record`).
 pub struct OptTime(pub Option<DateTime<Utc>>);
 
 impl<'de> Deserialize<'de> for OptTime {
@@ -183,7 +183,8 @@ impl<'de> Deserialize<'de> for OptTime {
     }
 }
 
-/// An optional ISO date read as [`date_opt`] reads it (`crate::wire`).
+/// An optional ISO date read as [`date_opt`] reads it (`records!` in
+/// `crate::record`).
 pub struct OptDate(pub Option<NaiveDate>);
 
 impl<'de> Deserialize<'de> for OptDate {

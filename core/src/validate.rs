@@ -28,6 +28,12 @@ pub enum Problem {
     BadDate,
     #[error("Enter a valid date and time")]
     BadDateTime,
+    /// A wall-clock time in the gap when the clocks went forward.
+    #[error("That time did not happen: the clocks went forward an hour then")]
+    TimeSkipped,
+    /// A wall-clock time in the hour the clocks went back: which one?
+    #[error("That time happened twice (the clocks went back): choose which")]
+    TimeTwice,
     #[error("Choose one of the listed options")]
     UnknownOption,
     #[error("{0}")]
@@ -73,6 +79,8 @@ pub enum Rule {
     PatrolInsidePatrol,
     #[error("This record type is switched off for this force")]
     RecordTypeDisabled,
+    #[error("The link to the previous entry must be a SHA-256 in 64 lowercase hexadecimal digits")]
+    BadChainLink,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]

@@ -14,13 +14,7 @@ use std::collections::BTreeSet;
 const OFFSETS: [i32; 5] = [0, 60, -300, 330, 765];
 
 fn parse(kind: RecordKind, values: &FormValues) -> Result<Draft, Vec<FieldError>> {
-    parse_form(
-        kind,
-        values,
-        LocalTime {
-            utc_offset_minutes: 60,
-        },
-    )
+    parse_form(kind, values, LocalTime::fixed(60))
 }
 
 fn error_keys(result: &Result<Draft, Vec<FieldError>>) -> BTreeSet<String> {
@@ -278,9 +272,7 @@ fn a_saved_revision_round_trips_through_its_form() {
     let mut checked = 0;
     for (name, record) in all_valid_records() {
         for offset in OFFSETS {
-            let local = LocalTime {
-                utc_offset_minutes: offset,
-            };
+            let local = LocalTime::fixed(offset);
             let rev = saved(record.clone());
             let values = revision_to_form(&rev, local);
             let draft = parse_form(rev.kind(), &values, local)
@@ -312,23 +304,13 @@ fn a_saved_revision_round_trips_through_its_form() {
 fn whole_minute_times_show_without_seconds_in_local_time() {
     let mut rev = created(1, entry(1), Record::Arrest(arrest()));
     rev.occurred_at = t("2024-06-01T23:30:00Z");
-    let values = revision_to_form(
-        &rev,
-        LocalTime {
-            utc_offset_minutes: 60,
-        },
-    );
+    let values = revision_to_form(&rev, LocalTime::fixed(60));
     assert_eq!(
         values[OCCURRED_AT], "2024-06-02T00:30",
         "BST is UTC+1 and crosses midnight"
     );
     assert_eq!(values["caution_at"], "2024-06-01T22:05");
-    let values = revision_to_form(
-        &rev,
-        LocalTime {
-            utc_offset_minutes: -300,
-        },
-    );
+    let values = revision_to_form(&rev, LocalTime::fixed(-300));
     assert_eq!(values[OCCURRED_AT], "2024-06-01T18:30");
 }
 
@@ -352,9 +334,7 @@ fn ended_at_is_not_on_the_form() {
 
 #[test]
 fn local_time_is_converted_to_utc() {
-    let bst = LocalTime {
-        utc_offset_minutes: 60,
-    };
+    let bst = LocalTime::fixed(60);
     assert_eq!(
         bst.to_utc("2024-06-01T00:30"),
         Some(t("2024-05-31T23:30:00Z"))
@@ -363,9 +343,7 @@ fn local_time_is_converted_to_utc() {
         bst.to_utc("2024-06-01T00:30:15"),
         Some(t("2024-05-31T23:30:15Z"))
     );
-    let ist = LocalTime {
-        utc_offset_minutes: 330,
-    };
+    let ist = LocalTime::fixed(330);
     assert_eq!(
         ist.to_utc("2024-06-01T05:30"),
         Some(t("2024-06-01T00:00:00Z"))
@@ -501,9 +479,7 @@ fn stop_search_conditional_fields_are_dropped_when_hidden() {
 /// exactly one error: `problem` on `key`.
 #[track_caller]
 fn assert_bad(record: Record, key: &str, text: &str, problem: Problem) {
-    let local = LocalTime {
-        utc_offset_minutes: 60,
-    };
+    let local = LocalTime::fixed(60);
     let kind = record.kind();
     let mut values = revision_to_form(&saved(record), local);
     assert!(

@@ -580,3 +580,77 @@ fn a_phone_clock_running_ahead_is_judged_by_its_own_offset_up_to_a_day() {
     rev.clock_offset_ms = Some(-100 * 3_600_000);
     assert_eq!(rev.check_clock(now), now + chrono::Duration::hours(24));
 }
+
+/// A valid chain link: 64 lowercase hex digits.
+const LINK: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+#[test]
+fn the_chain_link_round_trips_through_the_decoder_and_serde() {
+    let mut rev = created(1, entry(1), Record::Shift(common::shift()));
+    rev.prev = Some(LINK.into());
+    let json = serde_json::to_string(&rev).unwrap();
+    assert!(json.ends_with(&format!(r#","prev":"{LINK}"}}"#)), "{json}");
+    // The hand-written decoder (`wire.rs`), from text and from a value.
+    let back: Revision = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, rev);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::from_value::<Revision>(value).unwrap(), rev);
+    // Given twice, it is refused like any other field.
+    let twice = json.replacen("{", &format!(r#"{{"prev":"{LINK}","#), 1);
+    let err = serde_json::from_str::<Revision>(&twice).unwrap_err();
+    assert!(err.to_string().contains("duplicate field `prev`"), "{err}");
+    // Null reads as none (as the derive reads an Option).
+    let null = json.replace(&format!(r#""prev":"{LINK}""#), r#""prev":null"#);
+    assert_eq!(serde_json::from_str::<Revision>(&null).unwrap().prev, None);
+}
+
+#[test]
+fn a_revision_without_a_link_keeps_its_bytes() {
+    let rev = created(1, entry(1), Record::Shift(common::shift()));
+    assert_eq!(rev.prev, None);
+    let bytes = beatbook_core::sync::canonical_bytes(&rev).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(!text.contains("prev"), "{text}");
+    // The bytes an app without the field made: read and re-encoded, the same.
+    let back: Revision = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        beatbook_core::sync::canonical_bytes(&back).unwrap(),
+        text.as_bytes()
+    );
+}
+
+#[test]
+fn a_bad_chain_link_is_refused_by_name() {
+    let now: chrono::DateTime<chrono::Utc> = "2026-11-20T12:00:00Z".parse().unwrap();
+    let mut rev = created(1, entry(1), Record::Shift(common::shift()));
+    rev.captured_at = "2026-11-20T11:00:00Z".parse().unwrap();
+    rev.occurred_at = rev.captured_at;
+    rev.prev = Some(LINK.into());
+    assert_eq!(rev.check(now), Ok(()));
+    let upper = LINK.to_uppercase();
+    let short = &LINK[..63];
+    let long = format!("{LINK}0");
+    let not_hex = LINK.replacen('9', "g", 1);
+    for bad in [
+        upper.as_str(),
+        short,
+        long.as_str(),
+        not_hex.as_str(),
+        "",
+        "é",
+    ] {
+        rev.prev = Some(bad.into());
+        let errors = rev.check(now).unwrap_err();
+        assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+        assert_eq!(errors[0].field, "prev");
+        assert_eq!(
+            errors[0].problem,
+            beatbook_core::Problem::Rule(beatbook_core::Rule::BadChainLink)
+        );
+        assert!(
+            errors[0].to_string().contains("64 lowercase hexadecimal"),
+            "{}",
+            errors[0]
+        );
+    }
+}

@@ -11,8 +11,8 @@ use thiserror::Error;
 
 use crate::auth::password::{self, SecretError};
 use crate::cli::{
-    BenchUsersArgs, OfficerArgs, PasswordArgs, RevokeDeviceArgs, TeamAddArgs, TeamCommand,
-    UserAddArgs, UserCommand,
+    BenchUsersArgs, ForceCommand, ForceSetArgs, OfficerArgs, OnOff, PasswordArgs, RevokeDeviceArgs,
+    TeamAddArgs, TeamCommand, UserAddArgs, UserCommand,
 };
 use crate::db::accounts::{NewUser, TokenHash};
 use crate::db::{open_accounts, AccountError, Accounts, DbError};
@@ -376,6 +376,58 @@ pub async fn team(command: TeamCommand, out: &mut dyn Write) -> Result<(), Admin
             accounts.close().await;
         }
     }
+    Ok(())
+}
+
+/// `force show` / `force set`.
+pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), AdminError> {
+    let (db, change) = match command {
+        ForceCommand::Show(db) => (db, None),
+        ForceCommand::Set(ForceSetArgs {
+            db,
+            lock_minutes,
+            retention_days,
+            stop_and_account,
+        }) => (db, Some((lock_minutes, retention_days, stop_and_account))),
+    };
+    let accounts = open_accounts(&db.db).await?;
+    let stored = accounts.force_settings().await?;
+    let before = stored
+        .as_ref()
+        .map(|s| s.settings.clone())
+        .unwrap_or_default();
+    let mut after = before.clone();
+    if let Some((lock_minutes, retention_days, stop_and_account)) = change {
+        if lock_minutes.is_none() && retention_days.is_none() && stop_and_account.is_none() {
+            return Err(invalid(
+                "name a setting to change: --lock-minutes, --retention-days or --stop-and-account",
+            ));
+        }
+        after.lock_minutes = lock_minutes.unwrap_or(after.lock_minutes);
+        after.retention_days = retention_days.unwrap_or(after.retention_days);
+        after.stop_and_account =
+            stop_and_account.map_or(after.stop_and_account, |v| v == OnOff::On);
+        after.check().map_err(|errors| {
+            invalid(
+                errors
+                    .iter()
+                    .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.problem))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        let event = crate::force::cli_event(&actor(), &before, &after);
+        accounts.set_force_settings(&after, &event.row()).await?;
+        event.log();
+        writeln!(out, "force settings: {}", event.detail)?;
+    } else if stored.is_none() {
+        writeln!(out, "(the defaults: never set)")?;
+    }
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    writeln!(out, "lock-minutes      {}", after.lock_minutes)?;
+    writeln!(out, "retention-days    {}", after.retention_days)?;
+    writeln!(out, "stop-and-account  {}", on_off(after.stop_and_account))?;
+    accounts.close().await;
     Ok(())
 }
 

@@ -46,6 +46,9 @@ pub struct AppState {
     pub zone: ForceZone,
 }
 
+/// Largest force settings body (three small fields).
+const MAX_FORCE_BYTES: usize = 4 * 1024;
+
 /// Where the API lives: every [`ApiRoute`] is under it.
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -123,7 +126,12 @@ pub fn router(state: AppState) -> (Router, Vec<ApiRoute>) {
                 )),
         )
         .get("/revisions", get(revisions))
-        .get("/stats", get(stats));
+        .get("/stats", get(stats))
+        .get("/force", get(crate::force::get_force))
+        .post(
+            "/force",
+            post(crate::force::set_force).layer(DefaultBodyLimit::max(MAX_FORCE_BYTES)),
+        );
     let Routes { router, list } = crate::review::routes(routes);
     let router = router
         .fallback(error::not_found)

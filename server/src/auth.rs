@@ -24,11 +24,11 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 pub mod client_addr;
 pub mod limit;
 pub mod password;
+pub mod turns;
 
 use crate::api::AppState;
 use crate::db::accounts::NewSession;
@@ -112,7 +112,8 @@ pub struct AuthState {
     limiter: Mutex<Limiter>,
     /// Sign-ins in flight per address limit key ([`IN_FLIGHT_PER_ADDRESS`]).
     in_flight: Mutex<HashMap<Option<IpAddr>, usize>>,
-    hashing: Semaphore,
+    /// Turns at the hash, shared round the client addresses ([`turns`]).
+    hashing: turns::Turns,
     /// Argon2 working memory, one buffer per verification allowed at once,
     /// reused (see [`password::verify_password_in`] for why).
     memory: Mutex<Vec<password::HashMemory>>,
@@ -134,7 +135,7 @@ impl AuthState {
             limiter: Mutex::new(Limiter::new(config.limits)),
             config,
             in_flight: Mutex::new(HashMap::new()),
-            hashing: Semaphore::new(hashing_at_once()),
+            hashing: turns::Turns::new(hashing_at_once()),
             memory: Mutex::new(Vec::new()),
             dummy_hash,
         })
@@ -164,12 +165,12 @@ impl AuthState {
     }
 
     /// Verifies on a blocking thread, at most [`hashing_at_once`] at a
-    /// time; `None` when no turn came within [`HASHING_WAIT`].
-    async fn verify(&self, password: String, phc: String) -> Option<bool> {
-        let permit = tokio::time::timeout(HASHING_WAIT, self.hashing.acquire()).await;
-        let Ok(Ok(_permit)) = permit else {
-            return None;
-        };
+    /// time, the turns shared fairly between addresses (so a burst from
+    /// many addresses delays an officer by one verification per address,
+    /// not one per guess); `None` when no turn came within [`HASHING_WAIT`].
+    async fn verify(&self, ip: Option<IpAddr>, password: String, phc: String) -> Option<bool> {
+        let key = ip.map(client_addr::limit_key);
+        let _turn = self.hashing.take(key, HASHING_WAIT).await?;
         // At most one buffer per permit is out at a time; a buffer lost to
         // a panic is simply made again.
         let mut memory = self
@@ -417,7 +418,7 @@ pub async fn sign_in(
     let phc = user
         .as_ref()
         .map_or_else(|| auth.dummy_hash.clone(), |u| u.password_hash.clone());
-    let Some(matches) = auth.verify(req.password, phc).await else {
+    let Some(matches) = auth.verify(ip, req.password, phc).await else {
         auth.limiter()
             .settle(&key, ip, reserved_at, Settled::NotTried);
         return Err(ApiError::Busy {

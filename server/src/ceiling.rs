@@ -47,7 +47,7 @@ pub async fn run(args: &CeilingArgs) -> Result<CeilingReport, CeilingError> {
     while revisions.len() < args.rows {
         let n = PER_DEVICE.min(args.rows - revisions.len());
         let officer = format!("ceiling-{device}");
-        revisions.extend(Device::new(device, &officer, now).revisions(n));
+        revisions.extend(Device::new(device, &officer, now).chained().revisions(n));
         device += 1;
     }
     // Encoded before the clock starts: only the inserts are timed.

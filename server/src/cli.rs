@@ -31,6 +31,10 @@ pub enum Command {
     /// Manage teams (officers belong to teams; supervisors supervise them).
     #[command(subcommand)]
     Team(TeamCommand),
+    /// The force's settings the apps follow: lock timeout, how long phones
+    /// keep synced shifts, whether stop and account is recorded.
+    #[command(subcommand)]
+    Force(ForceCommand),
     /// Fill a fresh database with a demo force, deterministic from --seed:
     /// teams, officers and supervisors (one-time passwords printed once),
     /// hotspots and months of shifts, patrols and entries.
@@ -161,6 +165,36 @@ pub enum TeamCommand {
     Add(TeamAddArgs),
     /// List teams with how many officers and supervisors each has.
     List(DbArg),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ForceCommand {
+    /// Print the settings (the defaults until set).
+    Show(DbArg),
+    /// Change some settings; the others keep their values. Every change is
+    /// a security event. Phones pick it up at their next sync.
+    Set(ForceSetArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ForceSetArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Minutes without a touch before the app locks (1 to 60).
+    #[arg(long)]
+    pub lock_minutes: Option<u32>,
+    /// Days a fully synced shift stays on a phone after it ends (1 to 90).
+    #[arg(long)]
+    pub retention_days: Option<u32>,
+    /// Whether officers record stop and account.
+    #[arg(long, value_enum)]
+    pub stop_and_account: Option<OnOff>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -20,6 +20,8 @@ use std::time::Duration;
 use thiserror::Error;
 
 pub mod accounts;
+mod chain;
+pub mod force;
 pub mod review;
 pub use accounts::{open_accounts, AccountError, Accounts};
 
@@ -31,6 +33,20 @@ const INSERT_CHUNK: usize = 64;
 const REVISION_COLUMNS: &str = "revision_id, entry_id, seq, kind, officer_id, shift_id, \
      device_id, occurred_at, captured_at, received_at, body";
 const REVISION_PLACEHOLDERS: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/// The device chain (migration 0005): one row per revision for its own
+/// hash and one for the hash it names. Rows are taken in order, so a
+/// revision and its successor in one statement see each other. On a hash
+/// already there: a revision arriving fills in its `node` (a gap closes);
+/// the first revision naming it is `next`, a second one `fork`. Old
+/// values on the right (SQLite evaluates every SET against the old row).
+const CHAIN_INSERT: &str = "INSERT INTO chain (device_id, hash, node, linked, next) VALUES ";
+const CHAIN_PLACEHOLDERS: &str = "(?, ?, ?, ?, ?)";
+const CHAIN_UPSERT: &str = " ON CONFLICT (device_id, hash) DO UPDATE SET \
+     node = COALESCE(node, excluded.node), \
+     linked = CASE WHEN node IS NULL THEN excluded.linked ELSE linked END, \
+     fork = CASE WHEN fork IS NULL AND next IS NOT NULL AND excluded.next IS NOT NULL \
+                 THEN excluded.next ELSE fork END, \
+     next = COALESCE(next, excluded.next)";
 /// Largest page a reader may ask for.
 pub const MAX_PAGE: u32 = 1000;
 
@@ -264,6 +280,8 @@ pub struct Writer {
     conn: SqliteConnection,
     /// `INSERT ... VALUES` with 1..=INSERT_CHUNK rows, built once.
     insert_sql: Vec<SqlStr>,
+    /// The chain's upsert with 1..=INSERT_CHUNK rows, built once.
+    chain_sql: Vec<SqlStr>,
 }
 
 impl Writer {
@@ -276,7 +294,19 @@ impl Writer {
                 sqlx::SqlSafeStr::into_sql_str(AssertSqlSafe(sql))
             })
             .collect();
-        Self { conn, insert_sql }
+        let chain_sql = (1..=INSERT_CHUNK)
+            .map(|rows| {
+                let values = vec![CHAIN_PLACEHOLDERS; rows].join(", ");
+                // Fixed fragments only, as above.
+                let sql = format!("{CHAIN_INSERT}{values}{CHAIN_UPSERT}");
+                sqlx::SqlSafeStr::into_sql_str(AssertSqlSafe(sql))
+            })
+            .collect();
+        Self {
+            conn,
+            insert_sql,
+            chain_sql,
+        }
     }
 
     /// Starts a write transaction. IMMEDIATE takes the write lock now, so
@@ -286,6 +316,7 @@ impl Writer {
         Ok(WriteTx {
             tx,
             insert_sql: &self.insert_sql,
+            chain_sql: &self.chain_sql,
         })
     }
 
@@ -303,6 +334,7 @@ impl Writer {
 pub struct WriteTx<'c> {
     tx: Transaction<'c, Sqlite>,
     insert_sql: &'c [SqlStr],
+    chain_sql: &'c [SqlStr],
 }
 
 impl WriteTx<'_> {
@@ -417,6 +449,7 @@ impl WriteTx<'_> {
             }
             query.execute(&mut *self.tx).await?;
         }
+        self.insert_chain(rows).await?;
         let moved: Vec<String> = rows
             .iter()
             .filter(|r| r.moves_entry)
@@ -430,6 +463,57 @@ impl WriteTx<'_> {
             .bind(serde_json::to_string(&moved)?)
             .execute(&mut *self.tx)
             .await?;
+        }
+        Ok(())
+    }
+
+    /// The device chain rows of newly stored revisions ([`CHAIN_UPSERT`]):
+    /// each one's own hash, and the hash it names. Every revision gets a
+    /// row, a first save too (its successor names it); nothing is refused.
+    async fn insert_chain(&mut self, rows: &[NewRevision<'_>]) -> Result<(), DbError> {
+        struct ChainRow<'a> {
+            device_id: &'a str,
+            hash: crate::chain::Hash,
+            node: Option<String>,
+            linked: bool,
+            next: Option<String>,
+        }
+        let mut chain = Vec::with_capacity(rows.len() * 2);
+        for row in rows {
+            let id = row.rev.id.to_string();
+            // Checked by `Revision::check` before the writer saw it.
+            let prev = row.rev.prev.as_deref().and_then(crate::chain::parse);
+            chain.push(ChainRow {
+                device_id: row.device_id,
+                hash: crate::chain::hash_of(row.body.as_bytes()),
+                node: Some(id.clone()),
+                linked: prev.is_some(),
+                next: None,
+            });
+            if let Some(prev) = prev {
+                chain.push(ChainRow {
+                    device_id: row.device_id,
+                    hash: prev,
+                    node: None,
+                    linked: false,
+                    next: Some(id),
+                });
+            }
+        }
+        for chunk in chain.chunks(INSERT_CHUNK) {
+            let Some(sql) = self.chain_sql.get(chunk.len() - 1) else {
+                continue; // unreachable: chunks are 1..=INSERT_CHUNK long
+            };
+            let mut query = sqlx::query(sql.clone());
+            for row in chunk {
+                query = query
+                    .bind(row.device_id)
+                    .bind(&row.hash[..])
+                    .bind(row.node.as_deref())
+                    .bind(row.linked)
+                    .bind(row.next.as_deref());
+            }
+            query.execute(&mut *self.tx).await?;
         }
         Ok(())
     }

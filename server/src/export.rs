@@ -8,9 +8,9 @@
 //! and the async workers never block. At most two chunks are held at once,
 //! so memory does not grow with the export.
 use axum::body::Bytes;
-use beatbook_core::codes::Code;
-use beatbook_core::{Change, Record, Revision};
-use chrono::{DateTime, Utc};
+use beatbook_core::record::Cell;
+use beatbook_core::{Change, Revision};
+use chrono::DateTime;
 use futures_util::stream::{self, Stream, StreamExt};
 use std::fmt::Write as _;
 use tokio::task::JoinHandle;
@@ -30,9 +30,12 @@ const PARALLEL_WRITE_MIN: usize = 500;
 /// Most threads one chunk is written on.
 const MAX_WRITE_THREADS: usize = 4;
 
-/// The columns of `entries.csv`, in order ([`push_entry_line`] writes them).
-/// The four times (`occurred_at`, `captured_at`, `received_at`, `ended_at`)
-/// are local to the force's zone, RFC 3339 with their offset
+/// The columns of `entries.csv`, in order ([`push_entry_line`] writes them):
+/// the revision's own ([`REVISION_COLUMNS`]) and those its record's fields
+/// fill, as each field's declaration in `beatbook_core::record` says
+/// (`csv "column"`; a column two kinds fill, such as `offence`, is one
+/// column). The four times (`occurred_at`, `captured_at`, `received_at`,
+/// `ended_at`) are local to the force's zone, RFC 3339 with their offset
 /// (`2025-06-01T00:30:00.000000+01:00`: the hour that happens twice in
 /// October is told apart by its offset); the last column names the zone.
 pub const ENTRY_COLUMNS: [&str; 26] = [
@@ -59,6 +62,24 @@ pub const ENTRY_COLUMNS: [&str; 26] = [
     "seized",
     "ij_hours_ordered",
     "ij_hours_completed",
+    "correction_reason",
+    "notes",
+    "time_zone",
+];
+
+/// The columns of [`ENTRY_COLUMNS`] that come from the revision and the
+/// row rather than from a field of the record.
+pub const REVISION_COLUMNS: [&str; 13] = [
+    "entry_id",
+    "reference",
+    "revision_id",
+    "revisions",
+    "officer_id",
+    "kind",
+    "occurred_at",
+    "captured_at",
+    "received_at",
+    "summary",
     "correction_reason",
     "notes",
     "time_zone",
@@ -248,69 +269,6 @@ fn write_chunk(rows: &JoinedRows, zone: ForceZone) -> Result<String, ExportError
     })
 }
 
-/// The cells that depend on the kind of record ("" when not its kind's).
-#[derive(Debug, Default)]
-struct KindCells<'a> {
-    area: &'a str,
-    role: &'static str,
-    power: &'static str,
-    object: &'static str,
-    outcome: &'static str,
-    outcome_linked_to_object: &'static str,
-    offence: &'a str,
-    asb_power: &'static str,
-    persons: Option<u32>,
-    seized: &'static str,
-    ij_hours_ordered: Option<u32>,
-    ij_hours_completed: Option<u32>,
-}
-
-impl<'a> KindCells<'a> {
-    fn of(record: &'a Record) -> Self {
-        fn code<C: Code>(c: Option<C>) -> &'static str {
-            c.map_or("", Code::code)
-        }
-        match record {
-            Record::Shift(s) => Self {
-                role: code(s.role),
-                ..Self::default()
-            },
-            Record::Patrol(p) => Self {
-                area: &p.area,
-                ..Self::default()
-            },
-            Record::StopSearch(s) => Self {
-                power: code(s.power),
-                object: code(s.object),
-                outcome: code(s.outcome),
-                outcome_linked_to_object: match s.outcome_linked_to_object {
-                    Some(true) => "true",
-                    Some(false) => "false",
-                    None => "",
-                },
-                ..Self::default()
-            },
-            Record::Arrest(a) => Self {
-                offence: &a.offence,
-                ..Self::default()
-            },
-            Record::AsbIntervention(a) => Self {
-                asb_power: code(a.power),
-                persons: a.persons,
-                seized: code(a.seized),
-                offence: &a.offence,
-                ..Self::default()
-            },
-            Record::IjReferral(r) => Self {
-                ij_hours_ordered: r.hours_ordered,
-                ij_hours_completed: r.hours_completed,
-                ..Self::default()
-            },
-            Record::StopAccount(_) | Record::Note(_) => Self::default(),
-        }
-    }
-}
-
 /// Writes cells of one line, commas between them.
 struct Cells<'o> {
     out: &'o mut String,
@@ -332,6 +290,15 @@ impl Cells<'_> {
         }
     }
 
+    /// A record field's cell; a time is written local to `zone`.
+    fn cell(&mut self, cell: Cell<'_>, zone: ForceZone) {
+        match cell {
+            Cell::Text(text) => self.text(text),
+            Cell::Number(n) => self.number(n),
+            Cell::Time(t) => self.text(t.map(|t| zone.local_text(t)).as_deref().unwrap_or("")),
+        }
+    }
+
     fn comma(&mut self) {
         if !self.first {
             self.out.push(',');
@@ -344,43 +311,41 @@ impl Cells<'_> {
 /// stored latest revision, its times local to `zone`.
 fn push_entry_line(out: &mut String, row: &RowRef<'_>, zone: ForceZone) -> Result<(), ExportError> {
     let rev: Revision = serde_json::from_str(row.body)?;
-    let k = KindCells::of(&rev.record);
-    let local = |t: DateTime<Utc>| zone.local_text(t);
+    // The record's cells by column; a column its kind does not fill stays
+    // empty.
+    let mut cells = [Cell::Text(""); ENTRY_COLUMNS.len()];
+    rev.record.csv_cells(|column, cell| {
+        if let Some(i) = ENTRY_COLUMNS.iter().position(|c| *c == column) {
+            cells[i] = cell;
+        }
+    });
     let received_at = DateTime::parse_from_rfc3339(row.received_at)
         .map_err(|_| ExportError::Time(row.received_at.to_owned()))?
         .to_utc();
-    let ended_at = rev.record.ended_at().map(local);
     let correction_reason = match &rev.change {
         Change::Corrected { reason } => reason.as_str(),
         _ => "",
     };
     let mut c = Cells { out, first: true };
-    c.text(row.entry_id);
-    c.text(&rev.entry_id.reference());
-    c.text(row.revision_id);
-    c.number(Some(row.seq));
-    c.text(row.officer_id);
-    c.text(row.kind);
-    c.text(&local(rev.occurred_at));
-    c.text(&local(rev.captured_at));
-    c.text(&local(received_at));
-    c.text(ended_at.as_deref().unwrap_or(""));
-    c.text(&rev.record.summary());
-    c.text(k.area);
-    c.text(k.role);
-    c.text(k.power);
-    c.text(k.object);
-    c.text(k.outcome);
-    c.text(k.outcome_linked_to_object);
-    c.text(k.offence);
-    c.text(k.asb_power);
-    c.number(k.persons);
-    c.text(k.seized);
-    c.number(k.ij_hours_ordered);
-    c.number(k.ij_hours_completed);
-    c.text(correction_reason);
-    c.text(&rev.notes);
-    c.text(zone.name());
+    for (column, cell) in ENTRY_COLUMNS.iter().zip(cells) {
+        // The arms are REVISION_COLUMNS (a test holds them together).
+        match *column {
+            "entry_id" => c.text(row.entry_id),
+            "reference" => c.text(&rev.entry_id.reference()),
+            "revision_id" => c.text(row.revision_id),
+            "revisions" => c.number(Some(row.seq)),
+            "officer_id" => c.text(row.officer_id),
+            "kind" => c.text(row.kind),
+            "occurred_at" => c.text(&zone.local_text(rev.occurred_at)),
+            "captured_at" => c.text(&zone.local_text(rev.captured_at)),
+            "received_at" => c.text(&zone.local_text(received_at)),
+            "summary" => c.text(&rev.record.summary()),
+            "correction_reason" => c.text(correction_reason),
+            "notes" => c.text(&rev.notes),
+            "time_zone" => c.text(zone.name()),
+            _ => c.cell(cell, zone),
+        }
+    }
     out.push_str("\r\n");
     Ok(())
 }
@@ -436,6 +401,62 @@ pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// core's golden revisions (every field of every kind, then each kind
+    /// empty), as stored rows.
+    const GOLDEN_REVISIONS: &str = include_str!("../../core/tests/fixtures/golden-revisions.jsonl");
+    /// `entries.csv` of those rows, as written before records were declared
+    /// once (`core::record`): the columns and cells must not change.
+    const GOLDEN_CSV: &str = include_str!("../tests/fixtures/golden-entries.csv");
+
+    fn golden_csv() -> String {
+        let mut out = csv_line(&ENTRY_COLUMNS);
+        for (i, body) in GOLDEN_REVISIONS.lines().enumerate() {
+            let rev: Revision = serde_json::from_str(body).unwrap();
+            let (revision_id, entry_id) = (rev.id.to_string(), rev.entry_id.to_string());
+            let row = RowRef {
+                arrival: i as i64,
+                revision_id: &revision_id,
+                entry_id: &entry_id,
+                seq: rev.seq,
+                kind: rev.kind().code(),
+                officer_id: &rev.officer_id,
+                occurred_at: "unused",
+                captured_at: "unused",
+                // Winter, so the local time differs from the summer ones.
+                received_at: "2024-12-01T08:00:00.000000Z",
+                body,
+            };
+            push_entry_line(&mut out, &row, ForceZone::default()).unwrap();
+        }
+        out
+    }
+
+    /// Every column is the revision's or some record field's, once; every
+    /// column a record field names is one.
+    #[test]
+    fn every_column_is_filled_by_one_thing() {
+        use beatbook_core::RecordKind;
+        let mut filled: Vec<&str> = REVISION_COLUMNS.to_vec();
+        for kind in RecordKind::ALL {
+            for column in kind.fields().iter().filter_map(|f| f.csv) {
+                assert!(ENTRY_COLUMNS.contains(&column), "{kind:?}: {column}");
+                assert!(!REVISION_COLUMNS.contains(&column), "{kind:?}: {column}");
+                if !filled.contains(&column) {
+                    filled.push(column);
+                }
+            }
+        }
+        let mut columns = ENTRY_COLUMNS.to_vec();
+        columns.sort_unstable();
+        filled.sort_unstable();
+        assert_eq!(columns, filled);
+    }
+
+    #[test]
+    fn entries_csv_is_what_it_was() {
+        assert_eq!(golden_csv(), GOLDEN_CSV);
+    }
 
     #[test]
     fn csv_quotes_and_guards() {

@@ -34,6 +34,9 @@ fn main() -> ExitCode {
             Command::Team(command) => admin::team(command, &mut std::io::stdout())
                 .await
                 .map_err(|e| e.to_string()),
+            Command::Force(command) => admin::force(command, &mut std::io::stdout())
+                .await
+                .map_err(|e| e.to_string()),
             Command::Seed(args) => seed::run(&args, &mut std::io::stdout())
                 .await
                 .map(|_| ())

@@ -37,6 +37,8 @@ pub const BEARER: &str = "bearer";
         crate::api::push,
         crate::api::revisions,
         crate::api::stats,
+        crate::force::get_force,
+        crate::force::set_force,
         crate::review::list_shifts,
         crate::review::shift_detail,
         crate::review::review_shift,

@@ -523,3 +523,79 @@ fn add_stop_search(acc: &mut Acc, s: &StopSearchFact) {
         acc.linked += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use beatbook_core::RecordKind;
+    use serde::de::{self, Visitor};
+    use std::fmt;
+
+    /// The field names a derived `Deserialize` reads, as it hands them to
+    /// `deserialize_struct`.
+    fn field_names<'a, T: Deserialize<'a>>() -> &'static [&'static str] {
+        #[derive(Debug)]
+        struct Names(&'static [&'static str]);
+        impl fmt::Display for Names {
+            fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "{:?}", self.0)
+            }
+        }
+        impl std::error::Error for Names {}
+        impl de::Error for Names {
+            fn custom<M: fmt::Display>(_: M) -> Self {
+                Names(&[])
+            }
+        }
+        struct Capture;
+        impl<'de> Deserializer<'de> for Capture {
+            type Error = Names;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Names> {
+                Err(Names(&[]))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Names> {
+                Err(Names(fields))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+                bytes byte_buf option unit unit_struct newtype_struct seq tuple
+                tuple_struct map enum identifier ignored_any
+            }
+        }
+        match T::deserialize(Capture) {
+            Err(Names(fields)) => fields,
+            Ok(_) => panic!("read from nothing"),
+        }
+    }
+
+    /// The lean reader reads exactly what each record's declaration says
+    /// the return needs (`returned` in `beatbook_core::record`): a field
+    /// renamed there and not here would otherwise read as empty.
+    #[test]
+    fn the_return_reads_what_the_records_say_it_needs() {
+        for kind in RecordKind::ALL {
+            let mut declared: Vec<&str> = kind
+                .fields()
+                .iter()
+                .filter(|f| f.returned)
+                .map(|f| f.name)
+                .collect();
+            let mut read = match kind {
+                RecordKind::Shift => field_names::<ShiftFact>().to_vec(),
+                RecordKind::Patrol => field_names::<PatrolFact<'_>>().to_vec(),
+                RecordKind::StopSearch => field_names::<StopSearchFact>().to_vec(),
+                RecordKind::AsbIntervention => field_names::<AsbFact>().to_vec(),
+                RecordKind::IjReferral => field_names::<IjFact>().to_vec(),
+                RecordKind::StopAccount | RecordKind::Arrest | RecordKind::Note => vec![],
+            };
+            declared.sort_unstable();
+            read.sort_unstable();
+            assert_eq!(declared, read, "{kind:?}");
+        }
+    }
+}

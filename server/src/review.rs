@@ -455,7 +455,9 @@ async fn shift_detail(
     let reference = EntryId::parse(&id)
         .map(|e| e.reference())
         .unwrap_or_default();
+    let chain_breaks = state.db.shift_chain_breaks(&id, state.zone).await?;
     Ok(Json(ShiftDetail {
+        chain_breaks,
         review: reviews
             .last()
             .map_or_else(|| "pending".into(), |r| r.state.clone()),

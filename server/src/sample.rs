@@ -53,6 +53,10 @@ pub struct Device {
     rng: Rng,
     officer_id: String,
     start: DateTime<Utc>,
+    /// Whether revisions carry the device chain ([`Device::chained`]), and
+    /// the hash of the last one made.
+    chained: bool,
+    head: Option<String>,
 }
 
 /// Kinds of entry made during a patrol, in rotation.
@@ -72,7 +76,18 @@ impl Device {
             rng: Rng::new(seed),
             officer_id: officer_id.to_owned(),
             start: now - Duration::hours(12),
+            chained: false,
+            head: None,
         }
+    }
+
+    /// Revisions made from now on carry the device chain, as the current
+    /// app's do (each names the hash of the one made before it): the load
+    /// generator and the insert ceiling send these. Without it they are an
+    /// older app's, with no link.
+    pub fn chained(mut self) -> Self {
+        self.chained = true;
+        self
     }
 
     pub fn officer_id(&self) -> &str {
@@ -80,8 +95,18 @@ impl Device {
     }
 
     /// Exactly `n` valid revisions: shift, patrol, entries (every tenth a
-    /// correction of the one before), then patrol and shift ended.
+    /// correction of the one before), then patrol and shift ended; linked
+    /// in that order (the order they were saved) when [`Device::chained`].
     pub fn revisions(&mut self, n: usize) -> Vec<Revision> {
+        let mut out = self.unlinked(n);
+        if self.chained {
+            let mut order: Vec<&mut Revision> = out.iter_mut().collect();
+            self.head = crate::chain::link(&mut order, self.head.take());
+        }
+        out
+    }
+
+    fn unlinked(&mut self, n: usize) -> Vec<Revision> {
         let mut out = Vec::with_capacity(n);
         if n == 0 {
             return out;
@@ -181,6 +206,7 @@ impl Device {
     ) -> Revision {
         Revision {
             clock_offset_ms: None,
+            prev: None,
             id: self.new_revision_id(),
             entry_id: entry,
             seq: 1,

@@ -27,6 +27,8 @@ pub enum EventKind {
     PasswordReset,
     TeamCreated,
     PermissionDenied,
+    /// An admin changed the force's settings (the detail says to what).
+    ForceSettingsChanged,
 }
 
 impl EventKind {
@@ -44,6 +46,7 @@ impl EventKind {
             Self::PasswordReset => "password_reset",
             Self::TeamCreated => "team_created",
             Self::PermissionDenied => "permission_denied",
+            Self::ForceSettingsChanged => "force_settings_changed",
         }
     }
 }

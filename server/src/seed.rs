@@ -237,6 +237,11 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
             day = day.succ_opt().unwrap_or(end);
         }
         let device = format!("seed-device-{}", officer.id);
+        // The officer's phone linked its saves (the device chain) in the
+        // order it made them: by capture time, as the app does.
+        let mut order: Vec<&mut Revision> = gen.out.iter_mut().collect();
+        order.sort_by_key(|r| r.captured_at);
+        crate::chain::link(&mut order, None);
         // An officer's entries are all made here, so these are all of them.
         let moves = db::moves_entries(&gen.out);
         for (rev, moves_entry) in gen.out.into_iter().zip(moves) {
@@ -378,6 +383,7 @@ impl Gen<'_> {
         let id = RevisionId::from_random_bytes(self.rng.bytes16());
         self.out.push(Revision {
             clock_offset_ms: None,
+            prev: None,
             id,
             entry_id: entry,
             seq,

@@ -49,10 +49,12 @@ enum Route {
     RevisionsOfOwner,
     Stats,
     StatsOfOwner,
+    Force,
+    SetForce,
     SignOut,
 }
 
-const ROUTES: [Route; 8] = [
+const ROUTES: [Route; 10] = [
     Route::Health,
     Route::Me,
     Route::Push,
@@ -60,26 +62,31 @@ const ROUTES: [Route; 8] = [
     Route::RevisionsOfOwner,
     Route::Stats,
     Route::StatsOfOwner,
+    Route::Force,
+    Route::SetForce,
     // Last: it ends the session.
     Route::SignOut,
 ];
 
 /// The expected answer for each route, in [`ROUTES`] order.
-fn row(actor: &str) -> [Want; 8] {
+fn row(actor: &str) -> [Want; 10] {
     use Want::*;
-    let all = |w: Want| [Ok, w, w, w, w, w, w, w];
+    let all = |w: Want| [Ok, w, w, w, w, w, w, w, w, w];
     match actor {
         "no token" | "unknown token" | "malformed header" => all(UNAUTH),
         "disabled user" | "revoked device" => all(REVOKED),
         "expired session" => all(EXPIRED),
         // Reads their own; may not name another officer, even of their team.
-        "officer" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, NoContent],
+        // Everyone signed in reads the force's settings; only admins set them.
+        "officer" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED, NoContent],
         "officer of the same team" | "officer of another team" | "supervisor of another team" => {
-            [Ok, Ok, Ok, Ok, DENIED, Ok, DENIED, NoContent]
+            [Ok, Ok, Ok, Ok, DENIED, Ok, DENIED, Ok, DENIED, NoContent]
         }
-        "supervisor of the team" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, NoContent],
-        // Manages accounts; records and reads no logs.
-        "admin" => [Ok, Ok, DENIED, DENIED, DENIED, DENIED, DENIED, NoContent],
+        "supervisor of the team" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED, NoContent],
+        // Manages accounts and the force's settings; records and reads no logs.
+        "admin" => [
+            Ok, Ok, DENIED, DENIED, DENIED, DENIED, DENIED, Ok, Ok, NoContent,
+        ],
         other => panic!("no expectations for {other}"),
     }
 }
@@ -204,6 +211,15 @@ async fn call(server: &TestServer, actor: &Actor, route: Route, seed: u64) -> re
         let mine = revisions(seed, actor.officer_id, 1);
         return push_as(server, actor, &as_values(&mine)).await;
     }
+    if route == Route::SetForce {
+        let mut req = client().post(format!("{b}/api/v1/force")).json(
+            &serde_json::json!({"lock_minutes": 10, "retention_days": 7, "stop_and_account": true}),
+        );
+        if let Some(t) = &actor.token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        return req.send().await.unwrap();
+    }
     let (method, path) = match route {
         Route::Health => (Method::GET, "/api/v1/health".to_owned()),
         Route::Me => (Method::GET, "/api/v1/me".to_owned()),
@@ -214,8 +230,9 @@ async fn call(server: &TestServer, actor: &Actor, route: Route, seed: u64) -> re
         ),
         Route::Stats => (Method::GET, "/api/v1/stats".to_owned()),
         Route::StatsOfOwner => (Method::GET, format!("/api/v1/stats?officer_id={OWNER}")),
+        Route::Force => (Method::GET, "/api/v1/force".to_owned()),
         Route::SignOut => (Method::POST, "/api/v1/auth/sign-out".to_owned()),
-        Route::Push => unreachable!(),
+        Route::Push | Route::SetForce => unreachable!(),
     };
     let mut req = client().request(method, format!("{b}{path}"));
     if let Some(t) = &actor.token {

@@ -91,7 +91,7 @@ proptest! {
     #[test]
     fn a_valid_change_with_one_field_replaced(field in prop::sample::select(vec![
         "id", "entry_id", "seq", "officer_id", "captured_at", "occurred_at", "shift_id",
-        "patrol_id", "location", "notes", "change", "record", "clock_offset_ms",
+        "patrol_id", "location", "notes", "change", "record", "clock_offset_ms", "prev",
     ]), value in json_value()) {
         let mut change = valid_change();
         change[field] = value;

@@ -58,6 +58,7 @@ impl Book {
     ) {
         self.revs.push(Revision {
             clock_offset_ms: None,
+            prev: None,
             id: RevisionId::from_random_bytes(id16()),
             entry_id: entry,
             seq,

@@ -7,13 +7,15 @@ use super::shift_entries::{
 };
 use super::shift_fetch::{fetch, Answer};
 use super::shift_format::{
-    counts_text, day_time_text, kind_label, local_at, local_day, parse_time, reference_of,
-    role_label, today_utc,
+    counts_text, day_time_text, kind_label, local_day, parse_time, reference_of, role_label,
+    today_utc,
 };
 use super::shift_review::ReviewForm;
 use super::{use_ctx, View};
 use beatbook_core::form;
-use beatbook_core::review::{flag_label, review_label, ConflictRow, Flag, ReviewRow, ShiftDetail};
+use beatbook_core::review::{
+    flag_label, review_label, ChainBreak, ConflictRow, Flag, ReviewRow, ShiftDetail,
+};
 use beatbook_core::{Code, Log, Record, RecordKind};
 use chrono::Datelike;
 use leptos::leptos_dom::helpers::window_event_listener_untyped;
@@ -136,7 +138,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
         })
         .unwrap_or_else(crate::platform::now);
     let clock = ShiftClock {
-        day: local_day(started, local_at(started)),
+        day: local_day(started, crate::platform::local_time()),
         this_year,
     };
     let log = StoredValue::new(Log::from_revisions(
@@ -175,7 +177,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
             r.last().map(|r| {
                 let when = parse_time(&r.at).map_or_else(
                     || r.at.clone(),
-                    |t| day_time_text(t, local_at(t), this_year),
+                    |t| day_time_text(t, crate::platform::local_time(), this_year),
                 );
                 let comment =
                     (!r.comment.trim().is_empty()).then(|| format!("“{}” ", r.comment.trim()));
@@ -186,7 +188,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
 
     let ended_view = match ended {
         Some(t) => view! {
-            <time datetime=beatbook_core::time::format(t)>{day_time_text(t, local_at(t), this_year)}</time>
+            <time datetime=beatbook_core::time::format(t)>{day_time_text(t, crate::platform::local_time(), this_year)}</time>
         }
         .into_any(),
         None => view! { <span class="badge warn">"Not ended"</span> }.into_any(),
@@ -198,7 +200,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
             <div class="pair"><dt>"Callsign"</dt><dd>{callsign}</dd></div>
             <div class="pair"><dt>"Patrolling as"</dt><dd>{role.unwrap_or_else(|| "Not recorded".into())}</dd></div>
             <div class="pair"><dt>"Started"</dt><dd>
-                <time datetime=beatbook_core::time::format(started)>{day_time_text(started, local_at(started), this_year)}</time>
+                <time datetime=beatbook_core::time::format(started)>{day_time_text(started, crate::platform::local_time(), this_year)}</time>
             </dd></div>
             <div class="pair"><dt>"Ended"</dt><dd>{ended_view}</dd></div>
             <div class="pair"><dt>"Entries"</dt><dd>
@@ -209,6 +211,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
                 " "<span class="muted">{latest_review}</span>
             </dd></div>
         </dl>
+        {(!detail.chain_breaks.is_empty()).then(|| view! { <ChainBreaks breaks=detail.chain_breaks /> })}
         <FlagList flags=detail.flags.clone() entries=entries.clone() clock />
         <section class="entries-section" aria-labelledby="entries-title">
             <h3 id="entries-title">"Entries"</h3>
@@ -272,6 +275,36 @@ fn FlagList(flags: Vec<Flag>, entries: Vec<Entry>, clock: ShiftClock) -> impl In
             } else {
                 view! { <ul class="flag-list">{items}</ul> }.into_any()
             }}
+        </section>
+    }
+}
+
+/// Breaks in the chain of a phone's saves (ARCHITECTURE.md, "Device
+/// chain"), in the server's words with the force's local times: first
+/// thing under the facts, as an alert, since what is missing is not in the
+/// entries below. Absent when every save arrived.
+#[component]
+fn ChainBreaks(breaks: Vec<ChainBreak>) -> impl IntoView {
+    let items = breaks
+        .into_iter()
+        .map(|b| {
+            view! {
+                <li>
+                    <p role="alert"><strong>{b.message}</strong></p>
+                    <p class="flag-fields">{format!("Phone {}", b.device_id)}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="flags-section chain-section" aria-labelledby="chain-title">
+            <h3 id="chain-title">"Entries missing from the phone's record"</h3>
+            <p class="muted">
+                "Each save on a phone names the one before it. The server never received \
+                 some of them, or two saves name the same one (one was rewritten or removed). \
+                 The entries below are as received: ask the officer what happened to the phone."
+            </p>
+            <ul class="flag-list">{items}</ul>
         </section>
     }
 }
@@ -347,7 +380,7 @@ fn ReviewHistory(reviews: RwSignal<Vec<ReviewRow>>, this_year: i32) -> impl Into
             .into_iter()
             .map(|r| {
                 let when = parse_time(&r.at)
-                    .map_or_else(|| r.at.clone(), |t| day_time_text(t, local_at(t), this_year));
+                    .map_or_else(|| r.at.clone(), |t| day_time_text(t, crate::platform::local_time(), this_year));
                 view! {
                     <tr>
                         <td data-label="When"><time datetime=r.at.clone()>{when}</time></td>

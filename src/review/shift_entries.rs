@@ -8,7 +8,7 @@
 //! officer's form is drawn from, so a supervisor reads exactly the labels
 //! the officer filled in.
 use super::shift_format::{
-    accuracy_text, coordinates_text, delay_text, duration_text, is_long_delay, local_at, map_link,
+    accuracy_text, coordinates_text, delay_text, duration_text, is_long_delay, map_link,
     parse_time, reference_of, time_in_shift,
 };
 use crate::fmt;
@@ -92,7 +92,12 @@ pub struct ShiftClock {
 
 impl ShiftClock {
     pub fn text(&self, time: DateTime<Utc>) -> String {
-        time_in_shift(time, local_at(time), self.day, self.this_year)
+        time_in_shift(
+            time,
+            crate::platform::local_time(),
+            self.day,
+            self.this_year,
+        )
     }
 
     /// A server time string in the shift's terms (as sent if unreadable).
@@ -183,7 +188,7 @@ fn field_value(
 /// Every field of the record as the officer's form shows it, with those a
 /// flag names marked.
 fn record_fields(rev: &Revision, log: &Log, flagged: &[String]) -> impl IntoView {
-    let local = local_at(rev.occurred_at);
+    let local = crate::platform::local_time();
     let values = form::revision_to_form(rev, local);
     form::visible_fields(rev.kind(), &values)
         .into_iter()
@@ -206,7 +211,7 @@ fn record_fields(rev: &Revision, log: &Log, flagged: &[String]) -> impl IntoView
 
 /// What a revision changed from the one before, field by field.
 fn changes(prev: &Revision, rev: &Revision, log: &Log) -> Vec<String> {
-    let local = local_at(rev.occurred_at);
+    let local = crate::platform::local_time();
     let mut out = fmt::changed_fields(prev, rev, log, local);
     if prev.record.ended_at() != rev.record.ended_at() {
         let show = |t: Option<DateTime<Utc>>| {

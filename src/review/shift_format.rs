@@ -16,17 +16,6 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// The browser's offset from UTC at `time` (not now: summer and winter
-/// times differ).
-pub fn local_at(time: DateTime<Utc>) -> LocalTime {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-        time.timestamp_millis() as f64
-    ));
-    LocalTime {
-        utc_offset_minutes: -(date.get_timezone_offset() as i32),
-    }
-}
-
 /// Today in UTC (the server's days are UTC days).
 pub fn today_utc() -> NaiveDate {
     crate::platform::now().date_naive()
@@ -275,9 +264,7 @@ mod tests {
             day_time_text(at("2025-11-27T01:30:00.000000Z"), utc, 2026),
             "Thu 27 Nov 2025 01:30"
         );
-        let bst = LocalTime {
-            utc_offset_minutes: 60,
-        };
+        let bst = LocalTime::fixed(60);
         assert_eq!(clock_text(at("2026-07-01T23:30:00Z"), bst), "00:30");
     }
 

@@ -5,8 +5,8 @@
 use super::export::ExportForm;
 use super::shift_fetch::{fetch, Answer};
 use super::shift_format::{
-    count_parts, day_time_text, local_at, local_day, parse_time, role_label, snippet,
-    time_in_shift, today_utc,
+    count_parts, day_time_text, local_day, parse_time, role_label, snippet, time_in_shift,
+    today_utc,
 };
 use super::{use_ctx, View};
 use beatbook_client::{Export, ShiftQuery};
@@ -512,7 +512,7 @@ fn shift_row(s: ShiftSummary, this_year: i32, list: ListState, ctx: super::Ctx) 
     let start = parse_time(&s.start);
     let (start_text, start_day) = match start {
         Some(t) => {
-            let local = local_at(t);
+            let local = crate::platform::local_time();
             (
                 day_time_text(t, local, this_year),
                 Some(local_day(t, local)),
@@ -523,7 +523,7 @@ fn shift_row(s: ShiftSummary, this_year: i32, list: ListState, ctx: super::Ctx) 
     let end = match (s.end.as_deref().map(|e| (e, parse_time(e))), start_day) {
         (None, _) => view! { <span class="badge warn">"Not ended"</span> }.into_any(),
         (Some((text, Some(t))), Some(day)) => {
-            let words = time_in_shift(t, local_at(t), day, this_year);
+            let words = time_in_shift(t, crate::platform::local_time(), day, this_year);
             view! { <time datetime=text.to_owned()>{words}</time> }.into_any()
         }
         (Some((text, _)), _) => text.to_owned().into_any(),

@@ -434,7 +434,7 @@ async fn sign_out_locked(state: AppState) -> Result<(), String> {
 }
 
 /// Locks after a period without a touch or key press.
-pub fn watch_inactivity(state: AppState, lock_after: chrono::Duration) {
+pub fn watch_inactivity(state: AppState) {
     for event in ["pointerdown", "keydown"] {
         let handle = window_event_listener_untyped(event, move |_| {
             state.last_activity.set_value(platform::now());
@@ -446,6 +446,9 @@ pub fn watch_inactivity(state: AppState, lock_after: chrono::Duration) {
             // This tab only: a tab left in the background must not lock the
             // one the officer is typing in (each tab runs its own timer;
             // "Lock now" locks them all).
+            // The force's setting, as last heard (`crate::force`).
+            let lock_after =
+                chrono::Duration::minutes(state.force.with_untracked(|f| f.lock_minutes).into());
             if platform::now() - state.last_activity.get_value() > lock_after {
                 state.forget_keys();
             }

@@ -5,8 +5,8 @@ use crate::actions::{self, SaveError};
 use crate::fmt;
 use crate::platform::{self, Fix};
 use crate::state::{use_state, KeptForm, Screen};
-use beatbook_core::form::{self, FieldKind, FieldSpec, FormValues, NOTES, OCCURRED_AT};
-use beatbook_core::{EntryId, FieldError, RecordKind};
+use beatbook_core::form::{self, FieldKind, FieldSpec, Fold, FormValues, NOTES, OCCURRED_AT};
+use beatbook_core::{EntryId, FieldError, Problem, RecordKind};
 use leptos::prelude::*;
 
 /// The form to record a new entry of `kind`, or to correct `correcting`.
@@ -34,7 +34,7 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                 FormValues::new()
             };
             v.remove(NOTES);
-            v.insert(OCCURRED_AT.into(), local.to_local_text(opened_at));
+            form::put_time(&mut v, OCCURRED_AT, opened_at, local);
             v
         }
     };
@@ -364,6 +364,8 @@ fn Field(
             .into_any()
         }
     };
+    let fold = matches!(spec.kind, FieldKind::DateTime)
+        .then(|| view! { <FoldChoice key values errors /> });
     view! {
         <div class="field" class:invalid=invalid class:hidden=move || !shown()
             class:inline=matches!(spec.kind, FieldKind::Checkbox)>
@@ -371,9 +373,45 @@ fn Field(
             {hint}
             {control}
             <ErrorText errors key />
+            {fold}
         </div>
     }
     .into_any()
+}
+
+/// For a time typed in the hour the clocks went back (it happened twice),
+/// which one: shown only while the save is refused for it. (Always built and
+/// hidden otherwise: a view that comes and goes costs more download.)
+#[component]
+fn FoldChoice(
+    key: &'static str,
+    values: RwSignal<FormValues>,
+    errors: RwSignal<Vec<FieldError>>,
+) -> impl IntoView {
+    let asked = move || {
+        errors.with(|e| {
+            e.iter()
+                .any(|e| e.field == key && e.problem == Problem::TimeTwice)
+        })
+    };
+    // One handler for both radios: the value is the fold's code.
+    let choose = move |ev: leptos::ev::Event| {
+        values.update(|v| {
+            v.insert(form::fold_key(key), event_target_value(&ev));
+        });
+    };
+    let name = format!("fold-{key}");
+    view! {
+        <fieldset class="choice" class:hidden=move || !asked()>
+            <legend>"Which one?"</legend>
+            <label class="check"><input type="radio" name=name.clone()
+                value=Fold::Earlier.code() on:change=choose />
+                "The first, before the clocks went back"</label>
+            <label class="check"><input type="radio" name=name
+                value=Fold::Later.code() on:change=choose />
+                "The second, after the clocks went back"</label>
+        </fieldset>
+    }
 }
 
 /// The entries of the open shift that a field may link to, newest first.

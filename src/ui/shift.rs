@@ -131,8 +131,12 @@ fn OpenShift(shift: EntryId) -> impl IntoView {
             });
         }
     };
+    // Stop and account only where the force records it (`crate::force`);
+    // read when the screen is drawn, which every return to it does.
+    let stop_and_account = state.force.with_untracked(|f| f.stop_and_account);
     let buttons = RECORD_BUTTONS
         .into_iter()
+        .filter(|kind| *kind != RecordKind::StopAccount || stop_and_account)
         .map(|kind| {
             view! {
                 <button type="button" class=format!("record kind-{}", kind.code())

@@ -81,8 +81,10 @@ test('sign in, set a PIN, record offline, reopen, unlock, sync; another officer 
     const left = JSON.parse(await dumpStorage(page));
     assert.deepEqual(Object.keys(left.idb.revisions), []);
     assert.deepEqual(Object.keys(left.idb.answers), []);
-    // The device's own ID stays (it names the device, not the officer).
-    assert.deepEqual(Object.keys(left.idb.meta), ['bb:device']);
+    // The device's own ID and its chain's head stay (they are the device's,
+    // not the officer's: ARCHITECTURE.md, "Device chain").
+    assert.deepEqual(Object.keys(left.idb.meta).sort(), ['bb:device', 'chain']);
+    assert.match(left.idb.meta.chain, /^[0-9a-f]{64}$/);
     assert.deepEqual(Object.keys(left.localStorage).filter((k) => k.startsWith('bb:rev:') || k === 'bb:session' || k === 'bb:vault'), []);
   } finally {
     await phoneA.close();

@@ -70,13 +70,14 @@ const desktop = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, 
  * A fresh Chromium profile (its own user-data-dir), closed by `close()`: a phone by
  * default, a desktop window with `{ desktop: true }`.
  */
-export async function launchBrowser({ desktop: onDesk = false } = {}) {
+export async function launchBrowser({ desktop: onDesk = false, timezoneId } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'beatbook-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: chromiumArgs,
     ...(onDesk ? desktop : phone),
+    ...(timezoneId ? { timezoneId } : {}),
     acceptDownloads: true,
     serviceWorkers: 'allow',
   });

@@ -43,6 +43,7 @@ pub fn shift(n: u32) -> Revision {
             ended_at: None,
         }),
         clock_offset_ms: None,
+        prev: None,
     }
 }
 

@@ -291,6 +291,7 @@ pub fn created(id: u128, entry_id: EntryId, record: Record) -> Revision {
     let kind = record.kind();
     Revision {
         clock_offset_ms: None,
+        prev: None,
         id: rev_id(id),
         entry_id,
         seq: 1,

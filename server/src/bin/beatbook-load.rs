@@ -176,7 +176,9 @@ async fn run(args: Args) -> Result<bool, String> {
     let mut plans = Vec::new();
     for (d, who) in identities.iter().enumerate() {
         let seed = args.seed.wrapping_mul(1_000_003).wrapping_add(d as u64);
-        let revisions = Device::new(seed, &who.officer_id, now).revisions(args.entries_per_device);
+        let revisions = Device::new(seed, &who.officer_id, now)
+            .chained()
+            .revisions(args.entries_per_device);
         expected.extend(revisions.iter().map(|r| r.id.to_string()));
         let batches = revisions
             .chunks(args.batch)

@@ -587,7 +587,10 @@ async fn revoke_where(
     Ok(done.rows_affected())
 }
 
-async fn insert_event(conn: &mut SqliteConnection, e: &NewEvent<'_>) -> Result<(), DbError> {
+pub(super) async fn insert_event(
+    conn: &mut SqliteConnection,
+    e: &NewEvent<'_>,
+) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO security_events (at, kind, officer_id, actor, client_ip, device_id, detail) \
          VALUES (?, ?, ?, ?, ?, ?, ?)",
