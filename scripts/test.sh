@@ -2,8 +2,10 @@
 # The whole Beatbook check, as CI runs it (.ci/run):   bash scripts/test.sh
 #
 #   1. formatting          cargo fmt --all --check
-#   2. lints               cargo clippy, host (whole workspace) and wasm32 (the app), -D warnings
-#   3. host tests          cargo test for beatbook-core and beatbook-server, and the app's
+#   2. lints               cargo clippy, host (whole workspace) and wasm32 (the app and the
+#                          API client), -D warnings
+#   3. host tests          cargo test for beatbook-core, beatbook-client (answers to typed
+#                          results and errors, queries) and beatbook-server, and the app's
 #                          pure logic (cargo test -p beatbook --lib: chart scales, periods)
 #   4. browser unit tests  cargo test -p beatbook --target wasm32-unknown-unknown
 #                          (wasm-bindgen-test-runner + chromedriver + headless Chromium)
@@ -33,10 +35,10 @@ cargo fmt --all --check
 step "cargo clippy (host, workspace)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo clippy (wasm32, app)"
-cargo clippy -p beatbook --target wasm32-unknown-unknown --all-targets -- -D warnings
+step "cargo clippy (wasm32, app and API client)"
+cargo clippy -p beatbook -p beatbook-client --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "cargo test (host: beatbook-core, beatbook-server, the app's pure logic)"
+step "cargo test (host: beatbook-core, beatbook-client, beatbook-server, the app's pure logic)"
 # The app crate is tested in the browser below (its web-sys calls cannot run natively);
 # its pure logic (no browser calls) runs here too.
 cargo test --workspace --exclude beatbook

@@ -4,42 +4,25 @@
 //! heard, the defaults apply: what the app did before settings existed.
 use crate::platform;
 use crate::state::AppState;
-use beatbook_core::force::ForceSettings;
+use beatbook_core::force::{ForceAnswer, ForceSettings};
 use chrono::{DateTime, Utc};
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
-use serde_json::Value;
 
-/// The server's last answer, as it sent it.
+/// The settings of the server's last good answer (`{"settings": {..}}`; a
+/// copy of a whole answer, as earlier builds kept it, reads the same).
 const KEY: &str = "bb:force";
 /// Reads closer together than this are skipped (a sync round follows each save).
 const MIN_INTERVAL_SECONDS: i64 = 60;
 
-/// The settings in a `GET /api/v1/force` answer. Through
-/// `serde_json::Value`, whose decoder the app has already (a derived one
-/// would add to the download); `None` unless every setting is there, of
+/// The settings of a kept answer: `None` unless every setting is there, of
 /// its type and in range, so a damaged copy never locks a phone after a
 /// second or keeps nothing.
 pub fn read(body: &str) -> Option<ForceSettings> {
-    let doc: Value = serde_json::from_str(body).ok()?;
-    let settings = doc.get("settings")?;
-    let number = |key| {
-        settings
-            .get(key)
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-    };
-    let read = ForceSettings {
-        lock_minutes: number("lock_minutes")?,
-        retention_days: number("retention_days")?,
-        stop_and_account: settings.get("stop_and_account")?.as_bool()?,
-        // A server from before this setting does not send it.
-        long_patrol_minutes: match settings.get("long_patrol_minutes") {
-            None => beatbook_core::force::DEFAULT_LONG_PATROL_MINUTES,
-            Some(_) => number("long_patrol_minutes")?,
-        },
-    };
-    read.check().ok().map(|()| read)
+    serde_json::from_str::<ForceAnswer>(body)
+        .ok()
+        .map(|answer| answer.settings)
+        .filter(|settings| settings.check().is_ok())
 }
 
 /// The settings last heard, or the defaults.
@@ -71,14 +54,19 @@ pub fn refresh(state: AppState, last: StoredValue<Option<DateTime<Utc>>>) {
     };
     last.set_value(Some(now));
     leptos::task::spawn_local(async move {
-        let Ok((200, body)) = crate::http::get("/api/v1/force", Some(&token)).await else {
+        // Any failure (no signal, an ended session, the server) keeps what
+        // the phone had: the next sync round asks again.
+        let Ok(answer) = beatbook_client::force(&token).await else {
             return;
         };
-        let Some(settings) = read(&body) else {
+        if answer.settings.check().is_err() {
             return;
-        };
+        }
         // Best effort: kept in memory either way.
-        let _ = LocalStorage::raw().set_item(KEY, &body);
+        if let Ok(kept) = serde_json::to_string(&answer) {
+            let _ = LocalStorage::raw().set_item(KEY, &kept);
+        }
+        let settings = answer.settings;
         if state.force.with_untracked(|f| *f != settings) {
             state.force.set(settings);
         }

@@ -4,7 +4,6 @@
 pub mod actions;
 pub mod base64;
 pub mod force;
-pub mod http;
 pub mod idb;
 pub mod outbox;
 pub mod past;
@@ -26,6 +25,12 @@ use ui::detail::EntryDetail;
 use ui::form::EntryForm;
 use ui::shift::{Home, ShiftView};
 use ui::status::{Alerts, StatusBar, ToastView};
+
+// Single-threaded wasm (no atomics): talc's dynamic heap, grown with
+// `memory.grow` as dlmalloc's is. Measured in both bundles (ARCHITECTURE.md).
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -89,5 +94,7 @@ pub fn App() -> impl IntoView {
 }
 
 pub fn start() {
+    // Every answer's `Date` header tells the app its clock offset.
+    beatbook_client::observe_server_dates(platform::observe_server_date);
     leptos::mount::mount_to_body(App);
 }

@@ -2,13 +2,13 @@
 //! so the officer can still see and correct them. A shift read back is kept
 //! on the phone as the server holds it (each revision with an `already_had`
 //! answer), and retention leaves it alone for the rest of the session.
-use crate::sent_back::{read_page, SentBack};
+use crate::sent_back::SentBack;
 use crate::state::{AppState, Screen};
 use crate::{storage, tabs};
+use beatbook_client::{ApiError, ShiftQuery, ShiftRevisionsQuery};
 use beatbook_core::sync::{Answer, OutcomeKind};
 use beatbook_core::{EntryId, Revision};
 use leptos::prelude::*;
-use serde_json::Value;
 
 /// How many of the officer's latest shifts the list offers.
 const PAGE_SIZE: u32 = 20;
@@ -18,13 +18,17 @@ const MAX_REVISIONS: u32 = 500;
 
 /// The officer's shifts the server holds and this phone does not.
 pub async fn not_on_phone(state: AppState) -> Result<Vec<SentBack>, String> {
-    let (token, officer) = credentials(state)?;
-    let officer = String::from(js_sys::encode_uri_component(&officer));
-    let path = format!("/api/v1/shifts?officer_id={officer}&page_size={PAGE_SIZE}");
-    let body = fetch(&path, &token).await?;
-    let shifts = read_page(&body).ok_or("The server's list could not be read")?;
+    let (token, officer_id) = credentials(state)?;
+    let query = ShiftQuery {
+        officer_id,
+        page_size: Some(PAGE_SIZE),
+        ..ShiftQuery::default()
+    };
+    let page = beatbook_client::shift_lines(&token, &query)
+        .await
+        .map_err(|e| say(&e))?;
     Ok(state.log.with_untracked(|log| {
-        shifts
+        page.shifts
             .into_iter()
             .filter(|s| log.get(s.shift_id).is_none())
             .collect()
@@ -35,19 +39,14 @@ pub async fn not_on_phone(state: AppState) -> Result<Vec<SentBack>, String> {
 /// opens it.
 pub async fn read_back(state: AppState, shift: EntryId) -> Result<(), String> {
     let (token, _) = credentials(state)?;
-    let path = format!("/api/v1/revisions?shift_id={shift}&limit={MAX_REVISIONS}");
-    let body = fetch(&path, &token).await?;
-    let page: Value = serde_json::from_str(&body).map_err(|_| "The shift could not be read")?;
-    let items = page
-        .get("revisions")
-        .and_then(Value::as_array)
-        .ok_or("The shift could not be read")?;
-    // Through the app's one revision decoder (from text), as storage reads.
-    let mut revisions = items
-        .iter()
-        .map(|item| serde_json::from_str::<Revision>(&item.get("revision")?.to_string()).ok())
-        .collect::<Option<Vec<_>>>()
-        .ok_or("A revision of that shift could not be read")?;
+    let query = ShiftRevisionsQuery {
+        shift_id: shift,
+        limit: MAX_REVISIONS,
+    };
+    let page = beatbook_client::shift_revisions(&token, &query)
+        .await
+        .map_err(|e| say(&e))?;
+    let mut revisions: Vec<Revision> = page.revisions.into_iter().map(|r| r.revision).collect();
     let vault = state.vault.get_value().ok_or("Beatbook is locked")?;
     revisions.retain(|r| {
         state
@@ -102,10 +101,11 @@ fn credentials(state: AppState) -> Result<(String, String), String> {
         .ok_or_else(|| "Sign in again to read earlier shifts from the server".to_owned())
 }
 
-async fn fetch(path: &str, token: &str) -> Result<String, String> {
-    match crate::http::get(path, Some(token)).await {
-        Ok((200, body)) => Ok(body),
-        Ok((status, _)) => Err(format!("The server could not send it ({status})")),
-        Err(e) => Err(e.to_string()),
+/// A failed read in the officer's words: an ended session says what to do.
+fn say(e: &ApiError) -> String {
+    if e.needs_sign_in() {
+        "Sign in again to read earlier shifts from the server".to_owned()
+    } else {
+        e.to_string()
     }
 }

@@ -8,10 +8,9 @@
 //! was shown and never touches recording or sync.
 use crate::platform;
 use crate::state::{AppState, Phase};
-use beatbook_core::EntryId;
+use beatbook_client::ShiftQuery;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use serde_json::Value;
 
 /// The review states that send a shift back to its officer.
 const SENT_BACK_STATES: [&str; 2] = ["has_issues", "rejected"];
@@ -21,47 +20,9 @@ const PAGE_SIZE: u32 = 20;
 /// in the server's access log, and a sync round follows each save).
 const MIN_INTERVAL_SECONDS: i64 = 60;
 
-/// A shift the supervisor sent back: the fields of the shift list
-/// (`core::review::ShiftSummary`) shown here.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SentBack {
-    pub shift_id: EntryId,
-    pub callsign: String,
-    pub start: DateTime<Utc>,
-    /// `has_issues` or `rejected`.
-    pub review: String,
-    /// The supervisor's words, as written.
-    pub comment: String,
-}
-
-impl SentBack {
-    /// The state in words ("Has issues", "Rejected").
-    pub fn state_label(&self) -> &'static str {
-        beatbook_core::review::review_label(&self.review)
-    }
-}
-
-/// Reads a page of the shift list. Through `serde_json::Value`, whose
-/// decoder the app already has: a derived decoder for the page would cost
-/// the download more than this feature's screens. `None` if anything in it
-/// is not as expected.
-pub(crate) fn read_page(body: &str) -> Option<Vec<SentBack>> {
-    let page: Value = serde_json::from_str(body).ok()?;
-    let shifts = page.get("shifts")?.as_array()?;
-    shifts
-        .iter()
-        .map(|shift| {
-            let text = |key| shift.get(key).and_then(Value::as_str);
-            Some(SentBack {
-                shift_id: EntryId::parse(text("shift_id")?)?,
-                callsign: text("callsign").unwrap_or_default().to_owned(),
-                start: beatbook_core::time::parse(text("start")?)?,
-                review: text("review")?.to_owned(),
-                comment: text("review_comment").unwrap_or_default().to_owned(),
-            })
-        })
-        .collect()
-}
+/// A shift the supervisor sent back, with the supervisor's comment: the
+/// fields of the shift list the officer app reads (`core::review::ShiftLine`).
+pub type SentBack = beatbook_core::review::ShiftLine;
 
 /// When the list was last asked for (reset when the app locks), so a burst
 /// of sync rounds asks once.
@@ -133,15 +94,18 @@ pub fn refresh(state: AppState) {
 /// Both sent-back states, newest shift first within each; `None` if either
 /// read failed (then what is shown stays as it was).
 async fn fetch_sent_back(token: &str, officer_id: &str) -> Option<Vec<SentBack>> {
-    let officer = String::from(js_sys::encode_uri_component(officer_id));
     let mut found = Vec::new();
     for review in SENT_BACK_STATES {
-        let path =
-            format!("/api/v1/shifts?officer_id={officer}&review={review}&page_size={PAGE_SIZE}");
-        match crate::http::get(&path, Some(token)).await {
-            Ok((200, body)) => found.extend(read_page(&body)?),
-            _ => return None,
-        }
+        let query = ShiftQuery {
+            officer_id: officer_id.to_owned(),
+            review: review.to_owned(),
+            page_size: Some(PAGE_SIZE),
+            ..ShiftQuery::default()
+        };
+        // Any failure (no signal, an ended session, the server) keeps what
+        // is shown: the next sync round asks again.
+        let page = beatbook_client::shift_lines(token, &query).await.ok()?;
+        found.extend(page.shifts);
     }
     Some(found)
 }

@@ -8,9 +8,10 @@
 use crate::platform;
 use crate::state::{AppState, Phase};
 use crate::{outbox, storage, tabs};
+use beatbook_client::ApiError;
 use beatbook_core::sync::{
-    backoff_ms, next_batch, ApiErrorBody, PushAnswers, PushRequest, APP_BATCH_BYTES,
-    APP_BATCH_CHANGES, PROTOCOL_VERSION, PUSH_PATH,
+    backoff_ms, next_batch, PushAnswers, PushRequest, APP_BATCH_BYTES, APP_BATCH_CHANGES,
+    PROTOCOL_VERSION,
 };
 use beatbook_core::Revision;
 use chrono::{DateTime, Utc};
@@ -43,17 +44,24 @@ pub enum SyncStatus {
 #[derive(Debug, Error)]
 pub enum PushError {
     #[error("{0}")]
-    Http(#[from] crate::http::HttpError),
+    Api(#[from] ApiError),
+    /// No session on this phone, or one past its end: not worth a round trip.
     #[error("Sign in again to send your entries (they are safe on this phone)")]
-    SignInNeeded,
-    #[error("The server had a problem ({0})")]
-    Server(u16),
-    #[error("{0}")]
-    Refused(String),
-    #[error("The server's answer could not be read")]
-    BadAnswer,
+    NoSession,
     #[error("The server's answers could not be stored on this phone: {0}")]
     Storage(String),
+}
+
+impl PushError {
+    /// Recording goes on, and the officer is asked to sign in before
+    /// anything more is pushed.
+    fn needs_sign_in(&self) -> bool {
+        match self {
+            Self::NoSession => true,
+            Self::Api(e) => e.needs_sign_in(),
+            Self::Storage(_) => false,
+        }
+    }
 }
 
 /// While anything waits, try at least this often.
@@ -209,12 +217,17 @@ async fn run_locked(state: AppState) -> bool {
                 state.engine.failures.set_value(0);
                 sent += answered;
             }
-            Err(PushError::SignInNeeded) => {
+            Err(e) if e.needs_sign_in() => {
                 state.sync_status.set(SyncStatus::SignInNeeded);
                 return false;
             }
             Err(e) => {
-                back_off(state, e.to_string());
+                // A busy server's `Retry-After` is a floor for the wait.
+                let floor = match &e {
+                    PushError::Api(e) => e.retry_after_s(),
+                    _ => None,
+                };
+                back_off(state, e.to_string(), floor);
                 return false;
             }
         }
@@ -222,11 +235,13 @@ async fn run_locked(state: AppState) -> bool {
 }
 
 /// Every failure, of the network or of this phone's storage, waits before
-/// the next try (2 s doubling to 5 minutes, with jitter).
-fn back_off(state: AppState, problem: String) {
+/// the next try (2 s doubling to 5 minutes, with jitter; at least what the
+/// server asked for in `Retry-After`).
+fn back_off(state: AppState, problem: String, floor_s: Option<u64>) {
     let failures = state.engine.failures.get_value();
     state.engine.failures.set_value(failures.saturating_add(1));
-    let delay = backoff_ms(failures, js_sys::Math::random());
+    let floor_ms = floor_s.unwrap_or(0).saturating_mul(1_000);
+    let delay = backoff_ms(failures, js_sys::Math::random()).max(floor_ms);
     let retry_at = platform::now() + chrono::Duration::milliseconds(delay as i64);
     state.sync_status.set(if platform::is_online() {
         SyncStatus::Failed { problem, retry_at }
@@ -264,25 +279,12 @@ async fn push(
     token: Option<&str>,
     batch: &[Revision],
 ) -> Result<PushAnswers, PushError> {
-    let token = token.ok_or(PushError::SignInNeeded)?;
-    let body = serde_json::to_string(&PushRequest {
+    let token = token.ok_or(PushError::NoSession)?;
+    let request = PushRequest {
         protocol: PROTOCOL_VERSION,
         device_id: device_id.to_owned(),
         device_time: Some(platform::now()),
         changes: batch.to_vec(),
-    })
-    .map_err(|_| PushError::BadAnswer)?;
-    let (status, text) = crate::http::post_json(PUSH_PATH, &body, Some(token)).await?;
-    match status {
-        200 => serde_json::from_str::<PushAnswers>(&text).map_err(|_| PushError::BadAnswer),
-        // Expired, revoked or unknown session: recording goes on, and the
-        // officer is asked to sign in before anything is pushed.
-        401 => Err(PushError::SignInNeeded),
-        500..=599 => Err(PushError::Server(status)),
-        _ => Err(PushError::Refused(
-            serde_json::from_str::<ApiErrorBody>(&text)
-                .map(|e| e.message)
-                .unwrap_or_else(|_| format!("The server refused the sync ({status})")),
-        )),
-    }
+    };
+    Ok(beatbook_client::push(token, &request).await?)
 }

@@ -69,6 +69,47 @@ pub struct MeResponse {
     pub user: UserInfo,
 }
 
+/// What the app keeps of a [`SignInResponse`]: only the fields it uses, so
+/// the team list's decoder stays out of the officer's download (unknown
+/// fields are skipped). Sealed with the PIN's key on the phone: its encoding
+/// is part of the storage format.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Session {
+    pub token: String,
+    #[serde(serialize_with = "crate::time::rfc3339::serialize")]
+    pub expires_at: DateTime<Utc>,
+    pub user: SessionUser,
+}
+
+// Decoders from `decode_struct!`: a derived one costs the download more.
+crate::decode_struct!(Session { token, expires_at as crate::time::Time, user });
+
+/// The app's reading of [`UserInfo`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionUser {
+    pub officer_id: String,
+    pub display_name: String,
+    /// `officer`, `supervisor` or `admin` ([`Role`]'s codes). Kept as text:
+    /// a session sealed before roles were kept reads as "".
+    pub role: String,
+}
+
+crate::decode_struct!(SessionUser {
+    officer_id,
+    display_name,
+    role = default,
+});
+
+impl SessionUser {
+    pub fn is_supervisor(&self) -> bool {
+        self.role == Role::Supervisor.code()
+    }
+
+    pub fn is_officer(&self) -> bool {
+        self.role == Role::Officer.code()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInfo {
@@ -178,6 +219,35 @@ mod tests {
         assert!(!format!("{res:?}").contains("tok\""));
         let back: SignInResponse = serde_json::from_value(json).unwrap();
         assert_eq!(back, res);
+    }
+
+    #[test]
+    fn the_app_reads_the_sign_in_answer_as_the_server_writes_it() {
+        let res = SignInResponse {
+            token: "tok".into(),
+            expires_at: crate::time::parse("2026-11-27T20:00:00Z").unwrap(),
+            user: UserInfo {
+                officer_id: "PC1234".into(),
+                display_name: "PC Jones".into(),
+                role: Role::Officer,
+                teams: vec!["North".into()],
+            },
+        };
+        let session: Session = serde_json::from_str(&serde_json::to_string(&res).unwrap()).unwrap();
+        assert_eq!(session.token, "tok");
+        assert_eq!(session.expires_at, res.expires_at);
+        assert_eq!(session.user.officer_id, "PC1234");
+        assert!(session.user.is_officer() && !session.user.is_supervisor());
+        // Sealed and read back (the storage format) without loss.
+        let back: Session =
+            serde_json::from_str(&serde_json::to_string(&session).unwrap()).unwrap();
+        assert_eq!(back, session);
+        // A session sealed before roles were kept.
+        let old: Session = serde_json::from_str(
+            r#"{"token":"t","expires_at":"2026-11-27T20:00:00Z","user":{"officer_id":"P","display_name":"D"}}"#,
+        )
+        .unwrap();
+        assert_eq!(old.user.role, "");
     }
 
     #[test]

@@ -102,6 +102,16 @@ pub struct ForceDocument {
     pub updated_at: Option<String>,
 }
 
+/// The officer app's reading of a [`ForceDocument`]: the settings alone
+/// (the rest is skipped), decoded with [`crate::decode_struct!`]. Also what
+/// the app keeps in local storage for a start without signal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForceAnswer {
+    pub settings: ForceSettings,
+}
+
+crate::decode_struct!(ForceAnswer { settings });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,6 @@ use crate::revision::Revision;
 use crate::time::{date_text, parse_date};
 use crate::validate::{Checker, FieldError, Problem};
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// What the person typed, by field key. Checkboxes hold "true" or "";
@@ -497,15 +496,19 @@ pub fn parse_form(
     local: LocalTime,
 ) -> Result<Draft, Vec<FieldError>> {
     let mut c = Checker::new();
-    let mut object = Map::new();
+    // Each field's JSON, by key (a key met again replaces its value).
+    let mut object: Vec<(&str, String)> = Vec::new();
     for spec in visible_fields(kind, values) {
         if spec.key == OCCURRED_AT || spec.key == NOTES {
             continue;
         }
         let text = values.get(spec.key).map(|s| s.trim()).unwrap_or("");
-        if let Some(value) = field_value(spec, text, fold_of_field(values, spec.key), local, &mut c)
+        if let Some(value) = field_json(spec, text, fold_of_field(values, spec.key), local, &mut c)
         {
-            object.insert(spec.key.into(), value);
+            match object.iter_mut().find(|(key, _)| *key == spec.key) {
+                Some((_, kept)) => *kept = value,
+                None => object.push((spec.key, value)),
+            }
         }
     }
     let occurred_text = values.get(OCCURRED_AT).map(|s| s.trim()).unwrap_or("");
@@ -529,13 +532,20 @@ pub fn parse_form(
     let notes = values.get(NOTES).cloned().unwrap_or_default();
     c.long_text(NOTES, &notes);
 
-    // Through text rather than `from_value`: the app already decodes records
-    // from text, and a second decoder for every record type would double
-    // their share of the download.
-    let mut tagged = Map::new();
-    tagged.insert(kind.code().into(), Value::Object(object));
-    let record = serde_json::to_string(&Value::Object(tagged))
-        .and_then(|json| serde_json::from_str::<Record>(&json));
+    // Through JSON text, written here: the app already decodes records from
+    // text, and a second decoder for every record type (or serde_json's
+    // `Value`) would cost the download more.
+    let mut json = format!("{{{}:{{", json_string(kind.code()));
+    for (i, (key, value)) in object.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&json_string(key));
+        json.push(':');
+        json.push_str(value);
+    }
+    json.push_str("}}");
+    let record = serde_json::from_str::<Record>(&json);
     match record {
         Ok(record) => {
             record.check(&mut c);
@@ -564,42 +574,50 @@ fn fold_of_field(values: &FormValues, key: &str) -> Option<Fold> {
         .and_then(|code| Fold::from_code(code))
 }
 
-fn field_value(
+/// `text` as a JSON string literal, escaped as serde_json writes it.
+fn json_string(text: &str) -> String {
+    // Writing a string into a `String` cannot fail.
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// One field's typed-in text as the JSON its record field reads, or `None`
+/// (left out: the record's default) when empty or not valid.
+fn field_json(
     spec: &FieldSpec,
     text: &str,
     fold: Option<Fold>,
     local: LocalTime,
     c: &mut Checker,
-) -> Option<Value> {
+) -> Option<String> {
     let key = spec.key;
+    let yes_no = |b: bool| if b { "true" } else { "false" }.to_owned();
     match spec.kind {
-        Checkbox => Some(Value::Bool(text == "true")),
+        Checkbox => Some(yes_no(text == "true")),
         _ if text.is_empty() => None,
-        Text | LongText => Some(Value::String(text.into())),
+        Text | LongText => Some(json_string(text)),
         Number => match text.parse::<u32>() {
-            Ok(n) => Some(Value::from(n)),
+            Ok(n) => Some(n.to_string()),
             Err(_) => {
                 c.add(key, Problem::NotANumber);
                 None
             }
         },
         Date => match parse_date(text) {
-            Some(d) => Some(Value::String(date_text(d))),
+            Some(d) => Some(json_string(&date_text(d))),
             None => {
                 c.add(key, Problem::BadDate);
                 None
             }
         },
         DateTime => match local.parse(text, fold) {
-            Ok(t) => Some(Value::String(crate::time::format(t))),
+            Ok(t) => Some(json_string(&crate::time::format(t))),
             Err(problem) => {
                 c.add(key, problem);
                 None
             }
         },
         YesNo => match text {
-            "true" => Some(Value::Bool(true)),
-            "false" => Some(Value::Bool(false)),
+            "true" | "false" => Some(yes_no(text == "true")),
             _ => {
                 c.add(key, Problem::UnknownOption);
                 None
@@ -607,7 +625,7 @@ fn field_value(
         },
         Select(options) => {
             if options().iter().any(|(code, _)| *code == text) {
-                Some(Value::String(text.into()))
+                Some(json_string(text))
             } else {
                 c.add(key, Problem::UnknownOption);
                 None
@@ -618,16 +636,16 @@ fn field_value(
             let mut codes = Vec::new();
             for code in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 if known.iter().any(|(k, _)| *k == code) {
-                    codes.push(Value::String(code.into()));
+                    codes.push(json_string(code));
                 } else {
                     c.add(key, Problem::UnknownOption);
                 }
             }
-            Some(Value::Array(codes))
+            Some(format!("[{}]", codes.join(",")))
         }
         EntryLink(_) => {
             if crate::ids::EntryId::parse(text).is_some() {
-                Some(Value::String(text.into()))
+                Some(json_string(text))
             } else {
                 c.add(key, Problem::UnknownOption);
                 None
@@ -636,42 +654,164 @@ fn field_value(
     }
 }
 
+/// One field of an encoded record, as a form shows it: only what record
+/// fields hold (true/false, numbers, text, lists of codes, nothing).
+enum Scalar {
+    Skip,
+    Bool(bool),
+    /// Text, or a number as its digits.
+    Text(String),
+    List(Vec<String>),
+}
+
+impl<'de> serde::Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ScalarVisitor {
+    type Value = Scalar;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a record field")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(b))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Text(n.to_string()))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Text(n.to_string()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Scalar, E> {
+        // serde_json's own float writer (the app has it for locations).
+        Ok(Scalar::Text(serde_json::to_string(&n).unwrap_or_default()))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Text(s.to_owned()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Skip)
+    }
+
+    fn visit_none<E>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Skip)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Scalar>()? {
+            if let Scalar::Text(text) = item {
+                items.push(text);
+            }
+        }
+        Ok(Scalar::List(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Scalar::Skip)
+    }
+}
+
+/// The fields of an encoded record, `{"<kind>": {fields}}`, in order.
+struct RecordFields(Vec<(String, Scalar)>);
+
+impl<'de> serde::Deserialize<'de> for RecordFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(RecordFieldsVisitor)
+    }
+}
+
+struct RecordFieldsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RecordFieldsVisitor {
+    type Value = RecordFields;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an encoded record")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RecordFields, A::Error> {
+        let mut fields = Vec::new();
+        while let Some((key, value)) = map.next_entry::<String, Scalar>()? {
+            fields.push((key, value));
+        }
+        Ok(RecordFields(fields))
+    }
+}
+
+/// The outer `{"<kind>": ..}` of an encoded record: its fields.
+struct Tagged(RecordFields);
+
+impl<'de> serde::Deserialize<'de> for Tagged {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(TaggedVisitor)
+    }
+}
+
+struct TaggedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TaggedVisitor {
+    type Value = Tagged;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a record tagged with its kind")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Tagged, A::Error> {
+        let fields = map.next_entry::<serde::de::IgnoredAny, RecordFields>()?;
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Tagged(fields.map_or(RecordFields(Vec::new()), |(_, f)| f)))
+    }
+}
+
 /// The form values that show an existing revision, for a correction.
 pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
     let mut values = FormValues::new();
-    // A record encodes as `{"<kind>": {fields}}`.
+    // A record encodes as `{"<kind>": {fields}}`; read back field by field.
     let fields = serde_json::to_string(&rev.record)
-        .and_then(|json| serde_json::from_str::<Map<String, Value>>(&json))
-        .ok()
-        .and_then(|tagged| tagged.into_iter().next())
-        .map(|(_, fields)| fields);
-    if let Some(Value::Object(map)) = fields {
-        for spec in record_fields(rev.kind()) {
-            let Some(value) = map.get(spec.key) else {
-                continue;
-            };
-            let text = match (value, spec.kind) {
-                (Value::Null, _) => continue,
-                (Value::Bool(b), Checkbox) => if *b { "true" } else { "" }.to_string(),
-                (Value::Bool(b), _) => b.to_string(),
-                (Value::Number(n), _) => n.to_string(),
-                (Value::String(s), DateTime) => match crate::time::parse(s) {
-                    Some(t) => {
-                        put_time(&mut values, spec.key, t, local);
-                        continue;
-                    }
-                    None => String::new(),
-                },
-                (Value::String(s), _) => s.clone(),
-                (Value::Array(items), _) => items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(","),
-                (Value::Object(_), _) => continue,
-            };
-            values.insert(spec.key.into(), text);
-        }
+        .and_then(|json| serde_json::from_str::<Tagged>(&json))
+        .map_or_else(|_| Vec::new(), |Tagged(RecordFields(fields))| fields);
+    for spec in record_fields(rev.kind()) {
+        let Some((_, value)) = fields.iter().find(|(key, _)| key == spec.key) else {
+            continue;
+        };
+        let text = match (value, spec.kind) {
+            (Scalar::Skip, _) => continue,
+            (Scalar::Bool(b), Checkbox) => if *b { "true" } else { "" }.to_owned(),
+            (Scalar::Bool(b), _) => if *b { "true" } else { "false" }.to_owned(),
+            (Scalar::Text(s), DateTime) => match crate::time::parse(s) {
+                Some(t) => {
+                    put_time(&mut values, spec.key, t, local);
+                    continue;
+                }
+                None => String::new(),
+            },
+            (Scalar::Text(s), _) => s.clone(),
+            (Scalar::List(items), _) => items.join(","),
+        };
+        values.insert(spec.key.into(), text);
     }
     put_time(&mut values, OCCURRED_AT, rev.occurred_at, local);
     values.insert(NOTES.into(), rev.notes.clone());

@@ -1,6 +1,7 @@
 //! Beatbook core: domain types, validation rules and the sync protocol, shared
 //! by the officer app (WebAssembly) and the server. Plain Rust only: no browser
 //! or server dependencies.
+pub mod api;
 pub mod auth;
 pub mod codes;
 pub mod display;

@@ -113,6 +113,68 @@ pub struct ShiftPage {
     pub next_cursor: Option<String>,
 }
 
+/// The officer app's reading of a [`ShiftSummary`]: the fields its
+/// sent-back and earlier-shift lists show, decoded with
+/// [`crate::decode_struct!`] (the derive for the whole summary costs the
+/// officer's download more). A field renamed or gone on the server fails
+/// the read (and the test below), never a silently empty list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftLine {
+    pub shift_id: crate::EntryId,
+    pub callsign: String,
+    pub start: chrono::DateTime<chrono::Utc>,
+    /// `pending`, `approved`, `has_issues` or `rejected`.
+    pub review: String,
+    /// The supervisor's words, as written.
+    pub review_comment: Option<String>,
+}
+
+crate::decode_struct!(ShiftLine {
+    shift_id,
+    callsign,
+    start as crate::time::Time,
+    review,
+    review_comment = default,
+});
+
+impl ShiftLine {
+    /// The review state in words ("Has issues", "Rejected").
+    pub fn state_label(&self) -> &'static str {
+        review_label(&self.review)
+    }
+}
+
+/// The officer app's reading of a [`ShiftPage`] (one page; it never pages on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftLines {
+    pub shifts: Vec<ShiftLine>,
+}
+
+crate::decode_struct!(ShiftLines { shifts });
+
+/// The officer app's reading of one item of `GET /api/v1/revisions`
+/// ([`RevisionItem`]): the revision alone, through the app's one revision
+/// decoder; the server's bookkeeping is skipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRevision {
+    pub revision: Revision,
+}
+
+crate::decode_struct!(StoredRevision { revision });
+
+/// The officer app's reading of a page of `GET /api/v1/revisions`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRevisions {
+    pub revisions: Vec<StoredRevision>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_after: Option<i64>,
+}
+
+crate::decode_struct!(StoredRevisions {
+    revisions,
+    next_after = default,
+});
+
 /// A stored revision with the server's bookkeeping. `R` is how the
 /// revision itself is carried: the server passes its stored JSON through
 /// untouched, the app decodes a [`Revision`].
@@ -390,6 +452,77 @@ mod tests {
             flag_label("patrol_too_long"),
             "Patrol longer than the force's limit: was End patrol forgotten?"
         );
+    }
+
+    #[test]
+    fn the_officer_app_reads_the_shift_list_and_the_revisions_the_server_writes() {
+        let summary = |review: &str, comment: Option<&str>| ShiftSummary {
+            shift_id: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d".into(),
+            reference: "BB-1A2B-3C4D".into(),
+            officer_id: "PC1".into(),
+            team: "North".into(),
+            role: None,
+            callsign: "Alpha 1".into(),
+            start: "2026-01-01T08:00:00Z".into(),
+            end: None,
+            counts: BTreeMap::from([("note".to_owned(), 2)]),
+            review: review.into(),
+            review_comment: comment.map(str::to_owned),
+            flags: 0,
+        };
+        let page = ShiftPage {
+            shifts: vec![
+                summary("rejected", Some("Wrong callsign")),
+                summary("pending", None),
+            ],
+            next_cursor: Some("c".into()),
+        };
+        let lines: ShiftLines =
+            serde_json::from_str(&serde_json::to_string(&page).unwrap()).unwrap();
+        assert_eq!(lines.shifts.len(), 2);
+        let first = &lines.shifts[0];
+        assert_eq!(first.shift_id.to_string(), page.shifts[0].shift_id);
+        assert_eq!(first.callsign, "Alpha 1");
+        assert_eq!(
+            first.start,
+            crate::time::parse("2026-01-01T08:00:00Z").unwrap()
+        );
+        assert_eq!(
+            (first.review.as_str(), first.state_label()),
+            ("rejected", "Rejected")
+        );
+        assert_eq!(first.review_comment.as_deref(), Some("Wrong callsign"));
+        assert_eq!(lines.shifts[1].review_comment, None);
+        // A field renamed or gone is an error, not an empty list.
+        let renamed = serde_json::to_string(&page)
+            .unwrap()
+            .replace("\"callsign\"", "\"call\"");
+        assert!(serde_json::from_str::<ShiftLines>(&renamed).is_err());
+
+        let rev = r#"{"id":"6f1c2a4e-8b1d-4c3e-9a55-0d2f6b7c8e91",
+            "entry_id":"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d","seq":1,"officer_id":"PC1",
+            "captured_at":"2026-01-01T08:00:00Z","occurred_at":"2026-01-01T08:00:00Z",
+            "change":{"type":"created"},"record":{"note":{"text":"x"}}}"#;
+        let revision: Revision = serde_json::from_str(rev).unwrap();
+        let item = RevisionItem {
+            arrival: 7,
+            id: revision.id.to_string(),
+            entry_id: revision.entry_id.to_string(),
+            seq: 1,
+            kind: "note".into(),
+            officer_id: "PC1".into(),
+            occurred_at: "2026-01-01T08:00:00Z".into(),
+            captured_at: "2026-01-01T08:00:00Z".into(),
+            received_at: "2026-01-01T08:00:01Z".into(),
+            revision: revision.clone(),
+        };
+        let json = format!(
+            r#"{{"revisions":[{}],"next_after":null}}"#,
+            serde_json::to_string(&item).unwrap()
+        );
+        let read: StoredRevisions = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.revisions, [StoredRevision { revision }]);
+        assert_eq!(read.next_after, None);
     }
 
     #[test]

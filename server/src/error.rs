@@ -5,7 +5,7 @@ use axum::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use beatbook_core::auth::codes;
+use beatbook_core::api::ErrorCode;
 use beatbook_core::sync::{ApiErrorBody, MAX_CHANGES_PER_PUSH, MAX_PUSH_BYTES, PROTOCOL_VERSION};
 use thiserror::Error;
 
@@ -91,31 +91,31 @@ impl ApiError {
         }
     }
 
-    /// A stable machine-readable code for [`ApiErrorBody::error`].
-    pub fn code(&self) -> &'static str {
+    /// A stable machine-readable code for [`ApiErrorBody::error`]: core's
+    /// enum, the one the apps read.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::UnsupportedProtocol { .. } => "unsupported_protocol",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::TooManyChanges { .. } => "too_many_changes",
-            Self::MalformedJson(_) => "malformed_json",
-            Self::BadPush(_) => "bad_request",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::BadQuery(_) => "bad_query",
-            Self::BadBody(_) => "bad_body",
-            Self::BodyTimeout => "request_timeout",
-            Self::NotFound | Self::ShiftNotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::Unavailable | Self::Busy { .. } => "unavailable",
-            Self::Storage(_) => "storage_error",
-            Self::BadRequest(_) => "bad_request",
-            Self::SignInFailed => codes::SIGN_IN_FAILED,
-            Self::TooManyAttempts { .. } => codes::TOO_MANY_ATTEMPTS,
-            Self::NotSignedIn => codes::NOT_SIGNED_IN,
-            Self::SessionExpired => codes::SESSION_EXPIRED,
-            Self::SessionRevoked => codes::SESSION_REVOKED,
-            Self::Forbidden => codes::FORBIDDEN,
-            Self::DeviceMismatch => codes::DEVICE_MISMATCH,
-            Self::Internal(_) => "internal_error",
+            Self::UnsupportedProtocol { .. } => ErrorCode::UnsupportedProtocol,
+            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Self::TooManyChanges { .. } => ErrorCode::TooManyChanges,
+            Self::MalformedJson(_) => ErrorCode::MalformedJson,
+            Self::BadPush(_) | Self::BadRequest(_) => ErrorCode::BadRequest,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::BadQuery(_) => ErrorCode::BadQuery,
+            Self::BadBody(_) => ErrorCode::BadBody,
+            Self::BodyTimeout => ErrorCode::RequestTimeout,
+            Self::NotFound | Self::ShiftNotFound => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::Unavailable | Self::Busy { .. } => ErrorCode::Unavailable,
+            Self::Storage(_) => ErrorCode::StorageError,
+            Self::SignInFailed => ErrorCode::SignInFailed,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::NotSignedIn => ErrorCode::NotSignedIn,
+            Self::SessionExpired => ErrorCode::SessionExpired,
+            Self::SessionRevoked => ErrorCode::SessionRevoked,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::DeviceMismatch => ErrorCode::DeviceMismatch,
+            Self::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -128,7 +128,7 @@ impl ApiError {
 
     pub fn body(&self) -> ApiErrorBody {
         ApiErrorBody {
-            error: self.code().to_owned(),
+            error: self.code().as_str().to_owned(),
             message: self.to_string(),
         }
     }

@@ -308,7 +308,12 @@ mod tests {
         ];
         for (body, code) in cases {
             let err = decode_push(body, now()).unwrap_err();
-            assert_eq!(err.code(), *code, "{}", String::from_utf8_lossy(body));
+            assert_eq!(
+                err.code().as_str(),
+                *code,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
         let err = decode_push(
             b"{\"protocol\":1,\"device_id\":\"d\",\"changes\":\"no\"}",
@@ -322,7 +327,7 @@ mod tests {
     fn too_many_changes_is_refused_whole() {
         let changes = vec![serde_json::Value::Null; MAX_CHANGES_PER_PUSH + 1];
         let err = decode_push(&push_json(&changes), now()).unwrap_err();
-        assert_eq!(err.code(), "too_many_changes");
+        assert_eq!(err.code().as_str(), "too_many_changes");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! CSV exports: the supervisor gives a reason (the server records it with
 //! the export, DPA 2018 s62), the app fetches the file with the session's
 //! token (tokens never go in URLs, so a plain link cannot) and saves it.
-use super::api;
+use super::use_ctx;
+use beatbook_client::Export;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -46,17 +47,17 @@ enum Status {
     Failed(String),
 }
 
-/// A reason box and a download button. `path` is the export's path and
-/// query without the reason (e.g. `/api/v1/export/return.csv?from=…`).
+/// A reason box and a download button for `export`.
 #[component]
 pub fn ExportForm(
     /// The button's words, e.g. "Download the return (CSV)".
     label: &'static str,
     /// The reason box's element ID (unique on the page).
     id: &'static str,
-    #[prop(into)] path: Signal<String>,
+    #[prop(into)] export: Signal<Export>,
     #[prop(into)] filename: Signal<String>,
 ) -> impl IntoView {
+    let ctx = use_ctx();
     let reason = RwSignal::new(String::new());
     let status = RwSignal::new(Status::Idle);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -69,17 +70,13 @@ pub fn ExportForm(
             ));
             return;
         }
-        let path = path.get_untracked();
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let url = format!(
-            "{path}{sep}reason={}",
-            String::from(js_sys::encode_uri_component(&why))
-        );
+        let export = export.get_untracked();
+        let token = ctx.token.get_value();
         let filename = filename.get_untracked();
         status.set(Status::Working);
-        // Scoped: the API helpers read the session from this component's context.
+        // Scoped: cancelled if the screen is left meanwhile.
         leptos::task::spawn_local_scoped(async move {
-            let outcome = match api::get_text(&url).await {
+            let outcome = match beatbook_client::export(&token, &export, &why).await {
                 Ok(csv) => match save_file(&csv, &filename) {
                     Ok(()) => Status::Saved(format!(
                         "Saved {filename}: {} rows. The export is recorded.",
@@ -87,7 +84,7 @@ pub fn ExportForm(
                     )),
                     Err(_) => Status::Failed("The browser would not save the file".into()),
                 },
-                Err(e) => Status::Failed(e.to_string()),
+                Err(e) => Status::Failed(super::say(&e)),
             };
             status.set(outcome);
         });

@@ -5,7 +5,6 @@
 //!
 //! The officer app hands over the session token at mount; this bundle keeps
 //! it in memory only and forgets it at unmount (lock, sign-out, leaving).
-pub mod api;
 pub mod chart;
 pub mod export;
 pub mod programme;
@@ -19,6 +18,8 @@ pub mod shift_format;
 pub mod shift_review;
 pub mod shifts;
 
+use beatbook_client::ApiError;
+use beatbook_core::api::ErrorCode;
 use leptos::prelude::*;
 use std::cell::RefCell;
 
@@ -41,6 +42,19 @@ pub enum View {
 
 pub fn use_ctx() -> Ctx {
     expect_context::<Ctx>()
+}
+
+/// A failed call in a supervisor's words: what to do where the client's own
+/// sentence would not say it.
+pub fn say(e: &ApiError) -> String {
+    match e {
+        ApiError::Offline => "No connection to the server: the review screens need a signal".into(),
+        e if e.needs_sign_in() => "Your session has ended: lock the app and sign in again".into(),
+        e if e.code() == Some(&ErrorCode::Forbidden) => {
+            "You may not see this (only the supervisor of the officer's team can)".into()
+        }
+        e => e.to_string(),
+    }
 }
 
 impl Ctx {
@@ -110,6 +124,8 @@ pub fn mount(
     display_name: String,
 ) {
     unmount();
+    // The officer app's clock offset is learnt from these answers too.
+    beatbook_client::observe_server_dates(crate::platform::observe_server_date);
     set_wide(true);
     let handle = leptos::mount::mount_to(parent, move || {
         view! { <ReviewApp token officer_id display_name /> }

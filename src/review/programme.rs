@@ -7,25 +7,16 @@ use super::export::ExportForm;
 use super::return_charts as charts;
 use super::return_format::{last_month, long_date, period_problem, this_month, Period};
 use super::return_tables as tables;
-use super::{api, use_ctx};
+use super::{say, use_ctx};
+use beatbook_client::{ApiError, Export, ReturnQuery};
+use beatbook_core::api::ErrorCode;
 use beatbook_core::review::ProgrammeReturn;
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// What was asked of the server: the period and an optional team.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Ask {
-    from: String,
-    to: String,
-    /// Empty: every team the supervisor supervises.
-    team: String,
-}
-
-impl Ask {
-    fn query(&self) -> String {
-        api::query(&[("from", &self.from), ("to", &self.to), ("team", &self.team)])
-    }
-}
+/// What was asked of the server: the period and an optional team (empty:
+/// every team the supervisor supervises).
+type Ask = ReturnQuery;
 
 #[derive(Clone)]
 enum Load {
@@ -45,30 +36,31 @@ fn today() -> chrono::NaiveDate {
 /// Why the return could not be shown. A refusal with a team named means
 /// the team is not one of the supervisor's (or does not exist): say so,
 /// rather than the generic words about an officer's team.
-fn failure(ask: &Ask, e: &api::ApiError) -> String {
-    match e {
-        api::ApiError::Forbidden if !ask.team.is_empty() => format!(
+fn failure(ask: &Ask, e: &ApiError) -> String {
+    match e.code() {
+        Some(ErrorCode::Forbidden) if !ask.team.is_empty() => format!(
             "You do not supervise a team called \u{201c}{}\u{201d}. Check the name, or leave Team empty for all your teams.",
             ask.team
         ),
-        _ => e.to_string(),
+        _ => say(e),
     }
 }
 
 /// Asks the server for the return; a newer ask wins over a slower older one.
-fn fetch(ask: Ask, status: RwSignal<Load>, asked: StoredValue<u64>) {
+fn fetch(token: StoredValue<String>, ask: Ask, status: RwSignal<Load>, asked: StoredValue<u64>) {
     let Some(mine) = asked.try_update_value(|n| {
         *n += 1;
         *n
     }) else {
         return;
     };
+    let Some(token) = token.try_get_value() else {
+        return;
+    };
     status.set(Load::Loading);
-    // Scoped: the API helpers read the session from context; cancelled
-    // when the screen is left.
+    // Scoped: cancelled when the screen is left.
     leptos::task::spawn_local_scoped_with_cancellation(async move {
-        let answer =
-            api::get_json::<ProgrammeReturn>(&format!("/api/v1/return{}", ask.query())).await;
+        let answer = beatbook_client::programme_return(&token, &ask).await;
         // The screen may have been left, or a newer period asked for.
         if asked.try_get_value() != Some(mine) {
             return;
@@ -191,7 +183,7 @@ fn charts_grid(ret: &ProgrammeReturn) -> impl IntoView {
 
 /// The return itself, once the server has answered.
 fn report(ask: Ask, ret: &ProgrammeReturn, by: &str) -> impl IntoView {
-    let export_path = format!("/api/v1/export/return.csv{}", ask.query());
+    let export = Export::Return(ask.clone());
     let filename = format!("return-{}-{}.csv", ask.from, ask.to);
     view! {
         <article class="return" aria-labelledby="return-title">
@@ -201,7 +193,7 @@ fn report(ask: Ask, ret: &ProgrammeReturn, by: &str) -> impl IntoView {
             <div class="return-actions no-print">
                 <button type="button" on:click=move |_| print_page()>"Print the return"</button>
                 <ExportForm label="Download the return (CSV)" id="reason-return"
-                    path=export_path filename=filename />
+                    export=export filename=filename />
             </div>
             <section aria-labelledby="headline-title">
                 <h3 id="headline-title">"Headline figures"</h3>
@@ -252,7 +244,7 @@ pub fn ReturnView() -> impl IntoView {
             Some(p) => problem.set(Some(p.into())),
             None => {
                 problem.set(None);
-                fetch(ask, status, asked);
+                fetch(ctx.token, ask, status, asked);
             }
         }
     };
@@ -289,16 +281,19 @@ mod tests {
 
     #[test]
     fn a_refused_team_is_named_in_the_message() {
-        let text = failure(&ask("South"), &api::ApiError::Forbidden);
+        let forbidden = ApiError::Refused(beatbook_client::Refusal {
+            status: 403,
+            code: ErrorCode::Forbidden,
+            message: "You do not have access to this".into(),
+            retry_after_s: None,
+        });
+        let text = failure(&ask("South"), &forbidden);
         assert!(text.contains("\u{201c}South\u{201d}"), "{text}");
-        // Without a team the server's refusal keeps its own words.
+        // Without a team, the words for any refusal of a supervisor.
+        assert_eq!(failure(&ask(""), &forbidden), say(&forbidden));
         assert_eq!(
-            failure(&ask(""), &api::ApiError::Forbidden),
-            api::ApiError::Forbidden.to_string()
-        );
-        assert_eq!(
-            failure(&ask("South"), &api::ApiError::Offline),
-            api::ApiError::Offline.to_string()
+            failure(&ask("South"), &ApiError::Offline),
+            say(&ApiError::Offline)
         );
     }
 }

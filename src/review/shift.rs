@@ -5,7 +5,7 @@
 use super::shift_entries::{
     entry_details_id, entry_row_id, group_entries, Entry, EntryTable, ShiftClock,
 };
-use super::shift_fetch::{fetch_json, Answer};
+use super::shift_fetch::{fetch, Answer};
 use super::shift_format::{
     counts_text, day_time_text, kind_label, local_day, parse_time, reference_of, role_label,
     today_utc,
@@ -59,11 +59,11 @@ fn open_details_for_print(open: bool) {
 pub fn ShiftRecord(shift_id: String) -> impl IntoView {
     let ctx = use_ctx();
     let reference = reference_of(&shift_id);
-    let path = format!(
-        "/api/v1/shifts/{}",
-        String::from(js_sys::encode_uri_component(&shift_id))
+    let id = shift_id.clone();
+    let detail: RwSignal<Answer<ShiftDetail>> = fetch(
+        move || id.clone(),
+        |token, id| async move { beatbook_client::shift(&token, &id).await },
     );
-    let detail: RwSignal<Answer<ShiftDetail>> = fetch_json(move || path.clone());
 
     // Printing from the button or from the browser's menu alike.
     let before_print =
@@ -90,7 +90,7 @@ pub fn ShiftRecord(shift_id: String) -> impl IntoView {
 
     let body = move || match detail.get() {
         None => view! { <p class="loading" role="status">"Loading the shift…"</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="error" role="alert">{super::say(&e)}</p> }.into_any(),
         Some(Ok(d)) => view! { <ShiftBody detail=d /> }.into_any(),
     };
     view! {

@@ -1,7 +1,7 @@
 //! The supervisor's decision on a shift: approve it, say it has issues, or
 //! reject it, with a comment to the officer. Reviews are an append-only
 //! history on the server; the latest decision counts.
-use super::api;
+use super::use_ctx;
 use beatbook_core::review::{review_label, ReviewRequest, ReviewRow, REVIEW_STATES};
 use leptos::prelude::*;
 
@@ -34,16 +34,13 @@ enum Status {
 
 #[component]
 pub fn ReviewForm(shift_id: String, reviews: RwSignal<Vec<ReviewRow>>) -> impl IntoView {
+    let ctx = use_ctx();
     let decision = RwSignal::new(None::<&'static str>);
     let comment = RwSignal::new(String::new());
     let status = RwSignal::new(Status::Idle);
     // Set when the comment is what stopped the form, to mark the box.
     let comment_missing = RwSignal::new(false);
     let comment_box = NodeRef::<leptos::html::Textarea>::new();
-    let path = format!(
-        "/api/v1/shifts/{}/review",
-        String::from(js_sys::encode_uri_component(&shift_id))
-    );
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -74,10 +71,11 @@ pub fn ReviewForm(shift_id: String, reviews: RwSignal<Vec<ReviewRow>>) -> impl I
             state: state.to_owned(),
             comment: text,
         };
-        let path = path.clone();
-        // Scoped: the API helpers read the session from context.
+        let shift_id = shift_id.clone();
+        let token = ctx.token.get_value();
+        // Scoped: cancelled if the shift is left meanwhile.
         leptos::task::spawn_local_scoped(async move {
-            match api::post_json::<_, ReviewRow>(&path, &body).await {
+            match beatbook_client::review_shift(&token, &shift_id, &body).await {
                 Ok(row) => {
                     let words = format!("Decision recorded: {}", review_label(&row.state));
                     reviews.try_update(|r| r.push(row));
@@ -86,7 +84,7 @@ pub fn ReviewForm(shift_id: String, reviews: RwSignal<Vec<ReviewRow>>) -> impl I
                     status.try_set(Status::Recorded(words));
                 }
                 Err(e) => {
-                    status.try_set(Status::Problem(e.to_string()));
+                    status.try_set(Status::Problem(super::say(&e)));
                 }
             }
         });

@@ -2,14 +2,14 @@
 //! by cursor, and the entries export for the same filters. The filters and
 //! the page live in [`ListState`] (provided by the review app), so opening a
 //! shift and coming back finds the list as it was.
-use super::api;
 use super::export::ExportForm;
-use super::shift_fetch::{fetch_json, Answer};
+use super::shift_fetch::{fetch, Answer};
 use super::shift_format::{
     count_parts, day_time_text, local_day, parse_time, role_label, snippet, time_in_shift,
     today_utc,
 };
 use super::{use_ctx, View};
+use beatbook_client::{Export, ShiftQuery};
 use beatbook_core::review::{review_label, ShiftPage, ShiftSummary, PENDING, REVIEW_STATES};
 use beatbook_core::time::{date_text, parse_date};
 use beatbook_core::RecordKind;
@@ -72,34 +72,32 @@ impl Filters {
         }
     }
 
-    /// `GET /api/v1/shifts` for these filters, at the page after `cursor`.
-    fn list_path(&self, cursor: Option<&str>) -> String {
-        let q = api::query(&[
-            ("from", &self.from),
-            ("to", &self.to),
-            ("officer_id", &self.officer_id),
-            ("team", &self.team),
-            ("area", &self.area),
-            ("kind", &self.kind),
-            ("review", &self.review),
-            ("sort", self.sort_code()),
-            ("cursor", cursor.unwrap_or("")),
-        ]);
-        format!("/api/v1/shifts{q}")
+    /// The shift list for these filters, at the page after `cursor`.
+    fn list_query(&self, cursor: Option<&str>) -> ShiftQuery {
+        ShiftQuery {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            officer_id: self.officer_id.clone(),
+            team: self.team.clone(),
+            area: self.area.clone(),
+            kind: self.kind.clone(),
+            review: self.review.clone(),
+            sort: self.sort_code().to_owned(),
+            cursor: cursor.unwrap_or_default().to_owned(),
+            page_size: None,
+        }
     }
 
-    /// `GET /api/v1/export/entries.csv` for these filters (without the
-    /// reason, which the export form adds). Always with explicit days, so the
-    /// file name and the note under the form say what the file covers.
-    fn export_path(&self, (from, to): (NaiveDate, NaiveDate)) -> String {
-        let q = api::query(&[
-            ("from", &date_text(from)),
-            ("to", &date_text(to)),
-            ("officer_id", &self.officer_id),
-            ("team", &self.team),
-            ("kind", &self.kind),
-        ]);
-        format!("/api/v1/export/entries.csv{q}")
+    /// The entries export for these filters. Always with explicit days, so
+    /// the file name and the note under the form say what the file covers.
+    fn export(&self, (from, to): (NaiveDate, NaiveDate)) -> Export {
+        Export::Entries {
+            from: date_text(from),
+            to: date_text(to),
+            officer_id: self.officer_id.clone(),
+            team: self.team.clone(),
+            kind: self.kind.clone(),
+        }
     }
 }
 
@@ -196,11 +194,14 @@ pub(super) fn focus_when_drawn(id: String) {
 #[component]
 pub fn ShiftList() -> impl IntoView {
     let list = use_list();
-    let page: RwSignal<Answer<ShiftPage>> = fetch_json(move || {
-        list.reload.track();
-        let cursor = list.cursors.with(|c| c.last().cloned());
-        list.filters.with(|f| f.list_path(cursor.as_deref()))
-    });
+    let page: RwSignal<Answer<ShiftPage>> = fetch(
+        move || {
+            list.reload.track();
+            let cursor = list.cursors.with(|c| c.last().cloned());
+            list.filters.with(|f| f.list_query(cursor.as_deref()))
+        },
+        |token, query| async move { beatbook_client::shifts(&token, &query).await },
+    );
     // Set by "Next page" and "Previous page", whose buttons are redrawn
     // with the page: the focus then goes to the top of the new page.
     let paged = StoredValue::new(false);
@@ -217,8 +218,7 @@ pub fn ShiftList() -> impl IntoView {
         }
     });
     let export_period = Memo::new(move |_| list.filters.with(|f| export_period(f, today_utc())));
-    let export_path =
-        Signal::derive(move || list.filters.with(|f| f.export_path(export_period.get())));
+    let export = Signal::derive(move || list.filters.with(|f| f.export(export_period.get())));
     let export_filename = Signal::derive(move || {
         let (from, to) = export_period.get();
         format!("entries-{}-{}.csv", date_text(from), date_text(to))
@@ -244,7 +244,7 @@ pub fn ShiftList() -> impl IntoView {
                 <h3 id="export-entries-title">"Export entries"</h3>
                 <p class="muted">{export_note}</p>
                 <ExportForm label="Download entries (CSV)" id="reason-entries"
-                    path=export_path filename=export_filename />
+                    export filename=export_filename />
             </section>
         </section>
     }
@@ -417,7 +417,7 @@ fn Results(
         None => view! { <p class="loading" role="status">"Loading shifts…"</p> }.into_any(),
         Some(Err(e)) => view! {
             <div class="problem">
-                <p role="alert" class="error">{e.to_string()}</p>
+                <p role="alert" class="error">{super::say(&e)}</p>
                 <button type="button" on:click=move |_| list.reload.update(|n| *n += 1)>"Try again"</button>
             </div>
             {pager()}

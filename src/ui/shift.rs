@@ -75,7 +75,7 @@ pub fn SentBackShifts(#[prop(optional)] only: Option<EntryId>) -> impl IntoView 
                         <li>
                             <h3 id=title_id.clone()>{title}</h3>
                             <p><span class="badge attention">{sent.state_label()}</span></p>
-                            <blockquote class="comment">{sent.comment.clone()}</blockquote>
+                            <blockquote class="comment">{sent.review_comment.clone().unwrap_or_default()}</blockquote>
                             {what_to_do.map(|text| view! { <p>{text}</p> })}
                             {only.is_none().then(|| view! {
                                 <button type="button" class="primary" aria-describedby=title_id

@@ -1,0 +1,102 @@
+//! Beatbook's API client, for the officer app and the review bundle: one
+//! function per route they call, typed requests and answers from
+//! `beatbook-core`, and one error type ([`ApiError`]) every caller matches
+//! on. The session token travels only in the `Authorization` header.
+//!
+//! What turns an answer into a result ([`Reply`], [`query`]) is plain Rust
+//! with native tests; [`fetch`] is the browser transport.
+mod error;
+mod fetch;
+pub mod query;
+
+pub use error::{ApiError, Refusal, Reply};
+pub use fetch::{observe_server_dates, DateObserver, TIMEOUT_MS};
+pub use query::{Export, ReturnQuery, ShiftQuery, ShiftRevisionsQuery};
+
+use beatbook_core::auth::{Session, SignInRequest, SIGN_IN_PATH, SIGN_OUT_PATH};
+use beatbook_core::force::ForceAnswer;
+use beatbook_core::review::{
+    ProgrammeReturn, ReviewRequest, ReviewRow, ShiftDetail, ShiftLines, ShiftPage, StoredRevisions,
+};
+use beatbook_core::sync::{PushAnswers, PushRequest, PUSH_PATH};
+use fetch::{send, Method};
+use serde::Serialize;
+
+fn post<B: Serialize>(body: &B) -> Result<Method, ApiError> {
+    serde_json::to_string(body)
+        .map(Method::Post)
+        .map_err(|_| ApiError::Unsendable)
+}
+
+/// `POST /api/v1/auth/sign-in`, bound to this device's ID.
+pub async fn sign_in(request: &SignInRequest) -> Result<Session, ApiError> {
+    send(post(request)?, SIGN_IN_PATH, None).await?.json()
+}
+
+/// `POST /api/v1/auth/sign-out`: ends the session on the server.
+pub async fn sign_out(token: &str) -> Result<(), ApiError> {
+    send(Method::Post("{}".into()), SIGN_OUT_PATH, Some(token))
+        .await?
+        .empty()
+}
+
+/// `POST /api/v1/sync/push`: one answer per change, in order.
+pub async fn push(token: &str, request: &PushRequest) -> Result<PushAnswers, ApiError> {
+    send(post(request)?, PUSH_PATH, Some(token)).await?.json()
+}
+
+/// `GET /api/v1/force`: the force's settings, as the officer app reads them.
+pub async fn force(token: &str) -> Result<ForceAnswer, ApiError> {
+    send(Method::Get, "/api/v1/force", Some(token))
+        .await?
+        .json()
+}
+
+/// `GET /api/v1/shifts`, as the officer app reads it (its own shifts).
+pub async fn shift_lines(token: &str, query: &ShiftQuery) -> Result<ShiftLines, ApiError> {
+    send(Method::Get, &query.path(), Some(token)).await?.json()
+}
+
+/// `GET /api/v1/revisions` for one shift, as the officer app reads it back.
+pub async fn shift_revisions(
+    token: &str,
+    query: &ShiftRevisionsQuery,
+) -> Result<StoredRevisions, ApiError> {
+    send(Method::Get, &query.path(), Some(token)).await?.json()
+}
+
+/// `GET /api/v1/shifts`: a page of the supervisor's shift list.
+pub async fn shifts(token: &str, query: &ShiftQuery) -> Result<ShiftPage, ApiError> {
+    send(Method::Get, &query.path(), Some(token)).await?.json()
+}
+
+/// `GET /api/v1/shifts/{id}`: a shift's full record.
+pub async fn shift(token: &str, shift_id: &str) -> Result<ShiftDetail, ApiError> {
+    let path = query::shift_path(shift_id, "");
+    send(Method::Get, &path, Some(token)).await?.json()
+}
+
+/// `POST /api/v1/shifts/{id}/review`: records a decision.
+pub async fn review_shift(
+    token: &str,
+    shift_id: &str,
+    request: &ReviewRequest,
+) -> Result<ReviewRow, ApiError> {
+    let path = query::shift_path(shift_id, "/review");
+    send(post(request)?, &path, Some(token)).await?.json()
+}
+
+/// `GET /api/v1/return`: the programme return for a period.
+pub async fn programme_return(
+    token: &str,
+    query: &ReturnQuery,
+) -> Result<ProgrammeReturn, ApiError> {
+    send(Method::Get, &query.path(), Some(token)).await?.json()
+}
+
+/// A CSV export, with the reason the server records beside it.
+pub async fn export(token: &str, export: &Export, reason: &str) -> Result<String, ApiError> {
+    send(Method::Get, &export.path(reason), Some(token))
+        .await?
+        .text()
+}
