@@ -59,6 +59,17 @@ impl Default for ForceSettings {
 }
 
 impl ForceSettings {
+    /// Each setting's field name and value as text, in order (the security
+    /// log's "what changed", `force show`).
+    pub fn named_values(&self) -> [(&'static str, String); 4] {
+        [
+            ("lock_minutes", self.lock_minutes.to_string()),
+            ("retention_days", self.retention_days.to_string()),
+            ("stop_and_account", self.stop_and_account.to_string()),
+            ("long_patrol_minutes", self.long_patrol_minutes.to_string()),
+        ]
+    }
+
     /// Every problem, by field.
     pub fn check(&self) -> Result<(), Vec<FieldError>> {
         let mut c = Checker::new();

@@ -438,11 +438,15 @@ pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), Adm
     } else if stored.is_none() {
         writeln!(out, "(the defaults: never set)")?;
     }
-    let on_off = |b: bool| if b { "on" } else { "off" };
-    writeln!(out, "lock-minutes      {}", after.lock_minutes)?;
-    writeln!(out, "retention-days    {}", after.retention_days)?;
-    writeln!(out, "stop-and-account  {}", on_off(after.stop_and_account))?;
-    writeln!(out, "long-patrol-minutes {}", after.long_patrol_minutes)?;
+    // As the flags are named, `on`/`off` as `--stop-and-account` takes them.
+    for (name, value) in after.named_values() {
+        let value = match value.as_str() {
+            "true" => "on",
+            "false" => "off",
+            v => v,
+        };
+        writeln!(out, "{:<20} {value}", name.replace('_', "-"))?;
+    }
     accounts.close().await;
     Ok(())
 }

@@ -33,32 +33,13 @@ pub async fn document(accounts: &Accounts, zone: &ForceZone) -> Result<ForceDocu
 
 /// What changed, for the security event: `lock_minutes 10 -> 5`.
 pub fn changes(before: &ForceSettings, after: &ForceSettings) -> String {
-    let mut out = Vec::new();
-    let mut field = |name: &str, a: String, b: String| {
-        if a != b {
-            out.push(format!("{name} {a} -> {b}"));
-        }
-    };
-    field(
-        "lock_minutes",
-        before.lock_minutes.to_string(),
-        after.lock_minutes.to_string(),
-    );
-    field(
-        "retention_days",
-        before.retention_days.to_string(),
-        after.retention_days.to_string(),
-    );
-    field(
-        "stop_and_account",
-        before.stop_and_account.to_string(),
-        after.stop_and_account.to_string(),
-    );
-    field(
-        "long_patrol_minutes",
-        before.long_patrol_minutes.to_string(),
-        after.long_patrol_minutes.to_string(),
-    );
+    let out: Vec<String> = before
+        .named_values()
+        .into_iter()
+        .zip(after.named_values())
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((name, a), (_, b))| format!("{name} {a} -> {b}"))
+        .collect();
     if out.is_empty() {
         "no change".into()
     } else {
