@@ -130,7 +130,13 @@ export async function signInAndSetPin(page, { officerId, password }, pin = PIN) 
   await page.getByLabel('Officer ID').fill(officerId);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Choose a PIN' }).waitFor();
+  try {
+    await page.getByRole('heading', { name: 'Choose a PIN' }).waitFor();
+  } catch (e) {
+    // Say what the screen said instead (a refusal, a timeout), for the log.
+    const said = await page.locator('[role=alert], [role=status], .error').allTextContents().catch(() => []);
+    throw new Error(`sign-in as ${officerId} did not reach "Choose a PIN"; the screen said: ${JSON.stringify(said.filter(Boolean))}`, { cause: e });
+  }
   await page.getByLabel(/New PIN/).fill(pin);
   await page.getByLabel('Same PIN again').fill(pin);
   await page.getByRole('button', { name: 'Set PIN' }).click();

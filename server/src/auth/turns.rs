@@ -105,11 +105,12 @@ impl<W> Rota<W> {
 }
 
 /// One waiting sign-in: its number (to find it again) and where to send
-/// its turn.
-#[derive(Debug)]
+/// its turn. The turn itself is sent, so one sent to a request that is
+/// dropped before it looks is dropped with it, and passed on: it never
+/// leaks.
 struct Waiter {
     id: u64,
-    turn: oneshot::Sender<()>,
+    turn: oneshot::Sender<Turn>,
 }
 
 struct Shared {
@@ -125,7 +126,8 @@ pub struct Turns {
 
 /// A turn at the hash; the next waiter gets it when this is dropped.
 pub struct Turn {
-    shared: Arc<Mutex<Shared>>,
+    /// `None` only for a turn taken apart unused (its waiter had gone).
+    shared: Option<Arc<Mutex<Shared>>>,
 }
 
 impl Turns {
@@ -156,20 +158,21 @@ impl Turns {
             }
             (id, receiver)
         };
-        // Dropped mid-wait (the client hung up): the sender fails when the
-        // turn comes, and `Turn::drop` passes it on.
-        match tokio::time::timeout(patience, receiver).await {
-            Ok(Ok(())) => Some(self.turn()),
+        // Dropped mid-wait (the client hung up): the send fails when the
+        // turn comes and it goes to the next waiter; dropped after the
+        // turn came, the turn is dropped with the receiver, and passed on.
+        let mut receiver = receiver;
+        match tokio::time::timeout(patience, &mut receiver).await {
+            Ok(Ok(turn)) => Some(turn),
             Ok(Err(_)) => None,
             Err(_) => {
-                let mut shared = Self::lock(&self.shared);
-                if shared.rota.leave(|w| w.id == id) {
+                let left = Self::lock(&self.shared).rota.leave(|w| w.id == id);
+                if left {
                     None
                 } else {
                     // Handed over in the same instant the wait ran out: it
                     // is ours, so use it rather than leak it.
-                    drop(shared);
-                    Some(self.turn())
+                    receiver.try_recv().ok()
                 }
             }
         }
@@ -177,7 +180,7 @@ impl Turns {
 
     fn turn(&self) -> Turn {
         Turn {
-            shared: Arc::clone(&self.shared),
+            shared: Some(Arc::clone(&self.shared)),
         }
     }
 
@@ -188,12 +191,21 @@ impl Turns {
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        let mut shared = Turns::lock(&self.shared);
+        let Some(shared) = self.shared.take() else {
+            return;
+        };
+        let mut guard = Turns::lock(&shared);
         // A waiter that has gone (its request dropped) cannot take the
         // turn: offer it to the next one.
-        while let Some(waiter) = shared.rota.finish() {
-            if waiter.turn.send(()).is_ok() {
-                return;
+        while let Some(waiter) = guard.rota.finish() {
+            let turn = Turn {
+                shared: Some(Arc::clone(&shared)),
+            };
+            match waiter.turn.send(turn) {
+                Ok(()) => return,
+                // Back unused: taken apart here, not dropped (that would
+                // lock again).
+                Err(mut unused) => unused.shared = None,
             }
         }
     }
@@ -296,6 +308,24 @@ mod tests {
         assert!(live.await.unwrap());
         // All turns back: the next one is immediate.
         assert!(turns.take(key(4), Duration::ZERO).await.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_turn_handed_to_a_request_dropped_before_it_looked_is_not_lost() {
+        use std::future::Future;
+        use std::task::{Context, Waker};
+        let turns = Turns::new(1);
+        let first = turns.take(key(1), Duration::from_secs(1)).await.unwrap();
+        let mut waiting = Box::pin(turns.take(key(2), Duration::from_secs(5)));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(turns.waiting(), 1);
+        // The turn is sent to the waiter, which is dropped before it polls
+        // again (the client hung up at that moment).
+        drop(first);
+        drop(waiting);
+        // The turn came back: the next sign-in starts at once.
+        assert!(turns.take(key(3), Duration::ZERO).await.is_some());
     }
 
     #[tokio::test]
