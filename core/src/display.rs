@@ -14,15 +14,27 @@ pub fn clock(time: DateTime<Utc>, local: LocalTime) -> String {
     format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
+/// Day and month names as the screens abbreviate them (both bundles).
+pub const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 /// "Fri 27 Nov 08:30" in local time.
 pub fn day_and_clock(time: DateTime<Utc>, local: LocalTime) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    day_time_text(time, local, local.local(time).year())
+}
+
+/// "Fri 27 Nov 08:30", with the year when it is not `this_year`.
+pub fn day_time_text(time: DateTime<Utc>, local: LocalTime, this_year: i32) -> String {
     let t = local.local(time);
+    let year = if t.year() == this_year {
+        String::new()
+    } else {
+        format!(" {}", t.year())
+    };
     format!(
-        "{} {} {} {:02}:{:02}",
+        "{} {} {}{year} {:02}:{:02}",
         DAYS[t.weekday().num_days_from_monday() as usize % 7],
         t.day(),
         MONTHS[t.month0() as usize % 12],
@@ -118,4 +130,22 @@ pub fn changed_fields(prev: &Revision, rev: &Revision, log: &Log, local: LocalTi
             format!("{}: {} → {}", spec.label, show(&before), show(&after))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_and_clocks_read_the_same_in_both_bundles() {
+        let at = crate::time::parse("2026-11-27T08:30:00Z").unwrap();
+        let utc = LocalTime::default();
+        assert_eq!(clock(at, utc), "08:30");
+        assert_eq!(day_and_clock(at, utc), "Fri 27 Nov 08:30");
+        assert_eq!(day_time_text(at, utc, 2026), "Fri 27 Nov 08:30");
+        assert_eq!(day_time_text(at, utc, 2027), "Fri 27 Nov 2026 08:30");
+        let bst = LocalTime::fixed(60);
+        let late = crate::time::parse("2026-07-01T23:30:00Z").unwrap();
+        assert_eq!(day_and_clock(late, bst), "Thu 2 Jul 00:30");
+    }
 }

@@ -7,9 +7,7 @@ use beatbook_core::Code;
 use chrono::{Datelike, Duration, NaiveDate};
 use std::collections::BTreeMap;
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+use beatbook_core::display::MONTHS;
 
 /// Commas between groups of three digits of an unsigned digit string.
 fn group_digits(digits: &str) -> String {

@@ -4,17 +4,12 @@
 //! (a shift before the clocks changed keeps its own offset).
 use beatbook_core::form::LocalTime;
 use beatbook_core::{Code, EntryId, Location, RecordKind};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
 /// A delay between capture on the device and receipt by the server longer
 /// than this is marked: the device was most likely without a signal.
 pub const LONG_DELAY: Duration = Duration::minutes(15);
-
-const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 
 /// Today in UTC (the server's days are UTC days).
 pub fn today_utc() -> NaiveDate {
@@ -31,29 +26,8 @@ pub fn local_day(time: DateTime<Utc>, local: LocalTime) -> NaiveDate {
     local.local(time).date()
 }
 
-/// "08:30".
-pub fn clock_text(time: DateTime<Utc>, local: LocalTime) -> String {
-    let t = local.local(time);
-    format!("{:02}:{:02}", t.hour(), t.minute())
-}
-
-/// "Fri 27 Nov 08:30", with the year when it is not `this_year`.
-pub fn day_time_text(time: DateTime<Utc>, local: LocalTime, this_year: i32) -> String {
-    let t = local.local(time);
-    let year = if t.year() == this_year {
-        String::new()
-    } else {
-        format!(" {}", t.year())
-    };
-    format!(
-        "{} {} {}{year} {:02}:{:02}",
-        DAYS[t.weekday().num_days_from_monday() as usize % 7],
-        t.day(),
-        MONTHS[t.month0() as usize % 12],
-        t.hour(),
-        t.minute()
-    )
-}
+// The clock and "Fri 27 Nov 08:30" are the officer app's too.
+pub use beatbook_core::display::{clock as clock_text, day_time_text};
 
 /// Within one shift: the clock alone on the shift's first day, the day too
 /// otherwise (a night shift crosses midnight; a correction may come days

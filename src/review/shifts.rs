@@ -120,9 +120,7 @@ fn export_period(f: &Filters, today: NaiveDate) -> (NaiveDate, NaiveDate) {
 
 /// "1 Nov 2026".
 fn day_words(d: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    use beatbook_core::display::MONTHS;
     format!(
         "{} {} {}",
         d.day(),
