@@ -1,11 +1,14 @@
 //! The device chain (ARCHITECTURE.md, "Device chain"): each revision names,
 //! in [`Revision::prev`], the SHA-256 of the canonical bytes of the one its
-//! device saved before it. The writer stores every revision's hash and the
-//! link it makes (`chain` table, migration 0005); this module hashes, and
-//! turns the breaks the table holds into what a supervisor reads on a
-//! shift: entries of a phone that never arrived, and two saves that claim
-//! the same predecessor (one was rewritten or removed). A break is a flag,
-//! never a refusal: the entries on either side are stored as always.
+//! device saved before it. The writer stores each revision's hash and the
+//! link it names beside it (`revisions.hash`, `revisions.prev`) and keeps,
+//! in `chain_open` (migration 0007), only what is unresolved: the ends of
+//! each chain, gaps and forks, a few rows per device. This module hashes,
+//! does that bookkeeping for a batch ([`apply`], plain Rust), and turns the
+//! open rows into what a supervisor reads on a shift: entries of a phone
+//! that never arrived, and two saves that claim the same predecessor (one
+//! was rewritten or removed). A break is a flag, never a refusal: the
+//! entries on either side are stored as always.
 use beatbook_core::review::ChainBreak;
 use beatbook_core::Revision;
 use chrono::{DateTime, Utc};
@@ -67,16 +70,127 @@ pub fn link(revs: &mut [&mut Revision], mut head: Option<String>) -> Option<Stri
     head
 }
 
-/// One row of `chain_open` (migration 0005).
-#[derive(Debug, Clone)]
-pub struct OpenRow {
-    pub device_id: String,
+/// What the chain holds about one hash of one device.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Link {
     /// The revision with this hash (`None`: named, never arrived).
     pub node: Option<String>,
+    /// Whether that revision names a predecessor itself.
     pub linked: bool,
     /// The first and a second revision naming it.
     pub next: Option<String>,
     pub fork: Option<String>,
+}
+
+impl Link {
+    /// Whether `chain_open` keeps it (migration 0007): a gap, a fork, or
+    /// the linked end of a chain. Everything else is closed, fully told by
+    /// the revisions' own `hash` and `prev`, and not kept twice.
+    pub fn is_open(&self) -> bool {
+        self.node.is_none() || self.fork.is_some() || (self.next.is_none() && self.linked)
+    }
+}
+
+/// One row of `chain_open`.
+#[derive(Debug, Clone)]
+pub struct OpenRow {
+    pub device_id: String,
+    pub link: Link,
+}
+
+/// A revision about to be stored, as the chain sees it.
+#[derive(Debug, Clone)]
+pub struct Save<'a> {
+    pub device_id: &'a str,
+    pub revision_id: String,
+    pub hash: Hash,
+    pub prev: Option<Hash>,
+}
+
+/// A device's hash: the key of `chain_open`.
+pub type Key<'a> = (&'a str, Hash);
+
+/// The keys a batch must read from `chain_open` before [`apply`]: every
+/// hash it stores or names, once each.
+pub fn keys<'a>(saves: &[Save<'a>]) -> Vec<Key<'a>> {
+    let mut keys: Vec<Key<'a>> = saves
+        .iter()
+        .flat_map(|s| {
+            std::iter::once((s.device_id, s.hash)).chain(s.prev.map(|p| (s.device_id, p)))
+        })
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// The named hashes that neither `chain_open` (`held`) nor the batch
+/// itself holds: each is either a revision stored and already named
+/// (closed, so a second name is a fork) or one that never arrived (a gap).
+/// Only the stored revisions can tell, so the caller looks these up there
+/// (rare: a device's first link, a fork, a gap).
+pub fn unresolved<'a>(saves: &[Save<'a>], held: &HashMap<Key<'a>, Link>) -> Vec<Key<'a>> {
+    let made: std::collections::HashSet<Key<'a>> =
+        saves.iter().map(|s| (s.device_id, s.hash)).collect();
+    let mut out: Vec<Key<'a>> = saves
+        .iter()
+        .filter_map(|s| s.prev.map(|p| (s.device_id, p)))
+        .filter(|k| !held.contains_key(k) && !made.contains(k))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// What a batch changes in `chain_open`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes<'a> {
+    /// Rows to write (insert or replace).
+    pub put: Vec<(Key<'a>, Link)>,
+    /// Rows held that are now closed.
+    pub delete: Vec<Key<'a>>,
+}
+
+/// Links a batch of saves, in the order they are stored, into what the
+/// chain held about their hashes: `held` has the open rows read for
+/// [`keys`] and, for each [`unresolved`] hash found among the stored
+/// revisions, its closed link (its node and the first revision naming
+/// it). A hash arriving fills in its gap; the first revision naming a
+/// hash is its `next`, a second its `fork`. Only rows that end open are
+/// written; rows read from the table that end closed are deleted.
+pub fn apply<'a>(
+    saves: &[Save<'a>],
+    mut held: HashMap<Key<'a>, Link>,
+    in_table: &std::collections::HashSet<Key<'a>>,
+) -> Changes<'a> {
+    for save in saves {
+        let own = held.entry((save.device_id, save.hash)).or_default();
+        // A hash is stored once (its body holds its revision ID), so only
+        // a gap can be waiting for it.
+        if own.node.is_none() {
+            own.node = Some(save.revision_id.clone());
+            own.linked = save.prev.is_some();
+        }
+        if let Some(prev) = save.prev {
+            let named = held.entry((save.device_id, prev)).or_default();
+            if named.next.is_none() {
+                named.next = Some(save.revision_id.clone());
+            } else if named.fork.is_none() {
+                named.fork = Some(save.revision_id.clone());
+            }
+        }
+    }
+    let mut changes = Changes::default();
+    for (key, link) in held {
+        if link.is_open() {
+            changes.put.push((key, link));
+        } else if in_table.contains(&key) {
+            changes.delete.push(key);
+        }
+    }
+    changes.put.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    changes.delete.sort_unstable();
+    changes
 }
 
 /// Where and when a revision of a break was saved.
@@ -100,7 +214,7 @@ impl Facts {
 pub fn wanted(open: &[OpenRow]) -> Vec<String> {
     let mut ids: Vec<String> = open
         .iter()
-        .flat_map(|r| [&r.node, &r.next, &r.fork])
+        .flat_map(|r| [&r.link.node, &r.link.next, &r.link.fork])
         .flatten()
         .cloned()
         .collect();
@@ -127,16 +241,16 @@ pub fn breaks(
     let fact = |id: &Option<String>| id.as_ref().and_then(|id| facts.get_key_value(id));
     let mut out: Vec<(DateTime<Utc>, ChainBreak)> = Vec::new();
     for row in open {
-        if row.node.is_none() {
-            let Some((after_id, after)) = fact(&row.next) else {
+        if row.link.node.is_none() {
+            let Some((after_id, after)) = fact(&row.link.next) else {
                 continue;
             };
             // The chain's ends on this device, and this shift's revisions
             // of it: the latest saved before the gap's far side.
             let ends = open
                 .iter()
-                .filter(|r| r.device_id == row.device_id && r.next.is_none() && r.linked)
-                .filter_map(|r| fact(&r.node));
+                .filter(|r| r.device_id == row.device_id && r.link.next.is_none() && r.link.linked)
+                .filter_map(|r| fact(&r.link.node));
             let here = facts
                 .iter()
                 .filter(|(_, f)| f.device_id == row.device_id && f.in_shift(shift_id));
@@ -170,11 +284,11 @@ pub fn breaks(
                 },
             ));
         }
-        if row.fork.is_some() {
-            let (Some(first), Some(second)) = (fact(&row.next), fact(&row.fork)) else {
+        if row.link.fork.is_some() {
+            let (Some(first), Some(second)) = (fact(&row.link.next), fact(&row.link.fork)) else {
                 continue;
             };
-            let before = fact(&row.node);
+            let before = fact(&row.link.node);
             let touches = [Some(first), Some(second), before]
                 .into_iter()
                 .flatten()
@@ -237,6 +351,134 @@ fn clock(zone: ForceZone, t: DateTime<Utc>, dated: bool) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use std::collections::HashSet;
+
+    const D: &str = "device-a";
+
+    fn h(n: u8) -> Hash {
+        [n; 32]
+    }
+
+    /// Save `n` of device D, naming save `prev`.
+    fn save(n: u8, prev: Option<u8>) -> Save<'static> {
+        Save {
+            device_id: D,
+            revision_id: format!("r{n}"),
+            hash: h(n),
+            prev: prev.map(h),
+        }
+    }
+
+    fn link(node: Option<u8>, linked: bool, next: Option<u8>, fork: Option<u8>) -> Link {
+        let id = |n: Option<u8>| n.map(|n| format!("r{n}"));
+        Link {
+            node: id(node),
+            linked,
+            next: id(next),
+            fork: id(fork),
+        }
+    }
+
+    /// Runs batches one after another against a table held in memory, the
+    /// way the writer does against `chain_open`, with `stored` standing in
+    /// for the revisions' own hash and prev columns.
+    fn run(batches: &[Vec<Save<'static>>]) -> HashMap<Key<'static>, Link> {
+        let mut table: HashMap<Key<'static>, Link> = HashMap::new();
+        let mut stored: Vec<Save<'static>> = Vec::new();
+        for batch in batches {
+            let mut held: HashMap<Key<'static>, Link> = keys(batch)
+                .into_iter()
+                .filter_map(|k| table.get(&k).map(|l| (k, l.clone())))
+                .collect();
+            let in_table: HashSet<Key<'static>> = held.keys().copied().collect();
+            for key in unresolved(batch, &held) {
+                if let Some(s) = stored.iter().find(|s| (s.device_id, s.hash) == key) {
+                    let namer = stored.iter().find(|n| n.prev == Some(key.1));
+                    held.insert(
+                        key,
+                        Link {
+                            node: Some(s.revision_id.clone()),
+                            linked: s.prev.is_some(),
+                            next: namer.map(|n| n.revision_id.clone()),
+                            fork: None,
+                        },
+                    );
+                }
+            }
+            let changes = apply(batch, held, &in_table);
+            for key in &changes.delete {
+                assert!(table.remove(key).is_some(), "deleted a row never held");
+            }
+            table.extend(changes.put);
+            stored.extend(batch.iter().cloned());
+        }
+        table
+    }
+
+    #[test]
+    fn an_intact_chain_keeps_only_its_end_whatever_the_batches() {
+        let saves: Vec<_> = (1..=6).map(|n| save(n, (n > 1).then(|| n - 1))).collect();
+        for split in [vec![6], vec![1, 5], vec![3, 3], vec![1, 1, 1, 1, 1, 1]] {
+            let mut batches = Vec::new();
+            let mut at = 0;
+            for len in split {
+                batches.push(saves[at..at + len].to_vec());
+                at += len;
+            }
+            let table = run(&batches);
+            assert_eq!(table.len(), 1, "{table:?}");
+            assert_eq!(table[&(D, h(6))], link(Some(6), true, None, None));
+        }
+    }
+
+    #[test]
+    fn a_missing_save_is_a_gap_until_it_arrives_in_any_order() {
+        let s: Vec<_> = (1..=4).map(|n| save(n, (n > 1).then(|| n - 1))).collect();
+        let gap = run(&[vec![s[0].clone(), s[1].clone()], vec![s[3].clone()]]);
+        assert_eq!(gap[&(D, h(3))], link(None, false, Some(4), None));
+        assert_eq!(gap[&(D, h(2))], link(Some(2), true, None, None));
+        assert_eq!(gap.len(), 3, "{gap:?}");
+        // The missing one arrives later, or the whole batch arrives reversed.
+        for batches in [
+            vec![
+                vec![s[0].clone(), s[1].clone()],
+                vec![s[3].clone()],
+                vec![s[2].clone()],
+            ],
+            vec![s.iter().rev().cloned().collect()],
+        ] {
+            let healed = run(&batches);
+            assert_eq!(healed.len(), 1, "{healed:?}");
+            assert_eq!(healed[&(D, h(4))], link(Some(4), true, None, None));
+        }
+    }
+
+    #[test]
+    fn a_second_save_naming_the_same_one_is_a_fork_in_one_batch_or_later() {
+        let (a, b, c) = (save(1, None), save(2, Some(1)), save(3, Some(1)));
+        let together = run(&[vec![a.clone(), b.clone(), c.clone()]]);
+        let later = run(&[vec![a.clone(), b.clone()], vec![c.clone()]]);
+        let much_later = run(&[vec![a], vec![b], vec![save(4, Some(2))], vec![c]]);
+        for table in [&together, &later, &much_later] {
+            assert_eq!(table[&(D, h(1))], link(Some(1), false, Some(2), Some(3)));
+        }
+        assert_eq!(together.len(), 3, "{together:?}");
+    }
+
+    #[test]
+    fn saves_that_name_nothing_leave_no_row() {
+        let table = run(&[vec![save(1, None), save(2, None)], vec![save(3, None)]]);
+        assert!(table.is_empty(), "{table:?}");
+    }
+
+    #[test]
+    fn devices_are_chained_apart() {
+        let mut other = save(2, Some(1));
+        other.device_id = "device-b";
+        let table = run(&[vec![save(1, None)], vec![other]]);
+        assert_eq!(table[&("device-b", h(1))], link(None, false, Some(2), None));
+        assert_eq!(table.len(), 2, "{table:?}");
+    }
 
     #[test]
     fn hashes_read_back_from_their_hex() {

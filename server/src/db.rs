@@ -31,22 +31,16 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 /// distinct statements to keep prepared (one per length up to this).
 const INSERT_CHUNK: usize = 64;
 const REVISION_COLUMNS: &str = "revision_id, entry_id, seq, kind, officer_id, shift_id, \
-     device_id, occurred_at, captured_at, received_at, body";
-const REVISION_PLACEHOLDERS: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-/// The device chain (migration 0005): one row per revision for its own
-/// hash and one for the hash it names. Rows are taken in order, so a
-/// revision and its successor in one statement see each other. On a hash
-/// already there: a revision arriving fills in its `node` (a gap closes);
-/// the first revision naming it is `next`, a second one `fork`. Old
-/// values on the right (SQLite evaluates every SET against the old row).
-const CHAIN_INSERT: &str = "INSERT INTO chain (device_id, hash, node, linked, next) VALUES ";
-const CHAIN_PLACEHOLDERS: &str = "(?, ?, ?, ?, ?)";
-const CHAIN_UPSERT: &str = " ON CONFLICT (device_id, hash) DO UPDATE SET \
-     node = COALESCE(node, excluded.node), \
-     linked = CASE WHEN node IS NULL THEN excluded.linked ELSE linked END, \
-     fork = CASE WHEN fork IS NULL AND next IS NOT NULL AND excluded.next IS NOT NULL \
-                 THEN excluded.next ELSE fork END, \
-     next = COALESCE(next, excluded.next)";
+     device_id, occurred_at, captured_at, received_at, body, hash, prev";
+const REVISION_PLACEHOLDERS: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/// The device chain's open rows (migration 0007), written back by a batch
+/// ([`crate::chain::apply`]): each key at most once per statement.
+const CHAIN_PUT: &str =
+    "INSERT OR REPLACE INTO chain_open (device_id, hash, node, linked, next, fork) VALUES ";
+const CHAIN_PLACEHOLDERS: &str = "(?, ?, ?, ?, ?, ?)";
+/// `(device_id, hash)` pairs from a JSON array of `[device, hex hash]`.
+const CHAIN_KEYS: &str =
+    "SELECT value ->> 0 AS device_id, unhex(value ->> 1) AS hash FROM json_each(?)";
 /// Largest page a reader may ask for.
 pub const MAX_PAGE: u32 = 1000;
 
@@ -160,6 +154,30 @@ fn parse_time(column: &'static str, text: &str) -> Result<DateTime<Utc>, DbError
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| corrupt(column, text))
+}
+
+/// Chain keys as [`CHAIN_KEYS`] reads them.
+fn chain_keys_json(keys: &[crate::chain::Key<'_>]) -> Result<String, DbError> {
+    let pairs: Vec<(&str, String)> = keys
+        .iter()
+        .map(|(device, hash)| (*device, crate::chain::hex(hash)))
+        .collect();
+    Ok(serde_json::to_string(&pairs)?)
+}
+
+/// The batch's chain keys by hash, to find the batch's own key for a row
+/// read back.
+type KeysByHash<'a> = HashMap<crate::chain::Hash, Vec<&'a str>>;
+
+/// The batch's own key for a chain row read back (`None`: not one it asked for).
+fn held_key<'a>(
+    wanted: &KeysByHash<'a>,
+    device_id: &str,
+    hash: &[u8],
+) -> Option<crate::chain::Key<'a>> {
+    let hash: crate::chain::Hash = hash.try_into().ok()?;
+    let device = wanted.get(&hash)?.iter().find(|d| **d == device_id)?;
+    Some((*device, hash))
 }
 
 fn corrupt(column: &'static str, value: &str) -> DbError {
@@ -280,7 +298,7 @@ pub struct Writer {
     conn: SqliteConnection,
     /// `INSERT ... VALUES` with 1..=INSERT_CHUNK rows, built once.
     insert_sql: Vec<SqlStr>,
-    /// The chain's upsert with 1..=INSERT_CHUNK rows, built once.
+    /// The chain's write-back with 1..=INSERT_CHUNK rows, built once.
     chain_sql: Vec<SqlStr>,
 }
 
@@ -298,7 +316,7 @@ impl Writer {
             .map(|rows| {
                 let values = vec![CHAIN_PLACEHOLDERS; rows].join(", ");
                 // Fixed fragments only, as above.
-                let sql = format!("{CHAIN_INSERT}{values}{CHAIN_UPSERT}");
+                let sql = format!("{CHAIN_PUT}{values}");
                 sqlx::SqlSafeStr::into_sql_str(AssertSqlSafe(sql))
             })
             .collect();
@@ -426,16 +444,29 @@ impl WriteTx<'_> {
         Ok(known)
     }
 
+    /// Stores new revisions, their device chain links first (so the chain's
+    /// lookups among stored revisions never see this batch's own).
     pub async fn insert_revisions(&mut self, rows: &[NewRevision<'_>]) -> Result<(), DbError> {
-        for chunk in rows.chunks(INSERT_CHUNK) {
+        let saves: Vec<crate::chain::Save<'_>> = rows
+            .iter()
+            .map(|row| crate::chain::Save {
+                device_id: row.device_id,
+                revision_id: row.rev.id.to_string(),
+                hash: crate::chain::hash_of(row.body.as_bytes()),
+                // Checked by `Revision::check` before the writer saw it.
+                prev: row.rev.prev.as_deref().and_then(crate::chain::parse),
+            })
+            .collect();
+        self.link_chain(&saves).await?;
+        for (chunk, saves) in rows.chunks(INSERT_CHUNK).zip(saves.chunks(INSERT_CHUNK)) {
             let Some(sql) = self.insert_sql.get(chunk.len() - 1) else {
                 continue; // unreachable: chunks are 1..=INSERT_CHUNK long
             };
             let mut query = sqlx::query(sql.clone());
-            for row in chunk {
+            for (row, save) in chunk.iter().zip(saves) {
                 let rev = row.rev;
                 query = query
-                    .bind(rev.id.to_string())
+                    .bind(save.revision_id.as_str())
                     .bind(rev.entry_id.to_string())
                     .bind(rev.seq)
                     .bind(rev.kind().code())
@@ -445,11 +476,12 @@ impl WriteTx<'_> {
                     .bind(format_time(rev.occurred_at))
                     .bind(format_time(rev.captured_at))
                     .bind(format_time(row.received_at))
-                    .bind(row.body);
+                    .bind(row.body)
+                    .bind(&save.hash[..])
+                    .bind(save.prev.as_ref().map(|p| &p[..]));
             }
             query.execute(&mut *self.tx).await?;
         }
-        self.insert_chain(rows).await?;
         let moved: Vec<String> = rows
             .iter()
             .filter(|r| r.moves_entry)
@@ -467,51 +499,101 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// The device chain rows of newly stored revisions ([`CHAIN_UPSERT`]):
-    /// each one's own hash, and the hash it names. Every revision gets a
-    /// row, a first save too (its successor names it); nothing is refused.
-    async fn insert_chain(&mut self, rows: &[NewRevision<'_>]) -> Result<(), DbError> {
-        struct ChainRow<'a> {
-            device_id: &'a str,
-            hash: crate::chain::Hash,
-            node: Option<String>,
-            linked: bool,
-            next: Option<String>,
+    /// The device chain's bookkeeping for a batch ([`crate::chain::apply`]):
+    /// reads the open rows of its hashes (one indexed read), looks up
+    /// among the stored revisions the hashes it names that neither holds
+    /// (rare: a device's first link, a gap, a fork), and writes back what
+    /// changed: about one delete and one insert per device. Nothing is
+    /// refused.
+    async fn link_chain(&mut self, saves: &[crate::chain::Save<'_>]) -> Result<(), DbError> {
+        use crate::chain::{Key, Link};
+        use std::collections::HashSet;
+        let keys = crate::chain::keys(saves);
+        if keys.is_empty() {
+            return Ok(());
         }
-        let mut chain = Vec::with_capacity(rows.len() * 2);
-        for row in rows {
-            let id = row.rev.id.to_string();
-            // Checked by `Revision::check` before the writer saw it.
-            let prev = row.rev.prev.as_deref().and_then(crate::chain::parse);
-            chain.push(ChainRow {
-                device_id: row.device_id,
-                hash: crate::chain::hash_of(row.body.as_bytes()),
-                node: Some(id.clone()),
-                linked: prev.is_some(),
-                next: None,
-            });
-            if let Some(prev) = prev {
-                chain.push(ChainRow {
-                    device_id: row.device_id,
-                    hash: prev,
-                    node: None,
-                    linked: false,
-                    next: Some(id),
-                });
-            }
+        let mut wanted: KeysByHash<'_> = HashMap::with_capacity(keys.len());
+        for (device, hash) in &keys {
+            wanted.entry(*hash).or_default().push(device);
         }
-        for chunk in chain.chunks(INSERT_CHUNK) {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT c.device_id, c.hash, c.node, c.linked, c.next, c.fork \
+             FROM ({CHAIN_KEYS}) AS k \
+             JOIN chain_open c ON c.device_id = k.device_id AND c.hash = k.hash"
+        )))
+        .bind(chain_keys_json(&keys)?)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut held: HashMap<Key<'_>, Link> = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let Some(key) = held_key(&wanted, row.try_get(0)?, row.try_get(1)?) else {
+                continue;
+            };
+            held.insert(
+                key,
+                Link {
+                    node: row.try_get(2)?,
+                    linked: row.try_get(3)?,
+                    next: row.try_get(4)?,
+                    fork: row.try_get(5)?,
+                },
+            );
+        }
+        let in_table: HashSet<Key<'_>> = held.keys().copied().collect();
+        // Stored and named already (closed): its node and first naming
+        // revision. Not stored: no row, and `apply` makes it a gap. One key
+        // at a time, newest first along the device's revisions: the one
+        // named is nearly always among its last (a device's first link).
+        for key @ (device_id, hash) in crate::chain::unresolved(saves, &held) {
+            let found = sqlx::query(
+                "SELECT revision_id, prev IS NOT NULL FROM revisions \
+                 WHERE device_id = ? AND hash = ? ORDER BY arrival DESC LIMIT 1",
+            )
+            .bind(device_id)
+            .bind(&hash[..])
+            .fetch_optional(&mut *self.tx)
+            .await?;
+            let Some(found) = found else { continue };
+            let next: Option<String> = sqlx::query_scalar(
+                "SELECT revision_id FROM revisions \
+                 WHERE device_id = ? AND prev = ? ORDER BY arrival LIMIT 1",
+            )
+            .bind(device_id)
+            .bind(&hash[..])
+            .fetch_optional(&mut *self.tx)
+            .await?;
+            held.insert(
+                key,
+                Link {
+                    node: found.try_get(0)?,
+                    linked: found.try_get(1)?,
+                    next,
+                    fork: None,
+                },
+            );
+        }
+        let changes = crate::chain::apply(saves, held, &in_table);
+        if !changes.delete.is_empty() {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM chain_open WHERE (device_id, hash) IN ({CHAIN_KEYS})"
+            )))
+            .bind(chain_keys_json(&changes.delete)?)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        for chunk in changes.put.chunks(INSERT_CHUNK) {
             let Some(sql) = self.chain_sql.get(chunk.len() - 1) else {
                 continue; // unreachable: chunks are 1..=INSERT_CHUNK long
             };
             let mut query = sqlx::query(sql.clone());
-            for row in chunk {
+            for ((device_id, hash), link) in chunk {
                 query = query
-                    .bind(row.device_id)
-                    .bind(&row.hash[..])
-                    .bind(row.node.as_deref())
-                    .bind(row.linked)
-                    .bind(row.next.as_deref());
+                    .bind(*device_id)
+                    .bind(&hash[..])
+                    .bind(link.node.as_deref())
+                    .bind(link.linked)
+                    .bind(link.next.as_deref())
+                    .bind(link.fork.as_deref());
             }
             query.execute(&mut *self.tx).await?;
         }
@@ -755,5 +837,97 @@ mod tests {
         assert!(connect_options("").is_err());
         assert!(connect_options("beatbook.db").is_ok());
         assert!(connect_options("sqlite://beatbook.db").is_ok());
+    }
+
+    /// A database written by migration 0005's chain (a row per hash) keeps
+    /// every link and break through 0007: each revision's hash and prev
+    /// filled in, and only the open rows kept.
+    #[tokio::test]
+    async fn the_per_hash_chain_moves_to_open_rows_and_revision_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("migrations");
+        std::fs::create_dir(&old).unwrap();
+        let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        for n in 1..=6 {
+            let name = std::fs::read_dir(&all)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .find(|f| f.starts_with(&format!("{n:04}_")))
+                .unwrap();
+            std::fs::copy(all.join(&name), old.join(&name)).unwrap();
+        }
+        let file = dir.path().join("old.db");
+        let opts = connect_options(file.to_str().unwrap())
+            .unwrap()
+            .create_if_missing(true);
+        let mut conn = SqliteConnection::connect_with(&opts).await.unwrap();
+        Migrator::new(old.as_path())
+            .await
+            .unwrap()
+            .run(&mut conn)
+            .await
+            .unwrap();
+        // r1 <- r2 <- r3 intact, r3 the end; r5 names h4, which never came.
+        for (n, arrival) in [(1, 1), (2, 2), (3, 3), (5, 4)] {
+            sqlx::query(
+                "INSERT INTO revisions (arrival, revision_id, entry_id, seq, kind, officer_id, \
+                 device_id, occurred_at, captured_at, received_at, body) \
+                 VALUES (?, ?, ?, 1, 'note', 'o1', 'd1', 't', 't', 't', '{}')",
+            )
+            .bind(arrival)
+            .bind(format!("r{n}"))
+            .bind(format!("e{n}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        let h = |n: u8| vec![n; 32];
+        for (hash, node, linked, next) in [
+            (h(1), Some("r1"), 0, Some("r2")),
+            (h(2), Some("r2"), 1, Some("r3")),
+            (h(3), Some("r3"), 1, None),
+            (h(4), None, 0, Some("r5")),
+            (h(5), Some("r5"), 1, None),
+        ] {
+            sqlx::query(
+                "INSERT INTO chain (device_id, hash, node, linked, next) VALUES ('d1', ?, ?, ?, ?)",
+            )
+            .bind(hash)
+            .bind(node)
+            .bind(linked)
+            .bind(next)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        MIGRATOR.run(&mut conn).await.unwrap();
+        type Hashes = (String, Option<Vec<u8>>, Option<Vec<u8>>);
+        let columns: Vec<Hashes> =
+            sqlx::query_as("SELECT revision_id, hash, prev FROM revisions ORDER BY arrival")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            columns,
+            vec![
+                ("r1".into(), Some(h(1)), None),
+                ("r2".into(), Some(h(2)), Some(h(1))),
+                ("r3".into(), Some(h(3)), Some(h(2))),
+                ("r5".into(), Some(h(5)), Some(h(4))),
+            ]
+        );
+        let open: Vec<(Vec<u8>, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT hash, node, next FROM chain_open ORDER BY hash")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            open,
+            vec![
+                (h(3), Some("r3".into()), None),
+                (h(4), None, Some("r5".into())),
+                (h(5), Some("r5".into()), None),
+            ]
+        );
     }
 }

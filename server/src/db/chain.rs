@@ -1,11 +1,11 @@
-//! The device chain's reads (migration 0005; the writes are in
+//! The device chain's reads (migration 0007; the writes are in
 //! `WriteTx::insert_revisions`): the breaks a shift's record shows.
 use beatbook_core::review::ChainBreak;
 use sqlx::Row;
 use std::collections::HashMap;
 
 use super::{parse_time, Database, DbError};
-use crate::chain::{Facts, OpenRow};
+use crate::chain::{Facts, Link, OpenRow};
 use crate::zone::ForceZone;
 
 const FACT_COLUMNS: &str = "revision_id, device_id, captured_at, entry_id, shift_id";
@@ -14,7 +14,7 @@ impl Database {
     /// The chain breaks of the devices that recorded in a shift, as far as
     /// they concern it ([`crate::chain::breaks`]). Three indexed reads:
     /// the shift's revisions (as its record reads them), its devices'
-    /// rows of `chain_open` (a few per device: the ends of its chain and
+    /// rows of `chain_open` (a few per device: the end of its chain and
     /// any break), and, only when there is a break, the revisions those
     /// rows name.
     pub async fn shift_chain_breaks(
@@ -37,13 +37,10 @@ impl Database {
         if devices.is_empty() {
             return Ok(Vec::new());
         }
-        // The WHERE repeats the partial index's own, so it may be used;
-        // `INDEXED BY`, as the planner otherwise prefers the primary key
-        // (it holds every column) and reads the device's whole chain.
+        // Every row is open (migration 0007): a few per device.
         let rows = sqlx::query(
-            "SELECT device_id, node, linked, next, fork FROM chain INDEXED BY chain_open \
-             WHERE device_id IN (SELECT value FROM json_each(?)) \
-               AND (node IS NULL OR fork IS NOT NULL OR (next IS NULL AND linked = 1))",
+            "SELECT device_id, node, linked, next, fork FROM chain_open \
+             WHERE device_id IN (SELECT value FROM json_each(?))",
         )
         .bind(serde_json::to_string(&devices)?)
         .fetch_all(&self.readers)
@@ -53,14 +50,19 @@ impl Database {
             .map(|r| {
                 Ok(OpenRow {
                     device_id: r.try_get(0)?,
-                    node: r.try_get(1)?,
-                    linked: r.try_get(2)?,
-                    next: r.try_get(3)?,
-                    fork: r.try_get(4)?,
+                    link: Link {
+                        node: r.try_get(1)?,
+                        linked: r.try_get(2)?,
+                        next: r.try_get(3)?,
+                        fork: r.try_get(4)?,
+                    },
                 })
             })
             .collect::<Result<Vec<_>, DbError>>()?;
-        if !open.iter().any(|r| r.node.is_none() || r.fork.is_some()) {
+        if !open
+            .iter()
+            .any(|r| r.link.node.is_none() || r.link.fork.is_some())
+        {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = crate::chain::wanted(&open)
