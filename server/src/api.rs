@@ -109,6 +109,8 @@ impl Routes {
 pub fn router(state: AppState) -> (Router, Vec<ApiRoute>) {
     let routes = Routes::new()
         .get("/health", get(health))
+        .get("/health/live", get(live))
+        .get("/health/ready", get(ready))
         .get("/openapi.json", get(crate::openapi::serve))
         .post(
             "/auth/sign-in",
@@ -186,16 +188,55 @@ pub struct Health {
     pub protocol: u32,
 }
 
+/// Whether the process answers at all (liveness): never touches the
+/// database, so a slow disk does not get a working instance restarted.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Live {
+    pub status: String,
+    pub protocol: u32,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/health/live",
+    tag = "meta",
+    responses((status = 200, description = "The process answers requests", body = Live))
+)]
+async fn live() -> Json<Live> {
+    Json(Live {
+        status: "ok".into(),
+        protocol: PROTOCOL_VERSION,
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/health/ready",
+    tag = "meta",
+    responses(
+        (status = 200, description = "Ready for traffic: the database answers and the writer runs", body = Health),
+        (status = 503, description = "Not ready: take it out of the load balancer", body = Health),
+    )
+)]
+async fn ready(State(state): State<AppState>) -> Response {
+    readiness(&state).await
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/health",
     tag = "meta",
     responses(
-        (status = 200, description = "The database and the writer work", body = Health),
+        (status = 200, description = "The database and the writer work (as /health/ready)", body = Health),
         (status = 503, description = "The database or the writer does not", body = Health),
     )
 )]
 async fn health(State(state): State<AppState>) -> Response {
+    readiness(&state).await
+}
+
+/// Readiness: the database answers a query and the writer task runs.
+async fn readiness(state: &AppState) -> Response {
     let db = match state.db.ping().await {
         Ok(()) => "reachable",
         Err(e) => {

@@ -52,6 +52,8 @@ pub enum AppError {
     },
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error(transparent)]
+    Migrations(#[from] db::ops::OpsError),
     #[error("serving: {0}")]
     Serve(std::io::Error),
     #[error("the writer task failed: {0}")]
@@ -293,6 +295,10 @@ pub async fn run(args: ServeArgs) -> Result<(), AppError> {
             "this binary aborts on a panic: one bad request would end the server; \
              build it with `cargo build --profile server -p beatbook-server`"
         );
+    }
+    if args.no_migrate {
+        // Checked, not applied: then opening finds nothing to apply.
+        db::ops::require_migrated(&args.db).await?;
     }
     let app = App::open_in_zone(&args.db, &args.dist, config, limits, args.time_zone).await?;
     tracing::info!(time_zone = %args.time_zone, "days, weeks and months are counted in this zone");

@@ -35,6 +35,13 @@ pub enum Command {
     /// keep synced shifts, whether stop and account is recorded.
     #[command(subcommand)]
     Force(ForceCommand),
+    /// Create the database if it is missing and apply this server's
+    /// migrations, then exit: for deploys that migrate in their own step
+    /// and start every instance with `serve --no-migrate`.
+    Migrate(DbArg),
+    /// Copy the database to a new file while the server runs on it: one
+    /// consistent snapshot (SQLite `VACUUM INTO`), checked after writing.
+    Backup(BackupArgs),
     /// Fill a fresh database with a demo force, deterministic from --seed:
     /// teams, officers and supervisors (one-time passwords printed once),
     /// hotspots and months of shifts, patrols and entries.
@@ -59,6 +66,16 @@ pub struct DbArg {
     /// needed. Safe to use while the server runs on it.
     #[arg(long, env = "BEATBOOK_DB", default_value = "beatbook.db")]
     pub db: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The new file. Never overwritten: a backup that names an existing
+    /// file is refused.
+    #[arg(long)]
+    pub to: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -259,9 +276,16 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
 
     /// The database: a file path or a `sqlite:` URL. The file is created on
-    /// first run and migrations are applied at every start.
+    /// first run and migrations are applied at every start (unless
+    /// --no-migrate).
     #[arg(long, env = "BEATBOOK_DB", default_value = "beatbook.db")]
     pub db: String,
+
+    /// Never migrate: refuse to start unless the database already has
+    /// every migration this server needs (run `beatbook-server migrate`
+    /// first). For deploys that migrate in their own step.
+    #[arg(long, env = "BEATBOOK_NO_MIGRATE")]
+    pub no_migrate: bool,
 
     /// Directory holding the built app (trunk's `dist`), served at `/`.
     #[arg(long, env = "BEATBOOK_DIST", default_value = "dist")]

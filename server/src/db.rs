@@ -22,6 +22,7 @@ use thiserror::Error;
 pub mod accounts;
 mod chain;
 pub mod force;
+pub mod ops;
 pub mod review;
 pub use accounts::{open_accounts, AccountError, Accounts};
 

@@ -17,6 +17,7 @@ pub mod export;
 pub mod extract;
 pub mod force;
 pub mod ingest;
+pub mod maintenance;
 pub mod openapi;
 pub mod programme;
 pub mod review;

@@ -1,6 +1,6 @@
 //! `beatbook-server`: see `beatbook-server --help`.
 use beatbook_server::cli::{Cli, Command};
-use beatbook_server::{admin, app, ceiling, seed};
+use beatbook_server::{admin, app, ceiling, maintenance, seed};
 use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -35,6 +35,12 @@ fn main() -> ExitCode {
                 .await
                 .map_err(|e| e.to_string()),
             Command::Force(command) => admin::force(command, &mut std::io::stdout())
+                .await
+                .map_err(|e| e.to_string()),
+            Command::Migrate(db) => maintenance::migrate(&db.db, &mut std::io::stdout())
+                .await
+                .map_err(|e| e.to_string()),
+            Command::Backup(args) => maintenance::backup(&args, &mut std::io::stdout())
                 .await
                 .map_err(|e| e.to_string()),
             Command::Seed(args) => seed::run(&args, &mut std::io::stdout())

@@ -30,6 +30,8 @@ pub const BEARER: &str = "bearer";
     ),
     paths(
         crate::api::health,
+        crate::api::live,
+        crate::api::ready,
         serve,
         crate::auth::sign_in,
         crate::auth::sign_out,

@@ -43,6 +43,8 @@ const DENIED: Want = Want::Refused(403, "forbidden");
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Route {
     Health,
+    Live,
+    Ready,
     Me,
     Push,
     Revisions,
@@ -54,8 +56,10 @@ enum Route {
     SignOut,
 }
 
-const ROUTES: [Route; 10] = [
+const ROUTES: [Route; 12] = [
     Route::Health,
+    Route::Live,
+    Route::Ready,
     Route::Me,
     Route::Push,
     Route::Revisions,
@@ -69,23 +73,24 @@ const ROUTES: [Route; 10] = [
 ];
 
 /// The expected answer for each route, in [`ROUTES`] order.
-fn row(actor: &str) -> [Want; 10] {
+fn row(actor: &str) -> [Want; 12] {
     use Want::*;
-    let all = |w: Want| [Ok, w, w, w, w, w, w, w, w, w];
+    // Health, liveness and readiness answer everyone (a load balancer has no token).
+    let all = |w: Want| [Ok, Ok, Ok, w, w, w, w, w, w, w, w, w];
     match actor {
         "no token" | "unknown token" | "malformed header" => all(UNAUTH),
         "disabled user" | "revoked device" => all(REVOKED),
         "expired session" => all(EXPIRED),
         // Reads their own; may not name another officer, even of their team.
         // Everyone signed in reads the force's settings; only admins set them.
-        "officer" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED, NoContent],
-        "officer of the same team" | "officer of another team" | "supervisor of another team" => {
-            [Ok, Ok, Ok, Ok, DENIED, Ok, DENIED, Ok, DENIED, NoContent]
-        }
-        "supervisor of the team" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED, NoContent],
+        "officer" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED, NoContent],
+        "officer of the same team" | "officer of another team" | "supervisor of another team" => [
+            Ok, Ok, Ok, Ok, Ok, Ok, DENIED, Ok, DENIED, Ok, DENIED, NoContent,
+        ],
+        "supervisor of the team" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED, NoContent],
         // Manages accounts and the force's settings; records and reads no logs.
         "admin" => [
-            Ok, Ok, DENIED, DENIED, DENIED, DENIED, DENIED, Ok, Ok, NoContent,
+            Ok, Ok, Ok, Ok, DENIED, DENIED, DENIED, DENIED, DENIED, Ok, Ok, NoContent,
         ],
         other => panic!("no expectations for {other}"),
     }
@@ -222,6 +227,8 @@ async fn call(server: &TestServer, actor: &Actor, route: Route, seed: u64) -> re
     }
     let (method, path) = match route {
         Route::Health => (Method::GET, "/api/v1/health".to_owned()),
+        Route::Live => (Method::GET, "/api/v1/health/live".to_owned()),
+        Route::Ready => (Method::GET, "/api/v1/health/ready".to_owned()),
         Route::Me => (Method::GET, "/api/v1/me".to_owned()),
         Route::Revisions => (Method::GET, "/api/v1/revisions?limit=1000".to_owned()),
         Route::RevisionsOfOwner => (

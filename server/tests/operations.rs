@@ -1,0 +1,256 @@
+//! What an operator runs beside the server: `migrate` as its own deploy
+//! step with `serve --no-migrate`, liveness and readiness, and `backup`
+//! while the server takes pushes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod common;
+
+use common::*;
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(SERVER_BIN)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn applied(db: &std::path::Path) -> Vec<i64> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(db)
+            .read_only(true);
+        let mut conn = sqlx::sqlite::SqliteConnection::connect_with(&opts)
+            .await
+            .unwrap();
+        let v: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        v
+    })
+}
+
+#[test]
+fn serve_no_migrate_refuses_a_database_behind_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_path(dir.path());
+    let db_s = db.to_str().unwrap();
+    // Missing: refused, and not created.
+    let (code, _, err) = run(&[
+        "serve",
+        "--no-migrate",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db_s,
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("does not exist") && err.contains("migrate"),
+        "{err}"
+    );
+    assert!(!db.exists());
+
+    let (code, out, err) = run(&["migrate", "--db", db_s]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("database at migration "), "{out}");
+    assert!(out.contains("(applied 1, 2,"), "{out}");
+    let all = applied(&db);
+    let latest = *all.last().unwrap();
+    let (code, out, _) = run(&["migrate", "--db", db_s]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim(),
+        format!("database at migration {latest}: already up to date")
+    );
+
+    // One migration behind (as after deploying a newer server's binary
+    // before its migrate step): refused by name, nothing applied.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite:{db_s}"))
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM _sqlx_migrations WHERE version = ?")
+            .bind(latest)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+    let (code, _, err) = run(&[
+        "serve",
+        "--no-migrate",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db_s,
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(&format!("needs {latest}")) && err.contains("beatbook-server migrate"),
+        "{err}"
+    );
+    assert_eq!(applied(&db), all[..all.len() - 1].to_vec());
+
+    // A migration this server does not know (a newer server migrated it).
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite:{db_s}"))
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', 1, x'00', 0)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    });
+    let (code, _, err) = run(&[
+        "serve",
+        "--no-migrate",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db_s,
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("9999") && err.contains("newer server"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migrated_database_serves_with_no_migrate_and_answers_live_and_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dist(&dir.path().join("dist"));
+    let db = db_path(dir.path());
+    let (code, _, err) = run(&["migrate", "--db", db.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (_child, url) = spawn_binary(dir.path(), &["--no-migrate"]).await;
+    let c = client();
+    let live: serde_json::Value = c
+        .get(format!("{url}/api/v1/health/live"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(live["status"], "ok");
+    let res = c
+        .get(format!("{url}/api/v1/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let ready: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        (ready["db"].as_str(), ready["writer"].as_str()),
+        (Some("reachable"), Some("running"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_pushes_arrive_is_a_consistent_checked_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dist(&dir.path().join("dist"));
+    admin_cli(dir.path(), &["team", "add", TEST_TEAM], "");
+    admin_cli(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--officer-id",
+            "pc-1",
+            "--name",
+            "PC 1",
+            "--role",
+            "officer",
+            "--team",
+            TEST_TEAM,
+            "--password-stdin",
+        ],
+        &format!("{TEST_PASSWORD}\n"),
+    );
+    let (_child, url) = spawn_binary(dir.path(), &[]).await;
+    let token = sign_in_ok(&url, "pc-1", TEST_PASSWORD, DEVICE).await;
+    let first = revisions(7, "pc-1", 200);
+    push_ok(&url, &token, &as_values(&first[..100])).await;
+
+    // Pushes go on while the copy is taken.
+    let pushing = {
+        let (url, token) = (url.clone(), token.clone());
+        let rest = as_values(&first[100..]);
+        tokio::spawn(async move {
+            for chunk in rest.chunks(10) {
+                push_ok(&url, &token, chunk).await;
+            }
+        })
+    };
+    let to = dir.path().join("copy.db");
+    let db = db_path(dir.path());
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let (db, to) = (db.clone(), to.clone());
+        move || {
+            run(&[
+                "backup",
+                "--db",
+                db.to_str().unwrap(),
+                "--to",
+                to.to_str().unwrap(),
+            ])
+        }
+    })
+    .await
+    .unwrap();
+    pushing.await.unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("integrity ok"), "{out}");
+    let copied: i64 = out
+        .split(", ")
+        .find_map(|p| p.strip_suffix(" revisions"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    // A snapshot: everything acknowledged before it started, whole pushes only.
+    assert!((100..=200).contains(&copied), "{out}");
+    assert_eq!(copied % 10, 0, "a push half in the copy: {out}");
+
+    // The copy serves: a server on it holds exactly those revisions.
+    let restored = tempfile::tempdir().unwrap();
+    write_dist(&restored.path().join("dist"));
+    std::fs::copy(&to, db_path(restored.path())).unwrap();
+    let (_child2, url2) = spawn_binary(restored.path(), &[]).await;
+    let token2 = sign_in_ok(&url2, "pc-1", TEST_PASSWORD, "dev-2").await;
+    let held = server_ids(&url2, &token2).await;
+    assert_eq!(held.len() as i64, copied);
+    assert!(held.is_subset(&ids_of(&first)));
+
+    // Never over an existing file.
+    let (code, _, err) = run(&[
+        "backup",
+        "--db",
+        db.to_str().unwrap(),
+        "--to",
+        to.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+}
