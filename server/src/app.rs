@@ -262,19 +262,41 @@ async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 /// One line per request: method, path (no query string: it can carry IDs),
-/// status and latency. Never bodies.
+/// status and latency. Never bodies. Each request gets an ID, sent back as
+/// `X-Request-Id` and carried by every log line written while it is
+/// handled (a `request` span), so a person can find one request's lines.
 async fn log_request(req: Request, next: Next) -> Response {
+    use tracing::Instrument;
     let start = Instant::now();
     let method = req.method().clone();
     let path: String = req.uri().path().chars().take(MAX_LOGGED_PATH).collect();
-    let response = next.run(req).await;
-    tracing::info!(
-        target: "beatbook_server::request",
-        "{method} {path} {} {:.1}ms",
-        response.status().as_u16(),
-        start.elapsed().as_secs_f64() * 1000.0
-    );
+    let id = request_id();
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = next.run(req).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            target: "beatbook_server::request",
+            "{method} {path} {} {:.1}ms",
+            response.status().as_u16(),
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(X_REQUEST_ID, value);
+    }
     response
+}
+
+const X_REQUEST_ID: axum::http::HeaderName = axum::http::HeaderName::from_static("x-request-id");
+
+/// 16 hex digits, random: unique enough to find a request's lines among a
+/// force's logs, and says nothing about the order or number of requests.
+fn request_id() -> String {
+    let mut bytes = [0u8; 8];
+    // The OS's generator does not fail on Linux once booted; a zero ID
+    // would only make lines harder to tell apart, never lose one.
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `serve`: bind, say where, serve until SIGTERM or Ctrl-C.
@@ -303,8 +325,9 @@ pub async fn run(args: ServeArgs) -> Result<(), AppError> {
     let app = App::open_in_zone(&args.db, &args.dist, config, limits, args.time_zone).await?;
     tracing::info!(time_zone = %args.time_zone, "days, weeks and months are counted in this zone");
     if app.accounts.user_count().await? == 0 {
-        eprintln!(
-            "beatbook-server: no users yet: create the first admin with \
+        // Through the log, so `--log-format json` stays one object per line.
+        tracing::warn!(
+            "no users yet: create the first admin with \
              `beatbook-server user add --db {} --officer-id ID --name NAME --role admin`",
             args.db
         );

@@ -18,6 +18,18 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// How log lines on stderr are written: `text` for a person, `json`
+    /// (one object per line, with the request ID of the request it is
+    /// about) for a log collector.
+    #[arg(long, global = true, env = "BEATBOOK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,5 @@
 //! `beatbook-server`: see `beatbook-server --help`.
-use beatbook_server::cli::{Cli, Command};
+use beatbook_server::cli::{Cli, Command, LogFormat};
 use beatbook_server::{admin, app, ceiling, maintenance, seed};
 use clap::Parser;
 use std::io::IsTerminal;
@@ -11,7 +11,7 @@ use tracing_subscriber::prelude::*;
 fn main() -> ExitCode {
     // Bad flags end here with clap's message and exit code 2.
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -74,9 +74,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr. `RUST_LOG` takes `level` or `target=level,...`
-/// (default `info`; sqlx's per-statement logs stay at `warn`).
-fn init_tracing() {
+/// Logs to stderr, as text or one JSON object per line. `RUST_LOG` takes
+/// `level` or `target=level,...` (default `info`; sqlx's per-statement
+/// logs stay at `warn`).
+fn init_tracing(format: LogFormat) {
     let default = || {
         Targets::new()
             .with_default(LevelFilter::INFO)
@@ -89,13 +90,26 @@ fn init_tracing() {
         }),
         Err(_) => default(),
     };
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                // Colours only for a person at a terminal, not in log files.
-                .with_ansi(std::io::stderr().is_terminal()),
-        )
-        .with(filter)
-        .init();
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        LogFormat::Text => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    // Colours only for a person at a terminal, not in log files.
+                    .with_ansi(std::io::stderr().is_terminal()),
+            )
+            .init(),
+        // The request's span (its `request_id`) is flattened into each line.
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(std::io::stderr),
+            )
+            .init(),
+    }
 }

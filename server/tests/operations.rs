@@ -254,3 +254,68 @@ async fn a_backup_taken_while_pushes_arrive_is_a_consistent_checked_copy() {
     assert_ne!(code, 0);
     assert!(err.contains("already exists"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_request_id_the_response_names() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    write_dist(&dir.path().join("dist"));
+    let mut child = tokio::process::Command::new(SERVER_BIN)
+        .args([
+            "--log-format",
+            "json",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+        ])
+        .arg(db_path(dir.path()))
+        .arg("--dist")
+        .arg(dir.path().join("dist"))
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = out
+        .next_line()
+        .await
+        .unwrap()
+        .unwrap()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let res = client()
+        .get(format!("{url}/api/v1/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 16, "{id}");
+    let other = client()
+        .get(format!("{url}/api/v1/health/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(other.headers()["x-request-id"], id.as_str());
+    let mut err = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let line = err.next_line().await.unwrap().expect("stderr ended");
+            let v: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("not one JSON object per line ({e}): {line}"));
+            if v["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("GET /api/v1/health/ready 200"))
+            {
+                return v;
+            }
+        }
+    })
+    .await
+    .expect("no request line for /health/ready");
+    assert_eq!(line["span"]["request_id"], id.as_str(), "{line}");
+    assert_eq!(line["level"], "INFO");
+}
