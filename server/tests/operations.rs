@@ -42,20 +42,43 @@ fn applied(db: &std::path::Path) -> Vec<i64> {
     })
 }
 
+fn serve_no_migrate(db: &str) -> (i32, String, String) {
+    run(&[
+        "serve",
+        "--no-migrate",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        db,
+    ])
+}
+
+/// Runs one statement on the database file, as a person with sqlite3 would.
+fn execute(db: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite:{db}"))
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    });
+}
+
 #[test]
 fn serve_no_migrate_refuses_a_database_behind_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_path(dir.path());
     let db_s = db.to_str().unwrap();
     // Missing: refused, and not created.
-    let (code, _, err) = run(&[
-        "serve",
-        "--no-migrate",
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        db_s,
-    ]);
+    let (code, _, err) = serve_no_migrate(db_s);
     assert_ne!(code, 0);
     assert!(
         err.contains("does not exist") && err.contains("migrate"),
@@ -78,27 +101,11 @@ fn serve_no_migrate_refuses_a_database_behind_and_changes_nothing() {
 
     // One migration behind (as after deploying a newer server's binary
     // before its migrate step): refused by name, nothing applied.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite:{db_s}"))
-            .await
-            .unwrap();
-        sqlx::query("DELETE FROM _sqlx_migrations WHERE version = ?")
-            .bind(latest)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-    });
-    let (code, _, err) = run(&[
-        "serve",
-        "--no-migrate",
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
+    execute(
         db_s,
-    ]);
+        &format!("DELETE FROM _sqlx_migrations WHERE version = {latest}"),
+    );
+    let (code, _, err) = serve_no_migrate(db_s);
     assert_ne!(code, 0);
     assert!(
         err.contains(&format!("needs {latest}")) && err.contains("beatbook-server migrate"),
@@ -107,28 +114,12 @@ fn serve_no_migrate_refuses_a_database_behind_and_changes_nothing() {
     assert_eq!(applied(&db), all[..all.len() - 1].to_vec());
 
     // A migration this server does not know (a newer server migrated it).
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite:{db_s}"))
-            .await
-            .unwrap();
-        sqlx::query(
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES (9999, 'from the future', 1, x'00', 0)",
-        )
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        conn.close().await.unwrap();
-    });
-    let (code, _, err) = run(&[
-        "serve",
-        "--no-migrate",
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
+    execute(
         db_s,
-    ]);
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from the future', 1, x'00', 0)",
+    );
+    let (code, _, err) = serve_no_migrate(db_s);
     assert_ne!(code, 0);
     assert!(
         err.contains("9999") && err.contains("newer server"),

@@ -72,15 +72,20 @@ pub enum OpsError {
     },
 }
 
-/// The state of an existing database (it is not created).
-pub async fn migration_state(target: &str) -> Result<MigrationState, OpsError> {
+/// A read-only connection to a database that must exist (never created).
+async fn open_existing(target: &str) -> Result<SqliteConnection, OpsError> {
     let opts = connect_options(target)?;
     if !opts.get_filename().exists() {
         return Err(OpsError::Missing(target.to_owned()));
     }
-    let mut conn = SqliteConnection::connect_with(&opts.read_only(true))
+    Ok(SqliteConnection::connect_with(&opts.read_only(true))
         .await
-        .map_err(DbError::from)?;
+        .map_err(DbError::from)?)
+}
+
+/// The state of an existing database (it is not created).
+pub async fn migration_state(target: &str) -> Result<MigrationState, OpsError> {
+    let mut conn = open_existing(target).await?;
     let state = read_state(&mut conn).await;
     conn.close().await.map_err(DbError::from)?;
     state
@@ -159,13 +164,7 @@ pub async fn backup(target: &str, to: &Path) -> Result<BackupReport, OpsError> {
     if to.exists() {
         return Err(OpsError::Exists(to.to_owned()));
     }
-    let opts = connect_options(target)?;
-    if !opts.get_filename().exists() {
-        return Err(OpsError::Missing(target.to_owned()));
-    }
-    let mut conn = SqliteConnection::connect_with(&opts.read_only(true))
-        .await
-        .map_err(DbError::from)?;
+    let mut conn = open_existing(target).await?;
     let dest = to.to_string_lossy().into_owned();
     sqlx::query("VACUUM INTO ?")
         .bind(&dest)
