@@ -145,7 +145,10 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
     };
 
     let title = match correcting {
-        Some(_) => format!("Correct {}", kind.label().to_lowercase()),
+        // ASCII: the labels are plain English, and Unicode lowercasing
+        // brought core's case tables into the download (measured: 16.8 KB,
+        // 9.0 KB gzip).
+        Some(_) => format!("Correct {}", kind.label().to_ascii_lowercase()),
         None if kind == RecordKind::Shift => "Start shift".to_owned(),
         None if kind == RecordKind::Patrol => "Start patrol".to_owned(),
         None => kind.label().to_owned(),
