@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the supervisor review bundle (src/bin/beatbook-review.rs) into DIR/review/:
+# Build the supervisor review bundle (the crate review/, package beatbook-review) into DIR/review/:
 #   review-<hash>.js, review-<hash>_bg.wasm, review-<hash>.css and bundle.json (their names).
 # Run by scripts/post-build.sh inside trunk's staging directory, so dist/ always holds an
 # officer app and a review bundle of the same commit. public/boot.js reads bundle.json
@@ -15,7 +15,7 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 release=1
 [ "${TRUNK_PROFILE:-release}" = "release" ] || release=0
 profile_dir=debug
-cargo_flags=(--target wasm32-unknown-unknown --bin beatbook-review --manifest-path "$ROOT/Cargo.toml")
+cargo_flags=(--target wasm32-unknown-unknown -p beatbook-review --bin beatbook-review --manifest-path "$ROOT/Cargo.toml")
 if [ "$release" = 1 ]; then
   cargo_flags+=(--release)
   profile_dir=release

@@ -2,11 +2,12 @@
 # The whole Beatbook check, as CI runs it (.ci/run):   bash scripts/test.sh
 #
 #   1. formatting          cargo fmt --all --check
-#   2. lints               cargo clippy, host (whole workspace) and wasm32 (the app and the
-#                          API client), -D warnings
+#   2. lints               cargo clippy, host (whole workspace) and wasm32 (the app, the
+#                          review bundle and the API client), -D warnings
 #   3. host tests          cargo test for beatbook-core, beatbook-client (answers to typed
-#                          results and errors, queries) and beatbook-server, and the app's
-#                          pure logic (cargo test -p beatbook --lib: chart scales, periods)
+#                          results and errors, queries), beatbook-review (its pure logic:
+#                          chart scales, periods, filters, formats) and beatbook-server, and
+#                          the app's pure logic (cargo test -p beatbook --lib)
 #   4. browser unit tests  cargo test -p beatbook --target wasm32-unknown-unknown
 #                          (wasm-bindgen-test-runner + chromedriver + headless Chromium)
 #   5. API contract        scripts/schemathesis.sh against the built server (its own
@@ -35,12 +36,13 @@ cargo fmt --all --check
 step "cargo clippy (host, workspace)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo clippy (wasm32, app and API client)"
-cargo clippy -p beatbook -p beatbook-client --target wasm32-unknown-unknown --all-targets -- -D warnings
+step "cargo clippy (wasm32, app, review bundle and API client)"
+cargo clippy -p beatbook -p beatbook-review -p beatbook-client --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "cargo test (host: beatbook-core, beatbook-client, beatbook-server, the app's pure logic)"
+step "cargo test (host: beatbook-core, beatbook-client, beatbook-review, beatbook-server, the app's pure logic)"
 # The app crate is tested in the browser below (its web-sys calls cannot run natively);
-# its pure logic (no browser calls) runs here too.
+# its pure logic (no browser calls) runs here too. The review bundle's tests are all pure
+# logic (its screens are covered by the e2e tests): they run here, in the workspace line.
 cargo test --workspace --exclude beatbook
 cargo test -p beatbook --lib
 

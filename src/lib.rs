@@ -8,7 +8,6 @@ pub mod idb;
 pub mod outbox;
 pub mod past;
 pub mod platform;
-pub mod review;
 pub mod sent_back;
 pub mod session;
 pub mod state;

@@ -4,7 +4,9 @@
 //! on. The session token travels only in the `Authorization` header.
 //!
 //! What turns an answer into a result ([`Reply`], [`query`]) is plain Rust
-//! with native tests; [`fetch`] is the browser transport.
+//! with native tests; `fetch` is the browser transport, and [`clock`] the
+//! device's and the server's time as both bundles read them.
+pub mod clock;
 mod error;
 mod fetch;
 pub mod query;

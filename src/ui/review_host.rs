@@ -1,6 +1,6 @@
 //! Where the supervisor review screens go: an empty element that
-//! `public/boot.js` fills with the review bundle (`src/review/`), handing it
-//! the session token. Leaving the screen (or locking) closes the bundle,
+//! `public/boot.js` fills with the review bundle (the `review/` crate),
+//! handing it the session token. Leaving the screen (or locking) closes the bundle,
 //! which forgets the token.
 use crate::state::{use_state, Screen};
 use leptos::prelude::*;

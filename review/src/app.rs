@@ -1,27 +1,11 @@
-//! Supervisor review: the shift list, a shift's record and review actions,
-//! the programme return with its charts and exports. A bundle of its own
-//! (`src/bin/beatbook-review.rs`), loaded on demand by `public/boot.js` when
-//! a supervisor opens it, so none of it weighs on the officer's first load.
-//!
-//! The officer app hands over the session token at mount; this bundle keeps
-//! it in memory only and forgets it at unmount (lock, sign-out, leaving).
-pub mod chart;
-pub mod export;
-pub mod programme;
-pub mod return_charts;
-pub mod return_format;
-pub mod return_tables;
-pub mod shift;
-pub mod shift_entries;
-pub mod shift_fetch;
-pub mod shift_format;
-pub mod shift_review;
-pub mod shifts;
-
+//! The review screens' frame: who is reviewing, which screen is open (the
+//! shift list, one shift, the programme return), the tabs between them, and
+//! a failed call in a supervisor's words.
+use crate::programme::ReturnView;
+use crate::shift::{ListState, ShiftList, ShiftRecord};
 use beatbook_client::ApiError;
 use beatbook_core::api::ErrorCode;
 use leptos::prelude::*;
-use std::cell::RefCell;
 
 /// Who is reviewing, and where they are.
 #[derive(Clone, Copy)]
@@ -67,7 +51,7 @@ impl Ctx {
 }
 
 #[component]
-fn ReviewApp(token: String, officer_id: String, display_name: String) -> impl IntoView {
+pub fn ReviewApp(token: String, officer_id: String, display_name: String) -> impl IntoView {
     let ctx = Ctx {
         token: StoredValue::new(token),
         officer_id: StoredValue::new(officer_id),
@@ -76,7 +60,7 @@ fn ReviewApp(token: String, officer_id: String, display_name: String) -> impl In
     };
     provide_context(ctx);
     // The list keeps its filters and page while a shift is open.
-    provide_context(shifts::ListState::new());
+    provide_context(ListState::new());
     let tab = move |view: View, label: &'static str| {
         let current = {
             let view = view.clone();
@@ -96,9 +80,9 @@ fn ReviewApp(token: String, officer_id: String, display_name: String) -> impl In
         }
     };
     let body = move || match ctx.view.get() {
-        View::Shifts => view! { <shifts::ShiftList /> }.into_any(),
-        View::Shift(id) => view! { <shift::ShiftRecord shift_id=id /> }.into_any(),
-        View::Return => view! { <programme::ReturnView /> }.into_any(),
+        View::Shifts => view! { <ShiftList /> }.into_any(),
+        View::Shift(id) => view! { <ShiftRecord shift_id=id /> }.into_any(),
+        View::Return => view! { <ReturnView /> }.into_any(),
     };
     view! {
         <div class="review">
@@ -109,49 +93,5 @@ fn ReviewApp(token: String, officer_id: String, display_name: String) -> impl In
             </nav>
             {body}
         </div>
-    }
-}
-
-thread_local! {
-    static MOUNTED: RefCell<Option<Box<dyn std::any::Any>>> = const { RefCell::new(None) };
-}
-
-/// Draws the review screens into `parent`, replacing any earlier mount.
-pub fn mount(
-    parent: web_sys::HtmlElement,
-    token: String,
-    officer_id: String,
-    display_name: String,
-) {
-    unmount();
-    // The officer app's clock offset is learnt from these answers too.
-    beatbook_client::observe_server_dates(crate::platform::observe_server_date);
-    set_wide(true);
-    let handle = leptos::mount::mount_to(parent, move || {
-        view! { <ReviewApp token officer_id display_name /> }
-    });
-    MOUNTED.with(|m| *m.borrow_mut() = Some(Box::new(handle)));
-}
-
-/// Removes the screens and forgets the token.
-pub fn unmount() {
-    // Dropping the handle unmounts the view and disposes of its state.
-    let handle = MOUNTED.with(|m| m.borrow_mut().take());
-    drop(handle);
-    set_wide(false);
-}
-
-/// The review screens use the whole width of a desktop window.
-fn set_wide(on: bool) {
-    let body = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.body());
-    if let Some(body) = body {
-        let list = body.class_list();
-        let _ = if on {
-            list.add_1("reviewing")
-        } else {
-            list.remove_1("reviewing")
-        };
     }
 }

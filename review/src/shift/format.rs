@@ -2,6 +2,7 @@
 //! places. The server sends RFC 3339 UTC strings; a supervisor reads local
 //! time, so each time is shown at the browser's offset *for that instant*
 //! (a shift before the clocks changed keeps its own offset).
+use beatbook_client::clock::now;
 use beatbook_core::form::LocalTime;
 use beatbook_core::{Code, EntryId, Location, RecordKind};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -13,7 +14,7 @@ pub const LONG_DELAY: Duration = Duration::minutes(15);
 
 /// Today in UTC (the server's days are UTC days).
 pub fn today_utc() -> NaiveDate {
-    crate::platform::now().date_naive()
+    now().date_naive()
 }
 
 /// Reads a time the server sent.
@@ -207,16 +208,15 @@ pub fn map_link(loc: &Location) -> String {
     format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}")
 }
 
-#[cfg(all(test, target_arch = "wasm32"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn at(text: &str) -> DateTime<Utc> {
         parse_time(text).unwrap_or_default()
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn delays_read_compactly() {
         assert_eq!(delay_text(Duration::seconds(45)), "+45 s");
         assert_eq!(delay_text(Duration::seconds(12 * 60 + 5)), "+12 min");
@@ -227,7 +227,7 @@ mod tests {
         assert!(!is_long_delay(Duration::minutes(15)));
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn times_within_a_shift_name_the_day_only_when_it_changes() {
         let utc = LocalTime::default();
         let start = at("2026-11-26T22:00:00Z");
@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(clock_text(at("2026-07-01T23:30:00Z"), bst), "00:30");
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn counts_follow_the_apps_kind_order() {
         let counts: BTreeMap<String, u64> = [("note", 1), ("patrol", 9), ("stop_search", 2)]
             .into_iter()
@@ -256,7 +256,7 @@ mod tests {
         assert_eq!(full, "Patrol 9, Stop and search 2, Note or engagement 1");
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn places_link_to_the_map() {
         let loc = Location {
             lat: 51.507_34,

@@ -1,7 +1,7 @@
 //! How the programme return reads on screen: numbers with thousands
 //! separators, shares as percentages, dates, periods and code labels.
 //! Pure functions (no browser calls), so host tests cover them:
-//! `cargo test -p beatbook --lib review::`.
+//! `cargo test -p beatbook-review`.
 use beatbook_core::time::{date_text, parse_date};
 use beatbook_core::Code;
 use chrono::{Datelike, Duration, NaiveDate};

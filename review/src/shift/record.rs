@@ -2,16 +2,18 @@
 //! the completeness flags, every entry with its revisions and delivery
 //! times, conflicts kept by the server, the review history, and the form
 //! that records a decision. Printable (see `@media print` in review.css).
-use super::shift_entries::{
+use super::decision::ReviewForm;
+use super::entries::{
     entry_details_id, entry_row_id, group_entries, Entry, EntryTable, ShiftClock,
 };
-use super::shift_fetch::{fetch, Answer};
-use super::shift_format::{
+use super::fetch::{fetch, Answer};
+use super::format::{
     counts_text, day_time_text, kind_label, local_day, parse_time, reference_of, role_label,
     today_utc,
 };
-use super::shift_review::ReviewForm;
-use super::{use_ctx, View};
+use super::table::column_heads;
+use crate::{use_ctx, View};
+use beatbook_client::clock::{local_time, now};
 use beatbook_core::form;
 use beatbook_core::review::{
     flag_label, review_label, ChainBreak, ConflictRow, Flag, ReviewRow, ShiftDetail,
@@ -22,6 +24,18 @@ use leptos::leptos_dom::helpers::window_event_listener_untyped;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use wasm_bindgen::JsCast;
+
+/// The conflicts table's columns.
+const CONFLICT_COLUMNS: &[&str] = &[
+    "Entry",
+    "Revision",
+    "Reason",
+    "Captured on device",
+    "Received by server",
+];
+
+/// The review history's columns.
+const REVIEW_COLUMNS: &[&str] = &["When", "Reviewer", "Decision", "Comment"];
 
 /// Marks the `<details>` opened only for printing, to close them after.
 const PRINT_OPENED: &str = "data-print-opened";
@@ -90,7 +104,7 @@ pub fn ShiftRecord(shift_id: String) -> impl IntoView {
 
     let body = move || match detail.get() {
         None => view! { <p class="loading" role="status">"Loading the shift…"</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="error" role="alert">{super::say(&e)}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="error" role="alert">{crate::say(&e)}</p> }.into_any(),
         Some(Ok(d)) => view! { <ShiftBody detail=d /> }.into_any(),
     };
     view! {
@@ -136,9 +150,9 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
                 .and_then(Entry::latest)
                 .map(|r| r.revision.occurred_at)
         })
-        .unwrap_or_else(crate::platform::now);
+        .unwrap_or_else(now);
     let clock = ShiftClock {
-        day: local_day(started, crate::platform::local_time()),
+        day: local_day(started, local_time()),
         this_year,
     };
     let log = StoredValue::new(Log::from_revisions(
@@ -177,7 +191,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
             r.last().map(|r| {
                 let when = parse_time(&r.at).map_or_else(
                     || r.at.clone(),
-                    |t| day_time_text(t, crate::platform::local_time(), this_year),
+                    |t| day_time_text(t, local_time(), this_year),
                 );
                 let comment =
                     (!r.comment.trim().is_empty()).then(|| format!("“{}” ", r.comment.trim()));
@@ -188,7 +202,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
 
     let ended_view = match ended {
         Some(t) => view! {
-            <time datetime=beatbook_core::time::format(t)>{day_time_text(t, crate::platform::local_time(), this_year)}</time>
+            <time datetime=beatbook_core::time::format(t)>{day_time_text(t, local_time(), this_year)}</time>
         }
         .into_any(),
         None => view! { <span class="badge warn">"Not ended"</span> }.into_any(),
@@ -200,7 +214,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
             <div class="pair"><dt>"Callsign"</dt><dd>{callsign}</dd></div>
             <div class="pair"><dt>"Patrolling as"</dt><dd>{role.unwrap_or_else(|| "Not recorded".into())}</dd></div>
             <div class="pair"><dt>"Started"</dt><dd>
-                <time datetime=beatbook_core::time::format(started)>{day_time_text(started, crate::platform::local_time(), this_year)}</time>
+                <time datetime=beatbook_core::time::format(started)>{day_time_text(started, local_time(), this_year)}</time>
             </dd></div>
             <div class="pair"><dt>"Ended"</dt><dd>{ended_view}</dd></div>
             <div class="pair"><dt>"Entries"</dt><dd>
@@ -355,15 +369,7 @@ fn Conflicts(conflicts: Vec<ConflictRow>, clock: ShiftClock) -> impl IntoView {
             <div class="table-wrap">
                 <table class="data conflicts stack">
                     <caption>"Conflicting versions"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Entry"</th>
-                            <th scope="col">"Revision"</th>
-                            <th scope="col">"Reason"</th>
-                            <th scope="col">"Captured on device"</th>
-                            <th scope="col">"Received by server"</th>
-                        </tr>
-                    </thead>
+                    {column_heads(CONFLICT_COLUMNS)}
                     <tbody>{rows}</tbody>
                 </table>
             </div>
@@ -380,7 +386,7 @@ fn ReviewHistory(reviews: RwSignal<Vec<ReviewRow>>, this_year: i32) -> impl Into
             .into_iter()
             .map(|r| {
                 let when = parse_time(&r.at)
-                    .map_or_else(|| r.at.clone(), |t| day_time_text(t, crate::platform::local_time(), this_year));
+                    .map_or_else(|| r.at.clone(), |t| day_time_text(t, local_time(), this_year));
                 view! {
                     <tr>
                         <td data-label="When"><time datetime=r.at.clone()>{when}</time></td>
@@ -400,14 +406,7 @@ fn ReviewHistory(reviews: RwSignal<Vec<ReviewRow>>, this_year: i32) -> impl Into
                 <div class="table-wrap">
                     <table class="data reviews stack">
                         <caption>"Decisions, oldest first; the latest counts"</caption>
-                        <thead>
-                            <tr>
-                                <th scope="col">"When"</th>
-                                <th scope="col">"Reviewer"</th>
-                                <th scope="col">"Decision"</th>
-                                <th scope="col">"Comment"</th>
-                            </tr>
-                        </thead>
+                        {column_heads(REVIEW_COLUMNS)}
                         <tbody>{rows}</tbody>
                     </table>
                 </div>

@@ -1,9 +1,7 @@
 //! The return's figures as text: the headline figures, tables by hotspot,
 //! by patroller role and by code (outcomes, ASB powers, seizures), and the
 //! exported rows exactly as `core::review::rows` gives them.
-use super::return_format::{
-    by_code, count, minutes, number, percent, role_label, total, CodeCount, NONE,
-};
+use super::format::{by_code, count, minutes, number, percent, role_label, total, CodeCount, NONE};
 use beatbook_core::codes::{AsbPower, PatrollerRole, SearchOutcome, SeizureKind};
 use beatbook_core::review::{rows, Figures, ProgrammeReturn};
 use beatbook_core::Code;

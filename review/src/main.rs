@@ -10,13 +10,13 @@ pub fn mount(
     officer_id: String,
     display_name: String,
 ) {
-    beatbook::review::mount(parent, token, officer_id, display_name);
+    beatbook_review::mount(parent, token, officer_id, display_name);
 }
 
 /// Removes the review screens and forgets the session token.
 #[wasm_bindgen]
 pub fn unmount() {
-    beatbook::review::unmount();
+    beatbook_review::unmount();
 }
 
 fn main() {}

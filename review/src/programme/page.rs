@@ -3,11 +3,12 @@
 //! DPA 2018 s62) or print it. Opens on last month, what the programme
 //! reports monthly.
 use super::chart::BarChart;
-use super::export::ExportForm;
-use super::return_charts as charts;
-use super::return_format::{last_month, long_date, period_problem, this_month, Period};
-use super::return_tables as tables;
-use super::{say, use_ctx};
+use super::charts;
+use super::format::{last_month, long_date, period_problem, this_month, Period};
+use super::tables;
+use crate::export::ExportForm;
+use crate::{say, use_ctx};
+use beatbook_client::clock::{local_time, now};
 use beatbook_client::{ApiError, Export, ReturnQuery};
 use beatbook_core::api::ErrorCode;
 use beatbook_core::review::ProgrammeReturn;
@@ -29,8 +30,7 @@ enum Load {
 /// Today on the device's calendar: a supervisor's "last month" is the one
 /// their own calendar shows, even in the hour after midnight in summer.
 fn today() -> chrono::NaiveDate {
-    let now = crate::platform::now();
-    crate::platform::local_time().local(now).date()
+    local_time().local(now()).date()
 }
 
 /// Why the return could not be shown. A refusal with a team named means

@@ -2,13 +2,15 @@
 //! by cursor, and the entries export for the same filters. The filters and
 //! the page live in [`ListState`] (provided by the review app), so opening a
 //! shift and coming back finds the list as it was.
-use super::export::ExportForm;
-use super::shift_fetch::{fetch, Answer};
-use super::shift_format::{
+use super::fetch::{fetch, Answer};
+use super::format::{
     count_parts, day_time_text, local_day, parse_time, role_label, snippet, time_in_shift,
     today_utc,
 };
-use super::{use_ctx, View};
+use super::table::column_heads;
+use crate::export::ExportForm;
+use crate::{use_ctx, View};
+use beatbook_client::clock::local_time;
 use beatbook_client::{Export, ShiftQuery};
 use beatbook_core::review::{review_label, ShiftPage, ShiftSummary, PENDING, REVIEW_STATES};
 use beatbook_core::time::{date_text, parse_date};
@@ -17,87 +19,81 @@ use chrono::{Datelike, Duration, NaiveDate};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// The shift table's columns (the rows' `data-label`s say the same).
+const COLUMNS: &[&str] = &[
+    "Reference",
+    "Officer",
+    "Team",
+    "Callsign and role",
+    "Start",
+    "End",
+    "Entries",
+    "Flags",
+    "Review",
+];
+
 /// Longest review comment shown in the list (the shift shows all of it).
 const COMMENT_SNIPPET: usize = 60;
 
-/// The list's filters as typed (dates as `YYYY-MM-DD`; empty means any).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filters {
-    pub from: String,
-    pub to: String,
-    pub officer_id: String,
-    pub team: String,
-    pub area: String,
-    /// A record kind code the shift must contain.
-    pub kind: String,
-    /// `pending`, `approved`, `has_issues` or `rejected`.
-    pub review: String,
-    pub oldest_first: bool,
+/// The list's sort orders (`ShiftQuery::sort`), as the server reads them.
+const NEWEST_FIRST: &str = "start_desc";
+const OLDEST_FIRST: &str = "start_asc";
+
+/// The filters before any is chosen: every shift, newest first (the
+/// server's default, written out so the query says it). The list's filters
+/// are a [`ShiftQuery`] without a cursor: dates as `YYYY-MM-DD`, empty
+/// means any.
+fn no_filters() -> ShiftQuery {
+    ShiftQuery {
+        sort: NEWEST_FIRST.to_owned(),
+        ..ShiftQuery::default()
+    }
 }
 
-impl Filters {
-    /// The same filters without stray spaces (an ID pasted with a space
-    /// would otherwise match nothing).
-    fn tidy(&self) -> Self {
-        let t = |s: &String| s.trim().to_owned();
-        Self {
-            from: t(&self.from),
-            to: t(&self.to),
-            officer_id: t(&self.officer_id),
-            team: t(&self.team),
-            area: t(&self.area),
-            kind: t(&self.kind),
-            review: t(&self.review),
-            oldest_first: self.oldest_first,
-        }
+/// The same filters without stray spaces (an ID pasted with a space
+/// would otherwise match nothing).
+fn tidy(filters: &ShiftQuery) -> ShiftQuery {
+    let mut tidy = filters.clone();
+    for field in Field::ALL {
+        let slot = field.slot(&mut tidy);
+        *slot = slot.trim().to_owned();
     }
+    tidy
+}
 
-    /// A problem the server would refuse, said before asking it.
-    fn problem(&self) -> Option<&'static str> {
-        let from = (!self.from.is_empty()).then(|| parse_date(&self.from));
-        let to = (!self.to.is_empty()).then(|| parse_date(&self.to));
-        match (from, to) {
-            (Some(None), _) => Some("From must be a date."),
-            (_, Some(None)) => Some("To must be a date."),
-            (Some(Some(f)), Some(Some(t))) if t < f => Some("To is before From."),
-            _ => None,
-        }
+/// A problem the server would refuse, said before asking it.
+fn filter_problem(filters: &ShiftQuery) -> Option<&'static str> {
+    let from = (!filters.from.is_empty()).then(|| parse_date(&filters.from));
+    let to = (!filters.to.is_empty()).then(|| parse_date(&filters.to));
+    match (from, to) {
+        (Some(None), _) => Some("From must be a date."),
+        (_, Some(None)) => Some("To must be a date."),
+        (Some(Some(f)), Some(Some(t))) if t < f => Some("To is before From."),
+        _ => None,
     }
+}
 
-    fn sort_code(&self) -> &'static str {
-        if self.oldest_first {
-            "start_asc"
-        } else {
-            "start_desc"
-        }
+fn oldest_first(filters: &ShiftQuery) -> bool {
+    filters.sort == OLDEST_FIRST
+}
+
+/// The shift list for these filters, at the page after `cursor`.
+fn page_query(filters: &ShiftQuery, cursor: Option<&str>) -> ShiftQuery {
+    ShiftQuery {
+        cursor: cursor.unwrap_or_default().to_owned(),
+        ..filters.clone()
     }
+}
 
-    /// The shift list for these filters, at the page after `cursor`.
-    fn list_query(&self, cursor: Option<&str>) -> ShiftQuery {
-        ShiftQuery {
-            from: self.from.clone(),
-            to: self.to.clone(),
-            officer_id: self.officer_id.clone(),
-            team: self.team.clone(),
-            area: self.area.clone(),
-            kind: self.kind.clone(),
-            review: self.review.clone(),
-            sort: self.sort_code().to_owned(),
-            cursor: cursor.unwrap_or_default().to_owned(),
-            page_size: None,
-        }
-    }
-
-    /// The entries export for these filters. Always with explicit days, so
-    /// the file name and the note under the form say what the file covers.
-    fn export(&self, (from, to): (NaiveDate, NaiveDate)) -> Export {
-        Export::Entries {
-            from: date_text(from),
-            to: date_text(to),
-            officer_id: self.officer_id.clone(),
-            team: self.team.clone(),
-            kind: self.kind.clone(),
-        }
+/// The entries export for these filters. Always with explicit days, so
+/// the file name and the note under the form say what the file covers.
+fn entries_export(filters: &ShiftQuery, (from, to): (NaiveDate, NaiveDate)) -> Export {
+    Export::Entries {
+        from: date_text(from),
+        to: date_text(to),
+        officer_id: filters.officer_id.clone(),
+        team: filters.team.clone(),
+        kind: filters.kind.clone(),
     }
 }
 
@@ -105,7 +101,7 @@ impl Filters {
 /// does not): what the filters give, with the server's own default (the last
 /// calendar month) when neither day is set, today when only From is, and
 /// the month of To when only To is.
-fn export_period(f: &Filters, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+fn export_period(f: &ShiftQuery, today: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
     match (parse_date(&f.from), parse_date(&f.to)) {
         (Some(from), Some(to)) => (from, to),
@@ -133,7 +129,7 @@ fn day_words(d: NaiveDate) -> String {
 #[derive(Clone, Copy)]
 pub struct ListState {
     /// The filters last applied (the form edits a copy until "Apply").
-    pub filters: RwSignal<Filters>,
+    pub filters: RwSignal<ShiftQuery>,
     /// The cursor of each page after the first that led to the current
     /// page; empty on page 1. "Previous page" pops one.
     pub cursors: RwSignal<Vec<String>>,
@@ -146,7 +142,7 @@ pub struct ListState {
 impl ListState {
     pub fn new() -> Self {
         Self {
-            filters: RwSignal::new(Filters::default()),
+            filters: RwSignal::new(no_filters()),
             cursors: RwSignal::new(Vec::new()),
             reload: RwSignal::new(0),
             last_opened: RwSignal::new(None),
@@ -177,7 +173,7 @@ fn open_button_id(shift_id: &str) -> String {
 }
 
 /// Puts the focus on an element once it has been drawn.
-pub(super) fn focus_when_drawn(id: String) {
+fn focus_when_drawn(id: String) {
     request_animation_frame(move || {
         let element = web_sys::window()
             .and_then(|w| w.document())
@@ -196,7 +192,7 @@ pub fn ShiftList() -> impl IntoView {
         move || {
             list.reload.track();
             let cursor = list.cursors.with(|c| c.last().cloned());
-            list.filters.with(|f| f.list_query(cursor.as_deref()))
+            list.filters.with(|f| page_query(f, cursor.as_deref()))
         },
         |token, query| async move { beatbook_client::shifts(&token, &query).await },
     );
@@ -216,7 +212,10 @@ pub fn ShiftList() -> impl IntoView {
         }
     });
     let export_period = Memo::new(move |_| list.filters.with(|f| export_period(f, today_utc())));
-    let export = Signal::derive(move || list.filters.with(|f| f.export(export_period.get())));
+    let export = Signal::derive(move || {
+        list.filters
+            .with(|f| entries_export(f, export_period.get()))
+    });
     let export_filename = Signal::derive(move || {
         let (from, to) = export_period.get();
         format!("entries-{}-{}.csv", date_text(from), date_text(to))
@@ -261,35 +260,43 @@ enum Field {
     Sort,
 }
 
-impl Filters {
-    fn get(&self, field: Field) -> &str {
-        match field {
-            Field::From => &self.from,
-            Field::To => &self.to,
-            Field::Officer => &self.officer_id,
-            Field::Team => &self.team,
-            Field::Area => &self.area,
-            Field::Kind => &self.kind,
-            Field::Review => &self.review,
-            Field::Sort => self.sort_code(),
+impl Field {
+    const ALL: [Field; 8] = [
+        Field::From,
+        Field::To,
+        Field::Officer,
+        Field::Team,
+        Field::Area,
+        Field::Kind,
+        Field::Review,
+        Field::Sort,
+    ];
+
+    /// Where the query keeps this filter.
+    fn slot(self, filters: &mut ShiftQuery) -> &mut String {
+        match self {
+            Field::From => &mut filters.from,
+            Field::To => &mut filters.to,
+            Field::Officer => &mut filters.officer_id,
+            Field::Team => &mut filters.team,
+            Field::Area => &mut filters.area,
+            Field::Kind => &mut filters.kind,
+            Field::Review => &mut filters.review,
+            Field::Sort => &mut filters.sort,
         }
     }
 
-    fn set(&mut self, field: Field, value: String) {
-        let slot = match field {
-            Field::From => &mut self.from,
-            Field::To => &mut self.to,
-            Field::Officer => &mut self.officer_id,
-            Field::Team => &mut self.team,
-            Field::Area => &mut self.area,
-            Field::Kind => &mut self.kind,
-            Field::Review => &mut self.review,
-            Field::Sort => {
-                self.oldest_first = value == "start_asc";
-                return;
-            }
-        };
-        *slot = value;
+    fn value(self, filters: &ShiftQuery) -> &str {
+        match self {
+            Field::From => &filters.from,
+            Field::To => &filters.to,
+            Field::Officer => &filters.officer_id,
+            Field::Team => &filters.team,
+            Field::Area => &filters.area,
+            Field::Kind => &filters.kind,
+            Field::Review => &filters.review,
+            Field::Sort => &filters.sort,
+        }
     }
 }
 
@@ -300,16 +307,16 @@ fn input_filter(
     label: &'static str,
     input_type: &'static str,
     placeholder: &'static str,
-    draft: RwSignal<Filters>,
+    draft: RwSignal<ShiftQuery>,
 ) -> impl IntoView {
     view! {
         <div class="filter">
             <label for=id>{label}</label>
             <input id=id type=input_type autocomplete="off" placeholder=placeholder
-                prop:value=move || draft.with(|f| f.get(field).to_owned())
+                prop:value=move || draft.with(|f| field.value(f).to_owned())
                 on:input=move |ev| {
                     let value = event_target_value(&ev);
-                    draft.update(|f| f.set(field, value));
+                    draft.update(|f| *field.slot(f) = value);
                 } />
         </div>
     }
@@ -321,13 +328,13 @@ fn select_filter(
     id: &'static str,
     label: &'static str,
     options: Vec<(&'static str, &'static str)>,
-    draft: RwSignal<Filters>,
+    draft: RwSignal<ShiftQuery>,
 ) -> impl IntoView {
     let options = options
         .into_iter()
         .map(|(value, words)| {
             view! {
-                <option value=value prop:selected=move || draft.with(|f| f.get(field) == value)>
+                <option value=value prop:selected=move || draft.with(|f| field.value(f) == value)>
                     {words}
                 </option>
             }
@@ -338,7 +345,7 @@ fn select_filter(
             <label for=id>{label}</label>
             <select id=id on:change=move |ev| {
                 let value = event_target_value(&ev);
-                draft.update(|f| f.set(field, value));
+                draft.update(|f| *field.slot(f) = value);
             }>{options}</select>
         </div>
     }
@@ -351,8 +358,8 @@ fn FilterForm(list: ListState) -> impl IntoView {
     let problem = RwSignal::new(None::<&'static str>);
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let filters = draft.get_untracked().tidy();
-        if let Some(p) = filters.problem() {
+        let filters = draft.with_untracked(tidy);
+        if let Some(p) = filter_problem(&filters) {
             problem.set(Some(p));
             return;
         }
@@ -363,9 +370,9 @@ fn FilterForm(list: ListState) -> impl IntoView {
     };
     let clear = move |_| {
         problem.set(None);
-        draft.set(Filters::default());
+        draft.set(no_filters());
         list.cursors.set(Vec::new());
-        list.filters.set(Filters::default());
+        list.filters.set(no_filters());
     };
     let mut kinds = vec![("", "Any")];
     kinds.extend(
@@ -378,8 +385,8 @@ fn FilterForm(list: ListState) -> impl IntoView {
     let mut reviews = vec![("", "Any"), (PENDING, review_label(PENDING))];
     reviews.extend(REVIEW_STATES.iter().map(|s| (*s, review_label(s))));
     let sorts = vec![
-        ("start_desc", "Newest first"),
-        ("start_asc", "Oldest first"),
+        (NEWEST_FIRST, "Newest first"),
+        (OLDEST_FIRST, "Oldest first"),
     ];
     view! {
         <form class="filters no-print" role="search" aria-label="Filter shifts" on:submit=apply novalidate>
@@ -415,7 +422,7 @@ fn Results(
         None => view! { <p class="loading" role="status">"Loading shifts…"</p> }.into_any(),
         Some(Err(e)) => view! {
             <div class="problem">
-                <p role="alert" class="error">{super::say(&e)}</p>
+                <p role="alert" class="error">{crate::say(&e)}</p>
                 <button type="button" on:click=move |_| list.reload.update(|n| *n += 1)>"Try again"</button>
             </div>
             {pager()}
@@ -466,7 +473,7 @@ fn Pager(list: ListState, paged: StoredValue<bool>, next: Option<String>) -> imp
 #[component]
 fn ShiftTable(list: ListState, paged: StoredValue<bool>, page: ShiftPage) -> impl IntoView {
     let ctx = use_ctx();
-    let order = if list.filters.with_untracked(|f| f.oldest_first) {
+    let order = if list.filters.with_untracked(oldest_first) {
         "oldest first"
     } else {
         "newest first"
@@ -486,19 +493,7 @@ fn ShiftTable(list: ListState, paged: StoredValue<bool>, page: ShiftPage) -> imp
         <div class="table-wrap">
             <table class="data shifts stack">
                 <caption>{caption}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Reference"</th>
-                        <th scope="col">"Officer"</th>
-                        <th scope="col">"Team"</th>
-                        <th scope="col">"Callsign and role"</th>
-                        <th scope="col">"Start"</th>
-                        <th scope="col">"End"</th>
-                        <th scope="col">"Entries"</th>
-                        <th scope="col">"Flags"</th>
-                        <th scope="col">"Review"</th>
-                    </tr>
-                </thead>
+                {column_heads(COLUMNS)}
                 <tbody>{rows}</tbody>
             </table>
         </div>
@@ -506,11 +501,11 @@ fn ShiftTable(list: ListState, paged: StoredValue<bool>, page: ShiftPage) -> imp
     }
 }
 
-fn shift_row(s: ShiftSummary, this_year: i32, list: ListState, ctx: super::Ctx) -> impl IntoView {
+fn shift_row(s: ShiftSummary, this_year: i32, list: ListState, ctx: crate::Ctx) -> impl IntoView {
     let start = parse_time(&s.start);
     let (start_text, start_day) = match start {
         Some(t) => {
-            let local = crate::platform::local_time();
+            let local = local_time();
             (
                 day_time_text(t, local, this_year),
                 Some(local_day(t, local)),
@@ -521,7 +516,7 @@ fn shift_row(s: ShiftSummary, this_year: i32, list: ListState, ctx: super::Ctx) 
     let end = match (s.end.as_deref().map(|e| (e, parse_time(e))), start_day) {
         (None, _) => view! { <span class="badge warn">"Not ended"</span> }.into_any(),
         (Some((text, Some(t))), Some(day)) => {
-            let words = time_in_shift(t, crate::platform::local_time(), day, this_year);
+            let words = time_in_shift(t, local_time(), day, this_year);
             view! { <time datetime=text.to_owned()>{words}</time> }.into_any()
         }
         (Some((text, _)), _) => text.to_owned().into_any(),
@@ -588,19 +583,18 @@ fn shift_row(s: ShiftSummary, this_year: i32, list: ListState, ctx: super::Ctx) 
     }
 }
 
-#[cfg(all(test, target_arch = "wasm32"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-    use wasm_bindgen_test::wasm_bindgen_test;
 
     fn day(text: &str) -> NaiveDate {
         parse_date(text).unwrap_or_default()
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn an_export_always_names_its_days() {
         let today = day("2026-11-27");
-        let mut f = Filters::default();
+        let mut f = no_filters();
         assert_eq!(
             export_period(&f, today),
             (day("2026-10-01"), day("2026-10-31"))
@@ -619,16 +613,17 @@ mod tests {
         );
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn filters_say_what_the_server_would_refuse() {
-        let mut f = Filters {
+        let mut f = tidy(&ShiftQuery {
             from: " 2026-11-20 ".into(),
             to: "2026-11-02".into(),
-            ..Filters::default()
-        }
-        .tidy();
-        assert_eq!(f.problem(), Some("To is before From."));
+            officer_id: "PC1001 ".into(),
+            ..no_filters()
+        });
+        assert_eq!(f.officer_id, "PC1001");
+        assert_eq!(filter_problem(&f), Some("To is before From."));
         f.to = "2026-11-21".into();
-        assert_eq!(f.problem(), None);
+        assert_eq!(filter_problem(&f), None);
     }
 }

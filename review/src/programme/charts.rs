@@ -3,7 +3,7 @@
 //! power, ASB interventions per power. Codes become their labels here, so
 //! a chart says "Community Protection Notice", never `cpn`.
 use super::chart::{Bar, ChartData, Orientation, Series};
-use super::return_format::{label, long_date, short_date};
+use super::format::{label, long_date, short_date};
 use beatbook_core::codes::{AsbPower, SearchOutcome, SearchPower};
 use beatbook_core::review::{Figures, ProgrammeReturn};
 use beatbook_core::Code;
@@ -175,7 +175,7 @@ pub fn outcomes_by_power(f: &Figures) -> ChartData {
 /// ASB interventions per power, every power of the list (a zero is a
 /// figure the programme reports), then any the list does not know.
 pub fn asb_by_power(f: &Figures) -> ChartData {
-    let bars = super::return_format::by_code::<AsbPower>(&f.asb)
+    let bars = super::format::by_code::<AsbPower>(&f.asb)
         .into_iter()
         .map(|c| Bar {
             label: c.label.clone(),

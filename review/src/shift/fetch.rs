@@ -2,7 +2,7 @@
 //! a shift ID), with an explicit "loading" state: a resource would keep
 //! showing the previous page while the next one loads, and a supervisor must
 //! not mistake the old page for the new one.
-use super::use_ctx;
+use crate::use_ctx;
 use beatbook_client::ApiError;
 use leptos::prelude::*;
 use std::future::Future;

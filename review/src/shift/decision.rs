@@ -1,7 +1,7 @@
 //! The supervisor's decision on a shift: approve it, say it has issues, or
 //! reject it, with a comment to the officer. Reviews are an append-only
 //! history on the server; the latest decision counts.
-use super::use_ctx;
+use crate::use_ctx;
 use beatbook_core::review::{review_label, ReviewRequest, ReviewRow, REVIEW_STATES};
 use leptos::prelude::*;
 
@@ -84,7 +84,7 @@ pub fn ReviewForm(shift_id: String, reviews: RwSignal<Vec<ReviewRow>>) -> impl I
                     status.try_set(Status::Recorded(words));
                 }
                 Err(e) => {
-                    status.try_set(Status::Problem(super::say(&e)));
+                    status.try_set(Status::Problem(crate::say(&e)));
                 }
             }
         });

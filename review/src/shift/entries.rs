@@ -7,10 +7,12 @@
 //! Field names and values come from the same `core::form` specs the
 //! officer's form is drawn from, so a supervisor reads exactly the labels
 //! the officer filled in.
-use super::shift_format::{
+use super::format::{
     accuracy_text, coordinates_text, delay_text, duration_text, is_long_delay, map_link,
     parse_time, reference_of, time_in_shift,
 };
+use super::table::column_heads;
+use beatbook_client::clock::local_time;
 use beatbook_core::display as fmt;
 use beatbook_core::form::{self, FieldKind, FormValues, LocalTime};
 use beatbook_core::review::{Flag, RevisionItem};
@@ -18,6 +20,17 @@ use beatbook_core::{Change, Log, Revision};
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
+
+/// The entries table's columns (the rows' `data-label`s say the same).
+const COLUMNS: &[&str] = &[
+    "Time",
+    "Kind",
+    "Summary",
+    "Captured on device",
+    "Received by server",
+    "Delay",
+    "Location",
+];
 
 /// One entry of the shift: every revision of it, oldest first.
 #[derive(Debug, Clone)]
@@ -92,12 +105,7 @@ pub struct ShiftClock {
 
 impl ShiftClock {
     pub fn text(&self, time: DateTime<Utc>) -> String {
-        time_in_shift(
-            time,
-            crate::platform::local_time(),
-            self.day,
-            self.this_year,
-        )
+        time_in_shift(time, local_time(), self.day, self.this_year)
     }
 
     /// A server time string in the shift's terms (as sent if unreadable).
@@ -188,7 +196,7 @@ fn field_value(
 /// Every field of the record as the officer's form shows it, with those a
 /// flag names marked.
 fn record_fields(rev: &Revision, log: &Log, flagged: &[String]) -> impl IntoView {
-    let local = crate::platform::local_time();
+    let local = local_time();
     let values = form::revision_to_form(rev, local);
     form::visible_fields(rev.kind(), &values)
         .into_iter()
@@ -211,7 +219,7 @@ fn record_fields(rev: &Revision, log: &Log, flagged: &[String]) -> impl IntoView
 
 /// What a revision changed from the one before, field by field.
 fn changes(prev: &Revision, rev: &Revision, log: &Log) -> Vec<String> {
-    let local = crate::platform::local_time();
+    let local = local_time();
     let mut out = fmt::changed_fields(prev, rev, log, local);
     if prev.record.ended_at() != rev.record.ended_at() {
         let show = |t: Option<DateTime<Utc>>| {
@@ -368,17 +376,7 @@ pub fn EntryTable(
                     "Entries in time order (latest revision of each). Times are local; "
                     "a delay over 15 minutes between capture and receipt is marked: the device was likely out of signal."
                 </caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Time"</th>
-                        <th scope="col">"Kind"</th>
-                        <th scope="col">"Summary"</th>
-                        <th scope="col">"Captured on device"</th>
-                        <th scope="col">"Received by server"</th>
-                        <th scope="col">"Delay"</th>
-                        <th scope="col">"Location"</th>
-                    </tr>
-                </thead>
+                {column_heads(COLUMNS)}
                 <tbody>{rows}</tbody>
             </table>
         </div>

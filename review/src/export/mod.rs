@@ -1,7 +1,7 @@
 //! CSV exports: the supervisor gives a reason (the server records it with
 //! the export, DPA 2018 s62), the app fetches the file with the session's
 //! token (tokens never go in URLs, so a plain link cannot) and saves it.
-use super::use_ctx;
+use crate::use_ctx;
 use beatbook_client::Export;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -84,7 +84,7 @@ pub fn ExportForm(
                     )),
                     Err(_) => Status::Failed("The browser would not save the file".into()),
                 },
-                Err(e) => Status::Failed(super::say(&e)),
+                Err(e) => Status::Failed(crate::say(&e)),
             };
             status.set(outcome);
         });

@@ -1,0 +1,12 @@
+//! The shift screens: the list with its filters and the entries export,
+//! and one shift's record with the supervisor's decision.
+mod decision;
+mod entries;
+mod fetch;
+mod format;
+mod list;
+mod record;
+mod table;
+
+pub use list::{ListState, ShiftList};
+pub use record::ShiftRecord;
