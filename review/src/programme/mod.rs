@@ -2,7 +2,7 @@
 //! SVG charts and tables, with its CSV export and a printable page.
 mod chart;
 mod charts;
-mod format;
+pub(crate) mod format;
 mod page;
 mod tables;
 

@@ -4,7 +4,7 @@
 //! (a shift before the clocks changed keeps its own offset).
 use beatbook_client::clock::now;
 use beatbook_core::form::LocalTime;
-use beatbook_core::{Code, EntryId, Location, RecordKind};
+use beatbook_core::{EntryId, Location, RecordKind};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
@@ -155,12 +155,6 @@ pub fn count_parts(counts: &BTreeMap<String, u64>) -> (Vec<String>, String) {
 /// The compact parts as one line: "9 patrols · 1 search".
 pub fn counts_text(counts: &BTreeMap<String, u64>) -> String {
     count_parts(counts).0.join(" · ")
-}
-
-/// The words for a patroller role code ("pcso" → "PCSO").
-pub fn role_label(code: &str) -> String {
-    beatbook_core::codes::PatrollerRole::from_code(code)
-        .map_or_else(|| code.to_owned(), |r| r.label().to_owned())
 }
 
 /// A record kind code in words.

@@ -4,8 +4,7 @@
 //! shift and coming back finds the list as it was.
 use super::fetch::{fetch, Answer};
 use super::format::{
-    count_parts, day_time_text, local_day, parse_time, role_label, snippet, time_in_shift,
-    today_utc,
+    count_parts, day_time_text, local_day, parse_time, snippet, time_in_shift, today_utc,
 };
 use super::table::column_heads;
 use crate::export::ExportForm;
@@ -552,7 +551,10 @@ fn shift_row(s: ShiftSummary, this_year: i32, list: ListState, ctx: crate::Ctx) 
         .map(|c| {
             view! { <span class="comment" title=c.to_owned()>{snippet(c, COMMENT_SNIPPET)}</span> }
         });
-    let role = s.role.as_deref().map(role_label);
+    let role = s
+        .role
+        .as_deref()
+        .map(crate::programme::format::label::<beatbook_core::codes::PatrollerRole>);
     let reference = s.reference.clone();
     let shift_id = s.shift_id.clone();
     let open = move |_| {

@@ -8,8 +8,7 @@ use super::entries::{
 };
 use super::fetch::{fetch, Answer};
 use super::format::{
-    counts_text, day_time_text, kind_label, local_day, parse_time, reference_of, role_label,
-    today_utc,
+    counts_text, day_time_text, kind_label, local_day, parse_time, reference_of, today_utc,
 };
 use super::table::column_heads;
 use crate::{use_ctx, View};
@@ -167,7 +166,7 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
         Some(Record::Shift(s)) => (
             s.team.clone(),
             s.callsign.clone(),
-            s.role.map(|r| role_label(r.code())),
+            s.role.map(|r| r.label().to_owned()),
             s.ended_at,
         ),
         _ => (String::new(), String::new(), None, None),
