@@ -134,6 +134,10 @@ code_list! {
         Firearms47 = ("fa_s47", "s47 Firearms Act 1968"),
         Cjpoa60 = ("cjpoa_s60", "s60 Criminal Justice and Public Order Act 1994"),
         Terrorism43 = ("tact_s43", "s43 Terrorism Act 2000"),
+        // s43A: a vehicle reasonably suspected of use for terrorism; s47A:
+        // without suspicion, within a senior officer's authorisation.
+        Terrorism43A = ("tact_s43a", "s43A Terrorism Act 2000 (vehicle)"),
+        Terrorism47A = ("tact_s47a", "s47A Terrorism Act 2000 (authorised)"),
         Other = ("other", "Other power (state it in the grounds)"),
     }
 }
@@ -177,6 +181,36 @@ code_list! {
         Pspo = ("pspo", "PSPO enforcement"),
         FixedPenalty = ("fixed_penalty", "Fixed penalty notice"),
         Seizure = ("seizure", "Seizure"),
+        // s59 Police Reform Act 2002: a vehicle driven carelessly, or off
+        // road, causing alarm, distress or annoyance (off-road bikes).
+        S59Warning = ("s59_warning", "s59 warning (vehicle used antisocially)"),
+    }
+}
+
+code_list! {
+    /// Why an arrested person was not taken to a custody suite.
+    NoCustodyReason {
+        StreetBail = ("street_bail", "Street bail (s30A PACE)"),
+        DeArrested = ("de_arrested", "De-arrested: grounds no longer apply"),
+        Other = ("other", "Other (explain)"),
+    }
+}
+
+code_list! {
+    /// A dispersal direction changed after it was given (s35 allows both).
+    DirectionChange {
+        Varied = ("varied", "Varied"),
+        Withdrawn = ("withdrawn", "Withdrawn"),
+    }
+}
+
+code_list! {
+    /// Where an Immediate Justice reparation stands.
+    IjOutcome {
+        InProgress = ("in_progress", "Under way"),
+        Completed = ("completed", "Completed"),
+        NotCompleted = ("not_completed", "Not completed: did not comply"),
+        Declined = ("declined", "Declined by the person"),
     }
 }
 
@@ -254,5 +288,8 @@ mod tests {
         unique::<PatrollerRole>();
         unique::<PatrolMode>();
         unique::<SearchObject>();
+        unique::<NoCustodyReason>();
+        unique::<DirectionChange>();
+        unique::<IjOutcome>();
     }
 }

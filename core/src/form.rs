@@ -10,6 +10,7 @@ use crate::record::{Record, RecordKind};
 use crate::revision::Revision;
 use crate::time::{date_text, parse_date};
 use crate::validate::{Checker, FieldError, Problem};
+use crate::Log;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -32,8 +33,65 @@ pub enum FieldKind {
     YesNo,
     Select(Options),
     MultiSelect(Options),
-    /// Another entry of the same shift (e.g. the stop an arrest followed).
-    EntryLink(RecordKind),
+    /// Another entry (e.g. the stop an arrest followed).
+    EntryLink(LinkTo),
+}
+
+/// What a link field may name.
+#[derive(Clone, Copy)]
+pub struct LinkTo {
+    pub kind: RecordKind,
+    /// Entries of any shift the phone holds, not only the open shift's (a
+    /// warning given weeks before the notice that follows it).
+    pub any_shift: bool,
+    /// Which entries of the kind qualify.
+    pub accepts: fn(&Record) -> bool,
+}
+
+const fn link_to(kind: RecordKind) -> FieldKind {
+    EntryLink(LinkTo {
+        kind,
+        any_shift: false,
+        accepts: |_| true,
+    })
+}
+
+/// A Community Protection Warning (what a notice must follow).
+fn is_cpw(record: &Record) -> bool {
+    matches!(record, Record::AsbIntervention(a) if a.power == Some(AsbPower::Cpw))
+}
+
+/// The entries a link field may name, newest first: the open shift's (or
+/// every shift's) entries of its kind that it accepts.
+pub fn link_candidates(log: &Log, link: LinkTo) -> Vec<&Revision> {
+    let mut found: Vec<&Revision> = if link.any_shift {
+        log.latest_of_kind(link.kind).collect()
+    } else {
+        match log.open_shift() {
+            Some(shift) => log.shift_entries_of_kind(shift.entry_id, link.kind),
+            None => Vec::new(),
+        }
+    };
+    found.retain(|r| (link.accepts)(&r.record));
+    crate::revision::sort_revisions(&mut found, |r| {
+        [
+            crate::revision::descending(crate::revision::time_key(r.occurred_at)),
+            crate::revision::descending(r.entry_id.as_u128()),
+            0,
+        ]
+    });
+    found
+}
+
+/// How a [`ShowWhen`] compares the value of the field it watches.
+#[derive(Clone, Copy)]
+pub enum Match {
+    /// The value is one of `values`.
+    Is,
+    /// The value is none of `values`.
+    IsNot,
+    /// The field is a multi-select holding one of `values`.
+    Includes,
 }
 
 /// Show a field only while another field holds one of some values.
@@ -41,6 +99,7 @@ pub enum FieldKind {
 pub struct ShowWhen {
     pub key: &'static str,
     pub values: &'static [&'static str],
+    pub matching: Match,
     /// When `key` is itself conditional, its condition: a field is hidden
     /// while the field it depends on is hidden (a stale value typed there
     /// before switching must not show it, or save it).
@@ -50,7 +109,12 @@ pub struct ShowWhen {
 impl ShowWhen {
     pub fn holds(&self, values: &FormValues) -> bool {
         let current = values.get(self.key).map(String::as_str).unwrap_or("");
-        self.values.contains(&current) && self.parent.is_none_or(|p| p.holds(values))
+        let hit = match self.matching {
+            Match::Is => self.values.contains(&current),
+            Match::IsNot => !self.values.contains(&current),
+            Match::Includes => current.split(',').any(|c| self.values.contains(&c.trim())),
+        };
+        hit && self.parent.is_none_or(|p| p.holds(values))
     }
 }
 
@@ -92,14 +156,20 @@ const fn hinted(mut spec: FieldSpec, hint: &'static str) -> FieldSpec {
     spec
 }
 
-const fn when(
+const fn when(spec: FieldSpec, key: &'static str, values: &'static [&'static str]) -> FieldSpec {
+    shown(spec, key, values, Match::Is)
+}
+
+const fn shown(
     mut spec: FieldSpec,
     key: &'static str,
     values: &'static [&'static str],
+    matching: Match,
 ) -> FieldSpec {
     spec.shown_when = Some(ShowWhen {
         key,
         values,
+        matching,
         parent: None,
     });
     spec
@@ -115,6 +185,7 @@ const fn when_within(
     spec.shown_when = Some(ShowWhen {
         key,
         values,
+        matching: Match::Is,
         parent: Some(parent),
     });
     spec
@@ -150,7 +221,10 @@ static PATROL: [FieldSpec; 2] = [
 
 const VEHICLE: &[&str] = &["true"];
 
-static STOP_SEARCH: [FieldSpec; 17] = [
+/// The powers used under an authorisation, without individual suspicion.
+const AUTHORISED: &[&str] = &["cjpoa_s60", "tact_s47a"];
+
+static STOP_SEARCH: [FieldSpec; 20] = [
     hinted(
         field(
             "self_defined_ethnicity",
@@ -160,14 +234,32 @@ static STOP_SEARCH: [FieldSpec; 17] = [
         ),
         "Ask the person. Choose NS if they decline.",
     ),
-    hinted(
-        field(
-            "officer_perceived_ethnicity",
-            "Officer-perceived ethnicity",
-            Select(Ethnicity::options),
-            false,
+    shown(
+        hinted(
+            field(
+                "officer_perceived_ethnicity",
+                "Officer-perceived ethnicity",
+                Select(Ethnicity::options),
+                false,
+            ),
+            "Only if different from the self-defined ethnicity.",
         ),
-        "Only if different from the self-defined ethnicity.",
+        "self_defined_ethnicity",
+        &["NS"],
+        Match::IsNot,
+    ),
+    when(
+        hinted(
+            field(
+                "officer_perceived_ethnicity",
+                "Officer-perceived ethnicity",
+                Select(Ethnicity::options),
+                true,
+            ),
+            "Not stated by the person: record the ethnicity you perceive.",
+        ),
+        "self_defined_ethnicity",
+        &["NS"],
     ),
     field("place_detained", "Place first detained", Text, true),
     hinted(
@@ -186,20 +278,29 @@ static STOP_SEARCH: [FieldSpec; 17] = [
         &["other"],
     ),
     field("power", "Legal power", Select(SearchPower::options), true),
-    when(
+    shown(
         field("grounds", "Grounds for the search", LongText, true),
         "power",
-        &["", "pace_s1", "mda_s23", "fa_s47", "tact_s43", "other"],
+        AUTHORISED,
+        Match::IsNot,
     ),
     when(
-        field(
-            "s60_authorisation",
-            "s60 authorisation reference",
-            Text,
-            true,
+        field("s60_authorisation", "Authorisation reference", Text, true),
+        "power",
+        AUTHORISED,
+    ),
+    when(
+        field("authorised_from", "Authorisation starts", DateTime, true),
+        "power",
+        AUTHORISED,
+    ),
+    when(
+        hinted(
+            field("authorised_until", "Authorisation ends", DateTime, true),
+            "s60: at most 48 hours; s47A: at most 14 days.",
         ),
         "power",
-        &["cjpoa_s60"],
+        AUTHORISED,
     ),
     field("outcome", "Outcome", Select(SearchOutcome::options), true),
     field(
@@ -257,7 +358,21 @@ static STOP_ACCOUNT: [FieldSpec; 4] = [
     field("outcome", "Outcome", LongText, false),
 ];
 
-static ARREST: [FieldSpec; 8] = [
+/// One reason field per necessity criterion, shown while it is chosen.
+const fn reason(
+    key: &'static str,
+    label: &'static str,
+    code: &'static [&'static str],
+) -> FieldSpec {
+    shown(
+        field(key, label, LongText, true),
+        "necessity",
+        code,
+        Match::Includes,
+    )
+}
+
+static ARREST: [FieldSpec; 20] = [
     field("offence", "Offence", Text, true),
     field("place", "Place of arrest", Text, true),
     field("grounds", "Grounds for suspicion", LongText, true),
@@ -267,20 +382,105 @@ static ARREST: [FieldSpec; 8] = [
         MultiSelect(NecessityCriterion::options),
         true,
     ),
-    field("caution_at", "Caution given at", DateTime, true),
+    // The keys are `record::necessity_reason_key`'s.
+    reason(
+        "necessity_reasons.name",
+        "Why the name is needed",
+        &["name"],
+    ),
+    reason(
+        "necessity_reasons.address",
+        "Why the address is needed",
+        &["address"],
+    ),
+    reason(
+        "necessity_reasons.prevent_injury",
+        "Why, to prevent injury to them or another",
+        &["prevent_injury"],
+    ),
+    reason(
+        "necessity_reasons.prevent_suffering_injury",
+        "Why, to prevent them suffering injury",
+        &["prevent_suffering_injury"],
+    ),
+    reason(
+        "necessity_reasons.prevent_loss",
+        "Why, to prevent loss or damage",
+        &["prevent_loss"],
+    ),
+    reason(
+        "necessity_reasons.public_decency",
+        "Why, to prevent an offence against decency",
+        &["public_decency"],
+    ),
+    reason(
+        "necessity_reasons.obstruction",
+        "Why, to prevent obstruction of the highway",
+        &["obstruction"],
+    ),
+    reason(
+        "necessity_reasons.protect_vulnerable",
+        "Why, to protect a child or vulnerable person",
+        &["protect_vulnerable"],
+    ),
+    reason(
+        "necessity_reasons.investigation",
+        "Why, for a prompt investigation",
+        &["investigation"],
+    ),
+    reason(
+        "necessity_reasons.disappearance",
+        "Why, to prevent disappearance",
+        &["disappearance"],
+    ),
+    hinted(
+        field("caution_at", "Caution given at", DateTime, true),
+        "Not before the time of arrest.",
+    ),
     field("said_on_arrest", "Anything said on arrest", LongText, false),
-    field("custody_suite", "Custody suite", Text, true),
+    hinted(
+        field(
+            "no_custody",
+            "Not taken to custody because",
+            Select(NoCustodyReason::options),
+            false,
+        ),
+        "Leave as it is if taken to custody.",
+    ),
+    when(
+        field("custody_suite", "Custody suite", Text, true),
+        "no_custody",
+        &[""],
+    ),
+    shown(
+        field(
+            "no_custody_details",
+            "What happened instead",
+            LongText,
+            true,
+        ),
+        "no_custody",
+        &[""],
+        Match::IsNot,
+    ),
     field(
         "linked_stop",
         "Followed stop and search",
-        EntryLink(RecordKind::StopSearch),
+        link_to(RecordKind::StopSearch),
         false,
     ),
 ];
 
-const BEHAVIOUR_POWERS: &[&str] = &["informal_warning", "warning_letter", "cpw", "cpn", "pspo"];
+const BEHAVIOUR_POWERS: &[&str] = &[
+    "informal_warning",
+    "warning_letter",
+    "cpw",
+    "cpn",
+    "pspo",
+    "s59_warning",
+];
 
-static ASB: [FieldSpec; 21] = [
+static ASB: [FieldSpec; 27] = [
     field(
         "power",
         "Power or tool used",
@@ -316,9 +516,37 @@ static ASB: [FieldSpec; 21] = [
     ),
     when(
         field(
-            "prior_warning_ref",
+            "prior_warning",
             "Warning this notice follows",
-            Text,
+            EntryLink(LinkTo {
+                kind: RecordKind::AsbIntervention,
+                any_shift: true,
+                accepts: is_cpw,
+            }),
+            // Or its reference, below: the rule takes either.
+            true,
+        ),
+        "power",
+        &["cpn"],
+    ),
+    when(
+        hinted(
+            field(
+                "prior_warning_ref",
+                "Or the warning's reference",
+                Text,
+                false,
+            ),
+            "If the warning is not in Beatbook (on paper, or the council's).",
+        ),
+        "power",
+        &["cpn"],
+    ),
+    when(
+        field(
+            "prior_warning_deadline",
+            "The warning's deadline",
+            Date,
             true,
         ),
         "power",
@@ -356,6 +584,16 @@ static ASB: [FieldSpec; 21] = [
     ),
     when(
         field(
+            "directed_persons",
+            "Who was directed (names or descriptions)",
+            LongText,
+            true,
+        ),
+        "power",
+        &["dispersal"],
+    ),
+    when(
+        field(
             "property_surrendered",
             "Property surrendered",
             LongText,
@@ -363,6 +601,30 @@ static ASB: [FieldSpec; 21] = [
         ),
         "power",
         &["dispersal"],
+    ),
+    when(
+        hinted(
+            field(
+                "direction_change",
+                "Later varied or withdrawn",
+                Select(DirectionChange::options),
+                false,
+            ),
+            "Correct this entry to record a variation or withdrawal.",
+        ),
+        "power",
+        &["dispersal"],
+    ),
+    when_within(
+        field(
+            "direction_change_details",
+            "What changed, when and why",
+            LongText,
+            true,
+        ),
+        "direction_change",
+        &["varied", "withdrawn"],
+        &DISPERSAL,
     ),
     when(
         field("pspo_name", "Which PSPO", Text, true),
@@ -410,15 +672,28 @@ static ASB: [FieldSpec; 21] = [
         &["vehicle"],
         &SEIZURE,
     ),
+    when(
+        field("vehicle_registration", "Vehicle registration", Text, true),
+        "power",
+        &["s59_warning"],
+    ),
 ];
 
 static SEIZURE: ShowWhen = ShowWhen {
     key: "power",
     values: &["seizure"],
+    matching: Match::Is,
     parent: None,
 };
 
-static IJ: [FieldSpec; 9] = [
+static DISPERSAL: ShowWhen = ShowWhen {
+    key: "power",
+    values: &["dispersal"],
+    matching: Match::Is,
+    parent: None,
+};
+
+static IJ: [FieldSpec; 11] = [
     field("person", "Person referred", Text, true),
     field(
         "disposal",
@@ -434,11 +709,17 @@ static IJ: [FieldSpec; 9] = [
         "The aim is within 48 hours.",
     ),
     field("hours_completed", "Hours completed", Number, false),
-    field("outcome", "Outcome", LongText, false),
+    field("result", "Outcome", Select(IjOutcome::options), false),
+    when(
+        field("completed_on", "Completed on", Date, true),
+        "result",
+        &["completed"],
+    ),
+    field("outcome", "Outcome details", LongText, false),
     field(
         "linked_entry",
         "Followed ASB intervention",
-        EntryLink(RecordKind::AsbIntervention),
+        link_to(RecordKind::AsbIntervention),
         false,
     ),
 ];
@@ -535,14 +816,34 @@ pub fn parse_form(
     // Through JSON text, written here: the app already decodes records from
     // text, and a second decoder for every record type (or serde_json's
     // `Value`) would cost the download more.
+    // A key `field.entry` is one entry of the map `field` (the reason for
+    // each necessity criterion): its entries are gathered into one object.
+    let mut fields: Vec<(&str, String, bool)> = Vec::new();
+    for (key, value) in object {
+        let Some((parent, entry)) = key.split_once('.') else {
+            fields.push((key, value, false));
+            continue;
+        };
+        let entry = format!("{}:{value}", json_string(entry));
+        match fields.iter_mut().find(|(k, _, _)| *k == parent) {
+            Some((_, map, _)) => {
+                map.push(',');
+                map.push_str(&entry);
+            }
+            None => fields.push((parent, format!("{{{entry}"), true)),
+        }
+    }
     let mut json = format!("{{{}:{{", json_string(kind.code()));
-    for (i, (key, value)) in object.iter().enumerate() {
+    for (i, (key, value, is_map)) in fields.iter().enumerate() {
         if i > 0 {
             json.push(',');
         }
         json.push_str(&json_string(key));
         json.push(':');
         json.push_str(value);
+        if *is_map {
+            json.push('}');
+        }
     }
     json.push_str("}}");
     let record = serde_json::from_str::<Record>(&json);
@@ -662,6 +963,8 @@ enum Scalar {
     /// Text, or a number as its digits.
     Text(String),
     List(Vec<String>),
+    /// A map of text, by key (the reason for each necessity criterion).
+    Map(Vec<(String, String)>),
 }
 
 impl<'de> serde::Deserialize<'de> for Scalar {
@@ -723,11 +1026,13 @@ impl<'de> serde::de::Visitor<'de> for ScalarVisitor {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Scalar, A::Error> {
-        while map
-            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-            .is_some()
-        {}
-        Ok(Scalar::Skip)
+        let mut entries = Vec::new();
+        while let Some((key, value)) = map.next_entry::<String, Scalar>()? {
+            if let Scalar::Text(text) = value {
+                entries.push((key, text));
+            }
+        }
+        Ok(Scalar::Map(entries))
     }
 }
 
@@ -794,10 +1099,18 @@ pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
         .and_then(|json| serde_json::from_str::<Tagged>(&json))
         .map_or_else(|_| Vec::new(), |Tagged(RecordFields(fields))| fields);
     for spec in record_fields(rev.kind()) {
-        let Some((_, value)) = fields.iter().find(|(key, _)| key == spec.key) else {
+        let (name, entry) = spec.key.split_once('.').unzip();
+        let name = name.unwrap_or(spec.key);
+        let Some((_, value)) = fields.iter().find(|(key, _)| key == name) else {
             continue;
         };
         let text = match (value, spec.kind) {
+            (Scalar::Map(entries), _) => {
+                match entries.iter().find(|(k, _)| Some(k.as_str()) == entry) {
+                    Some((_, text)) => text.clone(),
+                    None => continue,
+                }
+            }
             (Scalar::Skip, _) => continue,
             (Scalar::Bool(b), Checkbox) => if *b { "true" } else { "" }.to_owned(),
             (Scalar::Bool(b), _) => if *b { "true" } else { "false" }.to_owned(),

@@ -69,7 +69,7 @@ impl Log {
         self.entries.entry(rev.entry_id).or_default().push(rev)
     }
 
-    fn latest_of_kind(&self, kind: RecordKind) -> impl Iterator<Item = &Revision> {
+    pub fn latest_of_kind(&self, kind: RecordKind) -> impl Iterator<Item = &Revision> {
         self.entries
             .values()
             .filter_map(History::latest)

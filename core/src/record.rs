@@ -19,6 +19,7 @@ use crate::time::{OptDate, OptTime};
 use crate::validate::{Checker, Rule};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What else uses one field of a record, as its declaration says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,6 +299,21 @@ records! {
         /// Not required; the person may refuse to give them.
         person_name: String [no_csv],
         person_address: String [no_csv],
+        // Fields added after the first release are left out of the bytes
+        // while empty, so the bytes of every record stored before them do
+        // not change (`tests/golden.rs`).
+        /// s60 and s47A: the authorisation's period (the search must fall
+        /// inside it). The reference is `s60_authorisation` for both.
+        #[serde(
+            serialize_with = "crate::time::rfc3339_opt::serialize",
+            skip_serializing_if = "Option::is_none"
+        )]
+        authorised_from: Option<DateTime<Utc>> as OptTime [no_csv],
+        #[serde(
+            serialize_with = "crate::time::rfc3339_opt::serialize",
+            skip_serializing_if = "Option::is_none"
+        )]
+        authorised_until: Option<DateTime<Utc>> as OptTime [no_csv],
     }
 
     /// Stop and account: recorded only where the force chooses to.
@@ -321,6 +337,16 @@ records! {
         custody_suite: String [no_csv],
         /// The stop and search this arrest followed, if any.
         linked_stop: Option<EntryId> [no_csv],
+        /// Why each necessity criterion relied on applies (Code G 2.9:
+        /// the officer must be able to say why, criterion by criterion).
+        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+        necessity_reasons: BTreeMap<NecessityCriterion, String> [no_csv],
+        /// Set when the person was not taken to custody (then
+        /// `custody_suite` is empty).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        no_custody: Option<NoCustodyReason> [no_csv],
+        #[serde(skip_serializing_if = "String::is_empty")]
+        no_custody_details: String [no_csv],
     }
 
     AsbIntervention("asb_intervention", "ASB intervention") {
@@ -350,6 +376,26 @@ records! {
         seized: Option<SeizureKind> [csv "seized", returned],
         seized_description: String [no_csv],
         vehicle_registration: String [no_csv],
+        /// Dispersal: who was directed (names or descriptions).
+        #[serde(skip_serializing_if = "String::is_empty")]
+        directed_persons: String [no_csv],
+        /// Dispersal: a later variation or withdrawal, recorded by
+        /// correcting the entry (the original terms stay in its history).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        direction_change: Option<DirectionChange> [no_csv],
+        #[serde(skip_serializing_if = "String::is_empty")]
+        direction_change_details: String [no_csv],
+        /// CPN: the recorded Community Protection Warning it follows
+        /// (`prior_warning_ref` holds a reference when the warning is not
+        /// in Beatbook).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        prior_warning: Option<EntryId> [no_csv],
+        /// CPN: the warning's deadline; the notice may only follow it.
+        #[serde(
+            serialize_with = "crate::time::date_opt::serialize",
+            skip_serializing_if = "Option::is_none"
+        )]
+        prior_warning_deadline: Option<NaiveDate> as OptDate [no_csv],
     }
 
     IjReferral("ij_referral", "Immediate Justice referral") {
@@ -366,6 +412,14 @@ records! {
         outcome: String [no_csv],
         /// The entry (an ASB intervention, a stop) the referral came from.
         linked_entry: Option<EntryId> [no_csv],
+        /// Where the reparation stands (`outcome` holds the details).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<IjOutcome> [no_csv],
+        #[serde(
+            serialize_with = "crate::time::date_opt::serialize",
+            skip_serializing_if = "Option::is_none"
+        )]
+        completed_on: Option<NaiveDate> as OptDate [no_csv],
     }
 
     Note("note", "Note or engagement") {
@@ -388,6 +442,19 @@ impl RecordKind {
     /// Shifts and patrols run over time and are ended by a later revision.
     pub fn has_duration(self) -> bool {
         matches!(self, Self::Shift | Self::Patrol)
+    }
+}
+
+impl SearchPower {
+    /// For the powers used without individual suspicion, under an
+    /// authorisation: its longest lawful period (s60 CJPOA: 24 hours,
+    /// extendable to 48; s47A Terrorism Act: 14 days).
+    pub fn longest_authorisation(self) -> Option<chrono::Duration> {
+        match self {
+            Self::Cjpoa60 => Some(chrono::Duration::hours(48)),
+            Self::Terrorism47A => Some(chrono::Duration::days(14)),
+            _ => None,
+        }
     }
 }
 
@@ -480,13 +547,23 @@ impl StopSearch {
             &self.self_defined_ethnicity,
             "the self-defined ethnicity (NS if not stated)",
         );
-        if self.officer_perceived_ethnicity.is_some()
-            && self.officer_perceived_ethnicity == self.self_defined_ethnicity
-        {
-            c.rule(
-                "officer_perceived_ethnicity",
-                Rule::PerceivedSameAsSelfDefined,
-            );
+        // Code A 4.3: when the person does not state an ethnicity, the
+        // officer records the one they perceive.
+        let perceived = "officer_perceived_ethnicity";
+        match (
+            self.self_defined_ethnicity,
+            self.officer_perceived_ethnicity,
+        ) {
+            (_, Some(Ethnicity::NotStated)) => c.rule(perceived, Rule::PerceivedNotStated),
+            (Some(Ethnicity::NotStated), None) => c.chosen(
+                perceived,
+                &self.officer_perceived_ethnicity,
+                "the ethnicity you perceive (the person did not state theirs)",
+            ),
+            (Some(own), Some(seen)) if own == seen => {
+                c.rule(perceived, Rule::PerceivedSameAsSelfDefined)
+            }
+            _ => {}
         }
         c.required(
             "place_detained",
@@ -505,15 +582,35 @@ impl StopSearch {
             c.short_text("object_detail", &self.object_detail);
         }
         c.chosen("power", &self.power, "the legal power");
-        if self.power == Some(SearchPower::Cjpoa60) {
+        if let Some(longest) = self.power.and_then(SearchPower::longest_authorisation) {
             c.required(
                 "s60_authorisation",
                 &self.s60_authorisation,
-                "the s60 authorisation reference",
+                "the authorisation reference",
             );
+            c.chosen(
+                "authorised_from",
+                &self.authorised_from,
+                "when the authorisation starts",
+            );
+            c.chosen(
+                "authorised_until",
+                &self.authorised_until,
+                "when the authorisation ends",
+            );
+            if let (Some(from), Some(until)) = (self.authorised_from, self.authorised_until) {
+                if until <= from {
+                    c.rule("authorised_until", Rule::EndsBeforeStart);
+                } else if until - from > longest {
+                    c.rule("authorised_until", Rule::AuthorisationTooLong);
+                }
+            }
             c.long_text("grounds", &self.grounds);
         } else {
             c.required_long("grounds", &self.grounds, "the grounds for the search");
+        }
+        if self.power == Some(SearchPower::Terrorism43A) && !self.vehicle_searched {
+            c.rule("vehicle_searched", Rule::VehiclePowerWithoutVehicle);
         }
         c.chosen("outcome", &self.outcome, "the outcome");
         c.chosen(
@@ -559,10 +656,49 @@ impl Arrest {
         if self.necessity.is_empty() {
             c.rule("necessity", Rule::NoNecessityCriterion);
         }
+        for criterion in &self.necessity {
+            let reason = self
+                .necessity_reasons
+                .get(criterion)
+                .map_or("", String::as_str);
+            c.required_long(
+                &necessity_reason_key(*criterion),
+                reason,
+                "why this criterion applies",
+            );
+        }
+        for (criterion, reason) in &self.necessity_reasons {
+            if !self.necessity.contains(criterion) {
+                c.rule(
+                    &necessity_reason_key(*criterion),
+                    Rule::ReasonForCriterionNotChosen,
+                );
+            } else {
+                c.long_text(&necessity_reason_key(*criterion), reason);
+            }
+        }
         c.chosen("caution_at", &self.caution_at, "when the caution was given");
         c.long_text("said_on_arrest", &self.said_on_arrest);
-        c.required("custody_suite", &self.custody_suite, "the custody suite");
+        if self.no_custody.is_some() {
+            c.required_long(
+                "no_custody_details",
+                &self.no_custody_details,
+                "what happened instead (bail date, why de-arrested)",
+            );
+            if !self.custody_suite.trim().is_empty() {
+                c.rule("custody_suite", Rule::CustodyAndNoCustody);
+            }
+        } else {
+            c.required("custody_suite", &self.custody_suite, "the custody suite");
+            c.long_text("no_custody_details", &self.no_custody_details);
+        }
     }
+}
+
+/// The form key (and error field) of the reason given for one necessity
+/// criterion: `necessity_reasons.<code>`, the field and the map key.
+pub fn necessity_reason_key(criterion: NecessityCriterion) -> String {
+    format!("necessity_reasons.{}", criterion.code())
 }
 
 impl AsbIntervention {
@@ -581,6 +717,8 @@ impl AsbIntervention {
             ("terms", &self.terms),
             ("property_surrendered", &self.property_surrendered),
             ("seized_description", &self.seized_description),
+            ("directed_persons", &self.directed_persons),
+            ("direction_change_details", &self.direction_change_details),
         ] {
             c.long_text(field, value);
         }
@@ -620,10 +758,13 @@ impl AsbIntervention {
             AsbPower::Cpn => {
                 c.required_long("behaviour", &self.behaviour, "the behaviour");
                 c.required_long("requirements", &self.requirements, "the requirements");
-                c.required(
-                    "prior_warning_ref",
-                    &self.prior_warning_ref,
-                    "the warning this notice follows",
+                if self.prior_warning.is_none() && self.prior_warning_ref.trim().is_empty() {
+                    c.rule("prior_warning", Rule::CpnWithoutWarning);
+                }
+                c.chosen(
+                    "prior_warning_deadline",
+                    &self.prior_warning_deadline,
+                    "the warning's deadline",
                 );
                 if !self.person_aged_16_plus {
                     c.rule("person_aged_16_plus", Rule::CpnUnderSixteen);
@@ -654,7 +795,18 @@ impl AsbIntervention {
                     "the authorising inspector",
                 );
                 c.required_long("terms", &self.terms, "the terms of the direction");
-                c.long_text("property_surrendered", &self.property_surrendered);
+                c.required_long(
+                    "directed_persons",
+                    &self.directed_persons,
+                    "who was directed (names or descriptions)",
+                );
+                if self.direction_change.is_some() {
+                    c.required_long(
+                        "direction_change_details",
+                        &self.direction_change_details,
+                        "what changed, when and why",
+                    );
+                }
             }
             AsbPower::Pspo => {
                 c.required("pspo_name", &self.pspo_name, "which PSPO");
@@ -682,6 +834,14 @@ impl AsbIntervention {
                         "the vehicle registration",
                     );
                 }
+            }
+            AsbPower::S59Warning => {
+                c.required_long("behaviour", &self.behaviour, "how the vehicle was used");
+                c.required(
+                    "vehicle_registration",
+                    &self.vehicle_registration,
+                    "the vehicle registration",
+                );
             }
         }
     }
@@ -711,5 +871,21 @@ impl IjReferral {
             }
         }
         c.long_text("outcome", &self.outcome);
+        if self.result == Some(IjOutcome::Completed) {
+            c.chosen(
+                "completed_on",
+                &self.completed_on,
+                "the date it was completed",
+            );
+            if self.hours_completed != self.hours_ordered {
+                c.rule("hours_completed", Rule::CompletedWithHoursLeft);
+            }
+        }
+        let began = self.reparation_started.or(self.referral_date);
+        if let (Some(done), Some(began)) = (self.completed_on, began) {
+            if done < began {
+                c.rule("completed_on", Rule::CompletedBeforeStart);
+            }
+        }
     }
 }

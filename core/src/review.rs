@@ -3,6 +3,7 @@
 //! the rules both sides apply (completeness flags, the return's rows).
 use crate::validate::Checker;
 use crate::{Record, Revision};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -17,59 +18,148 @@ pub const REVIEW_STATES: [&str; 3] = ["approved", "has_issues", "rejected"];
 pub struct Flag {
     pub entry_id: String,
     pub kind: String,
-    /// `pace_code_a_incomplete` | `no_necessity_criteria` | `patrol_not_ended`
-    /// | `patrol_too_long` | `shift_not_ended`
+    /// One of [`FLAGS`]'s codes.
     pub flag: String,
-    /// For `pace_code_a_incomplete`: the fields missing or wrong.
+    /// For `pace_code_a_incomplete` and `pace_code_g_incomplete`: the
+    /// fields missing or wrong.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
 }
 
-/// The completeness flags of an entry's latest revision. `long_patrol`:
-/// a patrol that lasted longer (the force's `long_patrol_minutes`) is
-/// flagged, most likely an "End patrol" forgotten.
-pub fn flags(rev: &Revision, long_patrol: chrono::Duration) -> Vec<Flag> {
-    let flag = |name: &str, fields: Vec<String>| Flag {
-        entry_id: rev.entry_id.to_string(),
-        kind: rev.kind().code().into(),
-        flag: name.into(),
-        fields,
+/// What the flags are judged by: the force's settings and calendar.
+pub struct FlagRules<'a> {
+    /// A patrol that lasted longer (the force's `long_patrol_minutes`) is
+    /// flagged, most likely an "End patrol" forgotten.
+    pub long_patrol: chrono::Duration,
+    /// The force's calendar date of an instant (a notice's day against its
+    /// warning's deadline).
+    pub local_date: &'a (dyn Fn(DateTime<Utc>) -> NaiveDate + Sync),
+}
+
+/// A caution given later than this after the arrest is flagged (Code C
+/// 10.4: a person is cautioned on arrest unless it is impracticable).
+pub const CAUTION_DELAY: chrono::Duration = chrono::Duration::minutes(30);
+
+/// Every flag: its code and what the supervisor reads. The server refuses
+/// a record that lacks what the law requires, so these are about what it
+/// accepts but a supervisor must look at, and about records stored under
+/// older rules (the two `_incomplete` flags).
+pub const FLAGS: [(&str, &str); 12] = [
+    (
+        "pace_code_a_incomplete",
+        "Stop and search record incomplete (PACE Code A)",
+    ),
+    (
+        "pace_code_g_incomplete",
+        "Arrest record incomplete (PACE Code G)",
+    ),
+    (
+        "search_without_suspicion",
+        "Search without suspicion (s60 or s47A): check the authorisation",
+    ),
+    ("search_injury", "Injury or damage caused in a search"),
+    (
+        "not_taken_to_custody",
+        "Arrested but not taken to custody (street bail or de-arrest)",
+    ),
+    (
+        "caution_delayed",
+        "Caution given more than 30 minutes after the arrest",
+    ),
+    (
+        "cpn_warning_not_linked",
+        "Notice follows a warning not recorded in Beatbook: check it exists",
+    ),
+    (
+        "cpn_before_deadline",
+        "Notice issued before the warning's deadline had passed",
+    ),
+    (
+        "dispersal_changed",
+        "Dispersal direction varied or withdrawn",
+    ),
+    ("patrol_not_ended", "Patrol never ended"),
+    (
+        "patrol_too_long",
+        "Patrol longer than the force's limit: was End patrol forgotten?",
+    ),
+    ("shift_not_ended", "Shift never ended"),
+];
+
+/// The flags of an entry's latest revision, in [`FLAGS`]'s order.
+pub fn flags(rev: &Revision, rules: &FlagRules) -> Vec<Flag> {
+    let mut raised: Vec<(&str, Vec<String>)> = Vec::new();
+    // Raises `name` when `on`, about `fields` (none: the whole entry).
+    let mut raise = |name: &'static str, on: bool, fields: Vec<String>| {
+        if on {
+            raised.push((name, fields));
+        }
+    };
+    // The fields the record's own rules find wrong (a record stored under
+    // older rules).
+    let incomplete = || {
+        let mut c = Checker::new();
+        rev.record.check(&mut c);
+        c.into_errors()
+            .into_iter()
+            .map(|e| e.field)
+            .collect::<Vec<_>>()
     };
     match &rev.record {
-        Record::StopSearch(_) => {
-            let mut c = Checker::new();
-            rev.record.check(&mut c);
-            match c.finish() {
-                Ok(()) => vec![],
-                Err(errors) => vec![flag(
-                    "pace_code_a_incomplete",
-                    errors.into_iter().map(|e| e.field).collect(),
-                )],
-            }
+        Record::StopSearch(s) => {
+            let missing = incomplete();
+            raise("pace_code_a_incomplete", !missing.is_empty(), missing);
+            let authorised = s.power.and_then(|p| p.longest_authorisation());
+            raise("search_without_suspicion", authorised.is_some(), vec![]);
+            raise("search_injury", s.injury_or_damage == Some(true), vec![]);
         }
-        Record::Arrest(a) if a.necessity.is_empty() => vec![flag("no_necessity_criteria", vec![])],
+        Record::Arrest(a) => {
+            let missing = incomplete();
+            raise("pace_code_g_incomplete", !missing.is_empty(), missing);
+            raise("not_taken_to_custody", a.no_custody.is_some(), vec![]);
+            let late = a
+                .caution_at
+                .is_some_and(|t| t - rev.occurred_at > CAUTION_DELAY);
+            raise("caution_delayed", late, vec![]);
+        }
+        Record::AsbIntervention(a) if a.power == Some(crate::codes::AsbPower::Cpn) => {
+            raise("cpn_warning_not_linked", a.prior_warning.is_none(), vec![]);
+            let early = a
+                .prior_warning_deadline
+                .is_some_and(|d| (rules.local_date)(rev.occurred_at) <= d);
+            raise("cpn_before_deadline", early, vec![]);
+        }
+        Record::AsbIntervention(a) => {
+            raise("dispersal_changed", a.direction_change.is_some(), vec![]);
+        }
         Record::Patrol(p) => match p.ended_at {
-            None => vec![flag("patrol_not_ended", vec![])],
-            Some(end) if end - rev.occurred_at > long_patrol => {
-                vec![flag("patrol_too_long", vec![])]
-            }
-            Some(_) => vec![],
+            None => raise("patrol_not_ended", true, vec![]),
+            Some(end) => raise(
+                "patrol_too_long",
+                end - rev.occurred_at > rules.long_patrol,
+                vec![],
+            ),
         },
-        Record::Shift(s) if s.ended_at.is_none() => vec![flag("shift_not_ended", vec![])],
-        _ => vec![],
+        Record::Shift(s) => raise("shift_not_ended", s.ended_at.is_none(), vec![]),
+        _ => {}
     }
+    raised
+        .into_iter()
+        .map(|(name, fields)| Flag {
+            entry_id: rev.entry_id.to_string(),
+            kind: rev.kind().code().into(),
+            flag: name.into(),
+            fields,
+        })
+        .collect()
 }
 
 /// A flag in words, for the supervisor's screen.
 pub fn flag_label(flag: &str) -> &'static str {
-    match flag {
-        "pace_code_a_incomplete" => "Stop and search record incomplete (PACE Code A)",
-        "no_necessity_criteria" => "Arrest without necessity criteria (PACE Code G)",
-        "patrol_not_ended" => "Patrol never ended",
-        "patrol_too_long" => "Patrol longer than the force's limit: was End patrol forgotten?",
-        "shift_not_ended" => "Shift never ended",
-        _ => "Needs checking",
-    }
+    FLAGS
+        .iter()
+        .find(|(code, _)| *code == flag)
+        .map_or("Needs checking", |(_, label)| label)
 }
 
 /// A review state in words.
@@ -433,10 +523,11 @@ mod tests {
     }
 
     fn names(rev: &Revision, limit_minutes: i64) -> Vec<String> {
-        flags(rev, Duration::minutes(limit_minutes))
-            .into_iter()
-            .map(|f| f.flag)
-            .collect()
+        let rules = FlagRules {
+            long_patrol: Duration::minutes(limit_minutes),
+            local_date: &|t| t.date_naive(),
+        };
+        flags(rev, &rules).into_iter().map(|f| f.flag).collect()
     }
 
     #[test]

@@ -160,10 +160,32 @@ impl Revision {
                 c.rule("ended_at", Rule::EndsBeforeStart);
             }
         }
-        if let Record::Arrest(a) = &self.record {
-            if let Some(t) = a.caution_at {
-                check_time(&mut c, "caution_at", t, now);
+        // Times are typed to the minute, while an untouched record time
+        // keeps its seconds: the rules below compare whole minutes.
+        let minute = whole_minute(self.occurred_at);
+        match &self.record {
+            Record::Arrest(a) => {
+                if let Some(t) = a.caution_at {
+                    check_time(&mut c, "caution_at", t, now);
+                    if t < minute {
+                        c.rule("caution_at", Rule::CautionBeforeArrest);
+                    }
+                }
             }
+            Record::StopSearch(s) => {
+                if let Some(from) = s.authorised_from {
+                    check_time(&mut c, "authorised_from", from, now);
+                }
+                // The end may lie ahead: an authorisation still running.
+                let within =
+                    |from: DateTime<Utc>, until: DateTime<Utc>| from <= minute && minute <= until;
+                if let (Some(from), Some(until)) = (s.authorised_from, s.authorised_until) {
+                    if from < until && !within(from, until) {
+                        c.rule("occurred_at", Rule::OutsideAuthorisation);
+                    }
+                }
+            }
+            _ => {}
         }
         if let Some(loc) = self.location {
             let ok = (-90.0..=90.0).contains(&loc.lat)
@@ -200,6 +222,12 @@ impl Revision {
         }
         c.finish()
     }
+}
+
+/// The start of the minute `t` falls in.
+fn whole_minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    let seconds = t.timestamp().div_euclid(60) * 60;
+    DateTime::from_timestamp(seconds, 0).unwrap_or(t)
 }
 
 /// Whether `text` is a device chain link as [`Revision::prev`] carries it:

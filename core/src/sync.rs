@@ -246,7 +246,8 @@ pub enum Rejection {
     Invalid { errors: Vec<FieldError> },
     #[error("this entry belongs to another officer")]
     NotYourEntry,
-    /// `field` (`shift_id`, `patrol_id`, `linked_stop`, `linked_entry`)
+    /// `field` (`shift_id`, `patrol_id`, `linked_stop`, `linked_entry`,
+    /// `prior_warning`)
     /// names an entry of another officer.
     #[error("the {field} names an entry of another officer")]
     ReferenceNotYours { field: String },

@@ -47,8 +47,28 @@ pub enum Problem {
 pub enum Rule {
     #[error("Leave blank when the same as the self-defined ethnicity")]
     PerceivedSameAsSelfDefined,
+    #[error("Record the ethnicity you perceive, not \"not stated\"")]
+    PerceivedNotStated,
     #[error("Choose at least one necessity criterion (PACE Code G)")]
     NoNecessityCriterion,
+    #[error("A reason is given for a criterion that is not chosen")]
+    ReasonForCriterionNotChosen,
+    #[error("The caution cannot come before the arrest")]
+    CautionBeforeArrest,
+    #[error("Give either the custody suite or why not taken to custody, not both")]
+    CustodyAndNoCustody,
+    #[error("An s60 authorisation lasts at most 48 hours, an s47A one 14 days")]
+    AuthorisationTooLong,
+    #[error("The search time is outside the authorisation's period")]
+    OutsideAuthorisation,
+    #[error("This power is for vehicles: tick that a vehicle was searched")]
+    VehiclePowerWithoutVehicle,
+    #[error("Link the warning this notice follows, or give its reference")]
+    CpnWithoutWarning,
+    #[error("Completed means every ordered hour is done")]
+    CompletedWithHoursLeft,
+    #[error("Cannot be completed before it started")]
+    CompletedBeforeStart,
     #[error("A Community Protection Notice needs the person to be 16 or over")]
     CpnUnderSixteen,
     #[error("A dispersal direction lasts at most 48 hours")]

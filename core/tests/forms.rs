@@ -35,11 +35,30 @@ fn form(pairs: &[(&str, &str)]) -> FormValues {
 /// shown), using the `choice`-th allowed value of its own condition.
 fn satisfy(kind: RecordKind, spec: &FieldSpec, choice: usize, values: &mut FormValues) {
     if let Some(w) = spec.shown_when {
-        values.insert(w.key.into(), w.values[choice % w.values.len()].into());
         let controller = form_fields(kind).find(|f| f.key == w.key);
         let controller = controller
             .unwrap_or_else(|| panic!("{kind:?}: {} shown by unknown field {}", spec.key, w.key));
+        let value = match w.matching {
+            Match::Is | Match::Includes => w.values[choice % w.values.len()].to_owned(),
+            // The first value the controller can hold that is not excluded.
+            Match::IsNot => std::iter::once(String::new())
+                .chain(allowed_values(controller))
+                .find(|v| !w.values.contains(&v.as_str()))
+                .unwrap_or_else(|| panic!("{kind:?}.{}: every value excluded", spec.key)),
+        };
+        values.insert(w.key.into(), value);
         satisfy(kind, controller, 0, values);
+    }
+}
+
+/// The values a field a condition watches can hold.
+fn allowed_values(controller: &FieldSpec) -> Vec<String> {
+    match controller.kind {
+        FieldKind::Select(o) | FieldKind::MultiSelect(o) => {
+            o().into_iter().map(|(c, _)| c.to_string()).collect()
+        }
+        FieldKind::Checkbox | FieldKind::YesNo => vec!["true".into(), "false".into()],
+        _ => panic!("{}: a condition on a free-text field", controller.key),
     }
 }
 
@@ -155,14 +174,12 @@ fn a_field_is_never_shown_while_the_field_it_depends_on_is_hidden() {
 #[test]
 fn every_record_field_has_a_form_field_and_vice_versa() {
     for kind in RecordKind::ALL {
-        let json = serde_json::to_value(Record::empty(kind)).unwrap_or_default();
-        let record_keys: BTreeSet<String> = json[kind.code()]
-            .as_object()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
+        let record_keys: BTreeSet<String> =
+            kind.fields().iter().map(|f| f.name.to_string()).collect();
+        // A key `field.entry` is an entry of the map `field`.
         let mut spec_keys: BTreeSet<String> = record_fields(kind)
             .iter()
-            .map(|s| s.key.to_string())
+            .map(|s| s.key.split('.').next().unwrap_or(s.key).to_string())
             .collect();
         if kind.has_duration() {
             // Set by ending it, not typed (see `ended_at_is_not_on_the_form`).
@@ -239,11 +256,13 @@ fn conditions_name_real_fields_and_real_values() {
                 spec.key,
                 w.key
             );
-            let allowed: Vec<String> = match controller.kind {
-                FieldKind::Select(o) => o().into_iter().map(|(c, _)| c.to_string()).collect(),
-                FieldKind::Checkbox | FieldKind::YesNo => vec!["true".into(), "false".into()],
-                _ => panic!("{kind:?}.{}: condition on a free-text field", spec.key),
-            };
+            let allowed = allowed_values(controller);
+            assert_eq!(
+                matches!(w.matching, Match::Includes),
+                matches!(controller.kind, FieldKind::MultiSelect(_)),
+                "{kind:?}.{}: `Includes` is the condition on a multi-select, and only it",
+                spec.key
+            );
             for v in w.values.iter().filter(|v| !v.is_empty()) {
                 assert!(
                     allowed.iter().any(|a| a == v),
@@ -451,6 +470,8 @@ fn stop_search_conditional_fields_are_dropped_when_hidden() {
     values.insert("vehicle_searched".into(), String::new());
     values.insert("power".into(), "cjpoa_s60".into());
     values.insert("s60_authorisation".into(), "S60/1".into());
+    values.insert("authorised_from".into(), "2024-06-01T18:00".into());
+    values.insert("authorised_until".into(), "2024-06-02T06:00".into());
     let draft =
         parse_form(RecordKind::StopSearch, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
     let Record::StopSearch(s) = draft.record else {
@@ -613,7 +634,7 @@ fn unknown_option_codes_are_unknown_options() {
     assert_bad(
         valid(RecordKind::Arrest),
         "necessity",
-        "name,bogus",
+        "investigation,bogus",
         Problem::UnknownOption,
     );
     assert_bad(
@@ -654,6 +675,12 @@ fn multi_select_parses_comma_separated_codes() {
     let mut values = revision_to_form(&saved(valid(RecordKind::Arrest)), local);
     assert_eq!(values["necessity"], "investigation");
     values.insert("necessity".into(), " name, address ,,investigation,".into());
+    for criterion in NecessityCriterion::ALL {
+        values.insert(
+            beatbook_core::record::necessity_reason_key(*criterion),
+            format!("Because of {}", criterion.code()),
+        );
+    }
     let draft = parse_form(RecordKind::Arrest, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
     let Record::Arrest(a) = draft.record else {
         panic!("wrong kind")
@@ -736,6 +763,7 @@ fn all_problems_are_returned_together() {
         "dispersal_hours",
         "authorising_inspector",
         "terms",
+        "directed_persons",
         OCCURRED_AT,
     ]
     .map(String::from)

@@ -204,10 +204,13 @@ fn stop_search_s60_needs_authorisation_not_grounds() {
     // Any other power needs grounds even when an authorisation is typed.
     for power in SearchPower::ALL
         .iter()
-        .filter(|p| **p != SearchPower::Cjpoa60)
+        .filter(|p| p.longest_authorisation().is_none())
     {
         let s = StopSearch {
             power: Some(*power),
+            // s43A is a vehicle search (its own rule, below).
+            vehicle_searched: *power == SearchPower::Terrorism43A,
+            vehicle_registration: "AB12 CDE".into(),
             ..stop_search_s60()
         };
         assert_only(
@@ -237,7 +240,13 @@ fn stop_search_conditional_fields_are_satisfied_when_filled() {
             (
                 "officer_perceived_ethnicity",
                 |s| s.officer_perceived_ethnicity = Some(Ethnicity::NotStated),
-                Want::Rule(Rule::PerceivedSameAsSelfDefined),
+                Want::Rule(Rule::PerceivedNotStated),
+            ),
+            // Not stated by the person: the officer's perception is needed.
+            (
+                "officer_perceived_ethnicity",
+                |s| s.officer_perceived_ethnicity = None,
+                A,
             ),
         ],
     );
@@ -272,7 +281,7 @@ fn perceived_ethnicity_is_accepted_when_different_for_every_code() {
                 ..stop_search()
             };
             let errors = check(&Record::StopSearch(s));
-            if self_defined == perceived {
+            if self_defined == perceived || *perceived == Ethnicity::NotStated {
                 assert_eq!(fields(&errors), ["officer_perceived_ethnicity"]);
             } else {
                 assert_eq!(errors, [], "{self_defined:?} / {perceived:?}");
@@ -311,11 +320,53 @@ fn arrest_required_fields() {
             ("grounds", |a| a.grounds.clear(), A),
             (
                 "necessity",
-                |a| a.necessity.clear(),
+                |a| {
+                    a.necessity.clear();
+                    a.necessity_reasons.clear();
+                },
                 Want::Rule(Rule::NoNecessityCriterion),
+            ),
+            // Code G 2.9: each criterion relied on says why it applies.
+            (
+                "necessity_reasons.investigation",
+                |a| a.necessity_reasons.clear(),
+                A,
+            ),
+            (
+                "necessity_reasons.investigation",
+                |a| {
+                    a.necessity_reasons
+                        .insert(NecessityCriterion::PromptInvestigation, " ".into());
+                },
+                A,
+            ),
+            (
+                "necessity_reasons.name",
+                |a| {
+                    a.necessity_reasons
+                        .insert(NecessityCriterion::Name, "Refused".into());
+                },
+                Want::Rule(Rule::ReasonForCriterionNotChosen),
             ),
             ("caution_at", |a| a.caution_at = None, A),
             ("custody_suite", |a| a.custody_suite.clear(), A),
+            // Not taken to custody: why, instead of the suite.
+            (
+                "no_custody_details",
+                |a| {
+                    a.custody_suite.clear();
+                    a.no_custody = Some(NoCustodyReason::DeArrested);
+                },
+                A,
+            ),
+            (
+                "custody_suite",
+                |a| {
+                    a.no_custody = Some(NoCustodyReason::StreetBail);
+                    a.no_custody_details = "Bailed to 14 June".into();
+                },
+                Want::Rule(Rule::CustodyAndNoCustody),
+            ),
             (
                 "said_on_arrest",
                 |a| a.said_on_arrest = "\u{1b}[31m".into(),
@@ -327,6 +378,7 @@ fn arrest_required_fields() {
     for criterion in NecessityCriterion::ALL {
         let a = Arrest {
             necessity: vec![*criterion],
+            necessity_reasons: [(*criterion, "Because".to_owned())].into(),
             ..arrest()
         };
         assert_eq!(check(&Record::Arrest(a)), [], "{criterion:?}");
@@ -398,7 +450,16 @@ fn asb_cpn_fields() {
         &[
             ("behaviour", |a| a.behaviour.clear(), A),
             ("requirements", |a| a.requirements.clear(), A),
-            ("prior_warning_ref", |a| a.prior_warning_ref.clear(), A),
+            (
+                "prior_warning",
+                |a| a.prior_warning_ref.clear(),
+                Want::Rule(Rule::CpnWithoutWarning),
+            ),
+            (
+                "prior_warning_deadline",
+                |a| a.prior_warning_deadline = None,
+                A,
+            ),
             (
                 "person_aged_16_plus",
                 |a| a.person_aged_16_plus = false,
@@ -546,7 +607,8 @@ fn asb_power_fields_are_not_required_by_other_powers() {
             &[
                 "behaviour",
                 "requirements",
-                "prior_warning_ref",
+                "prior_warning",
+                "prior_warning_deadline",
                 "person_aged_16_plus",
             ],
         ),
@@ -557,11 +619,13 @@ fn asb_power_fields_are_not_required_by_other_powers() {
                 "dispersal_hours",
                 "authorising_inspector",
                 "terms",
+                "directed_persons",
             ],
         ),
         (AsbPower::Pspo, &["pspo_name", "behaviour"]),
         (AsbPower::FixedPenalty, &["offence", "penalty_amount"]),
         (AsbPower::Seizure, &["seized", "seized_description"]),
+        (AsbPower::S59Warning, &["behaviour", "vehicle_registration"]),
     ];
     assert_eq!(own.len(), AsbPower::ALL.len());
     for (power, want) in own {
@@ -699,6 +763,7 @@ fn every_valid_fixture_passes_as_a_revision() {
 fn revision_check_includes_record_rules() {
     let r = rev(Record::Arrest(Arrest {
         necessity: vec![],
+        necessity_reasons: Default::default(),
         ..arrest()
     }));
     assert_rev_only(
@@ -1024,5 +1089,212 @@ fn all_problems_are_reported_together() {
             "reason",
             "shift_id"
         ]
+    );
+}
+
+#[test]
+fn authorised_searches_need_the_authorisation_and_its_window() {
+    for power in [SearchPower::Cjpoa60, SearchPower::Terrorism47A] {
+        run_table(
+            &format!("{power:?}"),
+            StopSearch {
+                power: Some(power),
+                ..stop_search_s60()
+            },
+            Record::StopSearch,
+            &[
+                ("authorised_from", |s| s.authorised_from = None, A),
+                ("authorised_until", |s| s.authorised_until = None, A),
+                (
+                    "authorised_until",
+                    |s| s.authorised_until = s.authorised_from,
+                    Want::Rule(Rule::EndsBeforeStart),
+                ),
+            ],
+        );
+    }
+    // s60: 24 hours, extended to 48 at most; s47A: 14 days.
+    let window = |power, hours| StopSearch {
+        power: Some(power),
+        authorised_from: Some(t("2024-06-01T00:00:00Z")),
+        authorised_until: Some(t("2024-06-01T00:00:00Z") + chrono::Duration::hours(hours)),
+        ..stop_search_s60()
+    };
+    let s60 = SearchPower::Cjpoa60;
+    let s47a = SearchPower::Terrorism47A;
+    assert_eq!(check(&Record::StopSearch(window(s60, 48))), []);
+    assert_only(
+        "s60 for 49 hours",
+        &Record::StopSearch(window(s60, 49)),
+        "authorised_until",
+        Want::Rule(Rule::AuthorisationTooLong),
+    );
+    assert_eq!(check(&Record::StopSearch(window(s47a, 14 * 24))), []);
+    assert_only(
+        "s47A for 15 days",
+        &Record::StopSearch(window(s47a, 15 * 24)),
+        "authorised_until",
+        Want::Rule(Rule::AuthorisationTooLong),
+    );
+}
+
+#[test]
+fn an_s43a_search_is_of_a_vehicle() {
+    let s = StopSearch {
+        power: Some(SearchPower::Terrorism43A),
+        grounds: "Van seen circling the stadium; matches a briefing".into(),
+        ..stop_search()
+    };
+    assert_only(
+        "s43A on foot",
+        &Record::StopSearch(s.clone()),
+        "vehicle_searched",
+        Want::Rule(Rule::VehiclePowerWithoutVehicle),
+    );
+    let in_vehicle = StopSearch {
+        vehicle_searched: true,
+        vehicle_registration: "AB12 CDE".into(),
+        ..s
+    };
+    assert_eq!(check(&Record::StopSearch(in_vehicle)), []);
+}
+
+#[test]
+fn a_search_outside_its_authorisation_is_refused() {
+    // An authorisation from 18:00 to 20:30; the revision's time is 21:00
+    // (`created`), moved below.
+    let inside = rev(Record::StopSearch(StopSearch {
+        authorised_until: Some(t("2024-06-01T20:30:00Z")),
+        ..stop_search_s60()
+    }));
+    for (case, at) in [
+        ("a minute before it starts", "2024-06-01T17:59:00Z"),
+        ("a minute after it ends", "2024-06-01T20:31:00Z"),
+    ] {
+        let mut r = inside.clone();
+        r.occurred_at = t(at);
+        assert_rev_only(
+            case,
+            &r,
+            "occurred_at",
+            Want::Rule(Rule::OutsideAuthorisation),
+        );
+    }
+    for edge in ["2024-06-01T18:00:00Z", "2024-06-01T20:30:00Z"] {
+        let mut r = inside.clone();
+        r.occurred_at = t(edge);
+        assert_eq!(r.check(now()), Ok(()), "{edge} is inside");
+    }
+}
+
+#[test]
+fn the_caution_is_not_before_the_arrest() {
+    // The arrest is at 21:00 (`created`); the fixture cautions at 21:05.
+    let mut r = rev(Record::Arrest(arrest()));
+    assert_eq!(r.check(now()), Ok(()));
+    r.occurred_at = t("2024-06-01T21:05:00Z");
+    assert_eq!(r.check(now()), Ok(()), "cautioned at the moment of arrest");
+    // The form opened at 21:05:37 keeps its seconds; 21:05 is typed.
+    r.occurred_at = t("2024-06-01T21:05:37Z");
+    assert_eq!(r.check(now()), Ok(()), "the same minute");
+    r.occurred_at = t("2024-06-01T21:06:00Z");
+    assert_rev_only(
+        "cautioned a minute before",
+        &r,
+        "caution_at",
+        Want::Rule(Rule::CautionBeforeArrest),
+    );
+}
+
+#[test]
+fn a_dispersal_says_who_was_directed_and_any_change() {
+    run_table(
+        "dispersal",
+        asb(AsbPower::Dispersal),
+        Record::AsbIntervention,
+        &[
+            ("directed_persons", |a| a.directed_persons.clear(), A),
+            (
+                "direction_change_details",
+                |a| a.direction_change = Some(DirectionChange::Withdrawn),
+                A,
+            ),
+            (
+                "directed_persons",
+                |a| a.directed_persons = "\u{7}".into(),
+                Want::Control,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_cpn_follows_a_linked_or_referenced_warning() {
+    let linked = AsbIntervention {
+        prior_warning: Some(entry(43)),
+        prior_warning_ref: String::new(),
+        ..asb(AsbPower::Cpn)
+    };
+    assert_eq!(check(&Record::AsbIntervention(linked)), []);
+    let neither = AsbIntervention {
+        prior_warning_ref: "   ".into(),
+        ..asb(AsbPower::Cpn)
+    };
+    assert_only(
+        "no warning",
+        &Record::AsbIntervention(neither),
+        "prior_warning",
+        Want::Rule(Rule::CpnWithoutWarning),
+    );
+}
+
+#[test]
+fn an_immediate_justice_outcome_is_typed_and_completion_is_whole() {
+    let done = IjReferral {
+        result: Some(IjOutcome::Completed),
+        completed_on: Some(d("2024-05-30")),
+        ..ij_full()
+    };
+    run_table(
+        "ij completed",
+        done,
+        Record::IjReferral,
+        &[
+            ("completed_on", |r| r.completed_on = None, A),
+            (
+                "hours_completed",
+                |r| r.hours_completed = Some(9),
+                Want::Rule(Rule::CompletedWithHoursLeft),
+            ),
+            (
+                "completed_on",
+                |r| r.completed_on = Some(d("2024-05-20")),
+                Want::Rule(Rule::CompletedBeforeStart),
+            ),
+        ],
+    );
+    // Not completed: hours may be short, and no date is asked for.
+    let failed = IjReferral {
+        result: Some(IjOutcome::NotCompleted),
+        hours_completed: Some(3),
+        ..ij_full()
+    };
+    assert_eq!(check(&Record::IjReferral(failed)), []);
+}
+
+#[test]
+fn an_s59_warning_names_the_vehicle() {
+    run_table(
+        "s59",
+        asb(AsbPower::S59Warning),
+        Record::AsbIntervention,
+        &[
+            ("behaviour", |a| a.behaviour.clear(), A),
+            (
+                "vehicle_registration",
+                |a| a.vehicle_registration.clear(),
+                A,
+            ),
+        ],
     );
 }

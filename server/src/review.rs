@@ -16,8 +16,8 @@ use axum::Json;
 use beatbook_core::auth::Role;
 use beatbook_core::codes::Code;
 use beatbook_core::review::{
-    flags, ProgrammeReturn, ReviewRequest, ReviewRow, ShiftDetail, ShiftPage, ShiftSummary,
-    REVIEW_STATES,
+    flags, FlagRules, ProgrammeReturn, ReviewRequest, ReviewRow, ShiftDetail, ShiftPage,
+    ShiftSummary, REVIEW_STATES,
 };
 use beatbook_core::{EntryId, Record, RecordKind, Revision};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -351,6 +351,11 @@ async fn list_shifts(
         .await?;
     let ids: Vec<String> = heads.iter().map(|h| h.row.entry_id.clone()).collect();
     let long_patrol = long_patrol(&state).await?;
+    let zone = state.zone;
+    let rules = FlagRules {
+        long_patrol,
+        local_date: &|t| zone.date_of(t),
+    };
     let mut counts: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
     let mut nflags: HashMap<String, u64> = HashMap::new();
     for row in state.db.latest_of_shifts(&ids).await? {
@@ -363,7 +368,7 @@ async fn list_shifts(
             .or_default()
             .entry(row.kind.clone())
             .or_default() += 1;
-        *nflags.entry(shift).or_default() += flags(&rev, long_patrol).len() as u64;
+        *nflags.entry(shift).or_default() += flags(&rev, &rules).len() as u64;
     }
     let next_cursor = if heads.len() == limit as usize {
         heads
@@ -390,7 +395,7 @@ async fn list_shifts(
             counts: counts.remove(&id).unwrap_or_default(),
             review: h.review.unwrap_or_else(|| "pending".into()),
             review_comment: h.review_comment,
-            flags: nflags.get(&id).copied().unwrap_or(0) + flags(&rev, long_patrol).len() as u64,
+            flags: nflags.get(&id).copied().unwrap_or(0) + flags(&rev, &rules).len() as u64,
             shift_id: id,
         });
     }
@@ -446,6 +451,11 @@ async fn shift_detail(
     .await?;
     let rows = state.db.shift_revisions(&id).await?;
     let long_patrol = long_patrol(&state).await?;
+    let zone = state.zone;
+    let rules = FlagRules {
+        long_patrol,
+        local_date: &|t| zone.date_of(t),
+    };
     // Rows are in time order, and a correction may move an entry's time:
     // the latest revision is the highest sequence number.
     let mut latest: BTreeMap<&str, &StoredRow> = BTreeMap::new();
@@ -459,10 +469,7 @@ async fn shift_detail(
         .into_values()
         .map(parse_body)
         .collect::<Result<Vec<_>, _>>()?;
-    let flags = latest
-        .iter()
-        .flat_map(|rev| flags(rev, long_patrol))
-        .collect();
+    let flags = latest.iter().flat_map(|rev| flags(rev, &rules)).collect();
     let revisions = rows
         .into_iter()
         .map(RevisionItem::try_from)

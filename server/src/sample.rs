@@ -239,6 +239,7 @@ fn entry_record(kind: RecordKind, at: DateTime<Utc>) -> Record {
     match kind {
         RecordKind::StopSearch => Record::StopSearch(StopSearch {
             self_defined_ethnicity: Some(Ethnicity::NotStated),
+            officer_perceived_ethnicity: Some(Ethnicity::W1),
             place_detained: "High Street by the bus stop".into(),
             object: Some(SearchObject::Drugs),
             power: Some(SearchPower::MisuseOfDrugs23),
@@ -259,6 +260,11 @@ fn entry_record(kind: RecordKind, at: DateTime<Utc>) -> Record {
             place: "Market Square".into(),
             grounds: "Seen leaving without paying, goods in bag".into(),
             necessity: vec![NecessityCriterion::PromptInvestigation],
+            necessity_reasons: [(
+                NecessityCriterion::PromptInvestigation,
+                "Goods to be recovered and CCTV seized".to_owned(),
+            )]
+            .into(),
             caution_at: Some(at),
             custody_suite: "Central custody".into(),
             ..Arrest::default()

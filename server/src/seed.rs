@@ -520,7 +520,7 @@ impl Gen<'_> {
         }
         if self.chance(0.03) {
             let t = at(self);
-            let (rec, arrest) = self.stop_search(&area);
+            let (rec, arrest) = self.stop_search(&area, t);
             let stop = self.entry(shift, patrol, t, rec);
             if arrest {
                 let t2 = t + Duration::minutes(2);
@@ -629,6 +629,7 @@ impl Gen<'_> {
             AsbPower::Cpn => {
                 a.requirements = "Do not enter the precinct after 20:00".into();
                 a.prior_warning_ref = "CPW-2026-0042".into();
+                a.prior_warning_deadline = Some(t.date_naive() - Duration::days(7));
                 a.person_aged_16_plus = true;
             }
             AsbPower::Dispersal => {
@@ -636,6 +637,7 @@ impl Gen<'_> {
                 a.dispersal_hours = Some(24 + self.rng.below(25) as u32);
                 a.authorising_inspector = "Insp 4410".into();
                 a.terms = "Leave the area and do not return for the period".into();
+                a.directed_persons = format!("{persons} young people, group by the benches");
             }
             AsbPower::Pspo => {
                 a.pspo_name = "Town centre alcohol PSPO".into();
@@ -659,12 +661,16 @@ impl Gen<'_> {
                     a.vehicle_registration = "AB12 CDE".into();
                 }
             }
+            AsbPower::S59Warning => {
+                a.behaviour = "Off-road motorbike ridden across the playing field".into();
+                a.vehicle_registration = "No plates, red frame".into();
+            }
         }
         Record::AsbIntervention(a)
     }
 
     /// A stop and search with every PACE Code A field; true when it led to an arrest.
-    fn stop_search(&mut self, place: &str) -> (Record, bool) {
+    fn stop_search(&mut self, place: &str, t: DateTime<Utc>) -> (Record, bool) {
         let outcome = match self.rng.below(100) {
             0..=59 => SearchOutcome::NoFurtherAction,
             60..=74 => SearchOutcome::Arrest,
@@ -692,11 +698,15 @@ impl Gen<'_> {
                 .unwrap_or(SearchObject::StolenProperty),
         };
         let self_defined = self.pick(Ethnicity::ALL).unwrap_or(Ethnicity::NotStated);
-        let perceived = if self.chance(0.2) {
-            self.pick(Ethnicity::ALL).filter(|e| *e != self_defined)
+        // Not stated by the person: the officer records what they perceive.
+        let perceived = if self_defined == Ethnicity::NotStated || self.chance(0.2) {
+            self.pick(Ethnicity::ALL)
+                .filter(|e| *e != self_defined && *e != Ethnicity::NotStated)
+                .or((self_defined == Ethnicity::NotStated).then_some(Ethnicity::W1))
         } else {
             None
         };
+        let authorised = power == SearchPower::Cjpoa60;
         let vehicle = self.chance(0.15);
         let injury = self.chance(0.03);
         let linked = outcome != SearchOutcome::NoFurtherAction && self.chance(0.7);
@@ -734,6 +744,8 @@ impl Gen<'_> {
             },
             person_name: String::new(),
             person_address: String::new(),
+            authorised_from: authorised.then(|| t - Duration::hours(3)),
+            authorised_until: authorised.then(|| t + Duration::hours(12)),
         };
         (Record::StopSearch(s), outcome == SearchOutcome::Arrest)
     }
@@ -747,6 +759,10 @@ impl Gen<'_> {
             );
             necessity.dedup();
         }
+        let necessity_reasons = necessity
+            .iter()
+            .map(|c| (*c, necessity_reason(*c).to_owned()))
+            .collect();
         Record::Arrest(Arrest {
             offence: self
                 .pick(&[
@@ -764,6 +780,8 @@ impl Gen<'_> {
             said_on_arrest: String::new(),
             custody_suite: "Central custody".into(),
             linked_stop: stop,
+            necessity_reasons,
+            ..Arrest::default()
         })
     }
 
@@ -792,7 +810,32 @@ impl Gen<'_> {
             hours_completed: completed,
             outcome: String::new(),
             linked_entry: None,
+            result: completed.map(|done| {
+                if done == ordered {
+                    IjOutcome::Completed
+                } else {
+                    IjOutcome::InProgress
+                }
+            }),
+            // Finished a week after it started.
+            completed_on: started
+                .filter(|_| completed == Some(ordered))
+                .map(|s| s + Duration::days(7)),
         })
+    }
+}
+
+/// A seeded arrest's reason for a necessity criterion.
+fn necessity_reason(criterion: NecessityCriterion) -> &'static str {
+    match criterion {
+        NecessityCriterion::Name | NecessityCriterion::Address => {
+            "Refused to give details; none could be verified"
+        }
+        NecessityCriterion::PromptInvestigation => {
+            "Property to be recovered and CCTV seized before it is overwritten"
+        }
+        NecessityCriterion::PreventDisappearance => "No fixed address; said they were leaving",
+        _ => "Behaviour continued after a warning; likely to go on if left",
     }
 }
 

@@ -228,6 +228,7 @@ pub fn references(rev: &Revision) -> impl Iterator<Item = (&'static str, EntryId
     let link = match &rev.record {
         Record::Arrest(a) => a.linked_stop.map(|s| ("linked_stop", s)),
         Record::IjReferral(r) => r.linked_entry.map(|e| ("linked_entry", e)),
+        Record::AsbIntervention(a) => a.prior_warning.map(|w| ("prior_warning", w)),
         _ => None,
     };
     [
@@ -245,6 +246,7 @@ fn expected(field: &str) -> &'static str {
         "shift_id" => "a shift",
         "patrol_id" => "a patrol of this shift",
         "linked_stop" => "a stop and search",
+        "prior_warning" => "an ASB intervention (the Community Protection Warning)",
         _ => "an ASB intervention, a stop or an arrest",
     }
 }
@@ -454,6 +456,7 @@ impl<'a> Held<'a> {
             "shift_id" => target.kind == RecordKind::Shift,
             "patrol_id" => target.kind == RecordKind::Patrol && target.shift_id == rev.shift_id,
             "linked_stop" => target.kind == RecordKind::StopSearch,
+            "prior_warning" => target.kind == RecordKind::AsbIntervention,
             _ => matches!(
                 target.kind,
                 RecordKind::AsbIntervention

@@ -342,7 +342,8 @@ async fn raw_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
 // ---- Ownership before anything else; one history rule on both sides ----
 
 use beatbook_core::auth::Role;
-use beatbook_core::record::{Arrest, IjReferral, Note};
+use beatbook_core::codes::AsbPower;
+use beatbook_core::record::{Arrest, AsbIntervention, IjReferral, Note};
 use beatbook_core::sync::PushResponse;
 use beatbook_core::{Change, EntryId, Record, RecordKind, Revision, RevisionId};
 
@@ -623,6 +624,8 @@ async fn links_must_name_the_officers_own_entry_of_the_right_kind() {
             };
             r.record = Record::Arrest(Arrest {
                 linked_stop: Some(linked),
+                // Cautioned on arrest (this revision's time).
+                caution_at: Some(r.occurred_at),
                 ..a.clone()
             });
             r
@@ -642,6 +645,22 @@ async fn links_must_name_the_officers_own_entry_of_the_right_kind() {
             });
             r
         };
+        // A Community Protection Notice names the warning it follows.
+        let notice = |warning: EntryId| {
+            let mut r = note("pc-b", Some(b_shift), Some(b_patrol));
+            r.record = Record::AsbIntervention(AsbIntervention {
+                power: Some(AsbPower::Cpn),
+                persons: Some(1),
+                place: "Playing field".into(),
+                behaviour: "Still riding on the field".into(),
+                requirements: "Do not ride on the field".into(),
+                prior_warning: Some(warning),
+                prior_warning_deadline: Some(r.occurred_at.date_naive() - chrono::Days::new(7)),
+                person_aged_16_plus: true,
+                ..AsbIntervention::default()
+            });
+            r
+        };
         let changes = [
             arrest(a_stop),
             arrest(b_note),
@@ -649,9 +668,15 @@ async fn links_must_name_the_officers_own_entry_of_the_right_kind() {
             referral(a_asb),
             referral(b_note),
             referral(b_asb),
+            notice(a_asb),
+            notice(b_note),
+            notice(b_asb),
         ];
         let res = push_ok(base, &t.b, &as_values(&changes)).await;
         let want = [
+            "reference_not_yours",
+            "reference_wrong_kind",
+            "(not rejected)",
             "reference_not_yours",
             "reference_wrong_kind",
             "(not rejected)",
@@ -666,6 +691,8 @@ async fn links_must_name_the_officers_own_entry_of_the_right_kind() {
         assert_eq!(outcomes(&res)[5], "stored");
         assert_eq!(result_json(&res)[0]["reason"]["field"], "linked_stop");
         assert_eq!(result_json(&res)[3]["reason"]["field"], "linked_entry");
+        assert_eq!(outcomes(&res)[8], "stored");
+        assert_eq!(result_json(&res)[6]["reason"]["field"], "prior_warning");
         t.server.stop().await;
     })
     .await

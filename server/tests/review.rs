@@ -175,6 +175,7 @@ impl Book {
 fn stop(power: SearchPower, outcome: SearchOutcome, linked: bool) -> Record {
     Record::StopSearch(StopSearch {
         self_defined_ethnicity: Some(Ethnicity::NotStated),
+        officer_perceived_ethnicity: Some(Ethnicity::W1),
         place_detained: "High Street".into(),
         object: Some(SearchObject::Drugs),
         power: Some(power),
@@ -192,6 +193,11 @@ fn arrest(at: DateTime<Utc>, linked: Option<EntryId>) -> Record {
         place: "High Street".into(),
         grounds: "Found on search".into(),
         necessity: vec![NecessityCriterion::PromptInvestigation],
+        necessity_reasons: [(
+            NecessityCriterion::PromptInvestigation,
+            "Drugs to be tested".to_owned(),
+        )]
+        .into(),
         caution_at: Some(at),
         custody_suite: "Central".into(),
         linked_stop: linked,

@@ -137,6 +137,7 @@ impl Book {
     fn stop_search(&mut self, shift: EntryId, patrol: EntryId, at: DateTime<Utc>) {
         let record = Record::StopSearch(StopSearch {
             self_defined_ethnicity: Some(Ethnicity::NotStated),
+            officer_perceived_ethnicity: Some(Ethnicity::A1),
             place_detained: "Market Square".into(),
             object: Some(SearchObject::Drugs),
             power: Some(SearchPower::MisuseOfDrugs23),

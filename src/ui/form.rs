@@ -346,7 +346,7 @@ fn Field(
                     options().into_iter().map(|(c, t)| (c.to_owned(), t.to_owned())).collect(),
                     if spec.required { "Choose…" } else { "Not recorded" },
                 ),
-                FieldKind::EntryLink(kind) => (link_options(kind), "None"),
+                FieldKind::EntryLink(link) => (link_options(link), "None"),
                 _ => (Vec::new(), ""),
             };
             let opts = options
@@ -417,23 +417,24 @@ fn FoldChoice(
     }
 }
 
-/// The entries of the open shift that a field may link to, newest first.
-fn link_options(kind: RecordKind) -> Vec<(String, String)> {
+/// The entries a link field may name (`form::link_candidates`), newest
+/// first; from other shifts, with their day.
+fn link_options(link: form::LinkTo) -> Vec<(String, String)> {
     let state = use_state();
     let local = platform::local_time();
     state.log.with_untracked(|log| {
-        let Some(shift) = log.open_shift().map(|s| s.entry_id) else {
-            return Vec::new();
-        };
-        log.shift_entries_of_kind(shift, kind)
+        form::link_candidates(log, link)
             .into_iter()
             .map(|r| {
-                let text = format!(
-                    "{} {}",
-                    fmt::clock(r.occurred_at, local),
-                    r.record.summary()
-                );
-                (r.entry_id.to_string(), text)
+                let when = if link.any_shift {
+                    fmt::day_and_clock(r.occurred_at, local)
+                } else {
+                    fmt::clock(r.occurred_at, local)
+                };
+                (
+                    r.entry_id.to_string(),
+                    format!("{when} {}", r.record.summary()),
+                )
             })
             .collect()
     })

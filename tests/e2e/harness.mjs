@@ -299,6 +299,7 @@ export const recordFillers = [
       await page.getByLabel('Place of arrest').fill('Market Square');
       await page.getByLabel('Grounds for suspicion').fill('Seen kicking the bus shelter glass');
       await page.getByLabel('To allow prompt and effective investigation').check();
+      await page.getByLabel('Why, for a prompt investigation').fill('CCTV to be seized before it is overwritten');
       const now = await page.evaluate(() => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16));
       await page.getByLabel('Caution given at').fill(now);
       await page.getByLabel('Custody suite').fill('Central custody');
@@ -315,6 +316,7 @@ export const recordFillers = [
       await page.getByLabel('Period (hours, up to 48)').fill('24');
       await page.getByLabel('Authorising inspector').fill('Insp 1102 Khan');
       await page.getByLabel('Terms of the direction').fill('Leave the area and do not return for 24 hours');
+      await page.getByLabel('Who was directed').fill('Four teenagers by the shelter, two in red jackets');
     },
   },
   {

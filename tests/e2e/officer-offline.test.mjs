@@ -96,6 +96,7 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
   await page.getByLabel('Place of arrest').fill('Market Square');
   await page.getByLabel('Grounds for suspicion').fill('Wraps of cannabis found in the search');
   await page.getByLabel('To allow prompt and effective investigation').check();
+  await page.getByLabel('Why, for a prompt investigation').fill('The wraps must be tested and the phone seized');
   const now = await page.evaluate(() => {
     const d = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
     return d.toISOString().slice(0, 16);

@@ -70,6 +70,8 @@ pub fn stop_search_s60() -> StopSearch {
         object: Some(SearchObject::OffensiveWeapon),
         grounds: String::new(),
         s60_authorisation: "S60/2024/017 Supt Rahman".into(),
+        authorised_from: Some(t("2024-06-01T18:00:00Z")),
+        authorised_until: Some(t("2024-06-02T06:00:00Z")),
         ..stop_search()
     }
 }
@@ -114,6 +116,12 @@ pub fn arrest() -> Arrest {
         said_on_arrest: String::new(),
         custody_suite: "Central custody".into(),
         linked_stop: None,
+        necessity_reasons: [(
+            NecessityCriterion::PromptInvestigation,
+            "The knife must be examined and the CCTV seized before it is overwritten.".into(),
+        )]
+        .into(),
+        ..Arrest::default()
     }
 }
 
@@ -150,6 +158,7 @@ pub fn asb(power: AsbPower) -> AsbIntervention {
             behaviour: "Riding motorbikes across the playing field".into(),
             requirements: "Do not ride any motor vehicle on the field".into(),
             prior_warning_ref: "CPW-2024-0041".into(),
+            prior_warning_deadline: Some(d("2024-05-20")),
             person_aged_16_plus: true,
             ..base
         },
@@ -159,6 +168,7 @@ pub fn asb(power: AsbPower) -> AsbIntervention {
             authorising_inspector: "Insp 1234 Khan".into(),
             terms: "Leave the area and do not return for 48 hours".into(),
             property_surrendered: "Two cans of lager".into(),
+            directed_persons: "Two males, about 17, grey tracksuits".into(),
             ..base
         },
         AsbPower::Pspo => AsbIntervention {
@@ -176,6 +186,11 @@ pub fn asb(power: AsbPower) -> AsbIntervention {
             seized: Some(SeizureKind::Vehicle),
             seized_description: "Red off-road motorcycle, no plates visible".into(),
             vehicle_registration: "KX19 ABC".into(),
+            ..base
+        },
+        AsbPower::S59Warning => AsbIntervention {
+            behaviour: "Riding an off-road bike across the playing field".into(),
+            vehicle_registration: "Unregistered, red frame, VIN ends 4471".into(),
             ..base
         },
     }
@@ -270,9 +285,52 @@ pub fn all_valid_records() -> Vec<(String, Record)> {
                 NecessityCriterion::Name,
                 NecessityCriterion::PreventDisappearance,
             ],
+            necessity_reasons: [
+                (NecessityCriterion::Name, "Refused to give a name".into()),
+                (
+                    NecessityCriterion::PreventDisappearance,
+                    "No fixed address; said he was leaving the country".into(),
+                ),
+            ]
+            .into(),
             said_on_arrest: "\"It isn't mine\"".into(),
             linked_stop: Some(entry(42)),
             ..arrest()
+        }),
+    ));
+    out.push((
+        "arrest street bail".into(),
+        Record::Arrest(Arrest {
+            custody_suite: String::new(),
+            no_custody: Some(NoCustodyReason::StreetBail),
+            no_custody_details: "Bailed to Central custody, 14 June 10:00".into(),
+            ..arrest()
+        }),
+    ));
+    out.push((
+        "stop_search s47a".into(),
+        Record::StopSearch(StopSearch {
+            power: Some(SearchPower::Terrorism47A),
+            s60_authorisation: "S47A/2024/002 ACC Lee".into(),
+            authorised_from: Some(t("2024-05-30T00:00:00Z")),
+            authorised_until: Some(t("2024-06-12T00:00:00Z")),
+            ..stop_search_s60()
+        }),
+    ));
+    out.push((
+        "asb cpn linked".into(),
+        Record::AsbIntervention(AsbIntervention {
+            prior_warning: Some(entry(43)),
+            prior_warning_ref: String::new(),
+            ..asb(AsbPower::Cpn)
+        }),
+    ));
+    out.push((
+        "asb dispersal varied".into(),
+        Record::AsbIntervention(AsbIntervention {
+            direction_change: Some(DirectionChange::Varied),
+            direction_change_details: "Cut to 24 hours by Insp Khan at 23:10".into(),
+            ..asb(AsbPower::Dispersal)
         }),
     ));
     for power in AsbPower::ALL {
@@ -282,6 +340,14 @@ pub fn all_valid_records() -> Vec<(String, Record)> {
         ));
     }
     out.push(("ij full".into(), Record::IjReferral(ij_full())));
+    out.push((
+        "ij completed".into(),
+        Record::IjReferral(IjReferral {
+            result: Some(IjOutcome::Completed),
+            completed_on: Some(d("2024-05-30")),
+            ..ij_full()
+        }),
+    ));
     out
 }
 

@@ -282,9 +282,9 @@ fn FlagList(flags: Vec<Flag>, entries: Vec<Entry>, clock: ShiftClock) -> impl In
         .collect_view();
     view! {
         <section class="flags-section" aria-labelledby="flags-title">
-            <h3 id="flags-title">{format!("Completeness flags ({count})")}</h3>
+            <h3 id="flags-title">{format!("Flags to check ({count})")}</h3>
             {if count == 0 {
-                view! { <p class="ok-note">"No completeness flags: every record has what the rules require."</p> }.into_any()
+                view! { <p class="ok-note">"Nothing flagged: every record has what the rules require, and none needs a second look."</p> }.into_any()
             } else {
                 view! { <ul class="flag-list">{items}</ul> }.into_any()
             }}
