@@ -157,16 +157,13 @@ pub async fn correct(
     draft: Draft,
     reason: String,
 ) -> Result<(), SaveError> {
-    one_at_a_time(state, correct_now(state, entry, draft, reason)).await
-}
-
-async fn correct_now(
-    state: AppState,
-    entry: EntryId,
-    draft: Draft,
-    reason: String,
-) -> Result<(), SaveError> {
-    revise(state, entry, Change::Corrected { reason }, Some(draft)).await
+    // One path for corrections and withdrawals (`revise`): one copy of the
+    // save in the download.
+    one_at_a_time(
+        state,
+        revise(state, entry, Change::Corrected { reason }, Some(draft)),
+    )
+    .await
 }
 
 /// Withdraws an entry made in error: a revision with the reason, the entry

@@ -50,6 +50,21 @@ pub fn canonical_figures(figures: &ProgrammeReturn) -> Result<String, serde_json
     serde_json::to_string(figures)
 }
 
+/// The rows a submitted return's CSV starts with, before its figures
+/// ([`crate::review::rows`]): group `submission`, name `all`, metrics
+/// `revision`, `submitted_by`, `submitted_at` and `sha256`.
+pub fn submission_rows(sub: &SubmittedReturn) -> Vec<[String; 4]> {
+    [
+        ("revision", sub.revision.to_string()),
+        ("submitted_by", sub.submitted_by.clone()),
+        ("submitted_at", sub.submitted_at.clone()),
+        ("sha256", sub.sha256.clone()),
+    ]
+    .into_iter()
+    .map(|(metric, value)| ["submission".into(), "all".into(), metric.into(), value])
+    .collect()
+}
+
 /// What changed a submitted period's figures, or may have: something that
 /// arrived or was decided after the submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

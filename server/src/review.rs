@@ -813,14 +813,11 @@ async fn export_return(
     let mut lines = vec![csv_line(&["group", "name", "metric", "value"])];
     let ret = match submitted {
         Some(s) => {
-            for (metric, value) in [
-                ("revision", s.revision.to_string()),
-                ("submitted_by", s.submitted_by),
-                ("submitted_at", s.submitted_at),
-                ("sha256", s.sha256),
-            ] {
-                lines.push(csv_line(&["submission", "all", metric, value.as_str()]));
-            }
+            lines.extend(
+                beatbook_core::returns::submission_rows(&s)
+                    .iter()
+                    .map(|r| csv_line(r)),
+            );
             s.figures
         }
         None => compute_return(&state.db, &officers, &period).await?,

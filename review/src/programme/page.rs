@@ -12,7 +12,7 @@ use crate::{say, use_ctx};
 use beatbook_client::clock::{local_time, now};
 use beatbook_client::{ApiError, Export, ReturnQuery};
 use beatbook_core::api::ErrorCode;
-use beatbook_core::returns::{ReturnChanges, SubmittedReturn};
+use beatbook_core::returns::{submission_rows, ReturnChanges, SubmittedReturn};
 use beatbook_core::review::ProgrammeReturn;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -247,7 +247,7 @@ fn report(
             <section class="exported" aria-labelledby="rows-title">
                 <h3 id="rows-title">"All figures as exported"</h3>
                 <p class="muted">"The rows of the CSV download, as it writes them."</p>
-                {tables::exported_rows(ret)}
+                {tables::exported_rows(ret, sub.map_or_else(Vec::new, |s| submission_rows(&s.0)))}
             </section>
         </article>
     }
@@ -283,6 +283,10 @@ pub fn ReturnView() -> impl IntoView {
     // Open on last month: the figure a supervisor most often needs.
     show();
     let busy = RwSignal::new(false);
+    // The screen's owner: the reload after a submission runs under it, not
+    // under the submission's task, whose scope ends (and would cancel it)
+    // as soon as the submission is done.
+    let screen = StoredValue::new(Owner::current());
     let said = RwSignal::new(None::<String>);
     // Submits the period on the screen, then shows it again: its submitted
     // figures and (empty) changes.
@@ -304,7 +308,9 @@ pub fn ReturnView() -> impl IntoView {
                         "Return submitted (revision {}).",
                         sub.revision
                     )));
-                    fetch(ctx.token, ask, status, asked);
+                    if let Some(owner) = screen.try_get_value().flatten() {
+                        owner.with(|| fetch(ctx.token, ask, status, asked));
+                    }
                 }
                 Err(e) => {
                     said.try_set(Some(format!("Not submitted: {}", failure(&ask, &e))));

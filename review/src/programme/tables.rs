@@ -227,10 +227,12 @@ pub fn code_tables(f: &Figures) -> impl IntoView {
 
 /// Every row of the CSV export, as the export writes it (group, name,
 /// metric, value): nothing here is reformatted, so the screen and the
-/// downloaded file can be compared cell by cell.
-pub fn exported_rows(ret: &ProgrammeReturn) -> impl IntoView {
-    let body = rows(ret)
+/// downloaded file can be compared cell by cell. `first`: the rows before
+/// the figures (a submitted return's submission rows).
+pub fn exported_rows(ret: &ProgrammeReturn, first: Vec<[String; 4]>) -> impl IntoView {
+    let body = first
         .into_iter()
+        .chain(rows(ret))
         .map(|[group, name, metric, value]| {
             view! { <tr><td>{group}</td><td>{name}</td><td>{metric}</td><td>{value}</td></tr> }
         })
