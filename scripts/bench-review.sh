@@ -6,6 +6,11 @@
 #   (a) the first page of the shift list (50 shifts of the supervisor's team)
 #   (b) last calendar month's return
 #       targets (a) and (b): median < 300 ms with a year of a 300-officer force
+#   (b2) submitting last month's return (POST /api/v1/returns: the return
+#       computed, hashed and stored as the next revision; target < 300 ms),
+#       reading the submitted return back (GET /api/v1/returns/submitted;
+#       target < 50 ms, and below the median of computing it, (b)) and its
+#       "changed since submitted" list (GET /api/v1/returns/changes; < 50 ms)
 #   (c) a CSV export of every entry of last month, then of the whole seeded
 #       period: rows/s and the server's resident memory before, at its peak
 #       during, and after the export (target >= 50,000 rows/s at the median;
@@ -27,6 +32,7 @@ MONTHS="${MONTHS:-12}"
 REPS="${REPS:-5}"
 EXPORT_REPS="${EXPORT_REPS:-3}"
 MS_TARGET=300
+SUBMITTED_TARGET=50
 ROWS_TARGET=50000
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
@@ -97,9 +103,32 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 read -r first best median < <(time_ms "/api/v1/shifts")
 echo "shift list, first page: first ${first} ms, best ${best} ms, median ${median} ms (target < ${MS_TARGET}); load $(load)"
 [[ "$median" -lt "$MS_TARGET" ]] || { echo "MISSED: shift list"; fail=1; }
-read -r first best median < <(time_ms "/api/v1/return")
+MONTH_FROM="$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m-%d)"
+MONTH_TO="$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m-%d)"
+read -r first best median < <(time_ms "/api/v1/return?from=$MONTH_FROM&to=$MONTH_TO")
+computed="$median"
 echo "return, last month:     first ${first} ms, best ${best} ms, median ${median} ms (target < ${MS_TARGET}); load $(load)"
 [[ "$median" -lt "$MS_TARGET" ]] || { echo "MISSED: return"; fail=1; }
+
+# Milliseconds of REPS submissions of last month's return (each stores the
+# next revision): "first best median".
+time_submit_ms() {
+  local t
+  for _ in $(seq 1 "$REPS"); do
+    t="$(curl -sf -o /dev/null -w '%{time_total}' -H "$AUTH" -H 'content-type: application/json' \
+      -d "{\"from\":\"$MONTH_FROM\",\"to\":\"$MONTH_TO\"}" "$URL/api/v1/returns")"
+    awk -v t="$t" 'BEGIN { printf "%.0f\n", t * 1000 }'
+  done | summary
+}
+read -r first best median < <(time_submit_ms)
+echo "submit last month:      first ${first} ms, best ${best} ms, median ${median} ms (target < ${MS_TARGET}); load $(load)"
+[[ "$median" -lt "$MS_TARGET" ]] || { echo "MISSED: submit"; fail=1; }
+read -r first best median < <(time_ms "/api/v1/returns/submitted?from=$MONTH_FROM&to=$MONTH_TO")
+echo "submitted return read:  first ${first} ms, best ${best} ms, median ${median} ms (target < ${SUBMITTED_TARGET}, and < ${computed} computing it); load $(load)"
+[[ "$median" -lt "$SUBMITTED_TARGET" && "$median" -lt "$computed" ]] || { echo "MISSED: submitted return read"; fail=1; }
+read -r first best median < <(time_ms "/api/v1/returns/changes?from=$MONTH_FROM&to=$MONTH_TO")
+echo "changed since submitted: first ${first} ms, best ${best} ms, median ${median} ms (target < ${SUBMITTED_TARGET}); load $(load)"
+[[ "$median" -lt "$SUBMITTED_TARGET" ]] || { echo "MISSED: changes since submitted"; fail=1; }
 
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$SERVER_PID/status"; }
 # Samples the server's RSS every 20 ms into $WORK/rss until killed.
@@ -138,8 +167,6 @@ export_bench() {
   [[ "$median" -ge "$ROWS_TARGET" ]] || { echo "MISSED: export ($label)"; fail=1; }
 }
 
-MONTH_FROM="$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m-%d)"
-MONTH_TO="$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m-%d)"
 export_bench "last month" "$MONTH_FROM" "$MONTH_TO"
 export_bench "$MONTHS months" "$(date -u -d "$MONTHS months ago" +%Y-%m-%d)" "$(date -u +%Y-%m-%d)"
 echo "load average: $(load) on $(nproc) cores"

@@ -157,35 +157,59 @@ pub async fn correct(
     draft: Draft,
     reason: String,
 ) -> Result<(), SaveError> {
-    one_at_a_time(state, correct_now(state, entry, draft, reason)).await
+    // One path for corrections and withdrawals (`revise`): one copy of the
+    // save in the download.
+    one_at_a_time(
+        state,
+        revise(state, entry, Change::Corrected { reason }, Some(draft)),
+    )
+    .await
 }
 
-async fn correct_now(
+/// Withdraws an entry made in error: a revision with the reason, the entry
+/// as it stood, kept in the history and left out of every count.
+pub async fn withdraw(state: AppState, entry: EntryId, reason: String) -> Result<(), SaveError> {
+    one_at_a_time(
+        state,
+        revise(state, entry, Change::Withdrawn { reason }, None),
+    )
+    .await
+}
+
+/// The next revision of `entry` with `change`: the corrected `draft`, or
+/// (`None`, a withdrawal) the entry as it stands.
+async fn revise(
     state: AppState,
     entry: EntryId,
-    draft: Draft,
-    reason: String,
+    change: Change,
+    draft: Option<Draft>,
 ) -> Result<(), SaveError> {
     let last = state
         .log
         .with_untracked(|log| log.latest(entry).cloned())
         .ok_or(SaveError::UnknownEntry)?;
-    let mut record = draft.record;
-    // The form does not show the end time: a correction keeps it.
-    match (&mut record, last.record.ended_at()) {
-        (Record::Shift(s), ended) => s.ended_at = ended,
-        (Record::Patrol(p), ended) => p.ended_at = ended,
-        _ => {}
-    }
+    let (occurred_at, notes, record) = match draft {
+        Some(draft) => {
+            let mut record = draft.record;
+            // The form does not show the end time: a correction keeps it.
+            match (&mut record, last.record.ended_at()) {
+                (Record::Shift(s), ended) => s.ended_at = ended,
+                (Record::Patrol(p), ended) => p.ended_at = ended,
+                _ => {}
+            }
+            (draft.occurred_at, draft.notes, record)
+        }
+        None => (last.occurred_at, last.notes.clone(), last.record.clone()),
+    };
     commit(
         state,
         Revision {
             id: platform::new_revision_id(),
             seq: last.seq + 1,
             captured_at: platform::now(),
-            occurred_at: draft.occurred_at,
-            notes: draft.notes,
-            change: Change::Corrected { reason },
+            occurred_at,
+            notes,
+            change,
             record,
             clock_offset_ms: platform::clock_offset_ms_now(),
             ..last

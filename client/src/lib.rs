@@ -15,8 +15,10 @@ pub use error::{ApiError, Refusal, Reply};
 pub use fetch::{observe_server_dates, DateObserver, TIMEOUT_MS};
 pub use query::{Export, ReturnQuery, ShiftQuery, ShiftRevisionsQuery};
 
+use beatbook_core::api::ErrorCode;
 use beatbook_core::auth::{Session, SignInRequest, SIGN_IN_PATH, SIGN_OUT_PATH};
 use beatbook_core::force::ForceAnswer;
+use beatbook_core::returns::{ReturnChanges, SubmittedReturn};
 use beatbook_core::review::{
     ProgrammeReturn, ReviewRequest, ReviewRow, ShiftDetail, ShiftLines, ShiftPage, StoredRevisions,
 };
@@ -94,6 +96,32 @@ pub async fn programme_return(
     query: &ReturnQuery,
 ) -> Result<ProgrammeReturn, ApiError> {
     send(Method::Get, &query.path(), Some(token)).await?.json()
+}
+
+/// `POST /api/v1/returns`: freezes the period's return as its next revision.
+pub async fn submit_return(token: &str, query: &ReturnQuery) -> Result<SubmittedReturn, ApiError> {
+    let request = post(&query.submission())?;
+    send(request, "/api/v1/returns", Some(token)).await?.json()
+}
+
+/// `GET /api/v1/returns/submitted`: the period's latest submitted return;
+/// `None` when none was submitted.
+pub async fn submitted_return(
+    token: &str,
+    query: &ReturnQuery,
+) -> Result<Option<SubmittedReturn>, ApiError> {
+    let path = query.submitted_path("submitted");
+    match send(Method::Get, &path, Some(token)).await?.json() {
+        Ok(submitted) => Ok(Some(submitted)),
+        Err(e) if e.code() == Some(&ErrorCode::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /api/v1/returns/changes`: what changed under the latest submission.
+pub async fn return_changes(token: &str, query: &ReturnQuery) -> Result<ReturnChanges, ApiError> {
+    let path = query.submitted_path("changes");
+    send(Method::Get, &path, Some(token)).await?.json()
 }
 
 /// A CSV export, with the reason the server records beside it.

@@ -79,6 +79,21 @@ impl ReturnQuery {
     pub(crate) fn path(&self) -> String {
         with_query("/api/v1/return", &self.pairs())
     }
+
+    /// `GET /api/v1/returns/submitted` or `/changes` of this period: the
+    /// latest revision.
+    pub(crate) fn submitted_path(&self, what: &str) -> String {
+        with_query(&format!("/api/v1/returns/{what}"), &self.pairs())
+    }
+
+    /// The body of `POST /api/v1/returns`.
+    pub(crate) fn submission(&self) -> beatbook_core::returns::SubmitReturn {
+        beatbook_core::returns::SubmitReturn {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            team: (!self.team.is_empty()).then(|| self.team.clone()),
+        }
+    }
 }
 
 /// A CSV export. The server records each one with who, when and why

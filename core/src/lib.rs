@@ -13,6 +13,7 @@ pub mod log;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod record;
+pub mod returns;
 pub mod review;
 pub mod revision;
 pub mod sync;

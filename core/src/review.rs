@@ -44,7 +44,7 @@ pub const CAUTION_DELAY: chrono::Duration = chrono::Duration::minutes(30);
 /// a record that lacks what the law requires, so these are about what it
 /// accepts but a supervisor must look at, and about records stored under
 /// older rules (the two `_incomplete` flags).
-pub const FLAGS: [(&str, &str); 12] = [
+pub const FLAGS: [(&str, &str); 13] = [
     (
         "pace_code_a_incomplete",
         "Stop and search record incomplete (PACE Code A)",
@@ -84,6 +84,10 @@ pub const FLAGS: [(&str, &str); 12] = [
         "Patrol longer than the force's limit: was End patrol forgotten?",
     ),
     ("shift_not_ended", "Shift never ended"),
+    (
+        "withdrawn",
+        "Withdrawn by the officer: left out of the counts",
+    ),
 ];
 
 /// The flags of an entry's latest revision, in [`FLAGS`]'s order.
@@ -418,13 +422,26 @@ pub struct ProgrammeReturn {
     /// the period.
     #[serde(default)]
     pub by_week: Vec<WeekFigures>,
-    /// Shifts left out because their latest review is `rejected`.
-    pub rejected_shifts_excluded: u64,
+    /// Shifts whose latest review is `rejected`. Their entries still count
+    /// (a rejected shift's lawful searches and arrests happened): they are
+    /// disputed, and counted again in `disputed`.
+    #[serde(default)]
+    pub disputed_shifts: u64,
+    /// The figures of the entries of rejected shifts (already inside
+    /// `totals`), so a reader sees how much of each figure is disputed.
+    #[serde(default)]
+    pub disputed: Figures,
+    /// Entries of the period an officer withdrew (made in error), left out
+    /// of every figure.
+    #[serde(default)]
+    pub withdrawn: u64,
 }
 
 /// The return as CSV rows: group, name, metric, value. Groups: first
-/// `period` (name `all`, metric `time_zone`, the zone's name; left out when
-/// the return names none), then `total` (name `all`), `area`, `role` (every figure, outcomes per power as
+/// `period` (name `all`, metric `time_zone`, the zone's name, left out when
+/// the return names none; then `disputed_shifts` and `withdrawn`), then
+/// `total` (name `all`), `disputed` (the entries of rejected shifts, inside
+/// the totals), `area`, `role` (every figure, outcomes per power as
 /// `stop_search_outcome_by_power:<power>:<outcome>`), then `week` (name: the
 /// Monday; `patrols` and `person_hours` only), oldest first.
 pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
@@ -435,6 +452,17 @@ pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
             "all".into(),
             "time_zone".into(),
             ret.time_zone.clone(),
+        ]);
+    }
+    for (metric, value) in [
+        ("disputed_shifts", ret.disputed_shifts),
+        ("withdrawn", ret.withdrawn),
+    ] {
+        out.push([
+            "period".into(),
+            "all".into(),
+            metric.into(),
+            value.to_string(),
         ]);
     }
     let mut push = |group: &str, name: &str, f: &Figures| {
@@ -473,6 +501,8 @@ pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
         m("ij_completed", f.ij_completed.to_string());
     };
     push("total", "all", &ret.totals);
+    // Inside the totals: the entries of rejected shifts, as their own line.
+    push("disputed", "all", &ret.disputed);
     for (k, f) in &ret.by_area {
         push("area", k, f);
     }
@@ -636,11 +666,19 @@ mod tests {
                 patrols: 3,
                 person_hours: 0.75,
             }],
-            rejected_shifts_excluded: 0,
+            disputed_shifts: 1,
+            disputed: Figures {
+                arrests: 1,
+                ..Figures::default()
+            },
+            withdrawn: 2,
         };
         let rows = rows(&ret);
         let row = |g: &str, n: &str, m: &str, v: &str| [g.into(), n.into(), m.into(), v.into()];
         assert_eq!(rows[0], row("period", "all", "time_zone", "Europe/London"));
+        assert_eq!(rows[1], row("period", "all", "disputed_shifts", "1"));
+        assert_eq!(rows[2], row("period", "all", "withdrawn", "2"));
+        assert!(rows.contains(&row("disputed", "all", "arrests", "1")));
         assert!(rows.contains(&row(
             "total",
             "all",

@@ -59,8 +59,9 @@ pub struct Revision {
     pub prev: Option<String>,
 }
 
-/// On the wire `{"type": "created"}`, `{"type": "ended"}` or
-/// `{"type": "corrected", "reason": "..."}` (serde's internal tagging);
+/// On the wire `{"type": "created"}`, `{"type": "ended"}`,
+/// `{"type": "corrected", "reason": "..."}` or
+/// `{"type": "withdrawn", "reason": "..."}` (serde's internal tagging);
 /// decoded by hand, below, without buffering.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -72,6 +73,23 @@ pub enum Change {
     Corrected {
         reason: String,
     },
+    /// The officer withdrew an entry made in error (a duplicate, the wrong
+    /// person): kept in the record with its reason, left out of every
+    /// count. It carries the entry as it stood (record, time, notes,
+    /// location unchanged) and nothing may follow it.
+    Withdrawn {
+        reason: String,
+    },
+}
+
+impl Change {
+    /// The reason a correction or a withdrawal carries.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::Corrected { reason } | Self::Withdrawn { reason } => Some(reason),
+            Self::Created | Self::Ended => None,
+        }
+    }
 }
 
 /// A position from the browser's geolocation.
@@ -213,7 +231,8 @@ impl Revision {
         if self.prev.as_deref().is_some_and(|p| !is_chain_hash(p)) {
             c.rule("prev", Rule::BadChainLink);
         }
-        if let Change::Corrected { reason } = &self.change {
+        // A withdrawal's reason is checked as a correction's is.
+        if let Some(reason) = self.change.reason() {
             if reason.trim().is_empty() {
                 c.rule("reason", Rule::CorrectionWithoutReason);
             } else {
@@ -288,6 +307,10 @@ pub enum RevisionError {
     EndChangesMore,
     #[error("a revision cannot move an entry to another shift, patrol or officer")]
     ContextChanged,
+    #[error("the entry was withdrawn; nothing can follow")]
+    Withdrawn,
+    #[error("a withdrawal keeps the entry as it was")]
+    WithdrawalChangesMore,
 }
 
 /// All revisions of one entry, in sequence order.
@@ -337,6 +360,9 @@ impl History {
         if next.kind() != last.kind() {
             return Err(RevisionError::KindChanged);
         }
+        if matches!(last.change, Change::Withdrawn { .. }) {
+            return Err(RevisionError::Withdrawn);
+        }
         if next.shift_id != last.shift_id
             || next.patrol_id != last.patrol_id
             || next.officer_id != last.officer_id
@@ -346,6 +372,18 @@ impl History {
         match &next.change {
             Change::Created => Err(RevisionError::CreatedTwice),
             Change::Corrected { .. } => Ok(()),
+            // What is withdrawn is the entry as it stood, so the record
+            // keeps what the officer withdrew.
+            Change::Withdrawn { .. } => {
+                if next.record != last.record
+                    || next.occurred_at != last.occurred_at
+                    || next.notes != last.notes
+                    || next.location != last.location
+                {
+                    return Err(RevisionError::WithdrawalChangesMore);
+                }
+                Ok(())
+            }
             Change::Ended => {
                 if !next.kind().has_duration() {
                     return Err(RevisionError::NotEndable);
@@ -525,7 +563,7 @@ impl<'de> Visitor<'de> for ChangeVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Change, A::Error> {
-        const TYPES: &[&str] = &["created", "ended", "corrected"];
+        const TYPES: &[&str] = &["created", "ended", "corrected", "withdrawn"];
         let mut change_type: Option<String> = None;
         let mut reason: Option<String> = None;
         read_fields(&mut map, &["type", "reason"], |index, map| {
@@ -538,8 +576,9 @@ impl<'de> Visitor<'de> for ChangeVisitor {
         match change_type.as_deref() {
             Some("created") => Ok(Change::Created),
             Some("ended") => Ok(Change::Ended),
-            Some("corrected") => match reason {
-                Some(reason) => Ok(Change::Corrected { reason }),
+            Some(t @ ("corrected" | "withdrawn")) => match reason {
+                Some(reason) if t == "corrected" => Ok(Change::Corrected { reason }),
+                Some(reason) => Ok(Change::Withdrawn { reason }),
                 None => Err(de::Error::missing_field("reason")),
             },
             Some(other) => Err(de::Error::unknown_variant(other, TYPES)),

@@ -285,6 +285,10 @@ pub enum Rejection {
     EndChangesMore,
     #[error("a revision cannot move an entry to another shift, patrol or officer")]
     ContextChanged,
+    #[error("this entry was withdrawn; nothing more can be recorded on it")]
+    Withdrawn,
+    #[error("a withdrawal keeps the entry as it was")]
+    WithdrawalChangesMore,
 }
 
 impl Rejection {
@@ -329,6 +333,8 @@ impl From<RevisionError> for Rejection {
             RevisionError::AlreadyEnded => Self::AlreadyEnded,
             RevisionError::EndChangesMore => Self::EndChangesMore,
             RevisionError::WrongEntry | RevisionError::ContextChanged => Self::ContextChanged,
+            RevisionError::Withdrawn => Self::Withdrawn,
+            RevisionError::WithdrawalChangesMore => Self::WithdrawalChangesMore,
         }
     }
 }

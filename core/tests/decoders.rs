@@ -126,6 +126,7 @@ mod twin {
         Created,
         Ended,
         Corrected,
+        Withdrawn,
     }
 
     /// `Change` exactly as its attributes would derive it, for the unit
@@ -136,6 +137,7 @@ mod twin {
         Created,
         Ended,
         Corrected { reason: String },
+        Withdrawn { reason: String },
     }
 
     #[derive(Deserialize)]
@@ -308,7 +310,10 @@ fn twin_read(json: &str) -> Result<Revision, String> {
         (twin::ChangeType::Created, _) => Change::Created,
         (twin::ChangeType::Ended, _) => Change::Ended,
         (twin::ChangeType::Corrected, Some(reason)) => Change::Corrected { reason },
-        (twin::ChangeType::Corrected, None) => return Err("missing field `reason`".into()),
+        (twin::ChangeType::Withdrawn, Some(reason)) => Change::Withdrawn { reason },
+        (twin::ChangeType::Corrected | twin::ChangeType::Withdrawn, None) => {
+            return Err("missing field `reason`".into())
+        }
     };
     Ok(Revision {
         id: t.id,
@@ -612,6 +617,7 @@ fn change() -> impl Strategy<Value = Change> {
         Just(Change::Created),
         Just(Change::Ended),
         text().prop_map(|reason| Change::Corrected { reason }),
+        text().prop_map(|reason| Change::Withdrawn { reason }),
     ]
 }
 
@@ -1162,6 +1168,7 @@ fn changes_read_as_serde_internal_tagging_reads_them() {
     );
     for (json, error) in [
         (r#"{"type":"corrected"}"#, "missing field `reason`"),
+        (r#"{"type":"withdrawn"}"#, "missing field `reason`"),
         (r#"{"reason":"x"}"#, "missing field `type`"),
         (r#"{"type":"gone"}"#, "unknown variant `gone`"),
         (
@@ -1177,6 +1184,7 @@ fn changes_read_as_serde_internal_tagging_reads_them() {
         Change::Created,
         Change::Ended,
         Change::Corrected { reason: "r".into() },
+        Change::Withdrawn { reason: "r".into() },
     ] {
         let json = serde_json::to_string(&change).unwrap();
         assert_eq!(read(&json).unwrap(), change);

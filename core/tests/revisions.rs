@@ -177,6 +177,104 @@ fn a_correction_may_change_the_record_time_notes_and_location() {
     }
 }
 
+fn withdrawn(reason: &str) -> Change {
+    Change::Withdrawn {
+        reason: reason.into(),
+    }
+}
+
+#[test]
+fn a_withdrawal_keeps_the_entry_as_it_stood_and_nothing_follows_it() {
+    for kind in RecordKind::ALL {
+        let r1 = created(1, entry(1), valid(kind));
+        let h = history(std::slice::from_ref(&r1));
+        let w = next(&r1, 2, withdrawn("Entered twice"), r1.record.clone());
+        assert_eq!(h.check_next(&w), Ok(()), "{kind:?}");
+        let h = history(&[r1.clone(), w.clone()]);
+        // Kept in the history, with its reason.
+        assert_eq!(
+            h.latest().map(|r| r.change.reason()),
+            Some(Some("Entered twice"))
+        );
+        // Nothing more: no correction, no second withdrawal, no end.
+        for change in [corrected("undo"), withdrawn("again"), Change::Ended] {
+            let after = next(&w, 3, change, w.record.clone());
+            assert_eq!(
+                h.check_next(&after),
+                Err(RevisionError::Withdrawn),
+                "{kind:?}"
+            );
+        }
+    }
+    // A withdrawal that changes anything would be a correction in disguise.
+    let r1 = created(1, entry(1), Record::StopSearch(stop_search()));
+    let h = history(std::slice::from_ref(&r1));
+    let changed = next(
+        &r1,
+        2,
+        withdrawn("Duplicate"),
+        Record::StopSearch(stop_search_full()),
+    );
+    assert_eq!(
+        h.check_next(&changed),
+        Err(RevisionError::WithdrawalChangesMore)
+    );
+    let mut moved = next(&r1, 2, withdrawn("Duplicate"), r1.record.clone());
+    moved.occurred_at -= Duration::minutes(5);
+    assert_eq!(
+        h.check_next(&moved),
+        Err(RevisionError::WithdrawalChangesMore)
+    );
+    let mut renoted = next(&r1, 2, withdrawn("Duplicate"), r1.record.clone());
+    renoted.notes = "other".into();
+    assert_eq!(
+        h.check_next(&renoted),
+        Err(RevisionError::WithdrawalChangesMore)
+    );
+    // A withdrawal may follow a correction.
+    let r2 = next(
+        &r1,
+        2,
+        corrected("fix"),
+        Record::StopSearch(stop_search_full()),
+    );
+    let h = history(&[r1, r2.clone()]);
+    let w = next(&r2, 3, withdrawn("Wrong person"), r2.record.clone());
+    assert_eq!(h.check_next(&w), Ok(()));
+}
+
+#[test]
+fn a_withdrawal_needs_a_reason_like_a_correction() {
+    let r1 = created(1, entry(1), Record::Note(note()));
+    for blank in ["", "   \t"] {
+        let w = next(&r1, 2, withdrawn(blank), r1.record.clone());
+        let errors = w.check(now()).unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.field == "reason"),
+            "{blank:?}: {errors:?}"
+        );
+    }
+    let long = next(&r1, 2, withdrawn(&"x".repeat(5000)), r1.record.clone());
+    assert!(long
+        .check(now())
+        .unwrap_err()
+        .iter()
+        .any(|e| e.field == "reason"));
+    let ok = next(
+        &r1,
+        2,
+        withdrawn("Duplicate of the one before"),
+        r1.record.clone(),
+    );
+    assert_eq!(ok.check(now()), Ok(()));
+    // On the wire like a correction, under its own type.
+    let json = serde_json::to_string(&ok.change).unwrap();
+    assert_eq!(
+        json,
+        r#"{"type":"withdrawn","reason":"Duplicate of the one before"}"#
+    );
+}
+
 #[test]
 fn only_shifts_and_patrols_can_be_ended() {
     for kind in RecordKind::ALL {

@@ -23,6 +23,7 @@ pub mod accounts;
 mod chain;
 pub mod force;
 pub mod ops;
+pub mod returns;
 pub mod review;
 pub use accounts::{open_accounts, AccountError, Accounts};
 

@@ -37,6 +37,8 @@ pub enum ApiError {
     NotFound,
     #[error("No such shift")]
     ShiftNotFound,
+    #[error("No return has been submitted for this period (or no such revision)")]
+    ReturnNotSubmitted,
     #[error("this endpoint does not accept that method")]
     MethodNotAllowed,
     #[error("the server is shutting down; try again shortly")]
@@ -83,7 +85,9 @@ impl ApiError {
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::PayloadTooLarge | Self::TooManyChanges { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::NotFound | Self::ShiftNotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::ShiftNotFound | Self::ReturnNotSubmitted => {
+                StatusCode::NOT_FOUND
+            }
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -104,7 +108,7 @@ impl ApiError {
             Self::BadQuery(_) => ErrorCode::BadQuery,
             Self::BadBody(_) => ErrorCode::BadBody,
             Self::BodyTimeout => ErrorCode::RequestTimeout,
-            Self::NotFound | Self::ShiftNotFound => ErrorCode::NotFound,
+            Self::NotFound | Self::ShiftNotFound | Self::ReturnNotSubmitted => ErrorCode::NotFound,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::Unavailable | Self::Busy { .. } => ErrorCode::Unavailable,
             Self::Storage(_) => ErrorCode::StorageError,

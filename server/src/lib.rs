@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod maintenance;
 pub mod openapi;
 pub mod programme;
+pub mod returns;
 pub mod review;
 pub mod sample;
 pub mod security;

@@ -47,6 +47,9 @@ pub const BEARER: &str = "bearer";
         crate::review::programme_return,
         crate::review::export_return,
         crate::review::export_entries,
+        crate::returns::submit_return,
+        crate::returns::submitted_return,
+        crate::returns::return_changes,
     ),
     // Named here: schemas only a query parameter refers to (`kind`) are not
     // collected on their own.

@@ -5,8 +5,17 @@
 //! Rules (also in the README):
 //! - Only the latest revision of an entry counts, so a corrected entry
 //!   counts once, as corrected.
-//! - Entries of a shift whose latest review is `rejected` (and the shift
-//!   itself) are left out. `has_issues` and unreviewed shifts count.
+//! - Rejection disputes, it does not delete: the entries of a shift whose
+//!   latest review is `rejected` still count (a lawful search or arrest
+//!   happened whatever the supervisor thinks of the record of it), and are
+//!   counted a second time, on their own, in `disputed` (with the number
+//!   of such shifts in `disputed_shifts`), so the return shows beside each
+//!   total how much of it is disputed. `has_issues` and unreviewed shifts
+//!   count like any other.
+//! - A withdrawn entry (its latest revision is a withdrawal: made in
+//!   error, withdrawn by the officer with a reason) is left out of every
+//!   figure, disputed ones included; `withdrawn` counts those of the
+//!   period. Its history keeps it and the reason.
 //! - A patrol counts (patrol count, visit length) in the period it started.
 //!   Person-hours count only the part of a patrol inside the period: a patrol
 //!   from 23:50 on the last day to 00:20 gives 10 minutes to this period and
@@ -76,6 +85,19 @@ pub struct Item<'a> {
     pub occurred_at: DateTime<Utc>,
     #[serde(borrow)]
     pub record: Fact<'a>,
+    /// Whether the revision is a withdrawal (read from `change.type`).
+    #[serde(rename = "change", default, deserialize_with = "withdrawal")]
+    pub withdrawn: bool,
+}
+
+/// Reads a change as "is it a withdrawal": only its `type`, the reason skipped.
+fn withdrawal<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    struct Tag<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Cow<'a, str>,
+    }
+    Tag::deserialize(d).map(|t| t.kind == "withdrawn")
 }
 
 /// The part of a record the return uses. Same external tagging as
@@ -185,6 +207,7 @@ impl<'a> Item<'a> {
             patrol_id: rev.patrol_id,
             occurred_at: rev.occurred_at,
             record,
+            withdrawn: matches!(rev.change, beatbook_core::Change::Withdrawn { .. }),
         }
     }
 }
@@ -381,7 +404,8 @@ impl Span {
 /// Computes the return over `span` (its days `from` to `to`). `shifts` are
 /// the latest revisions of the shifts concerned; `entries` the latest
 /// revisions of patrols (from [`PATROL_LOOKBACK_HOURS`] before the start)
-/// and of other entries (from the start); `rejected` the shifts to leave out.
+/// and of other entries (from the start); `rejected` the shifts whose
+/// entries are disputed (they still count).
 pub fn compute(
     from: String,
     to: String,
@@ -405,13 +429,19 @@ pub fn compute(
         })
         .collect();
     let mut total = Acc::default();
+    let mut disputed = Acc::default();
+    let mut withdrawn = 0;
     // Keyed by borrowed names while adding up: no allocation per entry.
     let mut by_area: HashMap<&str, Acc> = HashMap::new();
     let mut by_role: HashMap<&str, Acc> = HashMap::new();
     let mut weeks = Weeks::new(&span);
     for e in entries {
-        if e.shift_id.is_some_and(|s| rejected.contains(&s)) {
+        if e.withdrawn {
+            withdrawn += u64::from(span.contains(e.occurred_at));
             continue;
+        }
+        if e.shift_id.is_some_and(|s| rejected.contains(&s)) {
+            add(&mut disputed, e, span);
         }
         let role = e
             .shift_id
@@ -436,7 +466,7 @@ pub fn compute(
             }
         }
     }
-    let rejected_shifts_excluded = shifts
+    let disputed_shifts = shifts
         .iter()
         .filter(|s| rejected.contains(&s.entry_id))
         .count() as u64;
@@ -448,7 +478,9 @@ pub fn compute(
         by_area: finish_groups(by_area),
         by_role: finish_groups(by_role),
         by_week: weeks.finish(),
-        rejected_shifts_excluded,
+        disputed_shifts,
+        disputed: disputed.finish(),
+        withdrawn,
     }
 }
 

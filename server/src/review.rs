@@ -66,7 +66,7 @@ async fn long_patrol(state: &AppState) -> Result<chrono::Duration, ApiError> {
     Ok(chrono::Duration::minutes(minutes.into()))
 }
 
-fn bad(message: impl Into<String>) -> ApiError {
+pub(crate) fn bad(message: impl Into<String>) -> ApiError {
     ApiError::BadQuery(message.into())
 }
 
@@ -117,16 +117,16 @@ fn day_end(zone: ForceZone, d: NaiveDate) -> Result<DateTime<Utc>, ApiError> {
 /// Inclusive local days as a half-open time range: from local 00:00 on
 /// `from` to local 00:00 after `to`, in the force's zone (a day is 23 or
 /// 25 hours long on the clock change days).
-struct Period {
-    from: NaiveDate,
-    to: NaiveDate,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    zone: ForceZone,
+pub(crate) struct Period {
+    pub(crate) from: NaiveDate,
+    pub(crate) to: NaiveDate,
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) end: DateTime<Utc>,
+    pub(crate) zone: ForceZone,
 }
 
 impl Period {
-    fn new(from: NaiveDate, to: NaiveDate, zone: ForceZone) -> Result<Self, ApiError> {
+    pub(crate) fn new(from: NaiveDate, to: NaiveDate, zone: ForceZone) -> Result<Self, ApiError> {
         if to < from {
             return Err(bad("to is before from"));
         }
@@ -143,7 +143,11 @@ impl Period {
     }
 
     /// From the query, else the last calendar month (local).
-    fn from_query(from: Option<&str>, to: Option<&str>, zone: ForceZone) -> Result<Self, ApiError> {
+    pub(crate) fn from_query(
+        from: Option<&str>,
+        to: Option<&str>,
+        zone: ForceZone,
+    ) -> Result<Self, ApiError> {
         let today = zone.today();
         let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
         let last_month_end = this_month.pred_opt().unwrap_or(this_month);
@@ -160,7 +164,7 @@ impl Period {
         Self::new(from, to, zone)
     }
 
-    fn bounds(&self) -> (String, String) {
+    pub(crate) fn bounds(&self) -> (String, String) {
         (format_time(self.start), format_time(self.end))
     }
 }
@@ -469,7 +473,14 @@ async fn shift_detail(
         .into_values()
         .map(parse_body)
         .collect::<Result<Vec<_>, _>>()?;
-    let flags = latest.iter().flat_map(|rev| flags(rev, &rules)).collect();
+    let flags = latest
+        .iter()
+        .flat_map(|rev| {
+            let mut these = flags(rev, &rules);
+            these.extend(withdrawn_flag(rev));
+            these
+        })
+        .collect();
     let revisions = rows
         .into_iter()
         .map(RevisionItem::try_from)
@@ -494,6 +505,23 @@ async fn shift_detail(
         flags,
     }))
 }
+
+/// A withdrawn entry is flagged on the shift record, with the officer's
+/// reason in `fields`, so a supervisor sees what left the counts and why.
+fn withdrawn_flag(rev: &Revision) -> Option<beatbook_core::review::Flag> {
+    match &rev.change {
+        beatbook_core::Change::Withdrawn { reason } => Some(beatbook_core::review::Flag {
+            entry_id: rev.entry_id.to_string(),
+            kind: rev.kind().code().into(),
+            flag: WITHDRAWN_FLAG.into(),
+            fields: vec![reason.clone()],
+        }),
+        _ => None,
+    }
+}
+
+/// The flag of a withdrawn entry.
+pub const WITHDRAWN_FLAG: &str = "withdrawn";
 
 /// `POST /api/v1/shifts/{shift_id}/review`: a supervisor of the shift
 /// officer's team records a decision. Appends to the history; never
@@ -614,7 +642,7 @@ const SHIFT_LOOKBACK_HOURS: i64 = 24;
 /// shifts, in two passes at once, then the review states. The parsing of
 /// some 20,000 stored revisions and the arithmetic run on blocking threads
 /// (both cores: [`programme::parse_items`]), off the async workers.
-async fn compute_return(
+pub(crate) async fn compute_return(
     db: &Database,
     officers: &[String],
     period: &Period,
@@ -728,7 +756,7 @@ async fn programme_return(
     Ok(Json(compute_return(&state.db, &officers, &period).await?))
 }
 
-fn export_reason(reason: Option<&str>) -> Result<String, ApiError> {
+pub(crate) fn export_reason(reason: Option<&str>) -> Result<String, ApiError> {
     let reason = reason.map(str::trim).unwrap_or("");
     if reason.is_empty() {
         return Err(bad(
@@ -788,8 +816,22 @@ async fn export_return(
         Some(&reason),
     )
     .await?;
-    let ret = compute_return(&state.db, &officers, &period).await?;
+    // A submitted period's CSV is its submitted figures (the latest
+    // revision), with who submitted them, when and their hash first.
+    let submitted =
+        crate::returns::latest_for_export(&state, &caller, q.team.as_deref(), &period).await?;
     let mut lines = vec![csv_line(&["group", "name", "metric", "value"])];
+    let ret = match submitted {
+        Some(s) => {
+            lines.extend(
+                beatbook_core::returns::submission_rows(&s)
+                    .iter()
+                    .map(|r| csv_line(r)),
+            );
+            s.figures
+        }
+        None => compute_return(&state.db, &officers, &period).await?,
+    };
     lines.extend(
         beatbook_core::review::rows(&ret)
             .iter()

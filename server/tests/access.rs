@@ -31,6 +31,7 @@ struct Actor {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Want {
     Ok,
+    Created,
     NoContent,
     Refused(u16, &'static str),
 }
@@ -53,10 +54,13 @@ enum Route {
     StatsOfOwner,
     Force,
     SetForce,
+    SubmitReturn,
+    SubmittedReturn,
+    ReturnChanges,
     SignOut,
 }
 
-const ROUTES: [Route; 12] = [
+const ROUTES: [Route; 15] = [
     Route::Health,
     Route::Live,
     Route::Ready,
@@ -68,30 +72,51 @@ const ROUTES: [Route; 12] = [
     Route::StatsOfOwner,
     Route::Force,
     Route::SetForce,
+    // Submitting before reading: the reads find what was submitted.
+    Route::SubmitReturn,
+    Route::SubmittedReturn,
+    Route::ReturnChanges,
     // Last: it ends the session.
     Route::SignOut,
 ];
 
 /// The expected answer for each route, in [`ROUTES`] order.
-fn row(actor: &str) -> [Want; 12] {
+fn row(actor: &str) -> [Want; 15] {
     use Want::*;
     // Health, liveness and readiness answer everyone (a load balancer has no token).
-    let all = |w: Want| [Ok, Ok, Ok, w, w, w, w, w, w, w, w, w];
+    let all = |w: Want| [Ok, Ok, Ok, w, w, w, w, w, w, w, w, w, w, w, w];
+    // Submitted returns of team A: its supervisor and admins only.
+    const NO_RETURNS: [Want; 3] = [DENIED, DENIED, DENIED];
+    const RETURNS: [Want; 3] = [Created, Ok, Ok];
+    let with = |first: [Want; 11], returns: [Want; 3]| {
+        let mut out = [Ok; 15];
+        out[..11].copy_from_slice(&first);
+        out[11..14].copy_from_slice(&returns);
+        out[14] = NoContent;
+        out
+    };
     match actor {
         "no token" | "unknown token" | "malformed header" => all(UNAUTH),
         "disabled user" | "revoked device" => all(REVOKED),
         "expired session" => all(EXPIRED),
         // Reads their own; may not name another officer, even of their team.
         // Everyone signed in reads the force's settings; only admins set them.
-        "officer" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED, NoContent],
-        "officer of the same team" | "officer of another team" | "supervisor of another team" => [
-            Ok, Ok, Ok, Ok, Ok, Ok, DENIED, Ok, DENIED, Ok, DENIED, NoContent,
-        ],
-        "supervisor of the team" => [Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED, NoContent],
-        // Manages accounts and the force's settings; records and reads no logs.
-        "admin" => [
-            Ok, Ok, Ok, Ok, DENIED, DENIED, DENIED, DENIED, DENIED, Ok, Ok, NoContent,
-        ],
+        "officer" => with([Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED], NO_RETURNS),
+        "officer of the same team" | "officer of another team" | "supervisor of another team" => {
+            with(
+                [Ok, Ok, Ok, Ok, Ok, Ok, DENIED, Ok, DENIED, Ok, DENIED],
+                NO_RETURNS,
+            )
+        }
+        "supervisor of the team" => with([Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, Ok, DENIED], RETURNS),
+        // Manages accounts and the force's settings, and submits a team's
+        // return; records and reads no logs.
+        "admin" => with(
+            [
+                Ok, Ok, Ok, Ok, DENIED, DENIED, DENIED, DENIED, DENIED, Ok, Ok,
+            ],
+            RETURNS,
+        ),
         other => panic!("no expectations for {other}"),
     }
 }
@@ -216,6 +241,15 @@ async fn call(server: &TestServer, actor: &Actor, route: Route, seed: u64) -> re
         let mine = revisions(seed, actor.officer_id, 1);
         return push_as(server, actor, &as_values(&mine)).await;
     }
+    if route == Route::SubmitReturn {
+        let mut req = client()
+            .post(format!("{b}/api/v1/returns"))
+            .json(&json!({"from": "2026-01-01", "to": "2026-01-31", "team": "A"}));
+        if let Some(t) = &actor.token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        return req.send().await.unwrap();
+    }
     if route == Route::SetForce {
         let mut req = client().post(format!("{b}/api/v1/force")).json(
             &serde_json::json!({"lock_minutes": 10, "retention_days": 7, "stop_and_account": true}),
@@ -238,8 +272,16 @@ async fn call(server: &TestServer, actor: &Actor, route: Route, seed: u64) -> re
         Route::Stats => (Method::GET, "/api/v1/stats".to_owned()),
         Route::StatsOfOwner => (Method::GET, format!("/api/v1/stats?officer_id={OWNER}")),
         Route::Force => (Method::GET, "/api/v1/force".to_owned()),
+        Route::SubmittedReturn => (
+            Method::GET,
+            "/api/v1/returns/submitted?from=2026-01-01&to=2026-01-31&team=A".to_owned(),
+        ),
+        Route::ReturnChanges => (
+            Method::GET,
+            "/api/v1/returns/changes?from=2026-01-01&to=2026-01-31&team=A".to_owned(),
+        ),
         Route::SignOut => (Method::POST, "/api/v1/auth/sign-out".to_owned()),
-        Route::Push | Route::SetForce => unreachable!(),
+        Route::Push | Route::SetForce | Route::SubmitReturn => unreachable!(),
     };
     let mut req = client().request(method, format!("{b}{path}"));
     if let Some(t) = &actor.token {
@@ -308,6 +350,12 @@ async fn every_route_for_every_kind_of_caller() {
                             _ => {}
                         }
                     }
+                    Want::Created => {
+                        assert_eq!(status, 201, "{what}");
+                        let body: Value = serde_json::from_str(&text).unwrap();
+                        assert_eq!(body["teams"], json!(["A"]), "{what}");
+                        assert_eq!(body["submitted_by"], actor.officer_id, "{what}");
+                    }
                     Want::NoContent => {
                         assert_eq!(status, 204, "{what}");
                         assert!(text.is_empty(), "{what}");
@@ -335,7 +383,10 @@ async fn every_route_for_every_kind_of_caller() {
             }
         }
         // After sign-out, each signed-in actor's token is refused as revoked.
-        for actor in actors.iter().filter(|a| row(a.name)[7] == Want::NoContent) {
+        // (The last route is the sign-out.)
+        let signed_out = |a: &&Actor| row(a.name).last() == Some(&Want::NoContent);
+        assert_eq!(actors.iter().filter(signed_out).count(), 6);
+        for actor in actors.iter().filter(signed_out) {
             let res = call(&server, actor, Route::Me, 0).await;
             assert_eq!(res.status(), 401, "{}", actor.name);
             let body: Value = res.json().await.unwrap();

@@ -123,7 +123,7 @@ fn query_value() -> impl Strategy<Value = String> {
     ]
 }
 
-const QUERY_KEYS: [&str; 14] = [
+const QUERY_KEYS: [&str; 15] = [
     "from",
     "to",
     "officer_id",
@@ -137,16 +137,19 @@ const QUERY_KEYS: [&str; 14] = [
     "limit",
     "after",
     "reason",
+    "revision",
     "x",
 ];
 
-const QUERY_ROUTES: [&str; 7] = [
+const QUERY_ROUTES: [&str; 9] = [
     "/api/v1/shifts",
     "/api/v1/return",
     "/api/v1/export/return.csv",
     "/api/v1/export/entries.csv",
     "/api/v1/revisions",
     "/api/v1/stats",
+    "/api/v1/returns/submitted",
+    "/api/v1/returns/changes",
     "/api/v1/shifts/",
 ];
 

@@ -243,7 +243,7 @@ struct Fixture {
 /// and P2 in the week of 27 October (Friday 31 October to Saturday 1
 /// November: the month ends inside that week).
 /// - S3 (pc-2, warden) 12 Oct: P4 Bus Station 10:00 to 10:10 and an arrest;
-///   rejected by the supervisor, so left out.
+///   rejected by the supervisor: still counted, and shown as disputed.
 async fn fixture() -> Fixture {
     let server = TestServer::start().await;
     let pc1 = server.officer("pc-1").await;
@@ -600,12 +600,13 @@ async fn return_matches_hand_figures() {
         let (code, r) = get_json(base, sup, "/api/v1/return?from=2025-10-01&to=2025-10-31").await;
         assert_eq!(code, 200, "{r}");
         let tot = &r["totals"];
-        assert_eq!(tot["patrols"], 3, "{r}");
-        // 10 + 12 + 25 minutes = 2820 s.
-        assert_eq!(tot["person_hours"], 0.78);
-        assert_eq!(tot["visit_median_minutes"], 25.0);
-        assert_eq!(tot["visits_10_to_15_share"], 0.3333);
-        assert_eq!(tot["arrests"], 1, "the rejected shift's arrest is left out");
+        assert_eq!(tot["patrols"], 4, "{r}");
+        // 10 + 12 + 25 + 10 (the rejected shift's P4) minutes = 3420 s.
+        assert_eq!(tot["person_hours"], 0.95);
+        // Visits of 10, 12, 25 and 30 minutes.
+        assert_eq!(tot["visit_median_minutes"], 18.5);
+        assert_eq!(tot["visits_10_to_15_share"], 0.5);
+        assert_eq!(tot["arrests"], 2, "the rejected shift's arrest still counts");
         assert_eq!(tot["stop_searches"], 2);
         assert_eq!(tot["stop_search_outcomes"], json!({"arrest": 1, "nfa": 1}));
         assert_eq!(
@@ -622,15 +623,19 @@ async fn return_matches_hand_figures() {
         assert_eq!(tot["ij_referrals"], 1);
         assert_eq!(tot["ij_started_within_48h"], 1);
         assert_eq!(tot["ij_completed"], 1);
-        assert_eq!(r["rejected_shifts_excluded"], 1);
+        assert_eq!(r["disputed_shifts"], 1);
+        assert_eq!(r["disputed"]["arrests"], 1, "and is disputed");
+        assert_eq!(r["disputed"]["patrols"], 1);
+        assert_eq!(r["disputed"]["person_hours"], 0.17);
+        assert_eq!(r["withdrawn"], 0);
         let market = &r["by_area"]["Market Square"];
         assert_eq!(market["patrols"], 2);
         assert_eq!(market["person_hours"], 0.37);
         assert_eq!(market["arrests"], 1);
         let bus = &r["by_area"]["Bus Station"];
-        assert_eq!(bus["patrols"], 1);
-        assert_eq!(bus["person_hours"], 0.42);
-        assert_eq!(bus["arrests"], 0);
+        assert_eq!(bus["patrols"], 2);
+        assert_eq!(bus["person_hours"], 0.58);
+        assert_eq!(bus["arrests"], 1);
         assert_eq!(
             market["stop_search_outcomes_by_power"],
             json!({"mda_s23": {"arrest": 1}})
@@ -649,18 +654,17 @@ async fn return_matches_hand_figures() {
             r["by_role"]["pcso"]["stop_search_outcomes_by_power"],
             json!({"pace_s1": {"nfa": 1}})
         );
-        assert!(r["by_role"].get("warden").is_none(), "{r}");
+        assert_eq!(r["by_role"]["warden"]["arrests"], 1, "{r}");
         // Every week that meets October (Wednesday 1st to Friday 31st),
-        // empty ones too. P3 (25 min) in the week of the 6th; the rejected
-        // P4 (Sunday 12th) is left out; P2 (12 min) and the October part of
-        // P1 (10 min) in the week of the 27th. 0.42 + 0.37 = 0.79 against
-        // 0.78 for the month: each figure is rounded on its own.
+        // empty ones too. P3 (25 min) and the rejected shift's P4 (Sunday
+        // 12th, 10 min) in the week of the 6th; P2 (12 min) and the October
+        // part of P1 (10 min) in the week of the 27th.
         let week = |w: &str, patrols: u64, hours: f64| json!({"week": w, "patrols": patrols, "person_hours": hours});
         assert_eq!(
             r["by_week"],
             json!([
                 week("2025-09-29", 0, 0.0),
-                week("2025-10-06", 1, 0.42),
+                week("2025-10-06", 2, 0.58),
                 week("2025-10-13", 0, 0.0),
                 week("2025-10-20", 0, 0.0),
                 week("2025-10-27", 2, 0.37),
@@ -687,7 +691,7 @@ async fn return_matches_hand_figures() {
         let (_, both) = get_json(base, sup, "/api/v1/return?from=2025-10-01&to=2025-11-30").await;
         assert_eq!(both["by_week"].as_array().map(Vec::len), Some(9));
         assert_eq!(both["by_week"][4], week("2025-10-27", 2, 0.7));
-        assert_eq!(both["totals"]["person_hours"], 1.12);
+        assert_eq!(both["totals"]["person_hours"], 1.28);
 
         // The other team's supervisor sees none of it.
         let (code, other) = get_json(

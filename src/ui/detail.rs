@@ -1,5 +1,6 @@
 //! One entry: its latest content, its record reference, and its history of
 //! revisions one tap away (every earlier version stays readable).
+use crate::actions;
 use crate::outbox::{attention_reasons, sync_mark};
 use crate::platform;
 use crate::state::{use_state, Screen};
@@ -41,20 +42,26 @@ pub fn EntryDetail(entry: EntryId) -> impl IntoView {
                 })
                 .collect_view();
             let count = history.revisions().len();
+            // Nothing follows a withdrawal.
+            let withdrawn = matches!(latest.change, Change::Withdrawn { .. });
             view! {
                 <section class="card detail" aria-labelledby="detail-title">
                     <h2 id="detail-title">{kind.label()}</h2>
                     <p class="reference">"Record reference " <strong>{entry.reference()}</strong></p>
                     <p><span class=format!("badge {}", mark.class())>{mark.label()}</span></p>
                     <ul class="attention">{reasons}</ul>
+                    {withdrawn.then_some(view! { <p><strong>"Withdrawn: left out of the counts"</strong></p> })}
                     <dl class="fields">{rows}</dl>
                     {latest.location.map(|l| view! {
                         <p class="muted">{format!("Location {}, {} (±{} m)", fmt::fixed(l.lat, 5), fmt::fixed(l.lon, 5), fmt::fixed(l.accuracy_m, 0))}</p>
                     })}
                     <div class="actions">
-                        <button type="button" class="primary" on:click=move |_| state.go(Screen::Correct(entry))>"Correct this entry"</button>
+                        {(!withdrawn).then(|| view! {
+                            <button type="button" class="primary" on:click=move |_| state.go(Screen::Correct(entry))>"Correct this entry"</button>
+                        })}
                         <button type="button" on:click=move |_| state.go(back)>"Back"</button>
                     </div>
+                    {(!withdrawn).then(|| withdraw_form(entry))}
                     <details class="history">
                         <summary>{format!("History ({count} revision{})", if count == 1 { "" } else { "s" })}</summary>
                         <ol class="revisions">{revisions}</ol>
@@ -63,6 +70,34 @@ pub fn EntryDetail(entry: EntryId) -> impl IntoView {
             }
             .into_any()
         })
+    }
+}
+
+/// "Withdraw entry", confirmed with a reason: for an entry made in error
+/// (a duplicate, the wrong person). Kept in the history, left out of the
+/// counts. Saved through the correction's path (`actions::withdraw`).
+fn withdraw_form(entry: EntryId) -> impl IntoView {
+    let state = use_state();
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    view! {
+        <button type="button" class="danger" aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)>"Withdraw entry"</button>
+        {move || open.get().then(|| view! {
+            <form class="withdraw" on:submit=move |ev| {
+                ev.prevent_default();
+                leptos::task::spawn_local(async move {
+                    match actions::withdraw(state, entry, reason.get_untracked()).await {
+                        Ok(()) => state.saved("Entry withdrawn"),
+                        Err(e) => state.problem(e.to_string()),
+                    }
+                });
+            }>
+                <label for="w-reason">"Why withdraw it? (required)"</label>
+                <textarea id="w-reason" required on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                <button type="submit" class="danger">"Confirm withdrawal"</button>
+            </form>
+        })}
     }
 }
 
@@ -94,6 +129,7 @@ fn revision_item(
         Change::Created => "Recorded".to_owned(),
         Change::Ended => "Ended".to_owned(),
         Change::Corrected { reason } => format!("Corrected: {reason}"),
+        Change::Withdrawn { reason } => format!("Withdrawn: {reason}"),
     };
     let changes = previous.map_or_else(Vec::new, |prev| fmt::changed_fields(prev, rev, log, local));
     view! {

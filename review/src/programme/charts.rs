@@ -235,7 +235,9 @@ mod tests {
                     person_hours: 2.5,
                 },
             ],
-            rejected_shifts_excluded: 0,
+            disputed_shifts: 0,
+            disputed: Figures::default(),
+            withdrawn: 0,
         }
     }
 

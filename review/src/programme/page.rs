@@ -5,12 +5,14 @@
 use super::chart::BarChart;
 use super::charts;
 use super::format::{last_month, long_date, period_problem, this_month, Period};
+use super::submitted;
 use super::tables;
 use crate::export::ExportForm;
 use crate::{say, use_ctx};
 use beatbook_client::clock::{local_time, now};
 use beatbook_client::{ApiError, Export, ReturnQuery};
 use beatbook_core::api::ErrorCode;
+use beatbook_core::returns::{submission_rows, ReturnChanges, SubmittedReturn};
 use beatbook_core::review::ProgrammeReturn;
 use leptos::prelude::*;
 use std::sync::Arc;
@@ -19,12 +21,29 @@ use std::sync::Arc;
 /// every team the supervisor supervises).
 type Ask = ReturnQuery;
 
+/// A submitted period's submission and what changed since.
+type Submission = Arc<(SubmittedReturn, ReturnChanges)>;
+
 #[derive(Clone)]
 enum Load {
     Idle,
     Loading,
-    Ready(Ask, Arc<ProgrammeReturn>),
+    /// The figures shown: a submitted period's frozen ones (with the
+    /// submission), else those worked out now.
+    Ready(Ask, Arc<ProgrammeReturn>, Option<Submission>),
     Failed(String),
+}
+
+/// What the screen shows for a period: its latest submitted return and
+/// the changes since, or (never submitted) the return worked out now.
+async fn shown(token: &str, ask: &Ask) -> Result<(ProgrammeReturn, Option<Submission>), ApiError> {
+    match beatbook_client::submitted_return(token, ask).await? {
+        Some(sub) => {
+            let changes = beatbook_client::return_changes(token, ask).await?;
+            Ok((sub.figures.clone(), Some(Arc::new((sub, changes)))))
+        }
+        None => Ok((beatbook_client::programme_return(token, ask).await?, None)),
+    }
 }
 
 /// Today on the device's calendar: a supervisor's "last month" is the one
@@ -60,13 +79,13 @@ fn fetch(token: StoredValue<String>, ask: Ask, status: RwSignal<Load>, asked: St
     status.set(Load::Loading);
     // Scoped: cancelled when the screen is left.
     leptos::task::spawn_local_scoped_with_cancellation(async move {
-        let answer = beatbook_client::programme_return(&token, &ask).await;
+        let answer = shown(&token, &ask).await;
         // The screen may have been left, or a newer period asked for.
         if asked.try_get_value() != Some(mine) {
             return;
         }
         status.try_set(match answer {
-            Ok(ret) => Load::Ready(ask, Arc::new(ret)),
+            Ok((ret, sub)) => Load::Ready(ask, Arc::new(ret), sub),
             Err(e) => Load::Failed(failure(&ask, &e)),
         });
     });
@@ -181,15 +200,28 @@ fn charts_grid(ret: &ProgrammeReturn) -> impl IntoView {
     }
 }
 
-/// The return itself, once the server has answered.
-fn report(ask: Ask, ret: &ProgrammeReturn, by: &str) -> impl IntoView {
+/// The return itself, once the server has answered; `submit` submits it
+/// (or a revision), `busy` while that runs.
+fn report(
+    ask: Ask,
+    ret: &ProgrammeReturn,
+    sub: Option<&Submission>,
+    by: &str,
+    submit: impl Fn() + Copy + 'static,
+    busy: RwSignal<bool>,
+) -> impl IntoView {
+    let submission = match sub {
+        Some(s) => submitted::submitted_view(&s.0, &s.1, submit, busy).into_any(),
+        None => submitted::unsubmitted_view(submit, busy).into_any(),
+    };
     let export = Export::Return(ask.clone());
     let filename = format!("return-{}-{}.csv", ask.from, ask.to);
     view! {
         <article class="return" aria-labelledby="return-title">
             <h2 id="return-title">{format!("Programme return {} to {}", ret.from, ret.to)}</h2>
             <p class="muted provenance">{provenance(&ask, &ret.time_zone, by)}</p>
-            <p class="muted">"Counts use the latest version of each entry; shifts rejected on review are left out. Patrols count in the week and hotspot they started in."</p>
+            <p class="muted">"Counts use the latest version of each entry. Entries of shifts rejected on review still count and are shown as disputed; entries their officer withdrew are left out. Patrols count in the week and hotspot they started in."</p>
+            {submission}
             <div class="return-actions no-print">
                 <button type="button" on:click=move |_| print_page()>"Print the return"</button>
                 <ExportForm label="Download the return (CSV)" id="reason-return"
@@ -215,7 +247,7 @@ fn report(ask: Ask, ret: &ProgrammeReturn, by: &str) -> impl IntoView {
             <section class="exported" aria-labelledby="rows-title">
                 <h3 id="rows-title">"All figures as exported"</h3>
                 <p class="muted">"The rows of the CSV download, as it writes them."</p>
-                {tables::exported_rows(ret)}
+                {tables::exported_rows(ret, sub.map_or_else(Vec::new, |s| submission_rows(&s.0)))}
             </section>
         </article>
     }
@@ -250,13 +282,59 @@ pub fn ReturnView() -> impl IntoView {
     };
     // Open on last month: the figure a supervisor most often needs.
     show();
-    let waiting = move || matches!(status.get(), Load::Loading).then_some("Loading the return…");
+    let busy = RwSignal::new(false);
+    // The screen's owner: the reload after a submission runs under it, not
+    // under the submission's task, whose scope ends (and would cancel it)
+    // as soon as the submission is done.
+    let screen = StoredValue::new(Owner::current());
+    let said = RwSignal::new(None::<String>);
+    // Submits the period on the screen, then shows it again: its submitted
+    // figures and (empty) changes.
+    let submit = move || {
+        let Load::Ready(ask, _, _) = status.get_untracked() else {
+            return;
+        };
+        let Some(token) = ctx.token.try_get_value() else {
+            return;
+        };
+        busy.set(true);
+        said.set(None);
+        leptos::task::spawn_local_scoped_with_cancellation(async move {
+            let answer = beatbook_client::submit_return(&token, &ask).await;
+            busy.try_set(false);
+            match answer {
+                Ok(sub) => {
+                    said.try_set(Some(format!(
+                        "Return submitted (revision {}).",
+                        sub.revision
+                    )));
+                    if let Some(owner) = screen.try_get_value().flatten() {
+                        owner.with(|| fetch(ctx.token, ask, status, asked));
+                    }
+                }
+                Err(e) => {
+                    said.try_set(Some(format!("Not submitted: {}", failure(&ask, &e))));
+                }
+            }
+        });
+    };
+    let waiting = move || {
+        if busy.get() {
+            Some("Submitting the return…".to_owned())
+        } else if matches!(status.get(), Load::Loading) {
+            Some("Loading the return…".to_owned())
+        } else {
+            said.get()
+        }
+    };
     let body = move || match status.get() {
         Load::Idle | Load::Loading => None,
         Load::Failed(message) => {
             Some(view! { <p role="alert" class="error card">{message}</p> }.into_any())
         }
-        Load::Ready(ask, ret) => Some(report(ask, &ret, &by).into_any()),
+        Load::Ready(ask, ret, sub) => {
+            Some(report(ask, &ret, sub.as_ref(), &by, submit, busy).into_any())
+        }
     };
     view! {
         <section class="programme">

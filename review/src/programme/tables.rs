@@ -26,6 +26,16 @@ fn share_of(n: u64, of: u64) -> Option<f64> {
 }
 
 /// The seizures that happened, largest first: "Vehicle 40, Weapon 7".
+/// What the disputed shifts hold, beside their count: the entries of
+/// rejected shifts still count (a lawful search or arrest happened), so
+/// the reader sees how much of the totals is disputed.
+fn disputed_note(d: &Figures) -> String {
+    format!(
+        "Rejected after review, still counted: {} patrols, {} arrests, {} stop and searches of the totals",
+        d.patrols, d.arrests, d.stop_searches
+    )
+}
+
 fn seizure_note(f: &Figures) -> Option<String> {
     let mut kinds: Vec<CodeCount> = by_code::<SeizureKind>(&f.seizures)
         .into_iter()
@@ -66,8 +76,10 @@ pub fn headline(ret: &ProgrammeReturn) -> impl IntoView {
                 share_of(f.ij_started_within_48h, f.ij_referrals).map(|s| format!("{} of referrals", percent(Some(s)))))}
             {stat("IJ completed", count(f.ij_completed),
                 share_of(f.ij_completed, f.ij_referrals).map(|s| format!("{} of referrals", percent(Some(s)))))}
-            {stat("Rejected shifts excluded", count(ret.rejected_shifts_excluded),
-                Some("Left out after review".into()))}
+            {stat("Disputed shifts", count(ret.disputed_shifts),
+                Some(disputed_note(&ret.disputed)))}
+            {stat("Withdrawn entries", count(ret.withdrawn),
+                Some("Withdrawn by the officer as made in error; left out of every figure".into()))}
         </dl>
     }
 }
@@ -215,10 +227,12 @@ pub fn code_tables(f: &Figures) -> impl IntoView {
 
 /// Every row of the CSV export, as the export writes it (group, name,
 /// metric, value): nothing here is reformatted, so the screen and the
-/// downloaded file can be compared cell by cell.
-pub fn exported_rows(ret: &ProgrammeReturn) -> impl IntoView {
-    let body = rows(ret)
+/// downloaded file can be compared cell by cell. `first`: the rows before
+/// the figures (a submitted return's submission rows).
+pub fn exported_rows(ret: &ProgrammeReturn, first: Vec<[String; 4]>) -> impl IntoView {
+    let body = first
         .into_iter()
+        .chain(rows(ret))
         .map(|[group, name, metric, value]| {
             view! { <tr><td>{group}</td><td>{name}</td><td>{metric}</td><td>{value}</td></tr> }
         })

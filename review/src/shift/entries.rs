@@ -246,6 +246,7 @@ fn revision_item(
         Change::Created => "Recorded".to_owned(),
         Change::Ended => "Ended".to_owned(),
         Change::Corrected { reason } => format!("Corrected: {reason}"),
+        Change::Withdrawn { reason } => format!("Withdrawn by the officer: {reason}"),
     };
     let delay = parse_time(&item.received_at)
         .zip(parse_time(&item.captured_at))

@@ -229,7 +229,7 @@ async fn the_return_is_what_it_was() {
             let old = reference_return(&s.db, officers, &p).await;
             assert_eq!(new, old, "{from} to {to}, {} officers", officers.len());
             assert!(new.totals.patrols > 0, "{from} to {to}: {new:?}");
-            rejected += new.rejected_shifts_excluded;
+            rejected += new.disputed_shifts;
         }
     }
     assert!(rejected > 0, "rejected shifts were read");

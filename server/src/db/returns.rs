@@ -1,0 +1,262 @@
+//! Submitted programme returns (migration 0008): storing a submission,
+//! reading one back, and what changed under it since.
+//!
+//! A submission is written through the small accounts pool, like reviews
+//! (rare, small); reads go through the readers.
+use sqlx::Row;
+
+use super::{Accounts, Database, DbError};
+
+/// A submission to store. `teams` is the JSON array of the sorted team
+/// names; `from`/`to` the period's local days.
+#[derive(Debug, Clone, Copy)]
+pub struct NewReturn<'a> {
+    pub teams: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub submitted_by: &'a str,
+    pub submitted_at: &'a str,
+    pub figures: &'a str,
+    pub sha256: &'a str,
+    pub last_arrival: i64,
+    pub last_review: i64,
+}
+
+/// A stored submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReturn {
+    pub revision: u32,
+    /// How many revisions the period has.
+    pub revisions: u32,
+    pub submitted_by: String,
+    pub submitted_at: String,
+    pub figures: String,
+    pub sha256: String,
+    pub last_arrival: i64,
+    pub last_review: i64,
+}
+
+/// The window a change must fall in, as stored-format times: entries from
+/// `from` (shifts and patrols from `lookback`, as the return reads them)
+/// to `to`.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeWindow<'a> {
+    pub lookback: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+}
+
+/// A revision that arrived after a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrivedRow {
+    pub entry_id: String,
+    pub seq: u32,
+    pub kind: String,
+    pub officer_id: String,
+    pub occurred_at: String,
+    pub received_at: String,
+    /// `change.type` of the revision.
+    pub change: String,
+    /// `change.reason`, or empty.
+    pub reason: String,
+}
+
+/// A review decided after a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewedRow {
+    pub shift_id: String,
+    pub state: String,
+    pub comment: String,
+    pub at: String,
+    pub officer_id: String,
+    pub occurred_at: String,
+}
+
+impl Accounts {
+    /// Stores a submission as the period's next revision, in one statement
+    /// (so two at once cannot take the same number: the UNIQUE constraint
+    /// refuses the second); returns its revision number.
+    pub async fn insert_submitted_return(&self, r: &NewReturn<'_>) -> Result<u32, DbError> {
+        let revision: u32 = sqlx::query_scalar(
+            "INSERT INTO submitted_returns (teams, period_from, period_to, revision, \
+               submitted_by, submitted_at, figures, sha256, last_arrival, last_review) \
+             SELECT ?1, ?2, ?3, COALESCE(MAX(revision), 0) + 1, ?4, ?5, ?6, ?7, ?8, ?9 \
+             FROM submitted_returns WHERE teams = ?1 AND period_from = ?2 AND period_to = ?3 \
+             RETURNING revision",
+        )
+        .bind(r.teams)
+        .bind(r.from)
+        .bind(r.to)
+        .bind(r.submitted_by)
+        .bind(r.submitted_at)
+        .bind(r.figures)
+        .bind(r.sha256)
+        .bind(r.last_arrival)
+        .bind(r.last_review)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(revision)
+    }
+}
+
+impl Database {
+    /// The highest revision arrival and review ID stored: what a return
+    /// computed now has seen at most.
+    pub async fn high_water(&self) -> Result<(i64, i64), DbError> {
+        let row = sqlx::query(
+            "SELECT (SELECT COALESCE(MAX(arrival), 0) FROM revisions), \
+                    (SELECT COALESCE(MAX(review_id), 0) FROM reviews)",
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    /// Officers (role `officer`) of a team, whoever asks; `None` when there
+    /// is no such team. For an admin submitting a team's return.
+    pub async fn team_officers(&self, team: &str) -> Result<Option<Vec<String>>, DbError> {
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM teams WHERE name = ?)")
+            .bind(team)
+            .fetch_one(&self.readers)
+            .await?;
+        if !exists {
+            return Ok(None);
+        }
+        Ok(Some(
+            sqlx::query_scalar(
+                "SELECT u.officer_id FROM user_teams ut JOIN teams t ON t.team_id = ut.team_id \
+                 JOIN users u ON u.user_id = ut.user_id \
+                 WHERE t.name = ? AND u.role = 'officer' ORDER BY u.officer_id",
+            )
+            .bind(team)
+            .fetch_all(&self.readers)
+            .await?,
+        ))
+    }
+
+    /// A submission of the period: revision `revision`, or the latest.
+    /// One look-up in the table's UNIQUE index.
+    pub async fn submitted_return(
+        &self,
+        teams: &str,
+        from: &str,
+        to: &str,
+        revision: Option<u32>,
+    ) -> Result<Option<StoredReturn>, DbError> {
+        let row = sqlx::query(
+            "SELECT revision, \
+               (SELECT MAX(o.revision) FROM submitted_returns o \
+                WHERE o.teams = s.teams AND o.period_from = s.period_from \
+                  AND o.period_to = s.period_to), \
+               submitted_by, submitted_at, figures, sha256, last_arrival, last_review \
+             FROM submitted_returns s \
+             WHERE teams = ?1 AND period_from = ?2 AND period_to = ?3 \
+               AND (?4 IS NULL OR revision = ?4) \
+             ORDER BY revision DESC LIMIT 1",
+        )
+        .bind(teams)
+        .bind(from)
+        .bind(to)
+        .bind(revision)
+        .fetch_optional(&self.readers)
+        .await?;
+        row.map(|r| {
+            Ok(StoredReturn {
+                revision: r.try_get(0)?,
+                revisions: r.try_get(1)?,
+                submitted_by: r.try_get(2)?,
+                submitted_at: r.try_get(3)?,
+                figures: r.try_get(4)?,
+                sha256: r.try_get(5)?,
+                last_arrival: r.try_get(6)?,
+                last_review: r.try_get(7)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Revisions of these officers that arrived after `after` (an
+    /// arrival) and fall in the window, or belong to an entry a correction
+    /// moved that had a revision in it (moved out of the period since).
+    /// A range of the primary key: what arrived since is little (`+` keeps
+    /// the planner off the by-officer index, which would read every
+    /// revision the officers ever made).
+    pub async fn arrived_since(
+        &self,
+        after: i64,
+        officers: &[String],
+        w: ChangeWindow<'_>,
+    ) -> Result<Vec<ArrivedRow>, DbError> {
+        let rows = sqlx::query(
+            "SELECT r.entry_id, r.seq, r.kind, r.officer_id, r.occurred_at, r.received_at, \
+               COALESCE(r.body ->> '$.change.type', ''), COALESCE(r.body ->> '$.change.reason', '') \
+             FROM revisions r \
+             WHERE r.arrival > ?1 AND +r.officer_id IN (SELECT value FROM json_each(?2)) \
+               AND ((r.occurred_at >= CASE WHEN r.kind IN ('shift', 'patrol') THEN ?3 ELSE ?4 END \
+                     AND r.occurred_at < ?5) \
+                 OR (EXISTS (SELECT 1 FROM entries_moved m WHERE m.entry_id = r.entry_id) \
+                     AND EXISTS (SELECT 1 FROM revisions o WHERE o.entry_id = r.entry_id \
+                       AND o.occurred_at >= ?4 AND o.occurred_at < ?5))) \
+             ORDER BY r.arrival",
+        )
+        .bind(after)
+        .bind(serde_json::to_string(officers)?)
+        .bind(w.lookback)
+        .bind(w.from)
+        .bind(w.to)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ArrivedRow {
+                    entry_id: r.try_get(0)?,
+                    seq: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    officer_id: r.try_get(3)?,
+                    occurred_at: r.try_get(4)?,
+                    received_at: r.try_get(5)?,
+                    change: r.try_get(6)?,
+                    reason: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Reviews after `after` (a review ID) of these officers' shifts that
+    /// started in the window or hold an entry of the period.
+    pub async fn reviewed_since(
+        &self,
+        after: i64,
+        officers: &[String],
+        w: ChangeWindow<'_>,
+    ) -> Result<Vec<ReviewedRow>, DbError> {
+        let rows = sqlx::query(
+            "SELECT v.shift_id, v.state, v.comment, v.at, s.officer_id, s.occurred_at \
+             FROM reviews v JOIN revisions s ON s.entry_id = v.shift_id AND s.seq = 1 \
+             WHERE v.review_id > ?1 AND +s.officer_id IN (SELECT value FROM json_each(?2)) \
+               AND ((s.occurred_at >= ?3 AND s.occurred_at < ?5) \
+                 OR EXISTS (SELECT 1 FROM revisions c WHERE c.shift_id = v.shift_id \
+                   AND c.occurred_at >= ?4 AND c.occurred_at < ?5)) \
+             ORDER BY v.review_id",
+        )
+        .bind(after)
+        .bind(serde_json::to_string(officers)?)
+        .bind(w.lookback)
+        .bind(w.from)
+        .bind(w.to)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReviewedRow {
+                    shift_id: r.try_get(0)?,
+                    state: r.try_get(1)?,
+                    comment: r.try_get(2)?,
+                    at: r.try_get(3)?,
+                    officer_id: r.try_get(4)?,
+                    occurred_at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+}
