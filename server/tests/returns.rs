@@ -115,6 +115,11 @@ fn arrest(at: DateTime<Utc>) -> Record {
         place: "High Street".into(),
         grounds: "Found on search".into(),
         necessity: vec![NecessityCriterion::PromptInvestigation],
+        necessity_reasons: [(
+            NecessityCriterion::PromptInvestigation,
+            "Drugs to be tested".to_owned(),
+        )]
+        .into(),
         caution_at: Some(at),
         custody_suite: "Central".into(),
         ..Arrest::default()
@@ -124,6 +129,7 @@ fn arrest(at: DateTime<Utc>) -> Record {
 fn stop(outcome: SearchOutcome) -> Record {
     Record::StopSearch(StopSearch {
         self_defined_ethnicity: Some(Ethnicity::NotStated),
+        officer_perceived_ethnicity: Some(Ethnicity::W1),
         place_detained: "High Street".into(),
         object: Some(SearchObject::Drugs),
         power: Some(SearchPower::MisuseOfDrugs23),
@@ -574,7 +580,7 @@ async fn a_withdrawn_entry_leaves_the_counts_and_keeps_its_reason() {
         let twice = book.entry(
             shift,
             utc(2025, 10, 10, 9, 1),
-            arrest(utc(2025, 10, 10, 9, 0)),
+            arrest(utc(2025, 10, 10, 9, 1)),
         );
         revs.extend([kept, twice.clone()]);
         push(&server, &pc, &revs).await;
