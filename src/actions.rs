@@ -191,10 +191,12 @@ async fn revise(
     let (occurred_at, notes, record) = match draft {
         Some(draft) => {
             let mut record = draft.record;
-            // The form does not show the end time: a correction keeps it.
+            // The form shows the end time of an entry ended when it opened;
+            // one ended since (in another tab) keeps that end, as a
+            // correction may not remove it.
             match (&mut record, last.record.ended_at()) {
-                (Record::Shift(s), ended) => s.ended_at = ended,
-                (Record::Patrol(p), ended) => p.ended_at = ended,
+                (Record::Shift(s), ended) if s.ended_at.is_none() => s.ended_at = ended,
+                (Record::Patrol(p), ended) if p.ended_at.is_none() => p.ended_at = ended,
                 _ => {}
             }
             (draft.occurred_at, draft.notes, record)

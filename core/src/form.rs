@@ -198,8 +198,24 @@ pub const OCCURRED_AT: &str = "occurred_at";
 /// Free-text notes every record may carry.
 pub const NOTES: &str = "notes";
 
-const COMMON_TAIL: [FieldSpec; 2] = [
+/// The end time of a shift or patrol, on the form only when correcting one
+/// already ended ([`ENDED`] is set by [`revision_to_form`]): ending is its
+/// own act, but a forgotten "End patrol" must be put right afterwards.
+pub const ENDED_AT: &str = "ended_at";
+/// Not a field: the mark, in the values of a correction, that the entry
+/// has ended, so its end time is shown.
+pub const ENDED: &str = "ended";
+
+const COMMON_TAIL: [FieldSpec; 3] = [
     field(OCCURRED_AT, "Time", DateTime, true),
+    when(
+        hinted(
+            field(ENDED_AT, "Ended", DateTime, true),
+            "If End was tapped late, the time it really ended.",
+        ),
+        ENDED,
+        &["true"],
+    ),
     field(NOTES, "Notes", LongText, false),
 ];
 
@@ -745,7 +761,12 @@ pub fn record_fields(kind: RecordKind) -> &'static [FieldSpec] {
 
 /// Every field a form for `kind` shows: the record's, then time and notes.
 pub fn form_fields(kind: RecordKind) -> impl Iterator<Item = &'static FieldSpec> {
-    record_fields(kind).iter().chain(COMMON_TAIL.iter())
+    record_fields(kind).iter().chain(
+        COMMON_TAIL
+            .iter()
+            // Only shifts and patrols end.
+            .filter(move |f| f.key != ENDED_AT || kind.has_duration()),
+    )
 }
 
 /// The fields currently visible given what has been typed (a field listed
@@ -779,7 +800,8 @@ pub fn parse_form(
     let mut c = Checker::new();
     // Each field's JSON, by key (a key met again replaces its value).
     let mut object: Vec<(&str, String)> = Vec::new();
-    for spec in visible_fields(kind, values) {
+    let visible = visible_fields(kind, values);
+    for &spec in &visible {
         if spec.key == OCCURRED_AT || spec.key == NOTES {
             continue;
         }
@@ -810,6 +832,18 @@ pub fn parse_form(
             }
         }
     };
+    // The record's own rules cannot ask for the end: an open shift has
+    // none. Once ended, a correction must keep one (a cleared field would
+    // otherwise save the entry as reopened, which sync refuses).
+    let ends = visible.iter().any(|f| f.key == ENDED_AT);
+    if ends && values.get(ENDED_AT).is_none_or(|t| t.trim().is_empty()) {
+        c.add(
+            ENDED_AT,
+            Problem::Missing {
+                what: "the end time".into(),
+            },
+        );
+    }
     let notes = values.get(NOTES).cloned().unwrap_or_default();
     c.long_text(NOTES, &notes);
 
@@ -850,6 +884,11 @@ pub fn parse_form(
     match record {
         Ok(record) => {
             record.check(&mut c);
+            // The caution, the end and the authorisation against the start
+            // too, so every problem shows at once, not one save at a time.
+            if let Some(start) = occurred_at {
+                record.check_against_start(start, &mut c);
+            }
             match (occurred_at, c.is_empty()) {
                 (Some(occurred_at), true) => Ok(Draft {
                     record,
@@ -1127,6 +1166,10 @@ pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
         values.insert(spec.key.into(), text);
     }
     put_time(&mut values, OCCURRED_AT, rev.occurred_at, local);
+    if let Some(ended) = rev.record.ended_at() {
+        put_time(&mut values, ENDED_AT, ended, local);
+        values.insert(ENDED.into(), "true".into());
+    }
     values.insert(NOTES.into(), rev.notes.clone());
     values
 }

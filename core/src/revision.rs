@@ -4,7 +4,7 @@
 //! shift or patrol, or correcting anything, writes the next revision with the
 //! reason. The latest revision is what the timeline shows; all are kept.
 use crate::ids::{EntryId, RevisionId};
-use crate::record::{Record, RecordKind};
+use crate::record::{Arrest, Patrol, Record, RecordKind, Shift, StopSearch};
 use crate::validate::{Checker, FieldError, Rule};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -172,39 +172,19 @@ impl Revision {
         ] {
             check_time(&mut c, field, time, now);
         }
-        if let Some(ended) = self.record.ended_at() {
-            check_time(&mut c, "ended_at", ended, now);
-            if ended < self.occurred_at {
-                c.rule("ended_at", Rule::EndsBeforeStart);
-            }
+        // The end, the caution and the authorisation's start are past
+        // moments too (an authorisation's end may lie ahead: still running).
+        let past = match &self.record {
+            Record::Shift(s) => s.ended_at.map(|t| ("ended_at", t)),
+            Record::Patrol(p) => p.ended_at.map(|t| ("ended_at", t)),
+            Record::Arrest(a) => a.caution_at.map(|t| ("caution_at", t)),
+            Record::StopSearch(s) => s.authorised_from.map(|t| ("authorised_from", t)),
+            _ => None,
+        };
+        if let Some((field, t)) = past {
+            check_time(&mut c, field, t, now);
         }
-        // Times are typed to the minute, while an untouched record time
-        // keeps its seconds: the rules below compare whole minutes.
-        let minute = whole_minute(self.occurred_at);
-        match &self.record {
-            Record::Arrest(a) => {
-                if let Some(t) = a.caution_at {
-                    check_time(&mut c, "caution_at", t, now);
-                    if t < minute {
-                        c.rule("caution_at", Rule::CautionBeforeArrest);
-                    }
-                }
-            }
-            Record::StopSearch(s) => {
-                if let Some(from) = s.authorised_from {
-                    check_time(&mut c, "authorised_from", from, now);
-                }
-                // The end may lie ahead: an authorisation still running.
-                let within =
-                    |from: DateTime<Utc>, until: DateTime<Utc>| from <= minute && minute <= until;
-                if let (Some(from), Some(until)) = (s.authorised_from, s.authorised_until) {
-                    if from < until && !within(from, until) {
-                        c.rule("occurred_at", Rule::OutsideAuthorisation);
-                    }
-                }
-            }
-            _ => {}
-        }
+        self.record.check_against_start(self.occurred_at, &mut c);
         if let Some(loc) = self.location {
             let ok = (-90.0..=90.0).contains(&loc.lat)
                 && (-180.0..=180.0).contains(&loc.lon)
@@ -240,6 +220,39 @@ impl Revision {
             }
         }
         c.finish()
+    }
+}
+
+impl Record {
+    /// The rules that compare the record's own times with the moment its
+    /// entry happened (`start`, the revision's `occurred_at`): run by the
+    /// form as soon as both are typed, and by [`Revision::check`].
+    pub fn check_against_start(&self, start: DateTime<Utc>, c: &mut Checker) {
+        // Times are typed to the minute, while an untouched record time
+        // keeps its seconds: the rules below compare whole minutes.
+        let minute = whole_minute(start);
+        match self {
+            Record::Shift(Shift {
+                ended_at: Some(ended),
+                ..
+            })
+            | Record::Patrol(Patrol {
+                ended_at: Some(ended),
+                ..
+            }) if *ended < minute => c.rule("ended_at", Rule::EndsBeforeStart),
+            Record::Arrest(Arrest {
+                caution_at: Some(t),
+                ..
+            }) if *t < minute => c.rule("caution_at", Rule::CautionBeforeArrest),
+            Record::StopSearch(StopSearch {
+                authorised_from: Some(from),
+                authorised_until: Some(until),
+                ..
+            }) if from < until && !(*from <= minute && minute <= *until) => {
+                c.rule("occurred_at", Rule::OutsideAuthorisation)
+            }
+            _ => {}
+        }
     }
 }
 
@@ -311,6 +324,8 @@ pub enum RevisionError {
     Withdrawn,
     #[error("a withdrawal keeps the entry as it was")]
     WithdrawalChangesMore,
+    #[error("a correction may move an end time but not add or remove one")]
+    CorrectionAddsOrRemovesEnd,
 }
 
 /// All revisions of one entry, in sequence order.
@@ -371,7 +386,14 @@ impl History {
         }
         match &next.change {
             Change::Created => Err(RevisionError::CreatedTwice),
-            Change::Corrected { .. } => Ok(()),
+            // A correction may put a forgotten "End" right (a patrol ended
+            // hours late), but ending stays its own act, and nothing reopens.
+            Change::Corrected { .. } => {
+                if next.record.ended_at().is_some() != last.record.ended_at().is_some() {
+                    return Err(RevisionError::CorrectionAddsOrRemovesEnd);
+                }
+                Ok(())
+            }
             // What is withdrawn is the entry as it stood, so the record
             // keeps what the officer withdrew.
             Change::Withdrawn { .. } => {

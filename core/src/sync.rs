@@ -289,6 +289,10 @@ pub enum Rejection {
     Withdrawn,
     #[error("a withdrawal keeps the entry as it was")]
     WithdrawalChangesMore,
+    #[error(
+        "a correction may move the end time of a shift or patrol but not add or remove it; end it instead"
+    )]
+    CorrectionAddsOrRemovesEnd,
 }
 
 impl Rejection {
@@ -335,6 +339,7 @@ impl From<RevisionError> for Rejection {
             RevisionError::WrongEntry | RevisionError::ContextChanged => Self::ContextChanged,
             RevisionError::Withdrawn => Self::Withdrawn,
             RevisionError::WithdrawalChangesMore => Self::WithdrawalChangesMore,
+            RevisionError::CorrectionAddsOrRemovesEnd => Self::CorrectionAddsOrRemovesEnd,
         }
     }
 }

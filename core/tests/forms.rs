@@ -7,7 +7,7 @@ use beatbook_core::codes::*;
 use beatbook_core::form::*;
 use beatbook_core::record::*;
 use beatbook_core::validate::Checker;
-use beatbook_core::{FieldError, Problem, Record, RecordKind, Revision};
+use beatbook_core::{Change, FieldError, Log, Problem, Record, RecordKind, Revision, Rule};
 use common::*;
 use std::collections::BTreeSet;
 
@@ -35,6 +35,11 @@ fn form(pairs: &[(&str, &str)]) -> FormValues {
 /// shown), using the `choice`-th allowed value of its own condition.
 fn satisfy(kind: RecordKind, spec: &FieldSpec, choice: usize, values: &mut FormValues) {
     if let Some(w) = spec.shown_when {
+        // Not a field: the mark a correction of an ended entry carries.
+        if w.key == ENDED {
+            values.insert(ENDED.into(), "true".into());
+            return;
+        }
         let controller = form_fields(kind).find(|f| f.key == w.key);
         let controller = controller
             .unwrap_or_else(|| panic!("{kind:?}: {} shown by unknown field {}", spec.key, w.key));
@@ -156,8 +161,9 @@ fn a_field_is_never_shown_while_the_field_it_depends_on_is_hidden() {
                 values.extend(b.clone());
                 for spec in form_fields(kind).filter(|s| s.is_shown(&values)) {
                     let Some(w) = spec.shown_when else { continue };
-                    let controller_shown =
-                        form_fields(kind).any(|c| c.key == w.key && c.is_shown(&values));
+                    // The mark of an ended entry is never hidden: not a field.
+                    let controller_shown = w.key == ENDED
+                        || form_fields(kind).any(|c| c.key == w.key && c.is_shown(&values));
                     assert!(
                         controller_shown,
                         "{kind:?}.{} is shown while {} is hidden ({values:?})",
@@ -182,8 +188,9 @@ fn every_record_field_has_a_form_field_and_vice_versa() {
             .map(|s| s.key.split('.').next().unwrap_or(s.key).to_string())
             .collect();
         if kind.has_duration() {
-            // Set by ending it, not typed (see `ended_at_is_not_on_the_form`).
-            spec_keys.insert("ended_at".into());
+            // Set by ending it; on the form only to correct it (see
+            // `the_end_time_is_on_the_form_only_to_correct_an_ended_entry`).
+            spec_keys.insert(ENDED_AT.into());
         }
         assert_eq!(
             spec_keys, record_keys,
@@ -194,7 +201,11 @@ fn every_record_field_has_a_form_field_and_vice_versa() {
             .map(|f| f.key)
             .skip(record_fields(kind).len())
             .collect();
-        assert_eq!(tail, [OCCURRED_AT, NOTES]);
+        if kind.has_duration() {
+            assert_eq!(tail, [OCCURRED_AT, ENDED_AT, NOTES]);
+        } else {
+            assert_eq!(tail, [OCCURRED_AT, NOTES]);
+        }
     }
 }
 
@@ -243,6 +254,10 @@ fn conditions_name_real_fields_and_real_values() {
     for kind in RecordKind::ALL {
         for spec in form_fields(kind) {
             let Some(w) = spec.shown_when else { continue };
+            if w.key == ENDED {
+                assert_eq!(spec.key, ENDED_AT, "only the end time follows the mark");
+                continue;
+            }
             let Some(controller) = form_fields(kind).find(|f| f.key == w.key) else {
                 panic!(
                     "{kind:?}.{}: condition on unknown field {}",
@@ -296,14 +311,7 @@ fn a_saved_revision_round_trips_through_its_form() {
             let values = revision_to_form(&rev, local);
             let draft = parse_form(rev.kind(), &values, local)
                 .unwrap_or_else(|e| panic!("{name} (offset {offset}): {e:?} from {values:?}"));
-            // The end time of a shift or patrol is not on the form: the
-            // correction carries it over (see `ended_at_is_not_on_the_form`).
-            let mut record = draft.record;
-            match &mut record {
-                Record::Shift(s) => s.ended_at = rev.record.ended_at(),
-                Record::Patrol(p) => p.ended_at = rev.record.ended_at(),
-                _ => {}
-            }
+            let record = draft.record;
             assert_eq!(
                 record, rev.record,
                 "{name} (offset {offset}) via {values:?}"
@@ -334,21 +342,55 @@ fn whole_minute_times_show_without_seconds_in_local_time() {
 }
 
 #[test]
-fn ended_at_is_not_on_the_form() {
-    // Ending is its own action; a correction made through the form keeps
-    // the end time by copying it from the revision it corrects.
+fn the_end_time_is_on_the_form_only_to_correct_an_ended_entry() {
+    let local = LocalTime::fixed(60);
+    // A new shift or patrol: ending is its own act, no end time is typed.
     for kind in [RecordKind::Shift, RecordKind::Patrol] {
-        assert!(form_fields(kind).all(|f| f.key != "ended_at"), "{kind:?}");
+        assert!(
+            visible_fields(kind, &FormValues::new())
+                .iter()
+                .all(|f| f.key != ENDED_AT),
+            "{kind:?}"
+        );
     }
-    let rev = saved(Record::Shift(Shift {
-        ended_at: Some(t("2024-06-01T21:30:00Z")),
-        ..shift()
-    }));
-    let local = LocalTime::default();
-    let values = revision_to_form(&rev, local);
-    assert!(!values.contains_key("ended_at"));
+    for kind in RecordKind::ALL.into_iter().filter(|k| !k.has_duration()) {
+        assert!(form_fields(kind).all(|f| f.key != ENDED_AT), "{kind:?}");
+    }
+    // An open shift corrected: still no end time, and none is saved.
+    let open = saved(Record::Shift(shift()));
+    let values = revision_to_form(&open, local);
+    assert!(!values.contains_key(ENDED_AT) && !values.contains_key(ENDED));
     let draft = parse_form(RecordKind::Shift, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(draft.record.ended_at(), None);
+
+    // A patrol whose End was tapped six hours late: the correction shows
+    // the end in local time, and the time typed there is what is saved.
+    let mut patrol = patrol();
+    patrol.ended_at = Some(t("2024-06-02T02:59:00Z"));
+    let ended = saved(Record::Patrol(patrol));
+    let mut values = revision_to_form(&ended, local);
+    assert_eq!(values[ENDED_AT], "2024-06-02T03:59");
+    assert!(
+        visible_fields(RecordKind::Patrol, &values)
+            .iter()
+            .any(|f| f.key == ENDED_AT && f.required)
+    );
+    values.insert(ENDED_AT.into(), "2024-06-01T22:14".into());
+    let draft = parse_form(RecordKind::Patrol, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(draft.record.ended_at(), Some(t("2024-06-01T21:14:00Z")));
+
+    // Cleared, or before the start: refused on the form, by field.
+    values.insert(ENDED_AT.into(), String::new());
+    let errors = parse_form(RecordKind::Patrol, &values, local).err().unwrap_or_default();
+    assert!(errors.iter().any(|e| e.field == ENDED_AT), "{errors:?}");
+    values.insert(ENDED_AT.into(), "2024-06-01T21:30".into());
+    let errors = parse_form(RecordKind::Patrol, &values, local).err().unwrap_or_default();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == ENDED_AT && e.problem == Problem::Rule(Rule::EndsBeforeStart)),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -769,4 +811,31 @@ fn all_problems_are_returned_together() {
     .map(String::from)
     .into();
     assert_eq!(keys, want);
+}
+
+#[test]
+fn ending_and_correcting_the_end_list_the_end_time_as_changed() {
+    let local = LocalTime::fixed(60);
+    let open = saved(Record::Patrol(patrol()));
+    let mut late = open.clone();
+    late.seq = 2;
+    late.change = Change::Ended;
+    late.record = Record::Patrol(Patrol {
+        ended_at: Some(t("2024-06-02T02:59:00Z")),
+        ..patrol()
+    });
+    let mut right = late.clone();
+    right.seq = 3;
+    right.change = Change::Corrected {
+        reason: "End tapped late".into(),
+    };
+    right.record = Record::Patrol(Patrol {
+        ended_at: Some(t("2024-06-01T21:14:00Z")),
+        ..patrol()
+    });
+    let log = Log::default();
+    let ended = beatbook_core::display::changed_fields(&open, &late, &log, local);
+    assert_eq!(ended, ["Ended: (blank) → Sun 2 Jun 03:59"]);
+    let corrected = beatbook_core::display::changed_fields(&late, &right, &log, local);
+    assert_eq!(corrected, ["Ended: Sun 2 Jun 03:59 → Sat 1 Jun 22:14"]);
 }

@@ -4,6 +4,7 @@ mod common;
 
 use beatbook_core::form::{fold_key, parse_form, revision_to_form, Fold, LocalTime, OCCURRED_AT};
 use beatbook_core::local_time::Resolved;
+use beatbook_core::record::Arrest;
 use beatbook_core::{Problem, Record};
 use chrono::{DateTime, Duration, Offset, TimeZone, Utc};
 use chrono_tz::Europe::London;
@@ -120,7 +121,7 @@ fn a_time_the_clocks_skipped_is_refused_and_a_doubled_one_asks_which() {
 
 #[test]
 fn a_form_refuses_a_doubled_time_until_told_which_then_saves_that_instant() {
-    let rev = created(1, entry(1), Record::Arrest(arrest()));
+    let rev = created(1, entry(1), Record::Arrest(cautioned_after_the_change()));
     let mut values = revision_to_form(&rev, LONDON);
     values.insert(OCCURRED_AT.into(), "2026-10-25T01:30".into());
     values.remove(&fold_key(OCCURRED_AT));
@@ -142,12 +143,21 @@ fn a_saved_time_in_the_doubled_hour_is_shown_with_its_fold_and_saves_back_unchan
         ("2026-10-25T00:30:00Z", Fold::Earlier),
         ("2026-10-25T01:30:00Z", Fold::Later),
     ] {
-        let mut rev = created(1, entry(1), Record::Arrest(arrest()));
+        let mut rev = created(1, entry(1), Record::Arrest(cautioned_after_the_change()));
         rev.occurred_at = t(at);
         let values = revision_to_form(&rev, LONDON);
         assert_eq!(values[OCCURRED_AT], "2026-10-25T01:30");
         assert_eq!(values[&fold_key(OCCURRED_AT)], fold.code());
         let draft = parse_form(rev.kind(), &values, LONDON).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(draft.occurred_at, rev.occurred_at, "{at}");
+    }
+}
+
+/// An arrest cautioned after the doubled hour of 25 October 2026, so the
+/// caution follows an arrest made in either of its two halves.
+fn cautioned_after_the_change() -> Arrest {
+    Arrest {
+        caution_at: Some(t("2026-10-25T02:05:00Z")),
+        ..arrest()
     }
 }

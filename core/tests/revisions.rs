@@ -177,6 +177,38 @@ fn a_correction_may_change_the_record_time_notes_and_location() {
     }
 }
 
+#[test]
+fn a_correction_moves_an_end_but_never_adds_or_removes_one() {
+    for kind in [RecordKind::Shift, RecordKind::Patrol] {
+        let r1 = created(1, entry(1), valid(kind));
+        // End tapped six hours late, then put right to 15 minutes.
+        let late = next(&r1, 2, Change::Ended, ended(&r1.record, "2024-06-02T02:59:00Z"));
+        let h = history(&[r1.clone(), late.clone()]);
+        let right = next(
+            &late,
+            3,
+            corrected("End tapped late"),
+            ended(&r1.record, "2024-06-01T21:14:00Z"),
+        );
+        assert_eq!(h.check_next(&right), Ok(()), "{kind:?}");
+        // Reopening by correction would undo an end with no end revision.
+        let reopened = next(&late, 3, corrected("oops"), r1.record.clone());
+        assert_eq!(
+            h.check_next(&reopened),
+            Err(RevisionError::CorrectionAddsOrRemovesEnd),
+            "{kind:?}"
+        );
+        // Ending by correction would skip the end revision.
+        let open = history(std::slice::from_ref(&r1));
+        let ends = next(&r1, 2, corrected("ended"), late.record.clone());
+        assert_eq!(
+            open.check_next(&ends),
+            Err(RevisionError::CorrectionAddsOrRemovesEnd),
+            "{kind:?}"
+        );
+    }
+}
+
 fn withdrawn(reason: &str) -> Change {
     Change::Withdrawn {
         reason: reason.into(),

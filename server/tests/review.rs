@@ -1088,3 +1088,67 @@ async fn a_patrol_longer_than_the_forces_limit_is_flagged_until_the_limit_allows
     let (_, page) = get_json(&server.base, &server.sup, "/api/v1/shifts").await;
     assert_eq!(page["shifts"][0]["flags"], 0);
 }
+
+#[tokio::test]
+async fn a_patrol_ended_hours_late_and_corrected_counts_its_real_length() {
+    let server = TestServer::start().await;
+    let pc = server.officer("pc-fix").await;
+    let mut book = Book::new("pc-fix");
+    let shift = book.shift(PatrollerRole::Police, t(1, 11, 20, 0), Some(t(2, 11, 6, 0)));
+    // "End patrol" tapped at the end of the shift: 6 hours of hotspot time.
+    let patrol = book.patrol(shift, "Market Square", t(1, 11, 22, 0), t(2, 11, 4, 0));
+    let res = push_ok(&server.base, &pc, &as_values(&book.revs)).await;
+    assert!(outcomes(&res).iter().all(|o| o == "stored"), "{res:?}");
+    let path = format!("/api/v1/shifts/{shift}");
+    let month = "/api/v1/return?from=2025-11-01&to=2025-11-30";
+    let (_, r) = get_json(&server.base, &server.sup, month).await;
+    assert_eq!(r["totals"]["person_hours"], 6.0, "{r}");
+    let (_, detail) = get_json(&server.base, &server.sup, &path).await;
+    assert_eq!(detail["flags"][0]["flag"], "patrol_too_long", "{detail}");
+
+    // The officer puts the end right: 22:15, a 15-minute visit.
+    let late = book.revs.last().unwrap().clone();
+    book.add(
+        patrol,
+        3,
+        Change::Corrected {
+            reason: "End tapped at the end of the shift".into(),
+        },
+        Record::Patrol(Patrol {
+            area: "Market Square".into(),
+            mode: Some(PatrolMode::Foot),
+            ended_at: Some(t(1, 11, 22, 15)),
+        }),
+        late.occurred_at,
+        Some(shift),
+        None,
+    );
+    // A correction that reopens it, or one that removes the end, is refused.
+    book.add(
+        patrol,
+        4,
+        Change::Corrected {
+            reason: "reopen".into(),
+        },
+        Record::Patrol(Patrol {
+            area: "Market Square".into(),
+            mode: Some(PatrolMode::Foot),
+            ended_at: None,
+        }),
+        late.occurred_at,
+        Some(shift),
+        None,
+    );
+    let res = push_ok(&server.base, &pc, &as_values(&book.revs[3..])).await;
+    assert_eq!(outcomes(&res), ["stored", "rejected"], "{res:?}");
+    let refused = serde_json::to_value(&res.results[1].outcome).unwrap();
+    assert_eq!(
+        refused["rejection"]["rejection"], "correction_adds_or_removes_end",
+        "{refused}"
+    );
+    let (_, r) = get_json(&server.base, &server.sup, month).await;
+    assert_eq!(r["totals"]["person_hours"], 0.25, "{r}");
+    assert_eq!(r["totals"]["visit_median_minutes"], 15.0, "{r}");
+    let (_, detail) = get_json(&server.base, &server.sup, &path).await;
+    assert_eq!(detail["flags"], json!([]), "{detail}");
+}

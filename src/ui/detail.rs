@@ -103,15 +103,13 @@ fn withdraw_form(entry: EntryId) -> impl IntoView {
 
 fn field_rows(rev: &Revision, log: &Log, local: LocalTime) -> impl IntoView {
     let values = form::revision_to_form(rev, local);
-    let mut rows: Vec<(String, String)> = form::visible_fields(rev.kind(), &values)
+    // The end of an ended shift or patrol is among them (`form::ENDED_AT`).
+    let rows: Vec<(String, String)> = form::visible_fields(rev.kind(), &values)
         .into_iter()
         .filter_map(|spec| {
             fmt::field_text(spec, &values, log, local).map(|t| (spec.label.to_owned(), t))
         })
         .collect();
-    if let Some(end) = rev.record.ended_at() {
-        rows.push(("Ended".into(), fmt::day_and_clock(end, local)));
-    }
     rows.into_iter()
         .map(|(label, text)| view! { <div class="pair"><dt>{label}</dt><dd>{text}</dd></div> })
         .collect_view()

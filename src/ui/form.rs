@@ -175,7 +175,7 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                         <textarea id="f-reason" rows="2" aria-describedby="err-reason"
                             prop:value=reason.get_untracked()
                             on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
-                        <ErrorText errors key="reason" />
+                        <ErrorText errors key="reason" id="err-reason".to_owned() />
                     </div>
                 })}
                 {(correcting.is_none() && kind != RecordKind::Shift).then(|| view! {
@@ -231,7 +231,7 @@ fn focus_first_error() {
 }
 
 #[component]
-fn ErrorText(errors: RwSignal<Vec<FieldError>>, key: &'static str) -> impl IntoView {
+fn ErrorText(errors: RwSignal<Vec<FieldError>>, key: &'static str, id: String) -> impl IntoView {
     let message = move || {
         errors.with(|e| {
             e.iter()
@@ -239,7 +239,7 @@ fn ErrorText(errors: RwSignal<Vec<FieldError>>, key: &'static str) -> impl IntoV
                 .map(|e| e.problem.to_string())
         })
     };
-    view! { <p class="error" id=format!("err-{key}")>{message}</p> }
+    view! { <p class="error" id=id>{message}</p> }
 }
 
 #[component]
@@ -258,8 +258,10 @@ fn Field(
         })
     };
     let shown = move || values.with(|v| spec.is_shown(v));
-    let invalid = move || has_error(errors, key);
-    let described = format!("err-{key}");
+    // A key may have two specs (one per condition), both in the page: only
+    // the shown one is invalid (and focused), and ids stay unique.
+    let invalid = move || shown() && has_error(errors, key);
+    let described = format!("err-{key}-{index}");
     let label = view! {
         <label for=id.clone()>
             {spec.label}
@@ -333,7 +335,7 @@ fn Field(
                     <legend>{spec.label}{spec.required.then(|| view! { <span class="req">" (required)"</span> })}</legend>
                     {hint}
                     <div class:segmented=!multiple>{boxes}</div>
-                    <ErrorText errors key />
+                    <ErrorText errors key id=described.clone() />
                 </fieldset>
             }
             .into_any();
@@ -375,7 +377,7 @@ fn Field(
             {label}
             {hint}
             {control}
-            <ErrorText errors key />
+            <ErrorText errors key id=described.clone() />
             {fold}
         </div>
     }

@@ -220,18 +220,9 @@ fn record_fields(rev: &Revision, log: &Log, flagged: &[String]) -> impl IntoView
 /// What a revision changed from the one before, field by field.
 fn changes(prev: &Revision, rev: &Revision, log: &Log) -> Vec<String> {
     let local = local_time();
-    let mut out = fmt::changed_fields(prev, rev, log, local);
-    if prev.record.ended_at() != rev.record.ended_at() {
-        let show = |t: Option<DateTime<Utc>>| {
-            t.map_or_else(|| "(not ended)".into(), |t| fmt::day_and_clock(t, local))
-        };
-        out.push(format!(
-            "Ended: {} → {}",
-            show(prev.record.ended_at()),
-            show(rev.record.ended_at())
-        ));
-    }
-    out
+    // The end time is among the fields (`form::ENDED_AT`): ending and
+    // correcting it both show as "Ended: … → …".
+    fmt::changed_fields(prev, rev, log, local)
 }
 
 fn revision_item(
