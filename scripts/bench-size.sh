@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # First-load size of the app against a skeleton Leptos app built the same way.
-#   bash scripts/bench-size.sh            # exits 1 if the app's gzip total > 250 KB
+#   bash scripts/bench-size.sh            # exits 1 if the first load, as served gzip, > 250 KB
 #
+# The budget is read off the built server (the bytes a phone downloads: hashed assets as
+# their zopfli twins, the rest gzipped by the server); the gzip -9 / brotli 11 table of
+# the files themselves is kept beside it, and for the skeleton, to compare builds.
 # The skeleton (leptos csr + gloo-storage + serde + serde_json + chrono + wasm-bindgen,
 # one counter view, the same release profile and wasm-opt -Oz) is generated below into
 # target/size-skeleton, with its own [workspace] table, the workspace's Cargo.lock (same
@@ -16,7 +19,7 @@ cd "$ROOT"
 # shellcheck source=scripts/setup.sh
 source "$ROOT/scripts/setup.sh"
 
-BUDGET=256000 # 250 KB, gzip -9
+BUDGET=256000 # 250 KB of gzip, as the server sends the first load
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 SKEL="$TARGET_DIR/size-skeleton"
 
@@ -148,6 +151,7 @@ measure() {
     [ -f "$f" ] || continue
     base="$(basename "$f")"
     case "$base" in
+      *.gz | *.br) continue ;; # precompressed twins: measured as served, below
       index.html) kind=html ;;
       *.css) kind=css ;;
       sw.js | precache.json | *.webmanifest) kind=other ;;
@@ -188,12 +192,49 @@ fi
 echo
 echo "wasm uncompressed: app $A_raw_wasm, skeleton $S_raw_wasm"
 echo "after load (sw.js, precache.json, manifest, icons; gzip, not counted): app $A_other"
+# ---------------------------------------------------------------------------------------
+# What the server really sends: the first-load files fetched from the built server with
+# Accept-Encoding gzip (then br). Hashed assets go as their precompressed twins
+# (scripts/precompress.sh: zopfli, brotli 11); index.html and the unhashed scripts are
+# compressed by the server as it sends them.
+SERVER_BIN="$TARGET_DIR/server/beatbook-server"
+echo "==> building the server (--profile server)" >&2
+cargo build --profile server -p beatbook-server >&2
+work="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$SERVER_BIN" serve --listen "127.0.0.1:$port" --db "$work/size.db" --dist "$ROOT/dist" >"$work/server.log" 2>&1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/api/v1/health/live" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+first_load=(index.html)
+for f in "$ROOT"/dist/*; do
+  base="$(basename "$f")"
+  case "$base" in
+    *.gz | *.br | sw.js | precache.json | *.webmanifest) ;;
+    *.css | *.js | *.wasm) first_load+=("$base") ;;
+  esac
+done
+sent() { # ENCODING -> total bytes on the wire (bodies) for the first load
+  local enc="$1" total=0 n f
+  for f in "${first_load[@]}"; do
+    n="$(curl -fsS -H "Accept-Encoding: $enc" -o - "http://127.0.0.1:$port/$f" | wc -c)"
+    total=$((total + n))
+  done
+  echo "$total"
+}
+SENT_GZ="$(sent gzip)"
+SENT_BR="$(sent br)"
+echo "as served by beatbook-server (${#first_load[@]} files): gzip $SENT_GZ, br $SENT_BR"
+
 ratio="$(awk -v a="${A[4]}" -v s="${S[4]}" 'BEGIN { printf "%.2f", (s > 0 ? a / s : 0) }')"
-pct="$(awk -v a="${A[4]}" -v b="$BUDGET" 'BEGIN { printf "%.1f", 100 * a / b }')"
-echo "budget (gzip first load): $BUDGET bytes; app uses ${A[4]} (${pct}%)"
-echo "ratio app/skeleton (gzip total): $ratio"
-if [ "${A[4]}" -gt "$BUDGET" ]; then
-  echo "FAIL: the app's first load is over budget by $((A[4] - BUDGET)) bytes" >&2
+pct="$(awk -v a="$SENT_GZ" -v b="$BUDGET" 'BEGIN { printf "%.1f", 100 * a / b }')"
+echo "budget (gzip first load, as served): $BUDGET bytes; app uses $SENT_GZ (${pct}%)"
+echo "ratio app/skeleton (gzip -9 total): $ratio"
+if [ "$SENT_GZ" -gt "$BUDGET" ]; then
+  echo "FAIL: the app's first load is over budget by $((SENT_GZ - BUDGET)) bytes" >&2
   exit 1
 fi
 echo "OK: within budget"

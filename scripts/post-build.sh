@@ -33,3 +33,7 @@ if [ "${TRUNK_PROFILE:-release}" = "release" ]; then
   done
 fi
 bash "$DIR/sw-precache.sh"
+# Last, once every file is final (sw-precache rewrites sw.js; twins are never precached).
+if [ "${TRUNK_PROFILE:-release}" = "release" ]; then
+  bash "$DIR/precompress.sh" "$STAGE" "$STAGE/review"
+fi

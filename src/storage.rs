@@ -63,8 +63,11 @@ pub enum StoreError {
     QuotaExceeded,
     #[error("Could not save: {0}")]
     Browser(String),
-    #[error("Could not encode the entry: {0}")]
-    Encode(#[from] serde_json::Error),
+    /// Writing JSON fails only for a value JSON cannot hold, never for a
+    /// record: serde_json's message would add its whole error text table
+    /// (some 3 KB) to the download for a sentence no officer will see.
+    #[error("Could not encode the entry")]
+    Encode,
     #[error("Could not encrypt: {0}")]
     Vault(#[from] crate::vault::VaultError),
     #[error("Moving the log to the new storage did not check out ({0}); it stays where it was and is tried again next start.")]
@@ -81,13 +84,19 @@ impl From<IdbError> for StoreError {
     }
 }
 
+impl From<serde_json::Error> for StoreError {
+    fn from(_: serde_json::Error) -> Self {
+        Self::Encode
+    }
+}
+
 impl From<gloo_storage::errors::StorageError> for StoreError {
     fn from(e: gloo_storage::errors::StorageError) -> Self {
         use gloo_storage::errors::StorageError as E;
         match e {
             E::JsError(js) if js.name == "QuotaExceededError" => Self::QuotaExceeded,
             E::JsError(js) => Self::Browser(format!("{}: {}", js.name, js.message)),
-            E::SerdeError(e) => Self::Encode(e),
+            E::SerdeError(_) => Self::Encode,
             E::KeyNotFound(k) => Self::Browser(format!("missing {k}")),
         }
     }

@@ -370,21 +370,23 @@ fn the_end_time_is_on_the_form_only_to_correct_an_ended_entry() {
     let ended = saved(Record::Patrol(patrol));
     let mut values = revision_to_form(&ended, local);
     assert_eq!(values[ENDED_AT], "2024-06-02T03:59");
-    assert!(
-        visible_fields(RecordKind::Patrol, &values)
-            .iter()
-            .any(|f| f.key == ENDED_AT && f.required)
-    );
+    assert!(visible_fields(RecordKind::Patrol, &values)
+        .iter()
+        .any(|f| f.key == ENDED_AT && f.required));
     values.insert(ENDED_AT.into(), "2024-06-01T22:14".into());
     let draft = parse_form(RecordKind::Patrol, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(draft.record.ended_at(), Some(t("2024-06-01T21:14:00Z")));
 
     // Cleared, or before the start: refused on the form, by field.
     values.insert(ENDED_AT.into(), String::new());
-    let errors = parse_form(RecordKind::Patrol, &values, local).err().unwrap_or_default();
+    let errors = parse_form(RecordKind::Patrol, &values, local)
+        .err()
+        .unwrap_or_default();
     assert!(errors.iter().any(|e| e.field == ENDED_AT), "{errors:?}");
     values.insert(ENDED_AT.into(), "2024-06-01T21:30".into());
-    let errors = parse_form(RecordKind::Patrol, &values, local).err().unwrap_or_default();
+    let errors = parse_form(RecordKind::Patrol, &values, local)
+        .err()
+        .unwrap_or_default();
     assert!(
         errors
             .iter()

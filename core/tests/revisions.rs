@@ -182,7 +182,12 @@ fn a_correction_moves_an_end_but_never_adds_or_removes_one() {
     for kind in [RecordKind::Shift, RecordKind::Patrol] {
         let r1 = created(1, entry(1), valid(kind));
         // End tapped six hours late, then put right to 15 minutes.
-        let late = next(&r1, 2, Change::Ended, ended(&r1.record, "2024-06-02T02:59:00Z"));
+        let late = next(
+            &r1,
+            2,
+            Change::Ended,
+            ended(&r1.record, "2024-06-02T02:59:00Z"),
+        );
         let h = history(&[r1.clone(), late.clone()]);
         let right = next(
             &late,

@@ -243,3 +243,42 @@ fn the_built_index_has_no_inline_script_or_style() {
         "inline handler"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hashed_asset_is_sent_as_its_precompressed_twin_when_one_was_built() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        let b = &server.base;
+        // scripts/precompress.sh writes NAME.gz (zopfli) and NAME.br beside a hashed
+        // asset; the twins' bytes here are markers, to tell which file was sent.
+        let dist = server.dir.path().join("dist");
+        let name = "main-fedcba9876543210.css";
+        std::fs::write(dist.join(name), "body{color:red}").unwrap();
+        std::fs::write(dist.join(format!("{name}.gz")), "TWIN-GZ").unwrap();
+        std::fs::write(dist.join(format!("{name}.br")), "TWIN-BR").unwrap();
+        for (asked, encoding, body) in [
+            (Some("gzip"), "gzip", "TWIN-GZ"),
+            (Some("br"), "br", "TWIN-BR"),
+            (Some("gzip, deflate, br"), "br", "TWIN-BR"),
+            (None, "", "body{color:red}"),
+        ] {
+            let res = get(&format!("{b}/{name}"), asked).await;
+            assert_eq!(res.status(), 200, "{asked:?}");
+            assert_eq!(header(&res, "content-encoding"), encoding, "{asked:?}");
+            assert!(
+                header(&res, "content-type").starts_with("text/css"),
+                "{asked:?}"
+            );
+            assert_eq!(
+                header(&res, "cache-control"),
+                "public, max-age=31536000, immutable",
+                "{asked:?}"
+            );
+            // Sent as built: never compressed a second time on the way out.
+            assert_eq!(res.text().await.unwrap(), body, "{asked:?}");
+        }
+        server.stop().await;
+    })
+    .await
+    .unwrap();
+}

@@ -8,6 +8,7 @@ mod common;
 use beatbook_core::auth::Role;
 use beatbook_core::codes::*;
 use beatbook_core::record::*;
+use beatbook_core::sync::{Outcome, Rejection};
 use beatbook_core::{Change, EntryId, Record, Revision, RevisionId};
 use beatbook_server::cli::{DbArg, SeedArgs};
 use beatbook_server::seed;
@@ -1139,12 +1140,16 @@ async fn a_patrol_ended_hours_late_and_corrected_counts_its_real_length() {
         Some(shift),
         None,
     );
-    let res = push_ok(&server.base, &pc, &as_values(&book.revs[3..])).await;
+    let res = push_ok(&server.base, &pc, &as_values(&book.revs[4..])).await;
     assert_eq!(outcomes(&res), ["stored", "rejected"], "{res:?}");
-    let refused = serde_json::to_value(&res.results[1].outcome).unwrap();
-    assert_eq!(
-        refused["rejection"]["rejection"], "correction_adds_or_removes_end",
-        "{refused}"
+    assert!(
+        matches!(
+            res.results[1].outcome,
+            Outcome::Rejected {
+                reason: Rejection::CorrectionAddsOrRemovesEnd
+            }
+        ),
+        "{res:?}"
     );
     let (_, r) = get_json(&server.base, &server.sup, month).await;
     assert_eq!(r["totals"]["person_hours"], 0.25, "{r}");
