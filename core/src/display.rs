@@ -124,9 +124,13 @@ pub fn changed_fields(prev: &Revision, rev: &Revision, log: &Log, local: LocalTi
             first
         })
         .map(|spec| {
-            let show = |v: &FormValues| {
-                field_text(spec, v, log, local).unwrap_or_else(|| "(blank)".into())
+            let blank = if spec.key == form::ENDED_AT {
+                "(not ended)"
+            } else {
+                "(blank)"
             };
+            let show =
+                |v: &FormValues| field_text(spec, v, log, local).unwrap_or_else(|| blank.into());
             format!("{}: {} → {}", spec.label, show(&before), show(&after))
         })
         .collect()

@@ -837,7 +837,7 @@ fn ending_and_correcting_the_end_list_the_end_time_as_changed() {
     });
     let log = Log::default();
     let ended = beatbook_core::display::changed_fields(&open, &late, &log, local);
-    assert_eq!(ended, ["Ended: (blank) → Sun 2 Jun 03:59"]);
+    assert_eq!(ended, ["Ended: (not ended) → Sun 2 Jun 03:59"]);
     let corrected = beatbook_core::display::changed_fields(&late, &right, &log, local);
     assert_eq!(corrected, ["Ended: Sun 2 Jun 03:59 → Sat 1 Jun 22:14"]);
 }
