@@ -1,5 +1,5 @@
 // Issue 11 item 5: a forgotten "End patrol" can be put right. A correction of
-// an ended patrol shows its end time (an open shift's correction does not),
+// an ended patrol shows its end time (a running patrol's correction does not),
 // refuses an end before the start, and what the officer types is what the
 // server holds, with the change in the entry's history.
 import { test, before, after } from 'node:test';
@@ -20,17 +20,17 @@ test('an officer corrects the end of a patrol ended late; the server holds the c
     await page.goto(server.url);
     await signInAndSetPin(page, user);
     await startShiftAndPatrol(page, 'E100');
-    await page.getByRole('button', { name: 'End patrol' }).click();
-    await page.getByRole('button', { name: 'Start patrol' }).waitFor();
-
-    // The shift is still running: its correction has no end time to put right.
-    await page.getByRole('button', { name: /^Shift/ }).click();
+    // The patrol is still running: its correction has no end time to put right.
+    await page.getByRole('button', { name: /Patrol ·/ }).click();
     await page.getByRole('button', { name: 'Correct this entry' }).click();
+    await page.getByLabel('Time (required)').waitFor();
     assert.equal(await page.getByLabel(/^Ended/).count(), 0);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('button', { name: 'Back' }).click();
 
-    await page.getByRole('button', { name: /^Patrol/ }).click();
+    await page.getByRole('button', { name: 'End patrol' }).click();
+    await page.getByRole('button', { name: 'Start patrol' }).waitFor();
+    await page.getByRole('button', { name: /Patrol ·/ }).click();
     await page.getByRole('button', { name: 'Correct this entry' }).click();
     const start = await page.getByLabel('Time (required)').inputValue();
     const ended = page.getByLabel('Ended (required)');
