@@ -194,6 +194,29 @@ pub enum TeamCommand {
     Add(TeamAddArgs),
     /// List teams with how many officers and supervisors each has.
     List(DbArg),
+    /// Put someone in a team from a time (default now): their shifts that
+    /// start from then on count for it. A move is `join` the new team and
+    /// `leave` the old one at the same time.
+    Join(TeamMoveArgs),
+    /// Take someone out of a team at a time (default now). Their membership
+    /// is closed, never deleted: shifts that started before it stay the
+    /// team's, in its shift list and its past returns.
+    Leave(TeamMoveArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeamMoveArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The team's name.
+    pub name: String,
+    #[arg(long)]
+    pub officer_id: String,
+    /// When, RFC 3339 (e.g. 2026-10-15T07:00:00Z or with an offset);
+    /// default now. Never in the future; a past time records a move
+    /// made before it was entered here.
+    #[arg(long)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Subcommand)]
