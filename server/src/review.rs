@@ -3,9 +3,10 @@
 //! CSV exports, and the DPA 2018 s62 access log of every view and export.
 //!
 //! Who may do what: an officer lists and opens their own shifts (with the
-//! review state and comments); a supervisor those of the officers in the
-//! teams they supervise, reviews them, and reads the return and the
-//! exports; an admin none of it (403).
+//! review state and comments); a supervisor those of everyone who records
+//! entries in the teams they supervise, by the team the shift started in
+//! ([`Members`]), reviews them but never their own (403 `own_shift`), and
+//! reads the return and the exports; an admin none of it (403).
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -547,9 +548,9 @@ fn withdrawn_flag(rev: &Revision) -> Option<beatbook_core::review::Flag> {
 /// The flag of a withdrawn entry.
 pub const WITHDRAWN_FLAG: &str = "withdrawn";
 
-/// `POST /api/v1/shifts/{shift_id}/review`: a supervisor of the shift
-/// officer's team records a decision. Appends to the history; never
-/// changes an entry.
+/// `POST /api/v1/shifts/{shift_id}/review`: a supervisor of the team the
+/// shift is in records a decision, never on their own shift. Appends to
+/// the history; never changes an entry.
 #[utoipa::path(
     post,
     path = "/api/v1/shifts/{shift_id}/review",
@@ -561,7 +562,7 @@ pub const WITHDRAWN_FLAG: &str = "withdrawn";
         (status = 201, description = "The decision, recorded", body = ReviewRow),
         (status = 400, description = "Bad query or body", body = ApiErrorBody),
         (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
-        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this (`forbidden`), or the shift is the caller's own (`own_shift`: another supervisor of the team decides it)", body = ApiErrorBody),
         (status = 404, description = "No such shift (or not one the caller may see)", body = ApiErrorBody),
         (status = 408, description = "The body took too long to arrive", body = ApiErrorBody),
         (status = 413, description = "The body is too large", body = ApiErrorBody),
