@@ -385,7 +385,9 @@ async fn a_team_move_mid_month_splits_the_month_and_keeps_the_past() {
 /// Sergeant A patrols too: their shift of 12 October holds 1 arrest; PC 1's
 /// of 11 October 1 stop and search. The team's October: 1 arrest, 1
 /// search, both shifts listed. Sergeant A may open their own shift but not
-/// decide it (403 `own_shift`); Sergeant B, of the same team, may.
+/// decide it (403 `own_shift`); Sergeant B, of the same team, may. When
+/// Sergeant A then moves to South, their shift stays North's (Sergeant B's
+/// to read) and stays theirs to read; North's other shifts are no longer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisors_own_shift_counts_and_another_supervisor_signs_it_off() {
     timeout(TEST_TIMEOUT, async {
@@ -447,6 +449,36 @@ async fn a_supervisors_own_shift_counts_and_another_supervisor_signs_it_off() {
         assert!(events
             .iter()
             .any(|e| e.kind == "permission_denied" && e.officer_id.as_deref() == Some("sgt-a")));
+
+        // Sergeant A moves to South (now): their own shift stays North's,
+        // still theirs to read and Sergeant B's to decide; PC 1's is no
+        // longer theirs to read.
+        admin_cli(
+            server.dir.path(),
+            &["team", "leave", "North", "--officer-id", "sgt-a"],
+            "",
+        );
+        server
+            .accounts
+            .ensure_team("South", Utc::now())
+            .await
+            .unwrap();
+        admin_cli(
+            server.dir.path(),
+            &["team", "join", "South", "--officer-id", "sgt-a"],
+            "",
+        );
+        for (who, id, want) in [
+            (&sgt_a, own, 200),
+            (&sgt_b, own, 200),
+            (&sgt_a, theirs, 403),
+        ] {
+            let (code, body) =
+                call(&server, who, "GET", &format!("/api/v1/shifts/{id}"), None).await;
+            assert_eq!(code, want, "{} {id}: {body}", who.officer_id);
+        }
+        assert_eq!(october(&server, &sgt_b, None).await, (1, 1));
+        assert_eq!(october(&server, &sgt_a, None).await, (0, 0));
     })
     .await
     .unwrap();
