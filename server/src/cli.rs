@@ -522,6 +522,53 @@ mod tests {
     }
 
     #[test]
+    fn a_move_names_the_team_the_officer_and_when() {
+        let parsed = Cli::try_parse_from([
+            "beatbook-server",
+            "team",
+            "leave",
+            "North",
+            "--officer-id",
+            "PC1",
+            "--at",
+            "2026-10-15T08:00:00+01:00",
+        ])
+        .unwrap();
+        let Command::Team(TeamCommand::Leave(args)) = parsed.command else {
+            panic!("not a team leave");
+        };
+        assert_eq!(
+            (args.name.as_str(), args.officer_id.as_str()),
+            ("North", "PC1")
+        );
+        assert_eq!(
+            args.at.map(|t| t.to_rfc3339()),
+            Some("2026-10-15T07:00:00+00:00".to_owned())
+        );
+        let join = [
+            "beatbook-server",
+            "team",
+            "join",
+            "South",
+            "--officer-id",
+            "PC1",
+        ];
+        assert!(Cli::try_parse_from(join).is_ok());
+        assert!(Cli::try_parse_from([
+            "beatbook-server",
+            "team",
+            "join",
+            "South",
+            "--officer-id",
+            "PC1",
+            "--at",
+            "15 October"
+        ])
+        .is_err());
+        assert!(Cli::try_parse_from(["beatbook-server", "team", "join", "South"]).is_err());
+    }
+
+    #[test]
     fn bad_flags_are_errors() {
         assert!(Cli::try_parse_from(["beatbook-server", "serve", "--listen", "nowhere"]).is_err());
         assert!(Cli::try_parse_from(["beatbook-server", "serve", "--frobnicate"]).is_err());
