@@ -50,6 +50,9 @@ pub enum ErrorCode {
     Forbidden,
     /// [`codes::DEVICE_MISMATCH`] (403 from a push).
     DeviceMismatch,
+    /// A supervisor's decision on their own shift (403): another supervisor
+    /// of the team decides it.
+    OwnShift,
     /// Anything else that went wrong at the server (500).
     InternalError,
     /// A code this build does not know, as the server wrote it (empty when
@@ -98,6 +101,7 @@ error_codes! {
     SessionRevoked => "session_revoked",
     Forbidden => "forbidden",
     DeviceMismatch => "device_mismatch",
+    OwnShift => "own_shift",
     InternalError => "internal_error",
 }
 
@@ -132,7 +136,7 @@ mod tests {
     #[test]
     fn every_known_code_reads_back_as_itself_and_unknown_ones_are_kept() {
         let mut seen = std::collections::HashSet::new();
-        assert_eq!(ErrorCode::KNOWN.len(), 21);
+        assert_eq!(ErrorCode::KNOWN.len(), 22);
         for code in ErrorCode::KNOWN {
             assert!(seen.insert(code.as_str().to_owned()), "{code} twice");
             assert_eq!(&ErrorCode::parse(code.as_str()), code);

@@ -37,6 +37,9 @@ pub fn say(e: &ApiError) -> String {
         e if e.code() == Some(&ErrorCode::Forbidden) => {
             "You may not see this (only the supervisor of the officer's team can)".into()
         }
+        e if e.code() == Some(&ErrorCode::OwnShift) => {
+            "This is your own shift: another supervisor of the team signs it off".into()
+        }
         e => e.to_string(),
     }
 }

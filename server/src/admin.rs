@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::auth::password::{self, SecretError};
 use crate::cli::{
     BenchUsersArgs, ForceCommand, ForceSetArgs, OfficerArgs, OnOff, PasswordArgs, RevokeDeviceArgs,
-    TeamAddArgs, TeamCommand, UserAddArgs, UserCommand,
+    TeamAddArgs, TeamCommand, TeamMoveArgs, UserAddArgs, UserCommand,
 };
 use crate::db::accounts::{NewUser, TokenHash};
 use crate::db::{open_accounts, AccountError, Accounts, DbError};
@@ -375,7 +375,53 @@ pub async fn team(command: TeamCommand, out: &mut dyn Write) -> Result<(), Admin
             }
             accounts.close().await;
         }
+        TeamCommand::Join(args) => team_move(args, true, out).await?,
+        TeamCommand::Leave(args) => team_move(args, false, out).await?,
     }
+    Ok(())
+}
+
+/// `team join` / `team leave`: opens or closes a membership row (migration
+/// 0009), with a security event.
+async fn team_move(args: TeamMoveArgs, join: bool, out: &mut dyn Write) -> Result<(), AdminError> {
+    check_text("team", &args.name, MAX_TEAM)?;
+    check_officer_id(&args.officer_id)?;
+    let now = chrono::Utc::now();
+    let at = args.at.unwrap_or(now);
+    // A future time would read as "in the team" at once (the current
+    // teams are the open rows): record a move when it has happened.
+    if at > now {
+        return Err(invalid(
+            "--at is in the future: record a move once it has happened",
+        ));
+    }
+    let accounts = open_accounts(&args.db.db).await?;
+    let at_text = crate::db::format_time(at);
+    let (kind, verb) = if join {
+        (EventKind::TeamJoined, "joined")
+    } else {
+        (EventKind::TeamLeft, "left")
+    };
+    let event = Event::new(kind)
+        .officer(&args.officer_id)
+        .actor(&actor())
+        .detail(&format!("team {}; at {at_text}", args.name));
+    if join {
+        accounts
+            .join_team(&args.officer_id, &args.name, at, &event.row())
+            .await?;
+    } else {
+        accounts
+            .leave_team(&args.officer_id, &args.name, at, &event.row())
+            .await?;
+    }
+    event.log();
+    writeln!(
+        out,
+        "{} {verb} team {} at {at_text}",
+        args.officer_id, args.name
+    )?;
+    accounts.close().await;
     Ok(())
 }
 

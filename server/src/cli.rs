@@ -194,6 +194,29 @@ pub enum TeamCommand {
     Add(TeamAddArgs),
     /// List teams with how many officers and supervisors each has.
     List(DbArg),
+    /// Put someone in a team from a time (default now): their shifts that
+    /// start from then on count for it. A move is `join` the new team and
+    /// `leave` the old one at the same time.
+    Join(TeamMoveArgs),
+    /// Take someone out of a team at a time (default now). Their membership
+    /// is closed, never deleted: shifts that started before it stay the
+    /// team's, in its shift list and its past returns.
+    Leave(TeamMoveArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeamMoveArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The team's name.
+    pub name: String,
+    #[arg(long)]
+    pub officer_id: String,
+    /// When, RFC 3339 (e.g. 2026-10-15T07:00:00Z or with an offset);
+    /// default now. Never in the future; a past time records a move
+    /// made before it was entered here.
+    #[arg(long)]
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -496,6 +519,53 @@ mod tests {
         .is_err());
         assert!(Cli::try_parse_from(["beatbook-server", "serve", "--session-hours", "0"]).is_err());
         assert!(Cli::try_parse_from(["beatbook-server", "team", "add", "North"]).is_ok());
+    }
+
+    #[test]
+    fn a_move_names_the_team_the_officer_and_when() {
+        let parsed = Cli::try_parse_from([
+            "beatbook-server",
+            "team",
+            "leave",
+            "North",
+            "--officer-id",
+            "PC1",
+            "--at",
+            "2026-10-15T08:00:00+01:00",
+        ])
+        .unwrap();
+        let Command::Team(TeamCommand::Leave(args)) = parsed.command else {
+            panic!("not a team leave");
+        };
+        assert_eq!(
+            (args.name.as_str(), args.officer_id.as_str()),
+            ("North", "PC1")
+        );
+        assert_eq!(
+            args.at.map(|t| t.to_rfc3339()),
+            Some("2026-10-15T07:00:00+00:00".to_owned())
+        );
+        let join = [
+            "beatbook-server",
+            "team",
+            "join",
+            "South",
+            "--officer-id",
+            "PC1",
+        ];
+        assert!(Cli::try_parse_from(join).is_ok());
+        assert!(Cli::try_parse_from([
+            "beatbook-server",
+            "team",
+            "join",
+            "South",
+            "--officer-id",
+            "PC1",
+            "--at",
+            "15 October"
+        ])
+        .is_err());
+        assert!(Cli::try_parse_from(["beatbook-server", "team", "join", "South"]).is_err());
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub enum ApiError {
     SessionRevoked,
     #[error("You do not have access to this")]
     Forbidden,
+    #[error("This is your own shift: another supervisor of the team signs it off")]
+    OwnShift,
     #[error("This push names another device than the one signed in; sign in again on this device")]
     DeviceMismatch,
     #[error("the server could not complete the request; try again later")]
@@ -81,7 +83,7 @@ impl ApiError {
             | Self::SessionExpired
             | Self::SessionRevoked => StatusCode::UNAUTHORIZED,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Forbidden | Self::DeviceMismatch => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::OwnShift | Self::DeviceMismatch => StatusCode::FORBIDDEN,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::PayloadTooLarge | Self::TooManyChanges { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -118,6 +120,7 @@ impl ApiError {
             Self::SessionExpired => ErrorCode::SessionExpired,
             Self::SessionRevoked => ErrorCode::SessionRevoked,
             Self::Forbidden => ErrorCode::Forbidden,
+            Self::OwnShift => ErrorCode::OwnShift,
             Self::DeviceMismatch => ErrorCode::DeviceMismatch,
             Self::Internal(_) => ErrorCode::InternalError,
         }

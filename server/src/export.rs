@@ -101,9 +101,27 @@ impl Drop for ReadAhead {
     }
 }
 
+/// An officer whose entries are exported, and when they count at some
+/// times only, their stays ([`Members::stays_json`]).
+///
+/// [`Members::stays_json`]: crate::members::Members::stays_json
+pub type Officer = (String, Option<String>);
+
+/// Officers of a read, each with their stays, for [`entry_rows`].
+pub fn officers_of(members: &crate::members::Members) -> Vec<Officer> {
+    members
+        .officers()
+        .into_iter()
+        .map(|o| {
+            let stays = members.stays_json(&o);
+            (o, stays)
+        })
+        .collect()
+}
+
 struct Export {
     db: Database,
-    officers: Vec<String>,
+    officers: Vec<Officer>,
     kind: Option<&'static str>,
     start: String,
     end: String,
@@ -117,12 +135,12 @@ struct Export {
 
 impl Export {
     fn read(&self, at: Position) -> Option<(Position, ReadAhead)> {
-        let officer = self.officers.get(at.officer)?.clone();
+        let (officer, stays) = self.officers.get(at.officer)?.clone();
         let (db, kind, chunk) = (self.db.clone(), self.kind, self.chunk);
         let (start, end, after) = (self.start.clone(), self.end.clone(), at.after.clone());
         let task = tokio::spawn(async move {
             let after = after.as_ref().map(|(t, a)| (t.as_str(), *a));
-            db.export_chunk(&officer, kind, &start, &end, after, chunk)
+            db.export_chunk(&officer, kind, &start, &end, after, chunk, stays.as_deref())
                 .await
         });
         Some((at, ReadAhead(task)))
@@ -187,7 +205,7 @@ enum ExportError {
 /// whole).
 pub fn entry_rows(
     db: Database,
-    officers: Vec<String>,
+    officers: Vec<Officer>,
     kind: Option<&'static str>,
     start: String,
     end: String,
@@ -199,7 +217,7 @@ pub fn entry_rows(
 /// [`entry_rows`], reading `chunk` rows at a time.
 pub(crate) fn entry_rows_in_chunks(
     db: Database,
-    officers: Vec<String>,
+    officers: Vec<Officer>,
     kind: Option<&'static str>,
     start: String,
     end: String,

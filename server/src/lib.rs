@@ -18,6 +18,7 @@ pub mod extract;
 pub mod force;
 pub mod ingest;
 pub mod maintenance;
+pub mod members;
 pub mod openapi;
 pub mod programme;
 pub mod returns;

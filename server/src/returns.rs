@@ -40,6 +40,7 @@ use crate::db::returns::{ChangeWindow, NewReturn, StoredReturn};
 use crate::db::{format_time, DbError};
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, JsonBody};
+use crate::members::Members;
 use crate::programme::PATROL_LOOKBACK_HOURS;
 use crate::review::{bad, compute_return, log_access, parse_day, Period};
 
@@ -51,10 +52,10 @@ pub fn routes(routes: Routes) -> Routes {
 }
 
 /// What a return covers: its teams (sorted; with the period, its name)
-/// and their officers.
+/// and who counts in them, when ([`Members`]).
 pub(crate) struct ReturnScope {
     pub teams: Vec<String>,
-    pub officers: Vec<String>,
+    pub members: Members,
 }
 
 impl ReturnScope {
@@ -71,28 +72,35 @@ pub(crate) async fn return_scope(
     caller: &Caller,
     team: Option<&str>,
 ) -> Result<ReturnScope, ApiError> {
-    match (caller.role, team) {
-        (Role::Officer, _) => Err(deny(state, caller, "submitted return by an officer").await),
-        (Role::Supervisor, None) => Ok(ReturnScope {
-            teams: state.db.user_teams(caller.user_id).await?,
-            officers: state.db.supervised_officers(caller.user_id).await?,
-        }),
-        (Role::Supervisor, Some(t)) => match state.db.team_officers_for(caller.user_id, t).await? {
-            Some(officers) => Ok(ReturnScope {
-                teams: vec![t.to_owned()],
-                officers,
-            }),
-            None => Err(deny(state, caller, "submitted return of a team not supervised").await),
-        },
-        (Role::Admin, None) => Err(bad("team is required: an admin submits one team's return")),
-        (Role::Admin, Some(t)) => match state.db.team_officers(t).await? {
-            Some(officers) => Ok(ReturnScope {
-                teams: vec![t.to_owned()],
-                officers,
-            }),
-            None => Err(bad(format!("team: no team is named {t:?}"))),
-        },
-    }
+    let teams = match (caller.role, team) {
+        (Role::Officer, _) => {
+            return Err(deny(state, caller, "submitted return by an officer").await)
+        }
+        (Role::Supervisor, None) => state.db.user_teams(caller.user_id).await?,
+        (Role::Supervisor, Some(t)) => {
+            if !state
+                .db
+                .user_teams(caller.user_id)
+                .await?
+                .iter()
+                .any(|mine| mine == t)
+            {
+                return Err(deny(state, caller, "submitted return of a team not supervised").await);
+            }
+            vec![t.to_owned()]
+        }
+        (Role::Admin, None) => {
+            return Err(bad("team is required: an admin submits one team's return"))
+        }
+        (Role::Admin, Some(t)) => {
+            if !state.db.team_exists(t).await? {
+                return Err(bad(format!("team: no team is named {t:?}")));
+            }
+            vec![t.to_owned()]
+        }
+    };
+    let members = Members::from_rows(state.db.members_of(&teams).await?);
+    Ok(ReturnScope { teams, members })
 }
 
 /// SHA-256 of text, lowercase hex.
@@ -173,7 +181,7 @@ pub async fn submit_return(
     // Before the figures are read: see the module's notes.
     let (last_arrival, last_review) = state.db.high_water().await?;
     let submitted_at = format_time(Utc::now());
-    let figures = compute_return(&state.db, &scope.officers, &period).await?;
+    let figures = compute_return(&state.db, &scope.members, &period).await?;
     let text = canonical_figures(&figures).map_err(|e| ApiError::Storage(DbError::Encode(e)))?;
     let sha256 = sha256_hex(&text);
     let key = scope.key()?;
@@ -331,14 +339,27 @@ pub async fn return_changes(
         from: &from,
         to: &to,
     };
-    let (arrived, reviewed) = tokio::try_join!(
+    let officers = scope.members.officers();
+    let (mut arrived, mut reviewed) = tokio::try_join!(
         state
             .db
-            .arrived_since(found.last_arrival, &scope.officers, window),
+            .arrived_since(found.last_arrival, &officers, window),
         state
             .db
-            .reviewed_since(found.last_review, &scope.officers, window),
+            .reviewed_since(found.last_review, &officers, window),
     )?;
+    // Someone who joined or left a team: their changes while they were in
+    // it. A revision is placed by its own time and a review by its shift's
+    // first start (the list names what to look at again; the figures place
+    // entries by their shift's latest start).
+    if scope.members.any_restricted() {
+        let counts = |officer: &str, at: &str| {
+            chrono::DateTime::parse_from_rfc3339(at)
+                .is_ok_and(|t| scope.members.counts(officer, t.with_timezone(&Utc)))
+        };
+        arrived.retain(|r| counts(&r.officer_id, &r.occurred_at));
+        reviewed.retain(|v| counts(&v.officer_id, &v.occurred_at));
+    }
     let reference = |id: &str| {
         EntryId::parse(id)
             .map(|e| e.reference())

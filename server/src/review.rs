@@ -3,9 +3,10 @@
 //! CSV exports, and the DPA 2018 s62 access log of every view and export.
 //!
 //! Who may do what: an officer lists and opens their own shifts (with the
-//! review state and comments); a supervisor those of the officers in the
-//! teams they supervise, reviews them, and reads the return and the
-//! exports; an admin none of it (403).
+//! review state and comments); a supervisor those of everyone who records
+//! entries in the teams they supervise, by the team the shift started in
+//! ([`Members`]), reviews them but never their own (403 `own_shift`), and
+//! reads the return and the exports; an admin none of it (403).
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -31,8 +32,9 @@ use crate::auth::{deny, Caller};
 use crate::db::review::{AccessRow, NewAccess, NewReview, ShiftFilter};
 use crate::db::{format_time, Database, DbError, StoredRow};
 use crate::error::ApiError;
-use crate::export::{csv_line, entry_rows};
+use crate::export::{csv_line, entry_rows, officers_of};
 use crate::extract::{ApiQuery, JsonBody};
+use crate::members::Members;
 use crate::programme::{self, PATROL_LOOKBACK_HOURS};
 use crate::zone::ForceZone;
 use beatbook_core::sync::ApiErrorBody;
@@ -169,39 +171,41 @@ impl Period {
     }
 }
 
-/// The officers whose shifts the caller may read, narrowed by the filters.
-/// Officers: themselves. Supervisors: the officers of the teams they
-/// supervise (a named team must be one of theirs). Admins: refused.
-async fn scope(
+/// Whose shifts the caller may read, and when, narrowed by the filters.
+/// Officers: their own. Supervisors: everyone who records entries in the
+/// teams they are in now (a named team must be one of theirs), supervisors
+/// themselves included, each for the shifts that started while they were
+/// in one of those teams ([`Members`]). Admins: refused.
+pub(crate) async fn scope(
     state: &AppState,
     caller: &Caller,
     officer_id: Option<&str>,
     team: Option<&str>,
     supervisors_only: bool,
-) -> Result<Vec<String>, ApiError> {
-    let mut officers = match caller.role {
+) -> Result<Members, ApiError> {
+    let mut members = match caller.role {
         Role::Admin => return Err(deny(state, caller, "review read by an admin").await),
         Role::Officer if supervisors_only => {
             return Err(deny(state, caller, "return or export by an officer").await)
         }
-        Role::Officer => vec![caller.officer_id.clone()],
-        Role::Supervisor => match team {
-            None => state.db.supervised_officers(caller.user_id).await?,
-            Some(t) => match state.db.team_officers_for(caller.user_id, t).await? {
-                Some(list) => list,
-                None => {
-                    return Err(deny(state, caller, "review read of a team not supervised").await)
+        Role::Officer => Members::only(&caller.officer_id),
+        Role::Supervisor => {
+            let mut teams = state.db.user_teams(caller.user_id).await?;
+            if let Some(t) = team {
+                if !teams.iter().any(|mine| mine == t) {
+                    return Err(deny(state, caller, "review read of a team not supervised").await);
                 }
-            },
-        },
+                teams = vec![t.to_owned()];
+            }
+            Members::from_rows(state.db.members_of(&teams).await?)
+        }
     };
     if let Some(one) = officer_id {
-        if !officers.iter().any(|o| o == one) {
+        if !members.narrow(one) {
             return Err(deny(state, caller, "review read of an officer outside the scope").await);
         }
-        officers = vec![one.to_owned()];
     }
-    Ok(officers)
+    Ok(members)
 }
 
 /// Records a consultation or disclosure (s62): one row per request, for
@@ -321,7 +325,7 @@ async fn list_shifts(
             Some((at, id))
         }
     };
-    let officers = scope(
+    let members = scope(
         &state,
         &caller,
         q.officer_id.as_deref(),
@@ -329,6 +333,8 @@ async fn list_shifts(
         false,
     )
     .await?;
+    let officers = members.officers();
+    let restricted = members.restricted_json();
     log_access(
         &state,
         &caller,
@@ -351,6 +357,7 @@ async fn list_shifts(
             newest_first,
             after,
             limit,
+            restricted: restricted.as_deref(),
         })
         .await?;
     let ids: Vec<String> = heads.iter().map(|h| h.row.entry_id.clone()).collect();
@@ -415,12 +422,35 @@ async fn readable_shift(
     shift_id: &str,
 ) -> Result<(EntryId, String), ApiError> {
     let id = EntryId::parse(shift_id).ok_or(ApiError::ShiftNotFound)?;
-    let owner = state
+    let (owner, start) = state
         .db
-        .shift_owner(&id.to_string())
+        .shift_head(&id.to_string())
         .await?
         .ok_or(ApiError::ShiftNotFound)?;
-    scope(state, caller, Some(&owner), None, false).await?;
+    // One's own shift is always one's own to read: a supervisor's from
+    // before they moved team too (deciding it is another matter).
+    if caller.role.records_entries() && owner.eq_ignore_ascii_case(&caller.officer_id) {
+        return Ok((id, owner));
+    }
+    let members = scope(state, caller, Some(&owner), None, false).await?;
+    let start = DateTime::parse_from_rfc3339(&start)
+        .map_err(|_| {
+            ApiError::Storage(DbError::Corrupt {
+                column: "occurred_at",
+                value: start.clone(),
+            })
+        })?
+        .with_timezone(&Utc);
+    // The shift is the teams' its officer was in when it started: after
+    // a move, the old team's supervisors keep the shifts from before it.
+    if !members.counts(&owner, start) {
+        return Err(deny(
+            state,
+            caller,
+            "review read of a shift from outside the team",
+        )
+        .await);
+    }
     Ok((id, owner))
 }
 
@@ -523,9 +553,9 @@ fn withdrawn_flag(rev: &Revision) -> Option<beatbook_core::review::Flag> {
 /// The flag of a withdrawn entry.
 pub const WITHDRAWN_FLAG: &str = "withdrawn";
 
-/// `POST /api/v1/shifts/{shift_id}/review`: a supervisor of the shift
-/// officer's team records a decision. Appends to the history; never
-/// changes an entry.
+/// `POST /api/v1/shifts/{shift_id}/review`: a supervisor of the team the
+/// shift is in records a decision, never on their own shift. Appends to
+/// the history; never changes an entry.
 #[utoipa::path(
     post,
     path = "/api/v1/shifts/{shift_id}/review",
@@ -537,7 +567,7 @@ pub const WITHDRAWN_FLAG: &str = "withdrawn";
         (status = 201, description = "The decision, recorded", body = ReviewRow),
         (status = 400, description = "Bad query or body", body = ApiErrorBody),
         (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
-        (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
+        (status = 403, description = "The role or team may not do this (`forbidden`), or the shift is the caller's own (`own_shift`: another supervisor of the team decides it)", body = ApiErrorBody),
         (status = 404, description = "No such shift (or not one the caller may see)", body = ApiErrorBody),
         (status = 408, description = "The body took too long to arrive", body = ApiErrorBody),
         (status = 413, description = "The body is too large", body = ApiErrorBody),
@@ -575,7 +605,17 @@ async fn review_shift(
             "the comment must be at most {MAX_COMMENT} characters, no control characters"
         )));
     }
-    let (id, _owner) = readable_shift(&state, &caller, &shift_id).await?;
+    let (id, owner) = readable_shift(&state, &caller, &shift_id).await?;
+    // Nobody decides on their own shift: another supervisor of the team
+    // does (officer IDs ignore case, as signing in does).
+    if owner.eq_ignore_ascii_case(&caller.officer_id) {
+        caller
+            .event(crate::security::EventKind::PermissionDenied)
+            .detail("review of the supervisor's own shift")
+            .record(&state.accounts)
+            .await;
+        return Err(ApiError::OwnShift);
+    }
     let id = id.to_string();
     let at = format_time(Utc::now());
     let review_id = state
@@ -644,9 +684,10 @@ const SHIFT_LOOKBACK_HOURS: i64 = 24;
 /// (both cores: [`programme::parse_items`]), off the async workers.
 pub(crate) async fn compute_return(
     db: &Database,
-    officers: &[String],
+    members: &Members,
     period: &Period,
 ) -> Result<ProgrammeReturn, ApiError> {
+    let officers = &members.officers();
     let (_, end) = period.bounds();
     let before = |t: DateTime<Utc>, hours: i64| {
         t.checked_sub_signed(Duration::hours(hours))
@@ -680,14 +721,23 @@ pub(crate) async fn compute_return(
         end: period.end,
         zone: period.zone,
     };
+    // Only when someone joined or left a team in the return do entries
+    // need placing by their shift's start; otherwise everyone counts always.
+    let moved = members.any_restricted().then(|| members.clone());
     tokio::task::spawn_blocking(move || {
         let bodies = window.bodies();
-        let entries = programme::parse_items(&bodies)?;
+        let mut entries = programme::parse_items(&bodies)?;
         let mut shift_bodies = shifts.bodies();
-        shift_bodies.extend(older.iter().map(String::as_str));
+        shift_bodies.extend(older.iter().map(|(_, b)| b.as_str()));
+        let mut shift_owners = shifts.owners();
+        shift_owners.extend(older.iter().map(|(o, _)| o.as_str()));
+        let mut shifts = programme::parse_items(&shift_bodies)?;
+        if let Some(members) = &moved {
+            let owners = window.owners();
+            (shifts, entries) = place(members, shifts, &shift_owners, entries, &owners);
+        }
         // The pass over the shifts found some no entry of the window
         // belongs to: they are not the return's.
-        let mut shifts = programme::parse_items(&shift_bodies)?;
         let wanted: HashSet<EntryId> = entries.iter().filter_map(|e| e.shift_id).collect();
         shifts.retain(|s| wanted.contains(&s.entry_id));
         Ok(programme::compute(
@@ -699,15 +749,52 @@ pub(crate) async fn compute_return(
     .map_err(corrupt)
 }
 
-/// The stored JSON of these entries' latest revisions.
-async fn latest_bodies(db: &Database, entry_ids: &[String]) -> Result<Vec<String>, DbError> {
+/// Keeps the shifts that started while their officer counted (`owners`
+/// and `entry_owners` are the officer of each), and the entries of those
+/// shifts; an entry outside a shift, or of a shift not read, by its own
+/// time.
+fn place<'a>(
+    members: &Members,
+    shifts: Vec<programme::Item<'a>>,
+    owners: &[&str],
+    entries: Vec<programme::Item<'a>>,
+    entry_owners: &[&str],
+) -> (Vec<programme::Item<'a>>, Vec<programme::Item<'a>>) {
+    let mut counted: HashMap<EntryId, bool> = HashMap::with_capacity(shifts.len());
+    let shifts = shifts
+        .into_iter()
+        .zip(owners)
+        .filter(|(s, o)| {
+            let c = members.counts(o, s.occurred_at);
+            counted.insert(s.entry_id, c);
+            c
+        })
+        .map(|(s, _)| s)
+        .collect();
+    let entries = entries
+        .into_iter()
+        .zip(entry_owners)
+        .filter(|(e, o)| match e.shift_id.and_then(|s| counted.get(&s)) {
+            Some(&c) => c,
+            None => members.counts(o, e.occurred_at),
+        })
+        .map(|(e, _)| e)
+        .collect();
+    (shifts, entries)
+}
+
+/// These entries' latest revisions: (officer, stored JSON).
+async fn latest_bodies(
+    db: &Database,
+    entry_ids: &[String],
+) -> Result<Vec<(String, String)>, DbError> {
     let mut bodies = Vec::with_capacity(entry_ids.len());
     for chunk in entry_ids.chunks(5000) {
         bodies.extend(
             db.latest_of_entries(chunk)
                 .await?
                 .into_iter()
-                .map(|r| r.body),
+                .map(|r| (r.officer_id, r.body)),
         );
     }
     Ok(bodies)
@@ -743,7 +830,7 @@ async fn programme_return(
     ApiQuery(q): ApiQuery<ReturnQuery>,
 ) -> Result<Json<ProgrammeReturn>, ApiError> {
     let period = Period::from_query(q.from.as_deref(), q.to.as_deref(), state.zone)?;
-    let officers = scope(&state, &caller, None, q.team.as_deref(), true).await?;
+    let members = scope(&state, &caller, None, q.team.as_deref(), true).await?;
     log_access(
         &state,
         &caller,
@@ -753,7 +840,7 @@ async fn programme_return(
         None,
     )
     .await?;
-    Ok(Json(compute_return(&state.db, &officers, &period).await?))
+    Ok(Json(compute_return(&state.db, &members, &period).await?))
 }
 
 pub(crate) fn export_reason(reason: Option<&str>) -> Result<String, ApiError> {
@@ -806,7 +893,7 @@ async fn export_return(
 ) -> Result<Response, ApiError> {
     let reason = export_reason(q.reason.as_deref())?;
     let period = Period::from_query(q.from.as_deref(), q.to.as_deref(), state.zone)?;
-    let officers = scope(&state, &caller, None, q.team.as_deref(), true).await?;
+    let members = scope(&state, &caller, None, q.team.as_deref(), true).await?;
     log_access(
         &state,
         &caller,
@@ -830,7 +917,7 @@ async fn export_return(
             );
             s.figures
         }
-        None => compute_return(&state.db, &officers, &period).await?,
+        None => compute_return(&state.db, &members, &period).await?,
     };
     lines.extend(
         beatbook_core::review::rows(&ret)
@@ -901,7 +988,7 @@ async fn export_entries(
         ),
         None => None,
     };
-    let officers = scope(
+    let members = scope(
         &state,
         &caller,
         q.officer_id.as_deref(),
@@ -922,7 +1009,7 @@ async fn export_entries(
     let (start, end) = period.bounds();
     let body = Body::from_stream(entry_rows(
         state.db.clone(),
-        officers,
+        officers_of(&members),
         kind,
         start,
         end,

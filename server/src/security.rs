@@ -26,6 +26,10 @@ pub enum EventKind {
     UserEnabled,
     PasswordReset,
     TeamCreated,
+    /// Someone joined a team (a membership row opened).
+    TeamJoined,
+    /// Someone left a team (their membership row closed, kept).
+    TeamLeft,
     PermissionDenied,
     /// An admin changed the force's settings (the detail says to what).
     ForceSettingsChanged,
@@ -45,6 +49,8 @@ impl EventKind {
             Self::UserEnabled => "user_enabled",
             Self::PasswordReset => "password_reset",
             Self::TeamCreated => "team_created",
+            Self::TeamJoined => "team_joined",
+            Self::TeamLeft => "team_left",
             Self::PermissionDenied => "permission_denied",
             Self::ForceSettingsChanged => "force_settings_changed",
         }

@@ -693,3 +693,98 @@ async fn failed_sign_ins_are_limited_per_pair_and_per_address() {
     .await
     .unwrap();
 }
+
+/// Deciding a shift (`POST /api/v1/shifts/{id}/review`): a supervisor of
+/// the team whose shift it is, never its own officer. A supervisor's own
+/// shift is read by them and by the team's other supervisors, and decided
+/// only by the others (403 `own_shift` to themselves: they are a
+/// supervisor of the team, but not of their own shift).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shift_is_decided_by_a_supervisor_of_its_team_other_than_its_own_officer() {
+    timeout(TEST_TIMEOUT, async {
+        let server = TestServer::start().await;
+        let mut tokens = std::collections::BTreeMap::new();
+        for (who, role, teams) in [
+            ("pc-a", Role::Officer, &["A"][..]),
+            ("sgt-a", Role::Supervisor, &["A"][..]),
+            ("sgt-a2", Role::Supervisor, &["A"][..]),
+            ("sgt-b", Role::Supervisor, &["B"][..]),
+            ("admin-1", Role::Admin, &[][..]),
+        ] {
+            let id = server.add_user(who, role, teams).await;
+            tokens.insert(who, server.session(id, DEVICE).await);
+        }
+        // Sergeant A's own shift, pushed from their phone.
+        let revs = revisions(91, "sgt-a", 3);
+        let shift = revs
+            .iter()
+            .find(|r| r.kind() == beatbook_core::RecordKind::Shift)
+            .map(|r| r.entry_id)
+            .expect("a shift among the revisions");
+        push_ok(&server.base, &tokens["sgt-a"], &as_values(&revs)).await;
+        let want_read = [
+            ("pc-a", DENIED),
+            ("sgt-a", Want::Ok),
+            ("sgt-a2", Want::Ok),
+            ("sgt-b", DENIED),
+            ("admin-1", DENIED),
+        ];
+        let want_decide = [
+            ("pc-a", DENIED),
+            ("sgt-a", Want::Refused(403, "own_shift")),
+            ("sgt-b", DENIED),
+            ("admin-1", DENIED),
+            ("sgt-a2", Want::Created),
+        ];
+        for (who, want) in want_read {
+            let res = client()
+                .get(format!("{}/api/v1/shifts/{shift}", server.base))
+                .bearer_auth(&tokens[who])
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            match want {
+                Want::Ok => assert_eq!(status, 200, "{who}: {body}"),
+                Want::Refused(code, error) => {
+                    assert_eq!(
+                        (status, body["error"].as_str()),
+                        (code, Some(error)),
+                        "{who}"
+                    )
+                }
+                _ => unreachable!(),
+            }
+        }
+        for (who, want) in want_decide {
+            let res = client()
+                .post(format!("{}/api/v1/shifts/{shift}/review", server.base))
+                .bearer_auth(&tokens[who])
+                .json(&json!({"state": "approved"}))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap();
+            match want {
+                Want::Created => {
+                    assert_eq!(status, 201, "{who}: {body}");
+                    assert_eq!(body["reviewer"], who);
+                }
+                Want::Refused(code, error) => {
+                    assert_eq!(
+                        (status, body["error"].as_str()),
+                        (code, Some(error)),
+                        "{who}"
+                    );
+                    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+                    assert_eq!(keys, ["error", "message"], "{who}");
+                }
+                _ => unreachable!(),
+            }
+        }
+    })
+    .await
+    .unwrap();
+}

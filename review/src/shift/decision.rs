@@ -24,6 +24,26 @@ fn needs_comment(state: &str) -> bool {
     state != "approved"
 }
 
+/// Whether the shift is the signed-in supervisor's own (officer IDs
+/// ignore case, as signing in does): nobody decides on their own shift.
+pub fn is_own_shift(owner: &str, me: &str) -> bool {
+    owner.eq_ignore_ascii_case(me)
+}
+
+/// In place of the form on a supervisor's own shift.
+#[component]
+pub fn OwnShiftNote() -> impl IntoView {
+    view! {
+        <section class="review-section no-print" aria-labelledby="decide-title">
+            <h3 id="decide-title">"Review this shift"</h3>
+            <p class="own-shift" role="note">
+                <strong>"Yours: another supervisor signs this off."</strong>
+                " A supervisor of the team, not you, approves, marks issues on or rejects your own shift."
+            </p>
+        </section>
+    }
+}
+
 #[derive(Clone, PartialEq)]
 enum Status {
     Idle,
@@ -152,5 +172,17 @@ pub fn ReviewForm(shift_id: String, reviews: RwSignal<Vec<ReviewRow>>) -> impl I
                 </div>
             </form>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ones_own_shift_is_recognised_whatever_the_case() {
+        assert!(is_own_shift("SGT100", "SGT100"));
+        assert!(is_own_shift("sgt100", "SGT100"));
+        assert!(!is_own_shift("PC1000", "SGT100"));
     }
 }

@@ -555,6 +555,8 @@ fn shift_row(s: ShiftSummary, this_year: i32, list: ListState, ctx: crate::Ctx) 
         .role
         .as_deref()
         .map(crate::programme::format::label::<beatbook_core::codes::PatrollerRole>);
+    // The signed-in supervisor's own shift: said here, before it is opened.
+    let own = super::decision::is_own_shift(&s.officer_id, &ctx.officer_id.get_value());
     let reference = s.reference.clone();
     let shift_id = s.shift_id.clone();
     let open = move |_| {
@@ -567,7 +569,10 @@ fn shift_row(s: ShiftSummary, this_year: i32, list: ListState, ctx: crate::Ctx) 
                 <button type="button" class="open" id=open_button_id(&s.shift_id)
                     aria-label=format!("Open shift {reference}") on:click=open>{s.reference}</button>
             </th>
-            <td data-label="Officer">{s.officer_id}</td>
+            <td data-label="Officer">
+                {s.officer_id}
+                {own.then(|| view! { <span class="muted sub">"Yours: another supervisor signs it off"</span> })}
+            </td>
             <td data-label="Team">{s.team}</td>
             <td data-label="Callsign and role">
                 {s.callsign}

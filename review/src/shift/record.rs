@@ -2,7 +2,7 @@
 //! the completeness flags, every entry with its revisions and delivery
 //! times, conflicts kept by the server, the review history, and the form
 //! that records a decision. Printable (see `@media print` in review.css).
-use super::decision::ReviewForm;
+use super::decision::{is_own_shift, OwnShiftNote, ReviewForm};
 use super::entries::{
     entry_details_id, entry_row_id, group_entries, Entry, EntryTable, ShiftClock,
 };
@@ -134,6 +134,9 @@ fn kind_counts(entries: &[Entry]) -> BTreeMap<String, u64> {
 #[component]
 fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
     let this_year = today_utc().year();
+    // The server refuses a decision on one's own shift: say so instead of
+    // offering buttons that would be refused.
+    let own = is_own_shift(&detail.officer_id, &use_ctx().officer_id.get_value());
     let entries = group_entries(&detail.revisions);
     let shift = entries
         .iter()
@@ -208,7 +211,9 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
     };
     view! {
         <dl class="facts">
-            <div class="pair"><dt>"Officer"</dt><dd>{detail.officer_id.clone()}</dd></div>
+            <div class="pair"><dt>"Officer"</dt><dd>
+                {detail.officer_id.clone()}{own.then_some(" (you)")}
+            </dd></div>
             <div class="pair"><dt>"Team"</dt><dd>{team}</dd></div>
             <div class="pair"><dt>"Callsign"</dt><dd>{callsign}</dd></div>
             <div class="pair"><dt>"Patrolling as"</dt><dd>{role.unwrap_or_else(|| "Not recorded".into())}</dd></div>
@@ -232,7 +237,11 @@ fn ShiftBody(detail: ShiftDetail) -> impl IntoView {
         </section>
         {(!detail.conflicts.is_empty()).then(|| view! { <Conflicts conflicts=detail.conflicts clock /> })}
         <ReviewHistory reviews this_year />
-        <ReviewForm shift_id=detail.shift_id reviews />
+        {if own {
+            view! { <OwnShiftNote /> }.into_any()
+        } else {
+            view! { <ReviewForm shift_id=detail.shift_id reviews /> }.into_any()
+        }}
     }
 }
 

@@ -12,6 +12,7 @@ use sqlx::{Connection, Row};
 use std::time::Duration;
 use thiserror::Error;
 
+use super::teams::FAR_PAST;
 use super::{connect_options, corrupt, format_time, parse_time, Database, DbError, MIGRATOR};
 
 /// A token's SHA-256: what the sessions table keeps instead of the token.
@@ -29,6 +30,20 @@ pub enum AccountError {
     UserExists(String),
     #[error("no account with officer ID {0:?}")]
     NoSuchUser(String),
+    #[error("{officer_id} is already in team {team:?}")]
+    AlreadyMember { officer_id: String, team: String },
+    #[error("{officer_id} is not in team {team:?}")]
+    NotMember { officer_id: String, team: String },
+    /// A join or leave time that would make a membership overlap another
+    /// of the same team, or end before it began: history is never rewritten.
+    #[error("{officer_id} cannot {what} team {team:?} at {at}: {why}")]
+    BadMoveTime {
+        officer_id: String,
+        team: String,
+        what: &'static str,
+        at: String,
+        why: String,
+    },
 }
 
 impl From<sqlx::Error> for AccountError {
@@ -537,11 +552,19 @@ async fn insert_user(
             .fetch_optional(&mut *conn)
             .await?;
         let team_id = team_id.ok_or_else(|| AccountError::NoSuchTeam(team.clone()))?;
-        sqlx::query("INSERT OR IGNORE INTO user_teams (user_id, team_id) VALUES (?, ?)")
-            .bind(user_id)
-            .bind(team_id)
-            .execute(&mut *conn)
-            .await?;
+        // An account's first teams are theirs from the far past (see
+        // migration 0009): it has no entries before it exists, and one
+        // typed in with an earlier time still finds its team.
+        sqlx::query(
+            "INSERT INTO team_membership (user_id, team_id, joined_at) \
+             SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM team_membership \
+               WHERE user_id = ?1 AND team_id = ?2 AND left_at IS NULL)",
+        )
+        .bind(user_id)
+        .bind(team_id)
+        .bind(FAR_PAST)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(user_id)
 }
@@ -672,14 +695,14 @@ impl Database {
         .await?)
     }
 
-    /// Officer IDs of the officers (role `officer`) in the teams a user
-    /// supervises, in order.
+    /// Officer IDs of everyone who records entries (officer and supervisor
+    /// roles, the user among them) in the teams a user is in now, in order.
     pub async fn supervised_officers(&self, user_id: i64) -> Result<Vec<String>, DbError> {
         Ok(sqlx::query_scalar(
             "SELECT DISTINCT u.officer_id FROM user_teams mine \
              JOIN user_teams theirs ON theirs.team_id = mine.team_id \
              JOIN users u ON u.user_id = theirs.user_id \
-             WHERE mine.user_id = ? AND u.role = 'officer' ORDER BY u.officer_id",
+             WHERE mine.user_id = ? AND u.role IN ('officer', 'supervisor') ORDER BY u.officer_id",
         )
         .bind(user_id)
         .fetch_all(&self.readers)

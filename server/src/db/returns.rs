@@ -112,28 +112,6 @@ impl Database {
         Ok((row.try_get(0)?, row.try_get(1)?))
     }
 
-    /// Officers (role `officer`) of a team, whoever asks; `None` when there
-    /// is no such team. For an admin submitting a team's return.
-    pub async fn team_officers(&self, team: &str) -> Result<Option<Vec<String>>, DbError> {
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM teams WHERE name = ?)")
-            .bind(team)
-            .fetch_one(&self.readers)
-            .await?;
-        if !exists {
-            return Ok(None);
-        }
-        Ok(Some(
-            sqlx::query_scalar(
-                "SELECT u.officer_id FROM user_teams ut JOIN teams t ON t.team_id = ut.team_id \
-                 JOIN users u ON u.user_id = ut.user_id \
-                 WHERE t.name = ? AND u.role = 'officer' ORDER BY u.officer_id",
-            )
-            .bind(team)
-            .fetch_all(&self.readers)
-            .await?,
-        ))
-    }
-
     /// A submission of the period: revision `revision`, or the latest.
     /// One look-up in the table's UNIQUE index.
     pub async fn submitted_return(

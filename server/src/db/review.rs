@@ -74,6 +74,10 @@ pub struct ShiftFilter<'a> {
     /// Keyset: (occurred_at, entry_id) of the last row of the previous page.
     pub after: Option<(&'a str, &'a str)>,
     pub limit: u32,
+    /// The officers who count at some times only, as
+    /// [`Members::restricted_json`](crate::members::Members::restricted_json):
+    /// their shifts are listed when they started inside one of the stays.
+    pub restricted: Option<&'a str>,
 }
 
 /// What the return reads: the stored JSON of the latest revisions in a
@@ -82,6 +86,8 @@ pub struct ShiftFilter<'a> {
 pub struct WindowRows {
     /// Per officer, their bodies joined by [`BODY_SEPARATOR`].
     joined: Vec<String>,
+    /// The officer of each of `joined`.
+    officers: Vec<String>,
     pub ids: BTreeSet<String>,
 }
 
@@ -96,6 +102,15 @@ impl WindowRows {
         self.joined
             .iter()
             .flat_map(|j| j.split(BODY_SEPARATOR))
+            .collect()
+    }
+
+    /// The officer of each of [`Self::bodies`], in the same order.
+    pub fn owners(&self) -> Vec<&str> {
+        self.joined
+            .iter()
+            .zip(&self.officers)
+            .flat_map(|(j, o)| j.split(BODY_SEPARATOR).map(move |_| o.as_str()))
             .collect()
     }
 }
@@ -164,44 +179,16 @@ impl Accounts {
 }
 
 impl Database {
-    /// The officer who recorded a shift, if the shift exists.
-    pub async fn shift_owner(&self, shift_id: &str) -> Result<Option<String>, DbError> {
-        Ok(sqlx::query_scalar(
-            "SELECT officer_id FROM revisions WHERE entry_id = ? AND kind = 'shift' LIMIT 1",
+    /// The officer who recorded a shift and when it started (its latest
+    /// revision's start: a correction may move it), if the shift exists.
+    pub async fn shift_head(&self, shift_id: &str) -> Result<Option<(String, String)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT officer_id, occurred_at FROM revisions WHERE entry_id = ? AND kind = 'shift' \
+             ORDER BY seq DESC LIMIT 1",
         )
         .bind(shift_id)
         .fetch_optional(&self.readers)
         .await?)
-    }
-
-    /// Officers (role `officer`) of a team, if `user_id` belongs to
-    /// (supervises) it; `None` when they do not.
-    pub async fn team_officers_for(
-        &self,
-        user_id: i64,
-        team: &str,
-    ) -> Result<Option<Vec<String>>, DbError> {
-        let member: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM user_teams ut JOIN teams t ON t.team_id = ut.team_id \
-             WHERE ut.user_id = ? AND t.name = ?)",
-        )
-        .bind(user_id)
-        .bind(team)
-        .fetch_one(&self.readers)
-        .await?;
-        if !member {
-            return Ok(None);
-        }
-        Ok(Some(
-            sqlx::query_scalar(
-                "SELECT u.officer_id FROM user_teams ut JOIN teams t ON t.team_id = ut.team_id \
-                 JOIN users u ON u.user_id = ut.user_id \
-                 WHERE t.name = ? AND u.role = 'officer' ORDER BY u.officer_id",
-            )
-            .bind(team)
-            .fetch_all(&self.readers)
-            .await?,
-        ))
     }
 
     /// Each officer's team names (for the shift list), as (officer, team).
@@ -248,6 +235,10 @@ impl Database {
                     WHERE v.shift_id = r.entry_id ORDER BY v.review_id DESC LIMIT 1), \
                     'pending') = ?6) \
                AND (?7 IS NULL OR (r.occurred_at, r.entry_id) {cmp} (?7, ?8)) \
+               AND (?10 IS NULL \
+                 OR NOT EXISTS (SELECT 1 FROM json_each(?10) m WHERE m.value ->> 0 = r.officer_id) \
+                 OR EXISTS (SELECT 1 FROM json_each(?10) m WHERE m.value ->> 0 = r.officer_id \
+                      AND r.occurred_at >= m.value ->> 1 AND r.occurred_at < m.value ->> 2)) \
              ORDER BY r.occurred_at {order}, r.entry_id {order} LIMIT ?9"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
@@ -260,6 +251,7 @@ impl Database {
             .bind(f.after.map(|a| a.0))
             .bind(f.after.map(|a| a.1))
             .bind(f.limit)
+            .bind(f.restricted)
             .fetch_all(&self.readers)
             .await?;
         rows.iter()
@@ -396,7 +388,7 @@ impl Database {
         }
         // The shift ID column saves reading the bodies to find the shifts.
         let sql = format!(
-            "SELECT group_concat(r.body, char(30)), group_concat(DISTINCT r.shift_id) \
+            "SELECT group_concat(r.body, char(30)), group_concat(DISTINCT r.shift_id), r.officer_id \
              FROM revisions r \
              WHERE r.officer_id IN (SELECT value FROM json_each(?1)) \
                AND r.occurred_at >= ?2 AND r.occurred_at < ?3 \
@@ -417,7 +409,7 @@ impl Database {
     ) -> Result<WindowRows, DbError> {
         // `kind = 'shift'` written out, so the partial index applies.
         let sql = format!(
-            "SELECT group_concat(r.body, char(30)), group_concat(r.entry_id) \
+            "SELECT group_concat(r.body, char(30)), group_concat(r.entry_id), r.officer_id \
              FROM revisions r \
              WHERE r.officer_id IN (SELECT value FROM json_each(?1)) \
                AND r.occurred_at >= ?2 AND r.occurred_at < ?3 \
@@ -462,6 +454,7 @@ impl Database {
                 out.ids.extend(ids.split(',').map(str::to_owned));
             }
             out.joined.push(row.try_get(0)?);
+            out.officers.push(row.try_get(2)?);
         }
         Ok(out)
     }
@@ -471,7 +464,13 @@ impl Database {
     /// most `limit`: the export reads a chunk at a time. Joined into one
     /// text (see [`JoinedRows`]): sqlx hands each row from SQLite's thread
     /// to the task on its own, and copies every column of it twice, which
-    /// cost more than reading the row.
+    /// cost more than reading the row. `stays`, when the officer counts
+    /// at some times only ([`Members::stays_json`]), keeps the entries of
+    /// shifts that started inside one (an entry outside a shift, or of a
+    /// shift not stored, by its own time).
+    ///
+    /// [`Members::stays_json`]: crate::members::Members::stays_json
+    #[allow(clippy::too_many_arguments)]
     pub async fn export_chunk(
         &self,
         officer: &str,
@@ -480,7 +479,11 @@ impl Database {
         to: &str,
         after: Option<(&str, i64)>,
         limit: u32,
+        stays: Option<&str>,
     ) -> Result<JoinedRows, DbError> {
+        let anchor = "CASE WHEN r.kind = 'shift' OR r.shift_id IS NULL THEN r.occurred_at \
+             ELSE COALESCE((SELECT s.occurred_at FROM revisions s WHERE s.entry_id = r.shift_id \
+               ORDER BY s.seq DESC LIMIT 1), r.occurred_at) END";
         // The columns of StoredRow, the body last.
         let sql = format!(
             "SELECT group_concat(concat_ws(char(31), r.arrival, r.revision_id, r.entry_id, \
@@ -491,6 +494,8 @@ impl Database {
                  AND r.occurred_at >= ?3 AND r.occurred_at < ?4 \
                  AND (r.occurred_at, r.arrival) > (COALESCE(?5, ''), COALESCE(?6, 0)) \
                  AND {LATEST} \
+                 AND (?8 IS NULL OR EXISTS (SELECT 1 FROM json_each(?8) m \
+                   WHERE ({anchor}) >= m.value ->> 0 AND ({anchor}) < m.value ->> 1)) \
                ORDER BY r.occurred_at, r.arrival LIMIT ?7) r"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
@@ -501,6 +506,7 @@ impl Database {
             .bind(after.map(|a| a.0))
             .bind(after.map(|a| a.1))
             .bind(limit)
+            .bind(stays)
             .fetch_one(&self.readers)
             .await?;
         let count: i64 = row.try_get(1)?;
