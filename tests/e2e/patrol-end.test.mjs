@@ -24,7 +24,7 @@ test('an officer corrects the end of a patrol ended late; the server holds the c
     await page.getByRole('button', { name: /Patrol ·/ }).click();
     await page.getByRole('button', { name: 'Correct this entry' }).click();
     await page.getByLabel('Time (required)').waitFor();
-    assert.equal(await page.getByLabel(/^Ended/).count(), 0);
+    assert.equal(await page.getByLabel(/^Ended/).isVisible(), false);
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('button', { name: 'Back' }).click();
 
