@@ -1174,6 +1174,18 @@ pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
     values
 }
 
+/// The values a new entry starts from when copied from an earlier one (a
+/// new shift from the last: same role, callsign and team): what the earlier
+/// one said, without its notes or its end, which belong to it alone.
+pub fn values_for_another(rev: &Revision, local: LocalTime) -> FormValues {
+    let mut values = revision_to_form(rev, local);
+    for key in [NOTES, ENDED, ENDED_AT] {
+        values.remove(key);
+    }
+    values.remove(&fold_key(ENDED_AT));
+    values
+}
+
 /// A time as its form field shows it, with which of a doubled hour it is
 /// (so a correction saved unchanged keeps the same instant).
 pub fn put_time(values: &mut FormValues, key: &str, time: DateTime<Utc>, local: LocalTime) {

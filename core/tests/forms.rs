@@ -841,3 +841,31 @@ fn ending_and_correcting_the_end_list_the_end_time_as_changed() {
     let corrected = beatbook_core::display::changed_fields(&late, &right, &log, local);
     assert_eq!(corrected, ["Ended: Sun 2 Jun 03:59 → Sat 1 Jun 22:14"]);
 }
+
+#[test]
+fn a_new_shift_copied_from_an_ended_one_starts_open() {
+    // The app pre-fills a new shift from the last one, which has ended: the
+    // copy must not carry the end (a required field on a new shift, and a
+    // shift saved already ended).
+    let local = LocalTime::fixed(60);
+    let mut last = saved(Record::Shift(Shift {
+        ended_at: Some(t("2024-06-02T02:59:00Z")),
+        ..shift()
+    }));
+    last.notes = "Quiet night".into();
+    let values = values_for_another(&last, local);
+    assert!(!values.contains_key(ENDED) && !values.contains_key(ENDED_AT));
+    assert!(!values.contains_key(NOTES));
+    assert!(visible_fields(RecordKind::Shift, &values)
+        .iter()
+        .all(|f| f.key != ENDED_AT));
+    let draft = parse_form(RecordKind::Shift, &values, local).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(draft.record.ended_at(), None);
+    assert_eq!(
+        draft.record,
+        Record::Shift(Shift {
+            ended_at: None,
+            ..shift()
+        })
+    );
+}

@@ -5,7 +5,7 @@ use crate::actions::{self, SaveError};
 use crate::platform::{self, Fix};
 use crate::state::{use_state, KeptForm, Screen};
 use beatbook_core::display as fmt;
-use beatbook_core::form::{self, FieldKind, FieldSpec, Fold, FormValues, NOTES, OCCURRED_AT};
+use beatbook_core::form::{self, FieldKind, FieldSpec, Fold, FormValues, OCCURRED_AT};
 use beatbook_core::{EntryId, FieldError, Problem, RecordKind};
 use leptos::prelude::*;
 
@@ -27,13 +27,12 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                 state.log.with_untracked(|log| {
                     log.shifts()
                         .first()
-                        .map(|r| form::revision_to_form(r, local))
+                        .map(|r| form::values_for_another(r, local))
                         .unwrap_or_default()
                 })
             } else {
                 FormValues::new()
             };
-            v.remove(NOTES);
             form::put_time(&mut v, OCCURRED_AT, opened_at, local);
             v
         }
