@@ -16,18 +16,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use common::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::time::timeout;
-
-static NEXT: AtomicU64 = AtomicU64::new(1);
-
-fn id16() -> [u8; 16] {
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&n.to_be_bytes());
-    b[8..].copy_from_slice(&0x5A5A_A5A5_u64.to_le_bytes());
-    b
-}
 
 fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()

@@ -15,18 +15,7 @@ use beatbook_server::seed;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use common::*;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::time::timeout;
-
-static NEXT: AtomicU64 = AtomicU64::new(1);
-
-fn id16() -> [u8; 16] {
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&n.to_be_bytes());
-    b[8..].copy_from_slice(&0xA5A5_5A5A_u64.to_le_bytes());
-    b
-}
 
 fn t(d: u32, m: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, m, d, h, min, 0).unwrap()

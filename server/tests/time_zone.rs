@@ -16,18 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::time::timeout;
-
-static NEXT: AtomicU64 = AtomicU64::new(1);
-
-fn id16() -> [u8; 16] {
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&n.to_be_bytes());
-    b[8..].copy_from_slice(&0x7A7A_1111_u64.to_le_bytes());
-    b
-}
 
 fn utc(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()

@@ -14,18 +14,7 @@ use beatbook_core::{Change, EntryId, Record, Revision, RevisionId};
 use chrono::{DateTime, TimeZone, Utc};
 use common::*;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::time::timeout;
-
-static NEXT: AtomicU64 = AtomicU64::new(1);
-
-fn id16() -> [u8; 16] {
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&n.to_be_bytes());
-    b[8..].copy_from_slice(&0x3C3C_C3C3_u64.to_le_bytes());
-    b
-}
 
 fn utc(m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, m, d, h, 0, 0).unwrap()

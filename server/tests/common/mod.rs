@@ -506,3 +506,15 @@ pub fn rss_mib(pid: u32) -> f64 {
         .unwrap();
     kib / 1024.0
 }
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Sixteen bytes for an entry or revision ID, never the same twice in a
+/// test binary (a counter, then a fixed tail so they read as test IDs).
+pub fn id16() -> [u8; 16] {
+    let n = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&n.to_be_bytes());
+    b[8..].copy_from_slice(&0x5A5A_A5A5_u64.to_le_bytes());
+    b
+}
