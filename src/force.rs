@@ -87,6 +87,7 @@ mod tests {
                 retention_days: 30,
                 stop_and_account: false,
                 long_patrol_minutes: 120,
+                hotspots: Vec::new(),
             })
         );
         for bad in [

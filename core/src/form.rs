@@ -35,6 +35,9 @@ pub enum FieldKind {
     MultiSelect(Options),
     /// Another entry (e.g. the stop an arrest followed).
     EntryLink(LinkTo),
+    /// One of the force's hotspots (the force settings' list, kept on the
+    /// phone), by ID, or [`OTHER_LOCATION`].
+    HotspotPick,
 }
 
 /// What a link field may name.
@@ -197,6 +200,11 @@ use FieldKind::*;
 pub const OCCURRED_AT: &str = "occurred_at";
 /// Free-text notes every record may carry.
 pub const NOTES: &str = "notes";
+/// The patrol's hotspot field.
+pub const HOTSPOT: &str = "hotspot";
+/// The hotspot field's value for a patrol outside the force's hotspots:
+/// it counts as non-hotspot time, and the officer types where.
+pub const OTHER_LOCATION: &str = "other";
 
 /// The end time of a shift or patrol, on the form only when correcting one
 /// already ended ([`ENDED`] is set by [`revision_to_form`]): ending is its
@@ -230,8 +238,16 @@ static SHIFT: [FieldSpec; 3] = [
     field("team", "Team", Text, true),
 ];
 
-static PATROL: [FieldSpec; 2] = [
-    field("area", "Hotspot or area", Text, true),
+static PATROL: [FieldSpec; 3] = [
+    field(HOTSPOT, "Hotspot", HotspotPick, true),
+    hinted(
+        when(
+            field("area", "Location", Text, true),
+            HOTSPOT,
+            &[OTHER_LOCATION],
+        ),
+        "Not a listed hotspot: its time is not hotspot time.",
+    ),
     field("mode", "Mode", Select(PatrolMode::options), true),
 ];
 
@@ -933,6 +949,18 @@ fn field_json(
     let yes_no = |b: bool| if b { "true" } else { "false" }.to_owned();
     match spec.kind {
         Checkbox => Some(yes_no(text == "true")),
+        // A patrol is in a hotspot or it is not: the officer says which.
+        // Not chosen is written as "", so the record's rules ask nothing of
+        // the hidden location field; the error means it is never saved.
+        HotspotPick if text.is_empty() => {
+            c.add(
+                key,
+                Problem::NotChosen {
+                    what: "a hotspot, or Other location".into(),
+                },
+            );
+            Some(json_string(""))
+        }
         _ if text.is_empty() => None,
         Text | LongText => Some(json_string(text)),
         Number => match text.parse::<u32>() {
@@ -982,6 +1010,15 @@ fn field_json(
                 }
             }
             Some(format!("[{}]", codes.join(",")))
+        }
+        HotspotPick if text == OTHER_LOCATION => None,
+        HotspotPick => {
+            if crate::force::is_hotspot_id(text) {
+                Some(json_string(text))
+            } else {
+                c.add(key, Problem::UnknownOption);
+                None
+            }
         }
         EntryLink(_) => {
             if crate::ids::EntryId::parse(text).is_some() {
@@ -1141,6 +1178,10 @@ pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
         let (name, entry) = spec.key.split_once('.').unzip();
         let name = name.unwrap_or(spec.key);
         let Some((_, value)) = fields.iter().find(|(key, _)| key == name) else {
+            // A patrol without a hotspot was at another location.
+            if matches!(spec.kind, HotspotPick) {
+                values.insert(spec.key.into(), OTHER_LOCATION.into());
+            }
             continue;
         };
         let text = match (value, spec.kind) {

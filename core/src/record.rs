@@ -16,7 +16,7 @@
 use crate::codes::*;
 use crate::ids::EntryId;
 use crate::time::{OptDate, OptTime};
-use crate::validate::{Checker, Rule};
+use crate::validate::{Checker, Problem, Rule};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -61,6 +61,12 @@ impl ToCell for String {
 impl<C: Code> ToCell for Option<C> {
     fn cell(&self) -> Cell<'_> {
         Cell::Text(self.map_or("", Code::code))
+    }
+}
+
+impl ToCell for Option<String> {
+    fn cell(&self) -> Cell<'_> {
+        Cell::Text(self.as_deref().unwrap_or(""))
     }
 }
 
@@ -268,11 +274,17 @@ records! {
     }
 
     Patrol("patrol", "Patrol") {
-        /// Hotspot or area name.
+        /// Where: the hotspot's name as it was when the patrol started, or
+        /// the place typed for a patrol outside the hotspots.
         area: String [csv "area", returned],
         mode: Option<PatrolMode> [no_csv],
         #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
         ended_at: Option<DateTime<Utc>> as OptTime [csv "ended_at", no_form, returned],
+        /// The force's hotspot (`core::force::Hotspot::id`) this patrol is
+        /// in; none for other locations (not hotspot time). Left out when
+        /// none, so patrols saved before hotspots existed keep their bytes.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        hotspot: Option<String> [csv "hotspot_id", returned],
     }
 
     /// PACE Code A para 4.3.
@@ -474,6 +486,14 @@ impl Record {
         }
     }
 
+    /// The hotspot a patrol names, if it names one.
+    pub fn hotspot(&self) -> Option<&str> {
+        match self {
+            Self::Patrol(p) => p.hotspot.as_deref(),
+            _ => None,
+        }
+    }
+
     /// One line for a timeline.
     pub fn summary(&self) -> String {
         fn label<C: Code>(c: Option<C>) -> &'static str {
@@ -516,7 +536,16 @@ impl Record {
                 c.required("team", &s.team, "a team");
             }
             Self::Patrol(p) => {
-                c.required("area", &p.area, "the hotspot or area");
+                match &p.hotspot {
+                    // The name is the app's copy of the hotspot's; the ID is what counts.
+                    Some(id) => {
+                        if !crate::force::is_hotspot_id(id) {
+                            c.add("hotspot", Problem::Rule(Rule::BadHotspotId));
+                        }
+                        c.short_text("area", &p.area);
+                    }
+                    None => c.required("area", &p.area, "where you are patrolling"),
+                }
                 c.chosen("mode", &p.mode, "foot, vehicle or cycle");
             }
             Self::StopSearch(s) => s.check(c),

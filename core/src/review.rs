@@ -402,7 +402,7 @@ pub struct Figures {
     pub ij_completed: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProgrammeReturn {
     /// First day of the period (a local day in `time_zone`), inclusive.
@@ -415,7 +415,24 @@ pub struct ProgrammeReturn {
     #[serde(default)]
     pub time_zone: String,
     pub totals: Figures,
+    /// Places outside the force's hotspots: by the place a patrol typed,
+    /// and `(no patrol)` for entries outside any patrol. (Before hotspots
+    /// were listed, every patrol's place.)
     pub by_area: BTreeMap<String, Figures>,
+    /// The entries of patrols in each of the force's hotspots, by hotspot
+    /// ID: a renamed hotspot keeps its history.
+    #[serde(default)]
+    pub by_hotspot: BTreeMap<String, Figures>,
+    /// The hotspots of `by_hotspot` as the force names them.
+    #[serde(default)]
+    pub hotspots: BTreeMap<String, HotspotLabel>,
+    /// Hotspot time: everything in `by_hotspot`, together.
+    #[serde(default)]
+    pub in_hotspots: Figures,
+    /// Everything else: patrols at other locations and entries outside any
+    /// patrol (`in_hotspots` and this add up to `totals`).
+    #[serde(default)]
+    pub outside_hotspots: Figures,
     pub by_role: BTreeMap<String, Figures>,
     /// Patrols and person-hours per ISO week (local Monday 00:00 to the
     /// next) that meets the period, oldest first; person-hours clipped to
@@ -437,11 +454,26 @@ pub struct ProgrammeReturn {
     pub withdrawn: u64,
 }
 
+/// A hotspot as a return names it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HotspotLabel {
+    pub name: String,
+    /// Its programme area.
+    pub area: String,
+    /// Retired since (no longer offered to officers).
+    #[serde(default)]
+    pub retired: bool,
+}
+
 /// The return as CSV rows: group, name, metric, value. Groups: first
 /// `period` (name `all`, metric `time_zone`, the zone's name, left out when
 /// the return names none; then `disputed_shifts` and `withdrawn`), then
 /// `total` (name `all`), `disputed` (the entries of rejected shifts, inside
-/// the totals), `area`, `role` (every figure, outcomes per power as
+/// the totals), for a force that lists hotspots `hotspot_time` (names
+/// `in_hotspots`, `outside_hotspots`) and `hotspot` (name: its ID; its
+/// `name` and `programme_area` as metrics, then its figures), `area`
+/// (places outside hotspots), `role` (every figure, outcomes per power as
 /// `stop_search_outcome_by_power:<power>:<outcome>`), then `week` (name: the
 /// Monday; `patrols` and `person_hours` only), oldest first.
 pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
@@ -465,7 +497,7 @@ pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
             value.to_string(),
         ]);
     }
-    let mut push = |group: &str, name: &str, f: &Figures| {
+    let push = |out: &mut Vec<[String; 4]>, group: &str, name: &str, f: &Figures| {
         let mut m = |metric: &str, value: String| {
             out.push([group.into(), name.into(), metric.into(), value]);
         };
@@ -500,14 +532,33 @@ pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
         m("ij_started_within_48h", f.ij_started_within_48h.to_string());
         m("ij_completed", f.ij_completed.to_string());
     };
-    push("total", "all", &ret.totals);
+    push(&mut out, "total", "all", &ret.totals);
     // Inside the totals: the entries of rejected shifts, as their own line.
-    push("disputed", "all", &ret.disputed);
+    push(&mut out, "disputed", "all", &ret.disputed);
+    // A force that lists hotspots: hotspot time and the rest, then each
+    // hotspot by ID, with its name and programme area as their own rows.
+    if !ret.by_hotspot.is_empty() {
+        push(&mut out, "hotspot_time", "in_hotspots", &ret.in_hotspots);
+        push(
+            &mut out,
+            "hotspot_time",
+            "outside_hotspots",
+            &ret.outside_hotspots,
+        );
+    }
+    for (id, f) in &ret.by_hotspot {
+        if let Some(label) = ret.hotspots.get(id) {
+            for (metric, value) in [("name", &label.name), ("programme_area", &label.area)] {
+                out.push(["hotspot".into(), id.clone(), metric.into(), value.clone()]);
+            }
+        }
+        push(&mut out, "hotspot", id, f);
+    }
     for (k, f) in &ret.by_area {
-        push("area", k, f);
+        push(&mut out, "area", k, f);
     }
     for (k, f) in &ret.by_role {
-        push("role", k, f);
+        push(&mut out, "role", k, f);
     }
     for w in &ret.by_week {
         let row =
@@ -672,6 +723,7 @@ mod tests {
                 ..Figures::default()
             },
             withdrawn: 2,
+            ..ProgrammeReturn::default()
         };
         let rows = rows(&ret);
         let row = |g: &str, n: &str, m: &str, v: &str| [g.into(), n.into(), m.into(), v.into()];

@@ -101,6 +101,16 @@ pub enum Rule {
     RecordTypeDisabled,
     #[error("The link to the previous entry must be a SHA-256 in 64 lowercase hexadecimal digits")]
     BadChainLink,
+    #[error("Use lowercase letters, digits and hyphens, at most 40")]
+    BadHotspotId,
+    #[error("Not one of the force's hotspots")]
+    UnknownHotspot,
+    #[error("Another hotspot already has this ID")]
+    DuplicateHotspot,
+    #[error("A hotspot is retired, never removed: past returns name it")]
+    HotspotRemoved,
+    #[error("A radius needs a centre")]
+    RadiusWithoutCentre,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]

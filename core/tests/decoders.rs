@@ -200,6 +200,8 @@ mod twin {
         mode: Option<PatrolMode>,
         #[serde(with = "rfc3339_opt")]
         ended_at: Option<DateTime<Utc>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        hotspot: Option<String>,
     });
 
     twin_record!(StopSearch {
@@ -420,15 +422,20 @@ fn shift() -> impl Strategy<Value = Record> {
 }
 
 fn patrol() -> impl Strategy<Value = Record> {
-    (text(), prop::option::of(code()), prop::option::of(time())).prop_map(
-        |(area, mode, ended_at)| {
+    (
+        text(),
+        prop::option::of(code()),
+        prop::option::of(time()),
+        prop::option::of(text()),
+    )
+        .prop_map(|(area, mode, ended_at, hotspot)| {
             Record::Patrol(Patrol {
                 area,
                 mode,
                 ended_at,
+                hotspot,
             })
-        },
-    )
+        })
 }
 
 fn stop_search() -> impl Strategy<Value = Record> {
@@ -1126,6 +1133,7 @@ const ADDED_LATER: &[&str] = &[
     "prior_warning_deadline",
     "result",
     "completed_on",
+    "hotspot",
 ];
 
 #[test]

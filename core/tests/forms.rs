@@ -63,6 +63,7 @@ fn allowed_values(controller: &FieldSpec) -> Vec<String> {
             o().into_iter().map(|(c, _)| c.to_string()).collect()
         }
         FieldKind::Checkbox | FieldKind::YesNo => vec!["true".into(), "false".into()],
+        FieldKind::HotspotPick => vec![OTHER_LOCATION.into(), "market-square".into()],
         _ => panic!("{}: a condition on a free-text field", controller.key),
     }
 }
@@ -868,4 +869,98 @@ fn a_new_shift_copied_from_an_ended_one_starts_open() {
             ..shift()
         })
     );
+}
+
+#[test]
+fn a_patrol_is_in_a_listed_hotspot_or_at_another_location_never_neither() {
+    let form = |pairs: &[(&str, &str)]| -> FormValues {
+        let mut v: FormValues = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        v.insert(OCCURRED_AT.into(), "2025-06-01T00:30".into());
+        v.insert("mode".into(), "foot".into());
+        v
+    };
+    // Nothing chosen: the choice is asked for, not the hidden location.
+    let blank = parse(RecordKind::Patrol, &form(&[]));
+    assert_eq!(error_keys(&blank), BTreeSet::from([HOTSPOT.to_string()]));
+    assert_eq!(
+        blank.unwrap_err()[0].to_string(),
+        "hotspot: Choose a hotspot, or Other location"
+    );
+    // A listed hotspot: its ID is saved, no place need be typed.
+    let draft = parse(RecordKind::Patrol, &form(&[(HOTSPOT, "market-square")])).unwrap();
+    let Record::Patrol(p) = &draft.record else {
+        panic!("{draft:?}")
+    };
+    assert_eq!(p.hotspot.as_deref(), Some("market-square"));
+    // A place typed before switching to a hotspot is not saved with it.
+    let switched = form(&[(HOTSPOT, "market-square"), ("area", "Car park")]);
+    let Record::Patrol(p) = parse(RecordKind::Patrol, &switched).unwrap().record else {
+        panic!()
+    };
+    assert_eq!(p.area, "");
+    // Another location: where must be typed, and no hotspot is saved.
+    let other = parse(RecordKind::Patrol, &form(&[(HOTSPOT, OTHER_LOCATION)]));
+    assert_eq!(error_keys(&other), BTreeSet::from(["area".to_string()]));
+    let draft = parse(
+        RecordKind::Patrol,
+        &form(&[(HOTSPOT, OTHER_LOCATION), ("area", "Car park")]),
+    )
+    .unwrap();
+    let Record::Patrol(p) = &draft.record else {
+        panic!()
+    };
+    assert_eq!((p.hotspot.as_deref(), p.area.as_str()), (None, "Car park"));
+    // Not an ID at all (a damaged form): refused as no listed option.
+    let bad = parse(RecordKind::Patrol, &form(&[(HOTSPOT, "Market Square")]));
+    assert_eq!(
+        bad.unwrap_err()[0],
+        FieldError {
+            field: HOTSPOT.into(),
+            problem: Problem::UnknownOption
+        }
+    );
+    // The server's rules: a hotspot ID must be one a force could write.
+    let mut c = Checker::new();
+    Record::Patrol(Patrol {
+        hotspot: Some("Not An ID".into()),
+        ..patrol()
+    })
+    .check(&mut c);
+    assert_eq!(
+        c.into_errors()[0].problem,
+        Problem::Rule(Rule::BadHotspotId)
+    );
+}
+
+#[test]
+fn a_patrol_reopens_for_correction_at_its_hotspot_or_its_typed_place() {
+    let local = LocalTime::fixed(60);
+    // Saved before hotspots were listed: another location, as typed.
+    let old = created(1, entry(1), Record::Patrol(patrol()));
+    let values = revision_to_form(&old, local);
+    assert_eq!(values[HOTSPOT], OTHER_LOCATION);
+    assert_eq!(values["area"], "Market Square hotspot");
+    assert_eq!(
+        parse(RecordKind::Patrol, &values).unwrap().record,
+        old.record
+    );
+    // In a hotspot: it reopens picked, and saves back unchanged.
+    let listed = created(
+        2,
+        entry(2),
+        Record::Patrol(Patrol {
+            area: "Market Square".into(),
+            hotspot: Some("market-square".into()),
+            ..patrol()
+        }),
+    );
+    let values = revision_to_form(&listed, local);
+    assert_eq!(values[HOTSPOT], "market-square");
+    let Record::Patrol(back) = parse(RecordKind::Patrol, &values).unwrap().record else {
+        panic!()
+    };
+    assert_eq!(back.hotspot.as_deref(), Some("market-square"));
 }

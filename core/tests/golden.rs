@@ -28,6 +28,7 @@ fn full_records() -> Vec<Record> {
             area: "Market Square hotspot".into(),
             mode: Some(PatrolMode::Cycle),
             ended_at: Some(t("2024-06-01T21:14:00.000001Z")),
+            hotspot: None,
         }),
         Record::StopSearch(StopSearch {
             self_defined_ethnicity: Some(Ethnicity::NotStated),

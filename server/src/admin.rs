@@ -5,14 +5,15 @@
 //!
 //! The only secret ever printed is a generated one-time password, once.
 use beatbook_core::auth::{Role, MAX_DEVICE_ID, MAX_OFFICER_ID};
+use beatbook_core::force::{Centre, ForceSettings, Hotspot};
 use chrono::Utc;
 use std::io::{Read, Write};
 use thiserror::Error;
 
 use crate::auth::password::{self, SecretError};
 use crate::cli::{
-    BenchUsersArgs, ForceCommand, ForceSetArgs, OfficerArgs, OnOff, PasswordArgs, RevokeDeviceArgs,
-    TeamAddArgs, TeamCommand, TeamMoveArgs, UserAddArgs, UserCommand,
+    BenchUsersArgs, ForceCommand, ForceSetArgs, HotspotArgs, OfficerArgs, OnOff, PasswordArgs,
+    RevokeDeviceArgs, TeamAddArgs, TeamCommand, TeamMoveArgs, UserAddArgs, UserCommand,
 };
 use crate::db::accounts::{NewUser, TokenHash};
 use crate::db::{open_accounts, AccountError, Accounts, DbError};
@@ -425,25 +426,12 @@ async fn team_move(args: TeamMoveArgs, join: bool, out: &mut dyn Write) -> Resul
     Ok(())
 }
 
-/// `force show` / `force set`.
+/// `force show` / `force set` / `force hotspot`.
 pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), AdminError> {
-    let (db, change) = match command {
-        ForceCommand::Show(db) => (db, None),
-        ForceCommand::Set(ForceSetArgs {
-            db,
-            lock_minutes,
-            retention_days,
-            stop_and_account,
-            long_patrol_minutes,
-        }) => (
-            db,
-            Some((
-                lock_minutes,
-                retention_days,
-                stop_and_account,
-                long_patrol_minutes,
-            )),
-        ),
+    let db = match &command {
+        ForceCommand::Show(db) => db.clone(),
+        ForceCommand::Set(args) => args.db.clone(),
+        ForceCommand::Hotspot(args) => args.db.clone(),
     };
     let accounts = open_accounts(&db.db).await?;
     let stored = accounts.force_settings().await?;
@@ -452,31 +440,30 @@ pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), Adm
         .map(|s| s.settings.clone())
         .unwrap_or_default();
     let mut after = before.clone();
-    if let Some((lock_minutes, retention_days, stop_and_account, long_patrol_minutes)) = change {
-        if lock_minutes.is_none()
-            && retention_days.is_none()
-            && stop_and_account.is_none()
-            && long_patrol_minutes.is_none()
-        {
-            return Err(invalid(
-                "name a setting to change: --lock-minutes, --retention-days, --stop-and-account \
-                 or --long-patrol-minutes",
-            ));
+    let changing = match command {
+        ForceCommand::Show(_) => false,
+        ForceCommand::Set(args) => {
+            set_settings(&mut after, args)?;
+            true
         }
-        after.long_patrol_minutes = long_patrol_minutes.unwrap_or(after.long_patrol_minutes);
-        after.lock_minutes = lock_minutes.unwrap_or(after.lock_minutes);
-        after.retention_days = retention_days.unwrap_or(after.retention_days);
-        after.stop_and_account =
-            stop_and_account.map_or(after.stop_and_account, |v| v == OnOff::On);
-        after.check().map_err(|errors| {
-            invalid(
-                errors
-                    .iter()
-                    .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.problem))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
-        })?;
+        ForceCommand::Hotspot(args) => {
+            set_hotspot(&mut after, args)?;
+            true
+        }
+    };
+    if changing {
+        after
+            .check()
+            .and_then(|()| after.check_change(&before))
+            .map_err(|errors| {
+                invalid(
+                    errors
+                        .iter()
+                        .map(|e| format!("--{}: {}", flag_of(&e.field), e.problem))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )
+            })?;
         let event = crate::force::cli_event(&actor(), &before, &after);
         accounts.set_force_settings(&after, &event.row()).await?;
         event.log();
@@ -486,6 +473,9 @@ pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), Adm
     }
     // As the flags are named, `on`/`off` as `--stop-and-account` takes them.
     for (name, value) in after.named_values() {
+        if name == "hotspots" {
+            continue;
+        }
         let value = match value.as_str() {
             "true" => "on",
             "false" => "off",
@@ -493,8 +483,116 @@ pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), Adm
         };
         writeln!(out, "{:<20} {value}", name.replace('_', "-"))?;
     }
+    writeln!(out, "hotspots             {}", after.hotspots.len())?;
+    for h in &after.hotspots {
+        writeln!(out, "  {}", h.describe())?;
+    }
     accounts.close().await;
     Ok(())
+}
+
+/// The flag a settings field is set with: `lock_minutes` is
+/// `--lock-minutes`, and anything about a hotspot is one of `--id`,
+/// `--name`, `--area`, `--centre`, `--radius-m` (`hotspots[0].radius_m`).
+fn flag_of(field: &str) -> String {
+    let last = match field.split_once('.') {
+        Some((_, rest)) => rest.split('.').next().unwrap_or(rest),
+        None if field.starts_with("hotspots[") => "id",
+        None => field,
+    };
+    last.replace('_', "-")
+}
+
+fn set_settings(after: &mut ForceSettings, args: ForceSetArgs) -> Result<(), AdminError> {
+    let ForceSetArgs {
+        db: _,
+        lock_minutes,
+        retention_days,
+        stop_and_account,
+        long_patrol_minutes,
+    } = args;
+    if lock_minutes.is_none()
+        && retention_days.is_none()
+        && stop_and_account.is_none()
+        && long_patrol_minutes.is_none()
+    {
+        return Err(invalid(
+            "name a setting to change: --lock-minutes, --retention-days, --stop-and-account \
+             or --long-patrol-minutes (hotspots: force hotspot --id ...)",
+        ));
+    }
+    after.long_patrol_minutes = long_patrol_minutes.unwrap_or(after.long_patrol_minutes);
+    after.lock_minutes = lock_minutes.unwrap_or(after.lock_minutes);
+    after.retention_days = retention_days.unwrap_or(after.retention_days);
+    after.stop_and_account = stop_and_account.map_or(after.stop_and_account, |v| v == OnOff::On);
+    Ok(())
+}
+
+/// Adds the hotspot `args.id`, or changes the one with that ID.
+fn set_hotspot(after: &mut ForceSettings, args: HotspotArgs) -> Result<(), AdminError> {
+    let centre = match args.centre.as_deref() {
+        None => None,
+        Some("none") => Some(None),
+        Some(text) => Some(Some(parse_centre(text)?)),
+    };
+    let index = match after.hotspots.iter().position(|h| h.id == args.id) {
+        Some(i) => i,
+        None => {
+            let (Some(name), Some(area)) = (args.name.clone(), args.area.clone()) else {
+                return Err(invalid(format!(
+                    "no hotspot has the ID {:?}: to add it, give --name and --area",
+                    args.id
+                )));
+            };
+            after.hotspots.push(Hotspot {
+                id: args.id.clone(),
+                name,
+                area,
+                centre: None,
+                radius_m: None,
+                retired: false,
+            });
+            after.hotspots.len() - 1
+        }
+    };
+    let Some(h) = after.hotspots.get_mut(index) else {
+        return Err(invalid("the hotspot list changed while it was edited"));
+    };
+    if let Some(name) = args.name {
+        h.name = name;
+    }
+    if let Some(area) = args.area {
+        h.area = area;
+    }
+    if let Some(centre) = centre {
+        h.centre = centre;
+        if centre.is_none() {
+            h.radius_m = None;
+        }
+    }
+    if let Some(r) = args.radius_m {
+        h.radius_m = (r > 0).then_some(r);
+    }
+    if let Some(retired) = args.retired {
+        h.retired = retired == OnOff::On;
+    }
+    Ok(())
+}
+
+/// `52.6369,-1.1398`: latitude then longitude, in degrees.
+fn parse_centre(text: &str) -> Result<Centre, AdminError> {
+    let bad = || {
+        invalid(format!(
+            "--centre: {text:?} is not LAT,LON in degrees (e.g. 52.6369,-1.1398) or none"
+        ))
+    };
+    let (lat, lon) = text.split_once(',').ok_or_else(bad)?;
+    let lat: f64 = lat.trim().parse().map_err(|_| bad())?;
+    let lon: f64 = lon.trim().parse().map_err(|_| bad())?;
+    if !lat.is_finite() || !lon.is_finite() {
+        return Err(bad());
+    }
+    Ok(Centre { lat, lon })
 }
 
 /// `bench-users`: officers `<prefix>-<n>`, each signed in on

@@ -307,12 +307,42 @@ async fn push(
     let mut results: Vec<Option<ChangeResult>> = Vec::with_capacity(decoded.slots.len());
     let mut ready = Vec::new();
     let mut not_theirs = 0usize;
+    // A patrol's hotspot must be one the force lists (retired ones too: a
+    // phone may not have heard yet). Read only for pushes that name one.
+    let names_hotspot = decoded
+        .slots
+        .iter()
+        .any(|s| matches!(s, Slot::Ready(a) if a.rev.record.hotspot().is_some()));
+    let settings = if names_hotspot {
+        Some(
+            crate::force::document(&state.accounts, &state.zone)
+                .await?
+                .settings,
+        )
+    } else {
+        None
+    };
     for slot in decoded.slots {
         match slot {
             Slot::Ready(accepted) if accepted.rev.officer_id != caller.officer_id => {
                 not_theirs += 1;
                 let outcome = Outcome::Rejected {
                     reason: Rejection::NotYourEntry,
+                };
+                let result = ChangeResult::new(accepted.index, Some(accepted.rev.id), outcome);
+                results.push(Some(result));
+            }
+            Slot::Ready(accepted)
+                if accepted.rev.record.hotspot().is_some_and(|id| {
+                    settings.as_ref().is_none_or(|s| s.hotspot(id).is_none())
+                }) =>
+            {
+                let errors = vec![beatbook_core::FieldError {
+                    field: beatbook_core::form::HOTSPOT.into(),
+                    problem: beatbook_core::Problem::Rule(beatbook_core::Rule::UnknownHotspot),
+                }];
+                let outcome = Outcome::Rejected {
+                    reason: Rejection::Invalid { errors },
                 };
                 let result = ChangeResult::new(accepted.index, Some(accepted.rev.id), outcome);
                 results.push(Some(result));

@@ -226,6 +226,37 @@ pub enum ForceCommand {
     /// Change some settings; the others keep their values. Every change is
     /// a security event. Phones pick it up at their next sync.
     Set(ForceSetArgs),
+    /// Add a hotspot, or change one by its ID (name, programme area,
+    /// centre, radius, retired). A hotspot is never removed: retire it, and
+    /// the patrols and returns that named it keep its history.
+    Hotspot(HotspotArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HotspotArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Its stable ID: lowercase letters, digits and hyphens, e.g.
+    /// `market-square`. A new ID adds a hotspot (then --name and --area
+    /// are needed); a known one changes it.
+    #[arg(long)]
+    pub id: String,
+    /// The name officers pick and returns show.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The programme area it belongs to.
+    #[arg(long)]
+    pub area: Option<String>,
+    /// Its centre as `LAT,LON` in degrees, e.g. `52.6369,-1.1398`, or
+    /// `none` to forget it.
+    #[arg(long)]
+    pub centre: Option<String>,
+    /// Metres around the centre (10 to 5000), or 0 for none.
+    #[arg(long)]
+    pub radius_m: Option<u32>,
+    /// Retire it (no longer offered to officers) or bring it back.
+    #[arg(long, value_enum)]
+    pub retired: Option<OnOff>,
 }
 
 #[derive(Debug, Clone, Args)]

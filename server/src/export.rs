@@ -38,7 +38,7 @@ const MAX_WRITE_THREADS: usize = 4;
 /// `ended_at`) are local to the force's zone, RFC 3339 with their offset
 /// (`2025-06-01T00:30:00.000000+01:00`: the hour that happens twice in
 /// October is told apart by its offset); the last column names the zone.
-pub const ENTRY_COLUMNS: [&str; 26] = [
+pub const ENTRY_COLUMNS: [&str; 27] = [
     "entry_id",
     "reference",
     "revision_id",
@@ -51,6 +51,7 @@ pub const ENTRY_COLUMNS: [&str; 26] = [
     "ended_at",
     "summary",
     "area",
+    "hotspot_id",
     "role",
     "power",
     "object",

@@ -51,20 +51,23 @@ pub fn changes(before: &ForceSettings, after: &ForceSettings) -> String {
 fn parse(bytes: &[u8]) -> Result<ForceSettings, ApiError> {
     let settings: ForceSettings = serde_json::from_slice(bytes).map_err(|_| {
         ApiError::BadRequest(
-            "send {\"lock_minutes\": number, \"retention_days\": number, \"stop_and_account\": boolean, \"long_patrol_minutes\": number (optional)}"
+            "send {\"lock_minutes\": number, \"retention_days\": number, \"stop_and_account\": boolean, \"long_patrol_minutes\": number (optional), \"hotspots\": [{\"id\", \"name\", \"area\", \"centre\": {\"lat\", \"lon\"} (optional), \"radius_m\" (optional), \"retired\" (optional)}] (optional)}"
                 .into(),
         )
     })?;
-    settings.check().map_err(|errors| {
-        ApiError::BadRequest(
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
+    settings.check().map_err(|errors| bad_fields(&errors))?;
     Ok(settings)
+}
+
+/// Every problem, each with its field: `hotspots[2].id: ...; lock_minutes: ...`.
+fn bad_fields(errors: &[beatbook_core::FieldError]) -> ApiError {
+    ApiError::BadRequest(
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
 }
 
 /// `GET /api/v1/force`.
@@ -110,6 +113,9 @@ pub async fn set_force(
     }
     let settings = parse(&bytes)?;
     let before = document(&state.accounts, &state.zone).await?.settings;
+    settings
+        .check_change(&before)
+        .map_err(|errors| bad_fields(&errors))?;
     let event = caller
         .event(EventKind::ForceSettingsChanged)
         .actor(&caller.officer_id)

@@ -32,9 +32,14 @@
 //!   10 minutes to that week and 20 to the next), so the weeks add up to the
 //!   period's person-hours, give or take the rounding of each to 2 decimals.
 //! - Other entries count in the period of their `occurred_at`.
-//! - The area of an entry is its patrol's area ("(no patrol)" otherwise);
-//!   its role is its shift's patroller role ("unknown" when the shift is
-//!   not readable).
+//! - Where an entry counts is its patrol's: a patrol naming one of the
+//!   force's hotspots counts in `by_hotspot` under the hotspot's ID (its
+//!   name as the force lists it now, so a renamed hotspot keeps its
+//!   history) and in `in_hotspots` (hotspot time); any other patrol counts
+//!   in `by_area` under the place it typed, and an entry outside any patrol
+//!   under "(no patrol)", both in `outside_hotspots`. `in_hotspots` and
+//!   `outside_hotspots` add up to the totals. Its role is its shift's
+//!   patroller role ("unknown" when the shift is not readable).
 //! - Visit length: from the patrol's `occurred_at` to its `ended_at`; the
 //!   Koper-curve share counts visits of 10 to 15 minutes inclusive.
 //! - Stop and search outcomes are counted by outcome, and by power then
@@ -50,7 +55,8 @@
 use beatbook_core::codes::{
     AsbPower, Code, PatrollerRole, SearchOutcome, SearchPower, SeizureKind,
 };
-use beatbook_core::review::{Figures, ProgrammeReturn, WeekFigures};
+use beatbook_core::force::Hotspot;
+use beatbook_core::review::{Figures, HotspotLabel, ProgrammeReturn, WeekFigures};
 use beatbook_core::{EntryId, Record, Revision};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::de::{Deserializer, IgnoredAny};
@@ -138,6 +144,8 @@ pub struct PatrolFact<'a> {
     pub area: Cow<'a, str>,
     #[serde(with = "beatbook_core::time::rfc3339_opt")]
     pub ended_at: Option<DateTime<Utc>>,
+    #[serde(borrow)]
+    pub hotspot: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -180,6 +188,7 @@ impl<'a> Item<'a> {
             Record::Patrol(p) => Fact::Patrol(PatrolFact {
                 area: Cow::Borrowed(p.area.as_str()),
                 ended_at: p.ended_at,
+                hotspot: p.hotspot.as_deref().map(Cow::Borrowed),
             }),
             Record::StopSearch(s) => Fact::StopSearch(StopSearchFact {
                 power: s.power,
@@ -421,18 +430,21 @@ pub fn compute(
             _ => None,
         })
         .collect();
-    let areas: HashMap<EntryId, &str> = entries
+    let places: HashMap<EntryId, Place<'_>> = entries
         .iter()
         .filter_map(|e| match &e.record {
-            Fact::Patrol(p) => Some((e.entry_id, p.area.as_ref())),
+            Fact::Patrol(p) => Some((e.entry_id, Place::of(p))),
             _ => None,
         })
         .collect();
     let mut total = Acc::default();
     let mut disputed = Acc::default();
+    let mut in_hotspots = Acc::default();
+    let mut outside_hotspots = Acc::default();
     let mut withdrawn = 0;
     // Keyed by borrowed names while adding up: no allocation per entry.
     let mut by_area: HashMap<&str, Acc> = HashMap::new();
+    let mut by_hotspot: HashMap<&str, Acc> = HashMap::new();
     let mut by_role: HashMap<&str, Acc> = HashMap::new();
     let mut weeks = Weeks::new(&span);
     for e in entries {
@@ -447,15 +459,24 @@ pub fn compute(
             .shift_id
             .and_then(|s| roles.get(&s).copied())
             .unwrap_or(UNKNOWN_ROLE);
-        let area = match &e.record {
-            Fact::Patrol(p) => p.area.as_ref(),
+        let place = match &e.record {
+            Fact::Patrol(p) => Place::of(p),
             _ => e
                 .patrol_id
-                .and_then(|p| areas.get(&p).copied())
-                .unwrap_or(NO_PATROL),
+                .and_then(|p| places.get(&p).copied())
+                .unwrap_or(Place::Other(NO_PATROL)),
         };
         add(&mut total, e, span);
-        add(by_area.entry(area).or_default(), e, span);
+        match place {
+            Place::Hotspot(id) => {
+                add(&mut in_hotspots, e, span);
+                add(by_hotspot.entry(id).or_default(), e, span);
+            }
+            Place::Other(area) => {
+                add(&mut outside_hotspots, e, span);
+                add(by_area.entry(area).or_default(), e, span);
+            }
+        }
         add(by_role.entry(role).or_default(), e, span);
         if let Fact::Patrol(p) = &e.record {
             if span.contains(e.occurred_at) {
@@ -476,12 +497,59 @@ pub fn compute(
         time_zone: span.zone.name().to_owned(),
         totals: total.finish(),
         by_area: finish_groups(by_area),
+        by_hotspot: finish_groups(by_hotspot),
+        // Named by the caller, from the force's list (`name_hotspots`).
+        hotspots: BTreeMap::new(),
+        in_hotspots: in_hotspots.finish(),
+        outside_hotspots: outside_hotspots.finish(),
         by_role: finish_groups(by_role),
         by_week: weeks.finish(),
         disputed_shifts,
         disputed: disputed.finish(),
         withdrawn,
     }
+}
+
+/// Where an entry counts: in a listed hotspot (by its ID), or elsewhere
+/// (by the place its patrol typed, or [`NO_PATROL`]).
+#[derive(Debug, Clone, Copy)]
+enum Place<'a> {
+    Hotspot(&'a str),
+    Other(&'a str),
+}
+
+impl<'a> Place<'a> {
+    fn of(p: &'a PatrolFact<'_>) -> Self {
+        match p.hotspot.as_deref() {
+            Some(id) => Self::Hotspot(id),
+            None => Self::Other(p.area.as_ref()),
+        }
+    }
+}
+
+/// Names each hotspot of the return as the force lists it now (a renamed
+/// hotspot shows its new name over all its history; its ID is what the
+/// figures were counted by). An ID the list lacks shows as itself.
+pub fn name_hotspots(ret: &mut ProgrammeReturn, hotspots: &[Hotspot]) {
+    ret.hotspots = ret
+        .by_hotspot
+        .keys()
+        .map(|id| {
+            let label = match hotspots.iter().find(|h| &h.id == id) {
+                Some(h) => HotspotLabel {
+                    name: h.name.clone(),
+                    area: h.area.clone(),
+                    retired: h.retired,
+                },
+                None => HotspotLabel {
+                    name: id.clone(),
+                    area: String::new(),
+                    retired: false,
+                },
+            };
+            (id.clone(), label)
+        })
+        .collect();
 }
 
 /// Finished figures of each group, leaving out groups that only exist

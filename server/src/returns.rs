@@ -181,7 +181,13 @@ pub async fn submit_return(
     // Before the figures are read: see the module's notes.
     let (last_arrival, last_review) = state.db.high_water().await?;
     let submitted_at = format_time(Utc::now());
-    let figures = compute_return(&state.db, &scope.members, &period).await?;
+    let figures = compute_return(
+        &state.db,
+        &scope.members,
+        &period,
+        &crate::review::hotspots(&state).await?,
+    )
+    .await?;
     let text = canonical_figures(&figures).map_err(|e| ApiError::Storage(DbError::Encode(e)))?;
     let sha256 = sha256_hex(&text);
     let key = scope.key()?;

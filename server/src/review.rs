@@ -677,6 +677,16 @@ pub struct ReturnExportQuery {
 /// still is looked up on its own.
 const SHIFT_LOOKBACK_HOURS: i64 = 24;
 
+/// The force's hotspots (retired ones too), to name them in a return.
+pub(crate) async fn hotspots(
+    state: &AppState,
+) -> Result<Vec<beatbook_core::force::Hotspot>, ApiError> {
+    Ok(crate::force::document(&state.accounts, &state.zone)
+        .await?
+        .settings
+        .hotspots)
+}
+
 /// Reads what the return needs and computes it: the latest revisions of
 /// the period's entries (and of patrols from before it) and of their
 /// shifts, in two passes at once, then the review states. The parsing of
@@ -686,6 +696,7 @@ pub(crate) async fn compute_return(
     db: &Database,
     members: &Members,
     period: &Period,
+    hotspots: &[beatbook_core::force::Hotspot],
 ) -> Result<ProgrammeReturn, ApiError> {
     let officers = &members.officers();
     let (_, end) = period.bounds();
@@ -747,6 +758,10 @@ pub(crate) async fn compute_return(
     .await
     .map_err(|e| ApiError::Internal(format!("computing the return: {e}")))?
     .map_err(corrupt)
+    .map(|mut ret| {
+        programme::name_hotspots(&mut ret, hotspots);
+        ret
+    })
 }
 
 /// Keeps the shifts that started while their officer counted (`owners`
@@ -840,7 +855,9 @@ async fn programme_return(
         None,
     )
     .await?;
-    Ok(Json(compute_return(&state.db, &members, &period).await?))
+    Ok(Json(
+        compute_return(&state.db, &members, &period, &hotspots(&state).await?).await?,
+    ))
 }
 
 pub(crate) fn export_reason(reason: Option<&str>) -> Result<String, ApiError> {
@@ -917,7 +934,7 @@ async fn export_return(
             );
             s.figures
         }
-        None => compute_return(&state.db, &members, &period).await?,
+        None => compute_return(&state.db, &members, &period, &hotspots(&state).await?).await?,
     };
     lines.extend(
         beatbook_core::review::rows(&ret)

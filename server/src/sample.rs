@@ -132,6 +132,7 @@ impl Device {
             area: "Market Square".into(),
             mode: Some(PatrolMode::Foot),
             ended_at: None,
+            hotspot: None,
         });
         let patrol_created = self.created(patrol, patrol_rec.clone(), at(1), Some(shift), None);
         out.push(patrol_created.clone());

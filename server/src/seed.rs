@@ -9,6 +9,7 @@
 //! Accounts get one-time passwords, printed once (like `user add`).
 use beatbook_core::auth::Role;
 use beatbook_core::codes::*;
+use beatbook_core::force::{Centre, ForceSettings, Hotspot};
 use beatbook_core::record::*;
 use beatbook_core::sync::canonical_bytes;
 use beatbook_core::{Change, EntryId, Location, Record, Revision, RevisionId};
@@ -43,6 +44,15 @@ const PLACES: [&str; 12] = [
     "Seafront",
 ];
 const HOTSPOTS_PER_TEAM: usize = 3;
+/// Where a team also patrols, outside its hotspots.
+const OTHER_PLACE: &str = "Town centre";
+
+/// A place a seeded patrol is at: a listed hotspot, or not.
+#[derive(Debug, Clone)]
+struct Spot {
+    hotspot: Option<String>,
+    name: String,
+}
 
 #[derive(Debug, Error)]
 pub enum SeedError {
@@ -108,22 +118,57 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
             None => format!("Hotspot team {}", t + 1),
         })
         .collect();
-    let hotspots: Vec<Vec<String>> = (0..args.teams)
+    // Each team's hotspots, and one place outside them (not hotspot time).
+    let listed: Vec<Vec<Hotspot>> = (0..args.teams)
         .map(|t| {
             (0..HOTSPOTS_PER_TEAM)
                 .map(|h| {
                     let i = t * HOTSPOTS_PER_TEAM + h;
-                    match PLACES.get(i) {
+                    let name = match PLACES.get(i) {
                         Some(p) => (*p).to_owned(),
                         None => format!("Hotspot {}", i + 1),
+                    };
+                    // A made-up town: hotspots some 400 m apart.
+                    let step = i as f64 * 0.004;
+                    Hotspot {
+                        id: format!("hs-{}", i + 1),
+                        name,
+                        area: teams.get(t).cloned().unwrap_or_default(),
+                        centre: Some(Centre {
+                            lat: 52.63 + step,
+                            lon: -1.13 - step,
+                        }),
+                        radius_m: Some(250),
+                        retired: false,
                     }
                 })
+                .collect()
+        })
+        .collect();
+    let hotspots: Vec<Vec<Spot>> = listed
+        .iter()
+        .map(|team| {
+            team.iter()
+                .map(|h| Spot {
+                    hotspot: Some(h.id.clone()),
+                    name: h.name.clone(),
+                })
+                .chain([Spot {
+                    hotspot: None,
+                    name: OTHER_PLACE.into(),
+                }])
                 .collect()
         })
         .collect();
     for t in &teams {
         accounts.ensure_team(t, now).await?;
     }
+    let settings = ForceSettings {
+        hotspots: listed.into_iter().flatten().collect(),
+        ..ForceSettings::default()
+    };
+    let event = crate::force::cli_event("seed", &ForceSettings::default(), &settings);
+    accounts.set_force_settings(&settings, &event.row()).await?;
     let officers: Vec<Officer> = (0..args.officers)
         .map(|i| {
             // Half police officers, a quarter PCSOs, then wardens and specials.
@@ -409,7 +454,7 @@ impl Gen<'_> {
         index: usize,
         role: PatrollerRole,
         team: &str,
-        spots: &[String],
+        spots: &[Spot],
     ) {
         // Earlies, lates and nights (which cross midnight), by officer.
         let hour = [7, 15, 22][index % 3];
@@ -447,11 +492,14 @@ impl Gen<'_> {
             // Visits of 5 to 25 minutes, most near 15.
             let visit =
                 Duration::seconds(300 + ((self.rng.unit() + self.rng.unit()) * 600.0) as i64);
-            let area = spots
+            let spot = spots
                 .get(self.rng.below(spots.len()))
                 .cloned()
-                .unwrap_or_else(|| "Town centre".into());
-            self.patrol(shift, t, visit, area);
+                .unwrap_or(Spot {
+                    hotspot: None,
+                    name: OTHER_PLACE.into(),
+                });
+            self.patrol(shift, t, visit, spot);
             t = t + visit + self.minutes(15, 60);
         }
         if self.chance(0.005) {
@@ -473,7 +521,8 @@ impl Gen<'_> {
         );
     }
 
-    fn patrol(&mut self, shift: EntryId, start: DateTime<Utc>, visit: Duration, area: String) {
+    fn patrol(&mut self, shift: EntryId, start: DateTime<Utc>, visit: Duration, spot: Spot) {
+        let area = spot.name;
         let patrol = self.entry_id();
         let mode = match self.rng.below(20) {
             0..=11 => PatrolMode::Foot,
@@ -484,6 +533,7 @@ impl Gen<'_> {
             area: area.clone(),
             mode: Some(mode),
             ended_at: None,
+            hotspot: spot.hotspot,
         };
         self.push(
             patrol,

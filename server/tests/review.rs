@@ -115,6 +115,7 @@ impl Book {
             area: area.into(),
             mode: Some(PatrolMode::Foot),
             ended_at: None,
+            hotspot: None,
         };
         self.add(
             id,
@@ -1108,6 +1109,7 @@ async fn a_patrol_ended_hours_late_and_corrected_counts_its_real_length() {
             area: "Market Square".into(),
             mode: Some(PatrolMode::Foot),
             ended_at: Some(t(1, 11, 22, 15)),
+            hotspot: None,
         }),
         late.occurred_at,
         Some(shift),
@@ -1124,6 +1126,7 @@ async fn a_patrol_ended_hours_late_and_corrected_counts_its_real_length() {
             area: "Market Square".into(),
             mode: Some(PatrolMode::Foot),
             ended_at: None,
+            hotspot: None,
         }),
         late.occurred_at,
         Some(shift),

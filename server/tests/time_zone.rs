@@ -87,6 +87,7 @@ impl Book {
             area: label.into(),
             mode: Some(PatrolMode::Foot),
             ended_at: None,
+            hotspot: None,
         };
         self.add(
             patrol,

@@ -5,6 +5,7 @@ use crate::actions::{self, SaveError};
 use crate::platform::{self, Fix};
 use crate::state::{use_state, KeptForm, Screen};
 use beatbook_core::display as fmt;
+use beatbook_core::force;
 use beatbook_core::form::{self, FieldKind, FieldSpec, Fold, FormValues, OCCURRED_AT};
 use beatbook_core::{EntryId, FieldError, Problem, RecordKind};
 use leptos::prelude::*;
@@ -34,6 +35,11 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
                 FormValues::new()
             };
             form::put_time(&mut v, OCCURRED_AT, opened_at, local);
+            // A force that lists no hotspots: every patrol is somewhere
+            // the officer types, so there is nothing to pick.
+            if kind == RecordKind::Patrol && !has_hotspots(state) {
+                v.insert(form::HOTSPOT.into(), form::OTHER_LOCATION.into());
+            }
             v
         }
     };
@@ -81,6 +87,9 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
         ev.prevent_default();
         let parsed = values.with_untracked(|v| {
             form::parse_form(kind, v, local).map(|mut draft| {
+                state
+                    .force
+                    .with_untracked(|f| f.name_hotspot(&mut draft.record));
                 // The field shows minutes; an untouched time keeps its
                 // seconds, so timers and ordering stay exact.
                 if v.get(OCCURRED_AT) == prefilled_time.as_ref() {
@@ -160,7 +169,7 @@ pub fn EntryForm(kind: RecordKind, #[prop(optional)] correcting: Option<EntryId>
     };
     let fields = form::form_fields(kind)
         .enumerate()
-        .map(|(i, spec)| view! { <Field spec=*spec index=i values errors /> })
+        .map(|(i, spec)| view! { <Field spec=*spec index=i values errors fix /> })
         .collect_view();
 
     view! {
@@ -247,6 +256,7 @@ fn Field(
     index: usize,
     values: RwSignal<FormValues>,
     errors: RwSignal<Vec<FieldError>>,
+    fix: RwSignal<Fix>,
 ) -> impl IntoView {
     let key = spec.key;
     let id = format!("f-{key}-{index}");
@@ -339,6 +349,9 @@ fn Field(
             }
             .into_any();
         }
+        FieldKind::HotspotPick => {
+            return view! { <HotspotPicker key id described values errors fix /> }.into_any();
+        }
         // Fixed code lists and links to another entry of the shift are both
         // a select of (value, text) pairs.
         FieldKind::Select(_) | FieldKind::EntryLink(_) => {
@@ -381,6 +394,83 @@ fn Field(
         </div>
     }
     .into_any()
+}
+
+/// Whether the force lists any hotspot an officer may pick.
+fn has_hotspots(state: crate::state::AppState) -> bool {
+    state
+        .force
+        .with_untracked(|f| f.hotspots.iter().any(|h| !h.retired))
+}
+
+/// The force's hotspots as radios (kept on the phone, so it works offline),
+/// searched by typing, the nearest first once the phone knows where it is,
+/// then "Other location". Hidden when the force lists none: the form then
+/// starts at "Other location" and asks where.
+#[component]
+fn HotspotPicker(
+    key: &'static str,
+    id: String,
+    described: String,
+    values: RwSignal<FormValues>,
+    errors: RwSignal<Vec<FieldError>>,
+    fix: RwSignal<Fix>,
+) -> impl IntoView {
+    let state = use_state();
+    let query = RwSignal::new(String::new());
+    let current = move || values.with(|v| v.get(key).cloned().unwrap_or_default());
+    let pick = move |value: String| {
+        values.update(|v| {
+            v.insert(key.to_owned(), value);
+        })
+    };
+    let name = id.clone();
+    let radios = move || {
+        let chosen = current();
+        let at = match fix.get() {
+            Fix::Found(l) => Some((l.lat, l.lon)),
+            _ => None,
+        };
+        state.force.with(|f| {
+            let found = force::offers(&f.hotspots, &query.get(), &chosen, at);
+            let (shown, more) = force::first_offers(found, &chosen);
+            let more = (more > 0).then(|| view! { <p class="hint">{format!("{more} more: type to find them")}</p> });
+            let radios = shown
+                .into_iter()
+                .map(|o| {
+                    let code = o.hotspot.id.clone();
+                    let checked = code == chosen;
+                    let detail = match o.distance_text() {
+                        Some(d) => format!("{}, {d}", o.hotspot.area),
+                        None => o.hotspot.area.clone(),
+                    };
+                    view! {
+                        <label class="check"><input type="radio" name=name.clone() prop:checked=checked
+                            on:change=move |_| pick(code.clone()) />
+                            <span>{o.hotspot.name.clone()}" "<span class="hint">{detail}</span></span></label>
+                    }
+                })
+                .collect_view();
+            view! { {radios}{more} }
+        })
+    };
+    let search = format!("{id}-find");
+    let error_id = described.clone();
+    view! {
+        <fieldset class="field choice" class:invalid=move || has_error(errors, key)
+            class:hidden=move || !state.force.with(|f| f.hotspots.iter().any(|h| !h.retired))
+            aria-describedby=described.clone()>
+            <legend>"Hotspot"<span class="req">" (required)"</span></legend>
+            <label for=search.clone()>"Find a hotspot"</label>
+            <input id=search type="search" autocomplete="off"
+                on:input=move |ev| query.set(event_target_value(&ev)) />
+            <div class="picks">{radios}</div>
+            <label class="check"><input type="radio" name=id prop:checked=move || current() == form::OTHER_LOCATION
+                on:change=move |_| pick(form::OTHER_LOCATION.into()) />
+                "Other location (not hotspot time)"</label>
+            <ErrorText errors key id=error_id />
+        </fieldset>
+    }
 }
 
 /// For a time typed in the hour the clocks went back (it happened twice),

@@ -50,7 +50,7 @@ test('every record type saved offline survives the whole browser killed at once,
 
     // A patrol, the same way.
     await page.getByRole('button', { name: 'Start patrol' }).click();
-    await page.getByLabel('Hotspot or area').fill('Park Road shops');
+    await page.getByLabel(/^Location/).fill('Park Road shops');
     await page.getByLabel('Mode').selectOption({ label: 'Foot' });
     await page.getByRole('button', { name: 'Start patrol' }).click();
     await page.getByText('Patrol started', { exact: true }).waitFor();

@@ -157,7 +157,7 @@ export async function startShiftAndPatrol(page, officerId) {
   await page.getByLabel('Team').fill('North');
   await page.getByRole('button', { name: 'Start shift' }).click();
   await page.getByRole('button', { name: 'Start patrol' }).click();
-  await page.getByLabel('Hotspot or area').fill('Park Road shops');
+  await page.getByLabel(/^Location/).fill('Park Road shops');
   await page.getByLabel('Mode').selectOption({ label: 'Foot' });
   await page.getByRole('button', { name: 'Start patrol' }).click();
   await page.getByRole('heading', { name: 'Patrol running' }).waitFor();

@@ -63,7 +63,7 @@ test('record a whole shift offline, reload, and correct an entry', async () => {
 
   // Start a patrol at a hotspot.
   await page.getByRole('button', { name: 'Start patrol' }).click();
-  await page.getByLabel('Hotspot or area').fill('Market Square');
+  await page.getByLabel(/^Location/).fill('Market Square');
   await page.getByLabel('Mode').selectOption({ label: 'Foot' });
   await page.getByRole('button', { name: 'Start patrol' }).click();
   await page.getByRole('heading', { name: 'Patrol running' }).waitFor();

@@ -77,7 +77,7 @@ test('a submitted return stays as submitted and lists a late sync and a withdraw
     await phone.context.setOffline(true);
     await p.getByRole('button', { name: 'End patrol' }).click();
     await p.getByRole('button', { name: 'Start patrol' }).click();
-    await p.getByLabel('Hotspot or area').fill('Bus station');
+    await p.getByLabel(/^Location/).fill('Bus station');
     await p.getByLabel('Mode').selectOption({ label: 'Foot' });
     await p.getByRole('button', { name: 'Start patrol' }).click();
     await p.getByRole('heading', { name: 'Patrol running' }).waitFor();

@@ -46,6 +46,7 @@ pub fn patrol() -> Patrol {
         area: "Market Square hotspot".into(),
         mode: Some(PatrolMode::Foot),
         ended_at: None,
+        hotspot: None,
     }
 }
 

@@ -56,17 +56,26 @@ pub fn hours_per_week(ret: &ProgrammeReturn) -> ChartData {
 
 /// Hotspots, busiest first (by patrols, then hours, then name), so the
 /// two hotspot charts list them in the same order.
-fn hotspots(ret: &ProgrammeReturn) -> Vec<(&String, &Figures)> {
-    let mut areas: Vec<(&String, &Figures)> = ret
-        .by_area
-        .iter()
-        .filter(|(name, _)| name.as_str() != NO_PATROL)
-        .collect();
+fn hotspots(ret: &ProgrammeReturn) -> Vec<(String, &Figures)> {
+    // The force's listed hotspots, by ID; a return from before they were
+    // listed has only the places patrols typed.
+    let mut areas: Vec<(String, &Figures)> = if ret.by_hotspot.is_empty() {
+        ret.by_area
+            .iter()
+            .filter(|(name, _)| name.as_str() != NO_PATROL)
+            .map(|(name, f)| (name.clone(), f))
+            .collect()
+    } else {
+        ret.by_hotspot
+            .iter()
+            .map(|(id, f)| (super::tables::hotspot_name(ret, id), f))
+            .collect()
+    };
     areas.sort_by(|a, b| {
         b.1.patrols
             .cmp(&a.1.patrols)
             .then(b.1.person_hours.total_cmp(&a.1.person_hours))
-            .then(a.0.cmp(b.0))
+            .then(a.0.cmp(&b.0))
     });
     areas
 }
@@ -85,7 +94,7 @@ fn area_chart(
             .into_iter()
             .map(|(name, f)| Bar {
                 label: name.clone(),
-                name: name.clone(),
+                name,
                 values: vec![value(f)],
             })
             .collect(),
@@ -196,7 +205,7 @@ pub fn asb_by_power(f: &Figures) -> ChartData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use beatbook_core::review::WeekFigures;
+    use beatbook_core::review::{HotspotLabel, WeekFigures};
     use std::collections::BTreeMap;
 
     fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
@@ -238,6 +247,7 @@ mod tests {
             disputed_shifts: 0,
             disputed: Figures::default(),
             withdrawn: 0,
+            ..ProgrammeReturn::default()
         }
     }
 
@@ -277,6 +287,44 @@ mod tests {
             .map(|b| b.values[0])
             .collect();
         assert_eq!(hours, [2.25, 1.5, 1.5]);
+    }
+
+    #[test]
+    fn a_force_that_lists_hotspots_charts_them_by_id_under_their_names_now() {
+        let figures = |patrols: u64| Figures {
+            patrols,
+            ..Figures::default()
+        };
+        let label = |name: &str, retired: bool| HotspotLabel {
+            name: name.into(),
+            area: "Centre".into(),
+            retired,
+        };
+        let ret = ProgrammeReturn {
+            // The typed places are not hotspots: left out of the charts.
+            by_hotspot: [
+                ("hs-1".to_owned(), figures(2)),
+                ("hs-2".to_owned(), figures(5)),
+            ]
+            .into_iter()
+            .collect(),
+            hotspots: [
+                ("hs-1".to_owned(), label("Market Place", false)),
+                ("hs-2".to_owned(), label("Old Bus Station", true)),
+            ]
+            .into_iter()
+            .collect(),
+            ..sample()
+        };
+        let names: Vec<String> = patrols_per_area(&ret)
+            .bars
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        assert_eq!(
+            names,
+            ["Old Bus Station (Centre, retired)", "Market Place (Centre)"]
+        );
     }
 
     #[test]

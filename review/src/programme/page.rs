@@ -237,7 +237,7 @@ fn report(
             </section>
             <section aria-labelledby="groups-title">
                 <h3 id="groups-title">"By hotspot and by patroller"</h3>
-                {tables::by_area(ret)}
+                {tables::by_place(ret)}
                 {tables::by_role(ret)}
             </section>
             <section aria-labelledby="codes-title">

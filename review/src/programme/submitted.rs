@@ -126,6 +126,7 @@ mod tests {
                 disputed_shifts: 0,
                 disputed: Default::default(),
                 withdrawn: 0,
+                ..Default::default()
             },
         }
     }

@@ -49,6 +49,21 @@ fn seizure_note(f: &Figures) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
+/// How much of the patrolling was in the force's hotspots, when it lists
+/// them: "41.5 in hotspots (83%)".
+fn hotspot_share(ret: &ProgrammeReturn) -> Option<String> {
+    if ret.by_hotspot.is_empty() {
+        return None;
+    }
+    let inside = ret.in_hotspots.person_hours;
+    let share = (ret.totals.person_hours > 0.0).then(|| inside / ret.totals.person_hours);
+    Some(format!(
+        "{} in hotspots ({})",
+        number(inside, 1),
+        percent(share)
+    ))
+}
+
 /// The programme's headline figures for the whole period.
 pub fn headline(ret: &ProgrammeReturn) -> impl IntoView {
     let f = &ret.totals;
@@ -61,7 +76,7 @@ pub fn headline(ret: &ProgrammeReturn) -> impl IntoView {
     view! {
         <dl class="headline">
             {stat("Patrols", count(f.patrols), not_ended)}
-            {stat("Person-hours", number(f.person_hours, 1), None)}
+            {stat("Person-hours", number(f.person_hours, 1), hotspot_share(ret))}
             {stat("Median visit", minutes(f.visit_median_minutes), Some("Ended patrols".into()))}
             {stat("Visits of 10 to 15 minutes", percent(f.visits_10_to_15_share),
                 Some("Share of ended visits (the Koper dose)".into()))}
@@ -130,6 +145,7 @@ fn figures_table(
     group: &'static str,
     groups: Vec<(String, &Figures)>,
     totals: &Figures,
+    total_label: &'static str,
 ) -> impl IntoView {
     let heads = FIGURE_COLUMNS
         .iter()
@@ -150,16 +166,46 @@ fn figures_table(
             <caption>{caption}</caption>
             <thead><tr><th scope="col">{group}</th>{heads}</tr></thead>
             <tbody>{body}</tbody>
-            <tfoot><tr><th scope="row">"All"</th>{figure_cells(totals)}</tr></tfoot>
+            <tfoot><tr><th scope="row">{total_label}</th>{figure_cells(totals)}</tr></tfoot>
         </table>
     };
     scroll_box(caption.into(), table)
 }
 
-/// The return by hotspot (the area of the patrol an entry was made on).
-pub fn by_area(ret: &ProgrammeReturn) -> impl IntoView {
-    let groups = ret.by_area.iter().map(|(k, f)| (k.clone(), f)).collect();
-    figures_table("By hotspot", "Hotspot", groups, &ret.totals)
+/// A hotspot as a return names it: "Market Square (Town centre)", and
+/// "retired" once it is no longer offered; its ID when the return has no
+/// name for it.
+pub fn hotspot_name(ret: &ProgrammeReturn, id: &str) -> String {
+    match ret.hotspots.get(id) {
+        Some(h) if h.area.is_empty() => h.name.clone(),
+        Some(h) => {
+            let retired = if h.retired { ", retired" } else { "" };
+            format!("{} ({}{retired})", h.name, h.area)
+        }
+        None => id.to_owned(),
+    }
+}
+
+/// The return by the force's hotspots (by ID, named as the force names
+/// them now), and the places outside them. A return from before hotspots
+/// were listed (or of a force that lists none) has only places: they are
+/// its hotspots, as they were then.
+pub fn by_place(ret: &ProgrammeReturn) -> impl IntoView {
+    let places = ret.by_area.iter().map(|(k, f)| (k.clone(), f)).collect();
+    if ret.by_hotspot.is_empty() {
+        return figures_table("By hotspot", "Hotspot", places, &ret.totals, "All").into_any();
+    }
+    let hotspots = ret
+        .by_hotspot
+        .iter()
+        .map(|(id, f)| (hotspot_name(ret, id), f))
+        .collect();
+    view! {
+        {figures_table("By hotspot", "Hotspot", hotspots, &ret.in_hotspots, "Hotspot time")}
+        {figures_table("Outside the hotspots", "Place", places, &ret.outside_hotspots,
+            "Not hotspot time")}
+    }
+    .into_any()
 }
 
 /// The return by who patrolled: every role of the list, in its order (the
@@ -179,7 +225,7 @@ pub fn by_role(ret: &ProgrammeReturn) -> impl IntoView {
         .filter(|(k, _)| PatrollerRole::from_code(k).is_none())
         .map(|(k, f)| (role_label(k), f));
     let groups = known.chain(others).collect();
-    figures_table("By patroller role", "Role", groups, &ret.totals)
+    figures_table("By patroller role", "Role", groups, &ret.totals, "All")
 }
 
 /// A two- or three-column table of counts by code, every code listed.

@@ -196,14 +196,16 @@ async fn reference_return(db: &Database, officers: &[String], period: &Period) -
         end: period.end,
         zone: period.zone,
     };
-    programme::compute(
+    let mut ret = programme::compute(
         period.from.to_string(),
         period.to.to_string(),
         span,
         &shifts,
         &entries,
         &rejected,
-    )
+    );
+    programme::name_hotspots(&mut ret, &[]);
+    ret
 }
 
 fn period(from: &str, to: &str) -> Period {
@@ -225,12 +227,17 @@ async fn the_return_is_what_it_was() {
             ("2025-05-04", "2025-05-05"),
         ] {
             let p = period(from, to);
-            let new = compute_return(&s.db, &crate::members::Members::always(officers), &p)
+            let new = compute_return(&s.db, &crate::members::Members::always(officers), &p, &[])
                 .await
                 .unwrap();
             let old = reference_return(&s.db, officers, &p).await;
             assert_eq!(new, old, "{from} to {to}, {} officers", officers.len());
             assert!(new.totals.patrols > 0, "{from} to {to}: {new:?}");
+            // The seed patrols its hotspots and somewhere else.
+            assert!(
+                new.in_hotspots.patrols > 0 && new.outside_hotspots.patrols > 0,
+                "{from} to {to}: {new:?}"
+            );
             rejected += new.disputed_shifts;
         }
     }
@@ -263,6 +270,7 @@ fn old_entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
         }
         Record::Patrol(p) => {
             f.insert("area", p.area.clone());
+            f.insert("hotspot_id", p.hotspot.clone().unwrap_or_default());
         }
         Record::StopSearch(s) => {
             f.insert("power", code(s.power.map(Code::code)));
