@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 
-/// The settings of the server's last good answer (`{"settings": {..}}`; a
-/// copy of a whole answer, as earlier builds kept it, reads the same).
+/// The server's last good answer, as it sent it (`{"settings": {..}, ..}`;
+/// the settings alone, as some earlier builds kept them, read the same).
 const KEY: &str = "bb:force";
 /// Reads closer together than this are skipped (a sync round follows each save).
 const MIN_INTERVAL_SECONDS: i64 = 60;
@@ -56,19 +56,21 @@ pub fn refresh(state: AppState, last: StoredValue<Option<DateTime<Utc>>>) {
     leptos::task::spawn_local(async move {
         // Any failure (no signal, an ended session, the server) keeps what
         // the phone had: the next sync round asks again.
-        let Ok(answer) = beatbook_client::force(&token).await else {
+        let Ok((answer, body)) = beatbook_client::force(&token).await else {
             return;
         };
         if answer.settings.check().is_err() {
             return;
         }
-        // Best effort: kept in memory either way.
-        if let Ok(kept) = serde_json::to_string(&answer) {
-            let _ = LocalStorage::raw().set_item(KEY, &kept);
-        }
-        let settings = answer.settings;
-        if state.force.with_untracked(|f| *f != settings) {
-            state.force.set(settings);
+        // Best effort: kept in memory either way. Kept as the server sent
+        // it (the whole document: `read` takes its settings), and the
+        // settings on screen change only when that text does: comparing
+        // the text, not the settings, as a derived `!=` over the hotspot
+        // list cost the download 2.7 KB of wasm.
+        let before = LocalStorage::raw().get_item(KEY).ok().flatten();
+        let _ = LocalStorage::raw().set_item(KEY, &body);
+        if before.as_deref() != Some(body.as_str()) {
+            state.force.set(answer.settings);
         }
     });
 }

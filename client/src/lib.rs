@@ -50,10 +50,15 @@ pub async fn push(token: &str, request: &PushRequest) -> Result<PushAnswers, Api
 }
 
 /// `GET /api/v1/force`: the force's settings, as the officer app reads them.
-pub async fn force(token: &str) -> Result<ForceAnswer, ApiError> {
-    send(Method::Get, "/api/v1/force", Some(token))
+/// Also gives the answer's text as it came: the app keeps that for offline
+/// use and reads it back with the same decoder, so the settings are never
+/// encoded again in the download.
+pub async fn force(token: &str) -> Result<(ForceAnswer, String), ApiError> {
+    let body = send(Method::Get, "/api/v1/force", Some(token))
         .await?
-        .json()
+        .text()?;
+    let answer = serde_json::from_str(&body).map_err(|_| ApiError::Unreadable)?;
+    Ok((answer, body))
 }
 
 /// `GET /api/v1/shifts`, as the officer app reads it (its own shifts).

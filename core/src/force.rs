@@ -38,7 +38,7 @@ fn default_long_patrol_minutes() -> u32 {
 /// One of the force's funded hotspots. Its ID never changes: patrols name
 /// it and the return groups by it, so a renamed hotspot keeps its history.
 /// A hotspot is retired (no longer offered), never removed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hotspot {
     /// Lowercase letters, digits and hyphens, e.g. `market-square`.
@@ -66,12 +66,32 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// A point in WGS 84 degrees.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Centre {
     pub lat: f64,
     pub lon: f64,
 }
+
+// Hand-written decoders (`decode_struct!`): the settings are the one
+// document the app reads that the derive would otherwise be kept for
+// (measured: the derive for these three cost the download some KB gzip).
+crate::decode_struct!(Centre { lat, lon });
+crate::decode_struct!(Hotspot {
+    id,
+    name,
+    area,
+    centre = default,
+    radius_m = default,
+    retired = default,
+});
+crate::decode_struct!(ForceSettings {
+    lock_minutes,
+    retention_days,
+    stop_and_account,
+    long_patrol_minutes = default_long_patrol_minutes,
+    hotspots = default,
+});
 
 /// Whether `id` is a hotspot ID as a force may write one: 1 to 40
 /// lowercase ASCII letters, digits and hyphens, not starting with a hyphen
@@ -90,10 +110,13 @@ impl Hotspot {
     /// case folded: see the officer's download in ARCHITECTURE.md).
     pub fn matches(&self, query: &str) -> bool {
         let hay = format!("{} {} {}", self.name, self.area, self.id).to_ascii_lowercase();
-        query
-            .to_ascii_lowercase()
-            .split_whitespace()
-            .all(|word| hay.contains(word))
+        // By windows of bytes: `str::contains` brings the two-way string
+        // searcher (1.7 KB of wasm) for names a few words long.
+        query.to_ascii_lowercase().split_whitespace().all(|word| {
+            hay.as_bytes()
+                .windows(word.len())
+                .any(|w| w == word.as_bytes())
+        })
     }
 
     /// Metres from `lat`, `lon` to the centre, if it has one. An
@@ -178,12 +201,25 @@ pub fn offers<'a>(
             }
         })
         .collect();
-    found.sort_by(|a, b| {
+    // An insertion sort: a few hundred hotspots at most, and the slice
+    // sorts would each add kilobytes to the download for this one list.
+    let before = |a: &Offer, b: &Offer| {
         let far = |o: &Offer| o.distance_m.unwrap_or(f64::INFINITY);
         far(a)
             .total_cmp(&far(b))
             .then_with(|| a.hotspot.name.cmp(&b.hotspot.name))
-    });
+            .is_lt()
+    };
+    for i in 1..found.len() {
+        let mut j = i;
+        while j > 0 {
+            match (found.get(j), found.get(j - 1)) {
+                (Some(a), Some(b)) if before(a, b) => found.swap(j, j - 1),
+                _ => break,
+            }
+            j -= 1;
+        }
+    }
     found
 }
 
@@ -204,7 +240,7 @@ pub fn first_offers<'a>(offers: Vec<Offer<'a>>, chosen: &str) -> (Vec<Offer<'a>>
     (shown, more)
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ForceSettings {
     /// Minutes without a touch before the app locks.

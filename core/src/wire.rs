@@ -93,6 +93,7 @@ pub fn next_value<'de, T: de::Deserialize<'de>, A: MapAccess<'de>>(
 ///     token,                       // required: missing is an error
 ///     expires_at as Time,          // read through a `Deserialize` newtype
 ///     user = default,              // missing: `Default::default()`
+///     limit = default_limit,       // missing: `default_limit()`
 /// });
 /// ```
 ///
@@ -151,6 +152,9 @@ macro_rules! decode_struct {
     };
     (@missing $field:ident default) => {
         Default::default()
+    };
+    (@missing $field:ident $make:ident) => {
+        $make()
     };
     (@missing $field:ident) => {
         return Err($crate::wire::de::Error::missing_field(stringify!($field)))
