@@ -94,6 +94,35 @@ code_list! {
 }
 
 code_list! {
+    /// The 5+1 groups the 18+1 codes fall in, in the order the Home Office
+    /// publishes them ([`Ethnicity::group`]: the code's letter is its group).
+    EthnicGroup {
+        Asian = ("asian", "Asian"),
+        Black = ("black", "Black"),
+        Mixed = ("mixed", "Mixed"),
+        White = ("white", "White"),
+        Other = ("other", "Other"),
+        NotStated = ("not_stated", "Not stated"),
+    }
+}
+
+impl Ethnicity {
+    /// The code's group: W White, M Mixed, A Asian, B Black, O Other, NS
+    /// not stated (the census's own grouping of the 18+1 codes).
+    pub fn group(self) -> EthnicGroup {
+        use Ethnicity::*;
+        match self {
+            W1 | W2 | W3 | W9 => EthnicGroup::White,
+            M1 | M2 | M3 | M9 => EthnicGroup::Mixed,
+            A1 | A2 | A3 | A4 | A9 => EthnicGroup::Asian,
+            B1 | B2 | B9 => EthnicGroup::Black,
+            O2 | O9 => EthnicGroup::Other,
+            NotStated => EthnicGroup::NotStated,
+        }
+    }
+}
+
+code_list! {
     /// Who patrolled: the programme reports hours by this.
     PatrollerRole {
         Police = ("police", "Police officer"),
@@ -252,6 +281,25 @@ mod tests {
     }
 
     #[test]
+    fn each_code_falls_in_the_group_its_letter_names() {
+        for e in Ethnicity::ALL {
+            let group = match &e.code()[..1] {
+                "W" => EthnicGroup::White,
+                "M" => EthnicGroup::Mixed,
+                "A" => EthnicGroup::Asian,
+                "B" => EthnicGroup::Black,
+                "O" => EthnicGroup::Other,
+                _ => EthnicGroup::NotStated,
+            };
+            assert_eq!(e.group(), group, "{e:?}");
+        }
+        let count = |g| Ethnicity::ALL.iter().filter(|e| e.group() == g).count();
+        assert_eq!(count(EthnicGroup::White), 4);
+        assert_eq!(count(EthnicGroup::Asian), 5);
+        assert_eq!(count(EthnicGroup::NotStated), 1);
+    }
+
+    #[test]
     fn codes_round_trip_through_json() {
         for e in Ethnicity::ALL {
             let json = serde_json::to_string(e).unwrap();
@@ -278,6 +326,7 @@ mod tests {
             assert_eq!(codes.len(), C::ALL.len());
         }
         unique::<Ethnicity>();
+        unique::<EthnicGroup>();
         unique::<SearchPower>();
         unique::<SearchOutcome>();
         unique::<NecessityCriterion>();

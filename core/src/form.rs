@@ -725,7 +725,7 @@ static DISPERSAL: ShowWhen = ShowWhen {
     parent: None,
 };
 
-static IJ: [FieldSpec; 11] = [
+static IJ: [FieldSpec; 12] = [
     field("person", "Person referred", Text, true),
     field(
         "disposal",
@@ -737,8 +737,24 @@ static IJ: [FieldSpec; 11] = [
     field("victim_consulted", "Victim consulted?", YesNo, true),
     field("hours_ordered", "Hours ordered", Number, true),
     hinted(
-        field("reparation_started", "Reparation started", Date, false),
-        "The aim is within 48 hours.",
+        field(
+            "reparation_started_at",
+            "Reparation started",
+            DateTime,
+            false,
+        ),
+        "The aim is within 48 hours of the referral.",
+    ),
+    // A start date alone: what referrals recorded before start times hold,
+    // and what is known when the time is not.
+    hinted(
+        field(
+            "reparation_started",
+            "Reparation start date, if the time is not known",
+            Date,
+            false,
+        ),
+        "Leave blank when the time is given above.",
     ),
     field("hours_completed", "Hours completed", Number, false),
     field("result", "Outcome", Select(IjOutcome::options), false),

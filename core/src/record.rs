@@ -45,6 +45,8 @@ pub enum Cell<'a> {
     Number(Option<u32>),
     /// Written in the force's time zone by the export.
     Time(Option<DateTime<Utc>>),
+    /// A calendar day, `YYYY-MM-DD`.
+    Date(Option<NaiveDate>),
 }
 
 /// The cell of a field's value.
@@ -89,6 +91,12 @@ impl ToCell for Option<bool> {
 impl ToCell for Option<DateTime<Utc>> {
     fn cell(&self) -> Cell<'_> {
         Cell::Time(*self)
+    }
+}
+
+impl ToCell for Option<NaiveDate> {
+    fn cell(&self) -> Cell<'_> {
+        Cell::Date(*self)
     }
 }
 
@@ -289,14 +297,14 @@ records! {
 
     /// PACE Code A para 4.3.
     StopSearch("stop_search", "Stop and search") {
-        self_defined_ethnicity: Option<Ethnicity> [no_csv],
+        self_defined_ethnicity: Option<Ethnicity> [csv "self_defined_ethnicity", returned],
         /// Only where the officer's perception differs from the self-defined code.
-        officer_perceived_ethnicity: Option<Ethnicity> [no_csv],
+        officer_perceived_ethnicity: Option<Ethnicity> [csv "officer_perceived_ethnicity", returned],
         /// Where the person was first detained.
         place_detained: String [no_csv],
         /// Where searched, if different.
         place_searched: String [no_csv],
-        object: Option<SearchObject> [csv "object"],
+        object: Option<SearchObject> [csv "object", returned],
         object_detail: String [no_csv],
         power: Option<SearchPower> [csv "power", returned],
         grounds: String [no_csv],
@@ -415,23 +423,34 @@ records! {
         person: String [no_csv],
         disposal: Option<IjDisposal> [no_csv],
         #[serde(serialize_with = "crate::time::date_opt::serialize")]
-        referral_date: Option<NaiveDate> as OptDate [no_csv, returned],
+        referral_date: Option<NaiveDate> as OptDate [csv "ij_referral_date", returned],
         victim_consulted: Option<bool> [no_csv],
         hours_ordered: Option<u32> [csv "ij_hours_ordered", returned],
+        /// The day the reparation started, when its time is not known (and
+        /// what referrals recorded before `reparation_started_at` hold);
+        /// never beside `reparation_started_at`.
         #[serde(serialize_with = "crate::time::date_opt::serialize")]
-        reparation_started: Option<NaiveDate> as OptDate [no_csv, returned],
+        reparation_started: Option<NaiveDate> as OptDate [csv "ij_reparation_started", returned],
         hours_completed: Option<u32> [csv "ij_hours_completed", returned],
         outcome: String [no_csv],
         /// The entry (an ASB intervention, a stop) the referral came from.
         linked_entry: Option<EntryId> [no_csv],
         /// Where the reparation stands (`outcome` holds the details).
         #[serde(skip_serializing_if = "Option::is_none")]
-        result: Option<IjOutcome> [no_csv],
+        result: Option<IjOutcome> [csv "ij_result"],
         #[serde(
             serialize_with = "crate::time::date_opt::serialize",
             skip_serializing_if = "Option::is_none"
         )]
-        completed_on: Option<NaiveDate> as OptDate [no_csv],
+        completed_on: Option<NaiveDate> as OptDate [csv "ij_completed_on", returned],
+        /// When the reparation started, date and time: the return measures
+        /// "started within 48 hours" from the referral (the entry's time)
+        /// to this, in hours.
+        #[serde(
+            serialize_with = "crate::time::rfc3339_opt::serialize",
+            skip_serializing_if = "Option::is_none"
+        )]
+        reparation_started_at: Option<DateTime<Utc>> as OptTime [csv "ij_reparation_started_at", returned],
     }
 
     Note("note", "Note or engagement") {
@@ -898,6 +917,10 @@ impl IjReferral {
             if start < referred {
                 c.rule("reparation_started", Rule::ReparationBeforeReferral);
             }
+        }
+        // One start: its date and time, or (the time not known) its date.
+        if self.reparation_started.is_some() && self.reparation_started_at.is_some() {
+            c.rule("reparation_started", Rule::ReparationStartGivenTwice);
         }
         c.long_text("outcome", &self.outcome);
         if self.result == Some(IjOutcome::Completed) {

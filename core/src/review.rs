@@ -396,10 +396,151 @@ pub struct Figures {
     /// Interventions by ASB power code (informal warnings included).
     pub asb: BTreeMap<String, u64>,
     pub asb_persons: u64,
+    /// ASB interventions with the seizure power, by what was seized
+    /// (`SeizureKind` code). Seizures from searches are `search_seizures`.
     pub seizures: BTreeMap<String, u64>,
     pub ij_referrals: u64,
+    /// Referrals of the period whose reparation started within 48 hours
+    /// of the referral (the entry's time), measured in hours; a referral
+    /// recorded with a start date only (before start times were recorded, or the time not known)
+    /// by dates, within 2 days of the referral date.
     pub ij_started_within_48h: u64,
+    /// Reparations completed (every ordered hour done) in the period: by
+    /// `completed_on`, whatever month the referral was in; one recorded
+    /// without a completion date, in the referral's period.
     pub ij_completed: u64,
+    // The fields below came after returns were first submitted: left out
+    // while empty, so a return submitted before them reads back to the
+    // bytes its hash was taken over (`returns::canonical_figures`).
+    /// Stop and searches by the person's ethnicity, self-defined and as the
+    /// officer perceived it.
+    #[serde(default, skip_serializing_if = "EthnicityFigures::is_empty")]
+    pub stop_search_ethnicity: EthnicityFigures,
+    /// Stop and searches that found what they looked for (outcome linked
+    /// to the object), by the object (`SearchObject` code): what the search
+    /// seized. `weapon` and `other` are also `SeizureKind` codes, so the
+    /// two lists add up by code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub search_seizures: BTreeMap<String, u64>,
+    /// Persons dealt with by ASB power code (they add up to `asb_persons`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub asb_persons_by_power: BTreeMap<String, u64>,
+}
+
+/// Stop and searches of one ethnicity (a group or a code).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchesBy {
+    pub searches: u64,
+    /// By outcome code (`not_recorded` when left blank).
+    pub outcomes: BTreeMap<String, u64>,
+    /// Searches whose outcome was linked to the object of the search.
+    pub linked: u64,
+    /// Share (0 to 1, 4 decimals) of the searches with an outcome other
+    /// than no further action (one left blank is not an outcome): the
+    /// Home Office's "positive outcome" rate.
+    pub outcome_rate: f64,
+    /// Share (0 to 1, 4 decimals) of the searches with the outcome linked
+    /// to the object: the nearest the record comes to a find rate.
+    pub linked_rate: f64,
+}
+
+impl SearchesBy {
+    /// Adds one search with its outcome code and link (rates by [`Self::finish`]).
+    pub fn add(&mut self, outcome: &str, linked: bool) {
+        self.searches += 1;
+        // Looked up first: no allocation for an outcome already counted.
+        match self.outcomes.get_mut(outcome) {
+            Some(n) => *n += 1,
+            None => {
+                self.outcomes.insert(outcome.to_owned(), 1);
+            }
+        }
+        self.linked += u64::from(linked);
+    }
+
+    /// Works out the rates from the counts.
+    pub fn finish(&mut self) {
+        let positive: u64 = self
+            .outcomes
+            .iter()
+            .filter(|(code, _)| !NOT_AN_OUTCOME.contains(&code.as_str()))
+            .map(|(_, n)| n)
+            .sum();
+        self.outcome_rate = rate(positive, self.searches);
+        self.linked_rate = rate(self.linked, self.searches);
+    }
+}
+
+/// The outcome codes that are not a positive outcome: no further action,
+/// and an outcome left blank.
+const NOT_AN_OUTCOME: [&str; 2] = ["nfa", "not_recorded"];
+
+fn rate(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        return 0.0;
+    }
+    (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0
+}
+
+/// Stop and searches by ethnicity. Keys: groups are `EthnicGroup` codes
+/// (`asian`, `black`, `mixed`, `white`, `other`, `not_stated`), codes the
+/// 18+1 `Ethnicity` codes (`W1` ... `NS`); a search recorded without one
+/// (only possible before it was required) is `not_recorded` in both.
+/// Stop and account is left out: not a search, recorded only where a
+/// force chooses to, and not what disproportionality is published on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct EthnicityFigures {
+    /// By the person's self-defined ethnicity, as groups.
+    pub self_defined_groups: BTreeMap<String, SearchesBy>,
+    /// By the person's self-defined ethnicity, as codes.
+    pub self_defined_codes: BTreeMap<String, SearchesBy>,
+    /// By the ethnicity the officer perceived, as groups: the one recorded
+    /// or, where none is (the form records it only where it differs from
+    /// the self-defined one, or the person did not state one), the
+    /// self-defined one.
+    pub perceived_groups: BTreeMap<String, SearchesBy>,
+    /// The same, as codes.
+    pub perceived_codes: BTreeMap<String, SearchesBy>,
+    /// Searches with an officer-perceived ethnicity recorded.
+    pub perceived_recorded: u64,
+}
+
+impl Figures {
+    /// Nothing counted at all.
+    pub fn is_nothing(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl EthnicityFigures {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Works out every line's rates.
+    pub fn finish(&mut self) {
+        for lines in [
+            &mut self.self_defined_groups,
+            &mut self.self_defined_codes,
+            &mut self.perceived_groups,
+            &mut self.perceived_codes,
+        ] {
+            lines.values_mut().for_each(SearchesBy::finish);
+        }
+    }
+
+    /// Each table with its name as the return's rows call it.
+    pub fn tables(&self) -> [(&'static str, &BTreeMap<String, SearchesBy>); 4] {
+        [
+            ("self_defined_group", &self.self_defined_groups),
+            ("self_defined_code", &self.self_defined_codes),
+            ("perceived_group", &self.perceived_groups),
+            ("perceived_code", &self.perceived_codes),
+        ]
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -420,18 +561,20 @@ pub struct ProgrammeReturn {
     /// were listed, every patrol's place.)
     pub by_area: BTreeMap<String, Figures>,
     /// The entries of patrols in each of the force's hotspots, by hotspot
-    /// ID: a renamed hotspot keeps its history.
-    #[serde(default)]
+    /// ID: a renamed hotspot keeps its history. (These four are left out
+    /// while empty, so a return submitted before them keeps its bytes.)
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub by_hotspot: BTreeMap<String, Figures>,
     /// The hotspots of `by_hotspot` as the force names them.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hotspots: BTreeMap<String, HotspotLabel>,
     /// Hotspot time: everything in `by_hotspot`, together.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Figures::is_nothing")]
     pub in_hotspots: Figures,
     /// Everything else: patrols at other locations and entries outside any
-    /// patrol (`in_hotspots` and this add up to `totals`).
-    #[serde(default)]
+    /// patrol (`in_hotspots` and this add up to `totals`). Empty unless the
+    /// force lists hotspots.
+    #[serde(default, skip_serializing_if = "Figures::is_nothing")]
     pub outside_hotspots: Figures,
     pub by_role: BTreeMap<String, Figures>,
     /// Patrols and person-hours per ISO week (local Monday 00:00 to the
@@ -474,8 +617,14 @@ pub struct HotspotLabel {
 /// `in_hotspots`, `outside_hotspots`) and `hotspot` (name: its ID; its
 /// `name` and `programme_area` as metrics, then its figures), `area`
 /// (places outside hotspots), `role` (every figure, outcomes per power as
-/// `stop_search_outcome_by_power:<power>:<outcome>`), then `week` (name: the
-/// Monday; `patrols` and `person_hours` only), oldest first.
+/// `stop_search_outcome_by_power:<power>:<outcome>`; persons per ASB power
+/// as `asb_persons:<power>`; seizures as `seizure:<kind>` from ASB powers
+/// and `search_seizure:<object>` from searches; by ethnicity as
+/// `stop_search_<table>:<key>:<what>`, `<table>` one of
+/// `self_defined_group`, `self_defined_code`, `perceived_group`,
+/// `perceived_code`, `<what>` `searches`, `outcome:<outcome>`, `linked`,
+/// `outcome_rate` and `linked_rate`), then `week` (name: the Monday;
+/// `patrols` and `person_hours` only), oldest first.
 pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
     let mut out = Vec::new();
     if !ret.time_zone.is_empty() {
@@ -525,12 +674,37 @@ pub fn rows(ret: &ProgrammeReturn) -> Vec<[String; 4]> {
             m(&format!("asb:{k}"), v.to_string());
         }
         m("asb_persons", f.asb_persons.to_string());
+        for (k, v) in &f.asb_persons_by_power {
+            m(&format!("asb_persons:{k}"), v.to_string());
+        }
         for (k, v) in &f.seizures {
             m(&format!("seizure:{k}"), v.to_string());
+        }
+        for (k, v) in &f.search_seizures {
+            m(&format!("search_seizure:{k}"), v.to_string());
         }
         m("ij_referrals", f.ij_referrals.to_string());
         m("ij_started_within_48h", f.ij_started_within_48h.to_string());
         m("ij_completed", f.ij_completed.to_string());
+        let eth = &f.stop_search_ethnicity;
+        if !eth.is_empty() {
+            m(
+                "stop_search_perceived_recorded",
+                eth.perceived_recorded.to_string(),
+            );
+        }
+        for (table, lines) in eth.tables() {
+            for (key, line) in lines {
+                let name = |what: &str| format!("stop_search_{table}:{key}:{what}");
+                m(&name("searches"), line.searches.to_string());
+                for (outcome, v) in &line.outcomes {
+                    m(&name(&format!("outcome:{outcome}")), v.to_string());
+                }
+                m(&name("linked"), line.linked.to_string());
+                m(&name("outcome_rate"), line.outcome_rate.to_string());
+                m(&name("linked_rate"), line.linked_rate.to_string());
+            }
+        }
     };
     push(&mut out, "total", "all", &ret.totals);
     // Inside the totals: the entries of rejected shifts, as their own line.

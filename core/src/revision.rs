@@ -4,7 +4,7 @@
 //! shift or patrol, or correcting anything, writes the next revision with the
 //! reason. The latest revision is what the timeline shows; all are kept.
 use crate::ids::{EntryId, RevisionId};
-use crate::record::{Arrest, Patrol, Record, RecordKind, Shift, StopSearch};
+use crate::record::{Arrest, IjReferral, Patrol, Record, RecordKind, Shift, StopSearch};
 use crate::validate::{Checker, FieldError, Rule};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -179,6 +179,9 @@ impl Revision {
             Record::Patrol(p) => p.ended_at.map(|t| ("ended_at", t)),
             Record::Arrest(a) => a.caution_at.map(|t| ("caution_at", t)),
             Record::StopSearch(s) => s.authorised_from.map(|t| ("authorised_from", t)),
+            Record::IjReferral(r) => r
+                .reparation_started_at
+                .map(|t| ("reparation_started_at", t)),
             _ => None,
         };
         if let Some((field, t)) = past {
@@ -244,6 +247,11 @@ impl Record {
                 caution_at: Some(t),
                 ..
             }) if *t < minute => c.rule("caution_at", Rule::CautionBeforeArrest),
+            // The referral is the entry: its reparation starts after it.
+            Record::IjReferral(IjReferral {
+                reparation_started_at: Some(t),
+                ..
+            }) if *t < minute => c.rule("reparation_started_at", Rule::ReparationBeforeReferral),
             Record::StopSearch(StopSearch {
                 authorised_from: Some(from),
                 authorised_until: Some(until),

@@ -79,6 +79,8 @@ pub enum Rule {
     HoursCompletedExceedOrdered,
     #[error("Reparation cannot start before the referral")]
     ReparationBeforeReferral,
+    #[error("Leave the start date blank: the start's date and time are given")]
+    ReparationStartGivenTwice,
     #[error("Cannot end before it started")]
     EndsBeforeStart,
     #[error("That time is too far in the future")]

@@ -295,6 +295,8 @@ mod twin {
         result: Option<IjOutcome>,
         #[serde(with = "date_opt")]
         completed_on: Option<NaiveDate>,
+        #[serde(with = "rfc3339_opt")]
+        reparation_started_at: Option<DateTime<Utc>>,
     });
 
     twin_record!(Note {
@@ -577,7 +579,11 @@ fn ij() -> impl Strategy<Value = Record> {
         (text(), prop::option::of(code()), prop::option::of(date())),
         (any::<Option<bool>>(), small(), prop::option::of(date())),
         (small(), text(), prop::option::of(entry_id())),
-        (prop::option::of(code()), prop::option::of(date())),
+        (
+            prop::option::of(code()),
+            prop::option::of(date()),
+            prop::option::of(time()),
+        ),
     )
         .prop_map(|(a, b, c, d)| {
             Record::IjReferral(IjReferral {
@@ -592,6 +598,7 @@ fn ij() -> impl Strategy<Value = Record> {
                 linked_entry: c.2,
                 result: d.0,
                 completed_on: d.1,
+                reparation_started_at: d.2,
             })
         })
 }
@@ -1134,6 +1141,7 @@ const ADDED_LATER: &[&str] = &[
     "result",
     "completed_on",
     "hotspot",
+    "reparation_started_at",
 ];
 
 #[test]

@@ -220,6 +220,13 @@ fn fields_added_later_are_written_last_and_only_when_set() {
             }),
             r#""linked_entry":null,"result":"completed","completed_on":"2024-05-30"}}"#,
         ),
+        (
+            Record::IjReferral(IjReferral {
+                reparation_started_at: Some(t("2024-05-21T09:30:00Z")),
+                ..Default::default()
+            }),
+            r#""linked_entry":null,"reparation_started_at":"2024-05-21T09:30:00Z"}}"#,
+        ),
     ];
     for (record, tail) in cases {
         let json = serde_json::to_string(&record).unwrap();

@@ -1207,6 +1207,44 @@ fn the_caution_is_not_before_the_arrest() {
 }
 
 #[test]
+fn the_reparation_starts_no_earlier_than_the_referral() {
+    // The referral is the entry, at 21:00 (`created`).
+    let started = |at: &str| {
+        rev(Record::IjReferral(IjReferral {
+            reparation_started_at: Some(t(at)),
+            reparation_started: None,
+            ..ij_full()
+        }))
+    };
+    assert_eq!(started("2024-06-01T21:00:00Z").check(now()), Ok(()));
+    assert_eq!(started("2024-06-01T21:40:00Z").check(now()), Ok(()));
+    assert_rev_only(
+        "started a minute before the referral",
+        &started("2024-06-01T20:59:00Z"),
+        "reparation_started_at",
+        Want::Rule(Rule::ReparationBeforeReferral),
+    );
+    // One start: its date and time, or its date alone.
+    let mut twice = started("2024-06-01T21:40:00Z");
+    if let Record::IjReferral(r) = &mut twice.record {
+        r.reparation_started = Some(d("2024-06-01"));
+    }
+    assert_rev_only(
+        "a start date beside the start time",
+        &twice,
+        "reparation_started",
+        Want::Rule(Rule::ReparationStartGivenTwice),
+    );
+    // A start is a past moment, like an end or a caution.
+    assert_rev_only(
+        "started next week",
+        &started("2024-06-08T21:00:00Z"),
+        "reparation_started_at",
+        Want::Rule(Rule::InTheFuture),
+    );
+}
+
+#[test]
 fn a_dispersal_says_who_was_directed_and_any_change() {
     run_table(
         "dispersal",

@@ -9,7 +9,8 @@
 //! so memory does not grow with the export.
 use axum::body::Bytes;
 use beatbook_core::record::Cell;
-use beatbook_core::{Change, Revision};
+use beatbook_core::time::date_text;
+use beatbook_core::{Change, EntryId, RecordKind, Revision};
 use chrono::DateTime;
 use futures_util::stream::{self, Stream, StreamExt};
 use std::fmt::Write as _;
@@ -37,8 +38,23 @@ const MAX_WRITE_THREADS: usize = 4;
 /// column). The four times (`occurred_at`, `captured_at`, `received_at`,
 /// `ended_at`) are local to the force's zone, RFC 3339 with their offset
 /// (`2025-06-01T00:30:00.000000+01:00`: the hour that happens twice in
-/// October is told apart by its offset); the last column names the zone.
-pub const ENTRY_COLUMNS: [&str; 27] = [
+/// October is told apart by its offset), and so is
+/// `ij_reparation_started_at`; dates are `YYYY-MM-DD`. `time_zone` names
+/// the zone. The columns after it came later (issue #11, item 7), added at
+/// the end so every earlier column keeps its place; with them the return
+/// can be rebuilt from the file:
+/// - `shift_id`, `patrol_id`: the entry IDs of the shift and the patrol
+///   the entry was made in (on a shift's or a patrol's own row, its own
+///   ID, so the rows of one shift or patrol share it);
+/// - `shift_review`: the latest review state of that shift (`approved`,
+///   `has_issues`, `rejected`, `pending` if never reviewed);
+/// - the typed fields the return reads: the stop's ethnicities
+///   (`self_defined_ethnicity`, `officer_perceived_ethnicity`, codes) and
+///   the referral's dates, start time and result (`ij_*`);
+/// - `hotspot_id`: on a patrol's row, the force's hotspot it was in
+///   (`core::force::Hotspot`), empty for another location (issue #11,
+///   item 3).
+pub const ENTRY_COLUMNS: [&str; 37] = [
     "entry_id",
     "reference",
     "revision_id",
@@ -51,7 +67,6 @@ pub const ENTRY_COLUMNS: [&str; 27] = [
     "ended_at",
     "summary",
     "area",
-    "hotspot_id",
     "role",
     "power",
     "object",
@@ -66,11 +81,22 @@ pub const ENTRY_COLUMNS: [&str; 27] = [
     "correction_reason",
     "notes",
     "time_zone",
+    "shift_id",
+    "patrol_id",
+    "shift_review",
+    "self_defined_ethnicity",
+    "officer_perceived_ethnicity",
+    "ij_referral_date",
+    "ij_reparation_started",
+    "ij_reparation_started_at",
+    "ij_completed_on",
+    "ij_result",
+    "hotspot_id",
 ];
 
 /// The columns of [`ENTRY_COLUMNS`] that come from the revision and the
 /// row rather than from a field of the record.
-pub const REVISION_COLUMNS: [&str; 13] = [
+pub const REVISION_COLUMNS: [&str; 16] = [
     "entry_id",
     "reference",
     "revision_id",
@@ -84,6 +110,9 @@ pub const REVISION_COLUMNS: [&str; 13] = [
     "correction_reason",
     "notes",
     "time_zone",
+    "shift_id",
+    "patrol_id",
+    "shift_review",
 ];
 
 /// Where a chunk starts: an officer (index) and the keyset after which to read.
@@ -315,6 +344,7 @@ impl Cells<'_> {
             Cell::Text(text) => self.text(text),
             Cell::Number(n) => self.number(n),
             Cell::Time(t) => self.text(t.map(|t| zone.local_text(t)).as_deref().unwrap_or("")),
+            Cell::Date(d) => self.text(d.map(date_text).as_deref().unwrap_or("")),
         }
     }
 
@@ -345,6 +375,17 @@ fn push_entry_line(out: &mut String, row: &RowRef<'_>, zone: ForceZone) -> Resul
         Change::Corrected { reason } => reason.as_str(),
         _ => "",
     };
+    // A shift's or a patrol's own row names itself (see ENTRY_COLUMNS).
+    let own = |kind: RecordKind, of: Option<EntryId>| {
+        if rev.kind() == kind {
+            Some(rev.entry_id)
+        } else {
+            of
+        }
+    };
+    let id_text = |id: Option<EntryId>| id.map(|i| i.to_string()).unwrap_or_default();
+    let shift_id = id_text(own(RecordKind::Shift, rev.shift_id));
+    let patrol_id = id_text(own(RecordKind::Patrol, rev.patrol_id));
     let mut c = Cells { out, first: true };
     for (column, cell) in ENTRY_COLUMNS.iter().zip(cells) {
         // The arms are REVISION_COLUMNS (a test holds them together).
@@ -362,6 +403,9 @@ fn push_entry_line(out: &mut String, row: &RowRef<'_>, zone: ForceZone) -> Resul
             "correction_reason" => c.text(correction_reason),
             "notes" => c.text(&rev.notes),
             "time_zone" => c.text(zone.name()),
+            "shift_id" => c.text(&shift_id),
+            "patrol_id" => c.text(&patrol_id),
+            "shift_review" => c.text(row.shift_review),
             _ => c.cell(cell, zone),
         }
     }
@@ -444,6 +488,12 @@ mod tests {
                 captured_at: "unused",
                 // Winter, so the local time differs from the summer ones.
                 received_at: "2024-12-01T08:00:00.000000Z",
+                // The note's shift rejected, every other one never reviewed.
+                shift_review: if rev.kind() == beatbook_core::RecordKind::Note {
+                    "rejected"
+                } else {
+                    "pending"
+                },
                 body,
             };
             push_entry_line(&mut out, &row, ForceZone::default()).unwrap();

@@ -38,25 +38,45 @@
 //!   history) and in `in_hotspots` (hotspot time); any other patrol counts
 //!   in `by_area` under the place it typed, and an entry outside any patrol
 //!   under "(no patrol)", both in `outside_hotspots`. `in_hotspots` and
-//!   `outside_hotspots` add up to the totals. Its role is its shift's
+//!   `outside_hotspots` add up to the totals; in a return where no patrol
+//!   named a hotspot both are left empty (they would repeat the totals). Its role is its shift's
 //!   patroller role ("unknown" when the shift is not readable).
 //! - Visit length: from the patrol's `occurred_at` to its `ended_at`; the
 //!   Koper-curve share counts visits of 10 to 15 minutes inclusive.
 //! - Stop and search outcomes are counted by outcome, and by power then
 //!   outcome; a power or outcome left blank counts as `not_recorded`.
-//! - Immediate Justice: started within 48 h when `reparation_started -
-//!   referral_date <= 2 days`; completed when `hours_completed >= hours_ordered`.
-//! - Seizures are ASB interventions with the seizure power, by what was seized.
+//! - Stop and search by ethnicity: by the 5+1 groups and the 18+1 codes of
+//!   the self-defined ethnicity, and of the officer-perceived one (the one
+//!   recorded, else the self-defined: the form records a perception only
+//!   where it differs), each with its outcomes, the share with an outcome
+//!   other than no further action (`outcome_rate`) and the share linked to
+//!   the object (`linked_rate`). Stop and account is left out.
+//! - Immediate Justice: a referral counts in the period of its entry's time
+//!   (the referral). Started within 48 h when `reparation_started_at` is at
+//!   most 48 hours after the referral's time; a referral recorded with a
+//!   start date only (before start times, or the time not known) when `reparation_started -
+//!   referral_date <= 2 days`. Completed when `hours_completed >=
+//!   hours_ordered`, counted in the period holding `completed_on` (a
+//!   referral of any earlier month: [`compute`]'s `entries` hold those
+//!   too), or without a completion date (recorded before it was asked
+//!   for) in the referral's period.
+//! - Seizures are counted by source: ASB interventions with the seizure
+//!   power, by what was seized (`seizures`), and stop and searches whose
+//!   outcome was linked to their object, by the object (`search_seizures`:
+//!   what was looked for was found).
+//! - Persons dealt with are counted per ASB power too (`asb_persons_by_power`).
 //!
 //! The return reads thousands of stored revisions at a time, so it does not
 //! decode them as whole [`Revision`]s: [`Item::parse`] reads the few fields
 //! it needs straight from the stored JSON (skipping the rest, borrowing
 //! text), and [`parse_items`] spreads that over the machine's cores.
 use beatbook_core::codes::{
-    AsbPower, Code, PatrollerRole, SearchOutcome, SearchPower, SeizureKind,
+    AsbPower, Code, Ethnicity, PatrollerRole, SearchObject, SearchOutcome, SearchPower, SeizureKind,
 };
 use beatbook_core::force::Hotspot;
-use beatbook_core::review::{Figures, HotspotLabel, ProgrammeReturn, WeekFigures};
+use beatbook_core::review::{
+    EthnicityFigures, Figures, HotspotLabel, ProgrammeReturn, SearchesBy, WeekFigures,
+};
 use beatbook_core::{EntryId, Record, Revision};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::de::{Deserializer, IgnoredAny};
@@ -151,6 +171,9 @@ pub struct PatrolFact<'a> {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct StopSearchFact {
+    pub self_defined_ethnicity: Option<Ethnicity>,
+    pub officer_perceived_ethnicity: Option<Ethnicity>,
+    pub object: Option<SearchObject>,
     pub power: Option<SearchPower>,
     pub outcome: Option<SearchOutcome>,
     pub outcome_linked_to_object: Option<bool>,
@@ -173,6 +196,10 @@ pub struct IjFact {
     pub reparation_started: Option<NaiveDate>,
     pub hours_ordered: Option<u32>,
     pub hours_completed: Option<u32>,
+    #[serde(with = "beatbook_core::time::date_opt")]
+    pub completed_on: Option<NaiveDate>,
+    #[serde(with = "beatbook_core::time::rfc3339_opt")]
+    pub reparation_started_at: Option<DateTime<Utc>>,
 }
 
 impl<'a> Item<'a> {
@@ -191,6 +218,9 @@ impl<'a> Item<'a> {
                 hotspot: p.hotspot.as_deref().map(Cow::Borrowed),
             }),
             Record::StopSearch(s) => Fact::StopSearch(StopSearchFact {
+                self_defined_ethnicity: s.self_defined_ethnicity,
+                officer_perceived_ethnicity: s.officer_perceived_ethnicity,
+                object: s.object,
                 power: s.power,
                 outcome: s.outcome,
                 outcome_linked_to_object: s.outcome_linked_to_object,
@@ -207,6 +237,8 @@ impl<'a> Item<'a> {
                 reparation_started: r.reparation_started,
                 hours_ordered: r.hours_ordered,
                 hours_completed: r.hours_completed,
+                completed_on: r.completed_on,
+                reparation_started_at: r.reparation_started_at,
             }),
             Record::Note(_) => Fact::Note(Skipped),
         };
@@ -285,6 +317,7 @@ impl Acc {
         if self.f.stop_searches > 0 {
             self.f.stop_search_linked_share = Some(share(self.linked, self.f.stop_searches));
         }
+        self.f.stop_search_ethnicity.finish();
         self.f
     }
 }
@@ -491,17 +524,24 @@ pub fn compute(
         .iter()
         .filter(|s| rejected.contains(&s.entry_id))
         .count() as u64;
+    let by_hotspot = finish_groups(by_hotspot);
+    let by_hotspot_empty = by_hotspot.is_empty();
     ProgrammeReturn {
         from,
         to,
         time_zone: span.zone.name().to_owned(),
         totals: total.finish(),
         by_area: finish_groups(by_area),
-        by_hotspot: finish_groups(by_hotspot),
+        by_hotspot,
         // Named by the caller, from the force's list (`name_hotspots`).
         hotspots: BTreeMap::new(),
         in_hotspots: in_hotspots.finish(),
-        outside_hotspots: outside_hotspots.finish(),
+        // Only beside hotspot time: without it, it would repeat the totals.
+        outside_hotspots: if by_hotspot_empty {
+            Figures::default()
+        } else {
+            outside_hotspots.finish()
+        },
         by_role: finish_groups(by_role),
         by_week: weeks.finish(),
         disputed_shifts,
@@ -577,32 +617,56 @@ fn add(acc: &mut Acc, e: &Item<'_>, span: Span) {
                 }
             }
         }
+        // A completion counts in its own period, whenever the referral was.
+        Fact::IjReferral(r) => add_ij(acc, e, r, span, inside),
         _ if !inside => {}
         Fact::Arrest(_) => acc.f.arrests += 1,
         Fact::StopSearch(s) => add_stop_search(acc, s),
         Fact::AsbIntervention(a) => {
             let power = a.power.map_or(NOT_RECORDED, Code::code);
             *acc.f.asb.entry(power.into()).or_default() += 1;
-            acc.f.asb_persons += u64::from(a.persons.unwrap_or(0));
+            let persons = u64::from(a.persons.unwrap_or(0));
+            acc.f.asb_persons += persons;
+            *acc.f.asb_persons_by_power.entry(power.into()).or_default() += persons;
             if let Some(seized) = a.seized.filter(|_| a.power == Some(AsbPower::Seizure)) {
                 *acc.f.seizures.entry(seized.code().into()).or_default() += 1;
             }
         }
-        Fact::IjReferral(r) => {
-            acc.f.ij_referrals += 1;
-            if let (Some(referred), Some(started)) = (r.referral_date, r.reparation_started) {
-                if (started - referred).num_days() <= 2 {
-                    acc.f.ij_started_within_48h += 1;
-                }
-            }
-            if let (Some(done), Some(ordered)) = (r.hours_completed, r.hours_ordered) {
-                if done >= ordered {
-                    acc.f.ij_completed += 1;
-                }
-            }
-        }
         Fact::Shift(_) | Fact::StopAccount(_) | Fact::Note(_) => {}
     }
+}
+
+/// The longest a reparation may take to start and still count as started
+/// within 48 hours.
+const IJ_START_WITHIN: Duration = Duration::hours(48);
+
+/// An Immediate Justice referral: the referral and its start count in the
+/// period of the entry (`inside`), its completion in the period holding
+/// `completed_on` (without one, the entry's).
+fn add_ij(acc: &mut Acc, e: &Item<'_>, r: &IjFact, span: Span, inside: bool) {
+    if inside {
+        acc.f.ij_referrals += 1;
+        let within = match (r.reparation_started_at, r.reparation_started) {
+            (Some(started), _) => started - e.occurred_at <= IJ_START_WITHIN,
+            // Recorded with a start date only: by dates, as it was counted then.
+            (None, Some(started)) => r
+                .referral_date
+                .is_some_and(|referred| (started - referred).num_days() <= 2),
+            (None, None) => false,
+        };
+        acc.f.ij_started_within_48h += u64::from(within);
+    }
+    let done = match (r.hours_completed, r.hours_ordered) {
+        (Some(done), Some(ordered)) => done >= ordered,
+        _ => false,
+    };
+    let completed_here = match r.completed_on {
+        // A period holds a day when it holds the day's first moment: it
+        // runs from a local midnight to a local midnight.
+        Some(day) => span.zone.day_start(day).is_some_and(|t| span.contains(t)),
+        None => inside,
+    };
+    acc.f.ij_completed += u64::from(done && completed_here);
 }
 
 fn add_stop_search(acc: &mut Acc, s: &StopSearchFact) {
@@ -619,9 +683,41 @@ fn add_stop_search(acc: &mut Acc, s: &StopSearchFact) {
         .or_default()
         .entry(outcome.into())
         .or_default() += 1;
-    if s.outcome_linked_to_object == Some(true) {
+    let linked = s.outcome_linked_to_object == Some(true);
+    if linked {
         acc.linked += 1;
+        // What was looked for was found: the search seized it.
+        let object = s.object.map_or(NOT_RECORDED, Code::code);
+        *acc.f.search_seizures.entry(object.into()).or_default() += 1;
     }
+    add_ethnicity(&mut acc.f.stop_search_ethnicity, s, outcome, linked);
+}
+
+/// One search in the ethnicity tables (see the module's rules).
+fn add_ethnicity(eth: &mut EthnicityFigures, s: &StopSearchFact, outcome: &str, linked: bool) {
+    let codes = |e: Option<Ethnicity>| match e {
+        Some(e) => (e.group().code(), e.code()),
+        None => (NOT_RECORDED, NOT_RECORDED),
+    };
+    let (group, code) = codes(s.self_defined_ethnicity);
+    let put = |lines: &mut BTreeMap<String, SearchesBy>, key: &str| {
+        // Looked up before inserting: no allocation for a key already there.
+        match lines.get_mut(key) {
+            Some(line) => line.add(outcome, linked),
+            None => {
+                let mut line = SearchesBy::default();
+                line.add(outcome, linked);
+                lines.insert(key.to_owned(), line);
+            }
+        }
+    };
+    put(&mut eth.self_defined_groups, group);
+    put(&mut eth.self_defined_codes, code);
+    let perceived = s.officer_perceived_ethnicity.or(s.self_defined_ethnicity);
+    let (group, code) = codes(perceived);
+    put(&mut eth.perceived_groups, group);
+    put(&mut eth.perceived_codes, code);
+    eth.perceived_recorded += u64::from(s.officer_perceived_ethnicity.is_some());
 }
 
 #[cfg(test)]
@@ -671,6 +767,97 @@ mod tests {
             Err(Names(fields)) => fields,
             Ok(_) => panic!("read from nothing"),
         }
+    }
+
+    /// October 2025 in Europe/London: 1 October 00:00 BST to 1 November
+    /// 00:00 GMT.
+    fn october() -> Span {
+        let zone = ForceZone::default();
+        let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).and_then(|d| zone.day_start(d));
+        Span {
+            start: day(10, 1).unwrap(),
+            end: day(11, 1).unwrap(),
+            zone,
+        }
+    }
+
+    /// A referral of 4 hours at `occurred_at` with `fields` (`DONE`: all 4 done).
+    fn referral(occurred_at: &str, fields: &str) -> String {
+        format!(
+            r#"{{"entry_id":"00000000-0000-4000-8000-000000000001","occurred_at":"{occurred_at}",
+            "record":{{"ij_referral":{{"hours_ordered":4,{fields}}}}}}}"#
+        )
+    }
+
+    const DONE: &str = r#""hours_completed":4"#;
+
+    fn totals(bodies: &[String]) -> Figures {
+        let items = parse_items(bodies).unwrap();
+        let ret = compute(
+            "2025-10-01".into(),
+            "2025-10-31".into(),
+            october(),
+            &[],
+            &items,
+            &HashSet::new(),
+        );
+        ret.totals
+    }
+
+    #[test]
+    fn a_reparation_started_within_48_hours_is_measured_in_hours() {
+        let f = totals(&[
+            referral(
+                "2025-10-10T21:30:00Z",
+                r#""reparation_started_at":"2025-10-12T21:30:00Z""#,
+            ),
+            referral(
+                "2025-10-10T21:30:00Z",
+                r#""reparation_started_at":"2025-10-12T21:31:00Z""#,
+            ),
+            // Two calendar days, 49 hours.
+            referral(
+                "2025-10-10T00:30:00Z",
+                r#""referral_date":"2025-10-10","reparation_started_at":"2025-10-12T01:30:00Z""#,
+            ),
+            // A start date only: by the dates, as before start times.
+            referral(
+                "2025-10-10T21:30:00Z",
+                r#""referral_date":"2025-10-10","reparation_started":"2025-10-12""#,
+            ),
+        ]);
+        assert_eq!(f.ij_referrals, 4);
+        assert_eq!(f.ij_started_within_48h, 2);
+    }
+
+    #[test]
+    fn a_completion_counts_in_the_local_month_of_its_day() {
+        let f = totals(&[
+            // Referred in September, completed on the 1st of October (from
+            // 23:00 UTC on 30 September, BST).
+            referral(
+                "2025-09-03T10:00:00Z",
+                &format!(r#"{DONE},"completed_on":"2025-10-01""#),
+            ),
+            referral(
+                "2025-08-30T10:00:00Z",
+                &format!(r#"{DONE},"completed_on":"2025-10-15""#),
+            ),
+            // Referred in October, completed in November: not October's.
+            referral(
+                "2025-10-20T10:00:00Z",
+                &format!(r#"{DONE},"completed_on":"2025-11-01""#),
+            ),
+            // No completion date: its referral's month.
+            referral("2025-10-21T10:00:00Z", DONE),
+            // Completed on a day of October, hours still owed.
+            referral(
+                "2025-10-22T10:00:00Z",
+                r#""hours_completed":3,"completed_on":"2025-10-30""#,
+            ),
+        ]);
+        assert_eq!(f.ij_referrals, 3);
+        assert_eq!(f.ij_completed, 3);
     }
 
     /// The lean reader reads exactly what each record's declaration says

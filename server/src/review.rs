@@ -25,11 +25,11 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use futures_util::stream;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::api::{AppState, RevisionItem, Routes};
 use crate::auth::{deny, Caller};
-use crate::db::review::{AccessRow, NewAccess, NewReview, ShiftFilter};
+use crate::db::review::{AccessRow, NewAccess, NewReview, ShiftFilter, WindowRows};
 use crate::db::{format_time, Database, DbError, StoredRow};
 use crate::error::ApiError;
 use crate::export::{csv_line, entry_rows, officers_of};
@@ -716,16 +716,27 @@ pub(crate) async fn compute_return(
         RecordKind::AsbIntervention.code(),
         RecordKind::IjReferral.code(),
     ];
-    let (window, shifts) = tokio::try_join!(
+    let (first_day, last_day) = (period.from.to_string(), period.to.to_string());
+    let (mut window, shifts, completed) = tokio::try_join!(
         db.latest_in_window(&kinds, officers, &lookback, &end),
         db.shifts_in_window(officers, &shift_lookback, &end),
+        // Referrals from before the window completed in the period: a
+        // completion counts in its own period.
+        db.ij_completed_between(officers, &first_day, &last_day, &lookback),
     )?;
+    // Their patrols, for the area they count under, unless in the window.
+    let patrols = patrols_of(&completed).map_err(corrupt)?;
+    window.extend(completed);
     let referenced: Vec<String> = window.ids.iter().cloned().collect();
     let missing: Vec<String> = window.ids.difference(&shifts.ids).cloned().collect();
-    let (older, rejected) = tokio::try_join!(
+    let (older, rejected, patrols) = tokio::try_join!(
         latest_bodies(db, &missing),
-        rejected_shifts(db, &referenced)
+        rejected_shifts(db, &referenced),
+        latest_bodies(db, &patrols),
     )?;
+    for (officer, body) in patrols {
+        window.push(officer, body);
+    }
     let (from, to) = (period.from.to_string(), period.to.to_string());
     let span = programme::Span {
         start: period.start,
@@ -796,6 +807,23 @@ fn place<'a>(
         .map(|(e, _)| e)
         .collect();
     (shifts, entries)
+}
+
+/// The patrols the revisions of `rows` were made on (from before the
+/// window, like the rows: a patrol starts before what is made on it).
+fn patrols_of(rows: &WindowRows) -> Result<Vec<String>, serde_json::Error> {
+    #[derive(Deserialize)]
+    struct OnPatrol {
+        #[serde(default)]
+        patrol_id: Option<String>,
+    }
+    let mut ids = BTreeSet::new();
+    for body in rows.bodies() {
+        if let Some(id) = serde_json::from_str::<OnPatrol>(body)?.patrol_id {
+            ids.insert(id);
+        }
+    }
+    Ok(ids.into_iter().collect())
 }
 
 /// These entries' latest revisions: (officer, stored JSON).

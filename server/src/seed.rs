@@ -838,11 +838,14 @@ impl Gen<'_> {
     fn ij(&mut self, t: DateTime<Utc>) -> Record {
         let referred = t.date_naive();
         let ordered = 2 + self.rng.below(19) as u32;
-        let started = match self.rng.below(10) {
-            0..=5 => Some(referred + Duration::days(self.rng.below(3) as i64)),
-            6..=8 => Some(referred + Duration::days(3 + self.rng.below(5) as i64)),
+        // Started 1 to 60 hours after the referral (most within 48), or 3
+        // to 8 days after, or not yet; never later than now.
+        let after = match self.rng.below(10) {
+            0..=5 => Some(Duration::hours(1 + self.rng.below(60) as i64)),
+            6..=8 => Some(Duration::hours(72 + self.rng.below(120) as i64)),
             _ => None,
         };
+        let started = after.map(|after| (t + after).min(self.now).max(t));
         let completed = started.map(|_| {
             if self.chance(0.6) {
                 ordered
@@ -856,7 +859,7 @@ impl Gen<'_> {
             referral_date: Some(referred),
             victim_consulted: Some(self.chance(0.8)),
             hours_ordered: Some(ordered),
-            reparation_started: started,
+            reparation_started: None,
             hours_completed: completed,
             outcome: String::new(),
             linked_entry: None,
@@ -870,7 +873,8 @@ impl Gen<'_> {
             // Finished a week after it started.
             completed_on: started
                 .filter(|_| completed == Some(ordered))
-                .map(|s| s + Duration::days(7)),
+                .map(|s| s.date_naive() + Duration::days(7)),
+            reparation_started_at: started,
         })
     }
 }

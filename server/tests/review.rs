@@ -906,7 +906,7 @@ async fn exports_need_a_reason_are_logged_and_quoted() {
         // S1: 1 shift + 2 patrols + 4 entries; S2: shift, patrol, 3 entries; S3: shift, patrol, arrest.
         assert_eq!(lines.len(), 1 + 7 + 5 + 3, "{csv}");
         assert!(
-            csv.contains(",\"'=HYPERLINK(\"\"http://x\"\")\",Europe/London\r\n"),
+            csv.contains(",\"'=HYPERLINK(\"\"http://x\"\")\",Europe/London,"),
             "formula guarded and quoted: {csv}"
         );
         assert!(

@@ -202,32 +202,6 @@ async fn shifts_between(server: &TestServer, from: &str, to: &str) -> BTreeSet<S
         .collect()
 }
 
-/// RFC 4180 rows (quoted cells, doubled quotes, CRLF).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let (mut row, mut cell, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => cell.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut cell)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut cell));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => cell.push(c),
-        }
-    }
-    rows
-}
-
 /// `entries.csv` for these days, as maps of column to cell.
 async fn entries_csv(
     server: &TestServer,
@@ -239,13 +213,7 @@ async fn entries_csv(
         &format!("/api/v1/export/entries.csv?from={from}&to={to}&reason=test"),
     )
     .await;
-    let mut rows = parse_csv(&text).into_iter();
-    let header = rows.next().unwrap();
-    rows.map(|r| {
-        assert_eq!(r.len(), header.len(), "{r:?}");
-        header.iter().cloned().zip(r).collect()
-    })
-    .collect()
+    csv_maps(&text)
 }
 
 #[tokio::test]

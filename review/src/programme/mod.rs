@@ -3,6 +3,7 @@
 //! submitted period shows its frozen figures and what changed since.
 mod chart;
 mod charts;
+mod ethnicity;
 pub(crate) mod format;
 mod page;
 mod submitted;

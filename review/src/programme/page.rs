@@ -4,6 +4,7 @@
 //! reports monthly.
 use super::chart::BarChart;
 use super::charts;
+use super::ethnicity;
 use super::format::{last_month, long_date, period_problem, this_month, Period};
 use super::submitted;
 use super::tables;
@@ -243,6 +244,10 @@ fn report(
             <section aria-labelledby="codes-title">
                 <h3 id="codes-title">"Outcomes, powers and seizures"</h3>
                 <div class="code-grid">{tables::code_tables(&ret.totals)}</div>
+            </section>
+            <section aria-labelledby="ethnicity-title">
+                <h3 id="ethnicity-title">"Stop and search by ethnicity"</h3>
+                {ethnicity::tables(&ret.totals.stop_search_ethnicity)}
             </section>
             <section class="exported" aria-labelledby="rows-title">
                 <h3 id="rows-title">"All figures as exported"</h3>

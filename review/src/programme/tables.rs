@@ -2,7 +2,7 @@
 //! by patroller role and by code (outcomes, ASB powers, seizures), and the
 //! exported rows exactly as `core::review::rows` gives them.
 use super::format::{by_code, count, minutes, number, percent, role_label, total, CodeCount, NONE};
-use beatbook_core::codes::{AsbPower, PatrollerRole, SearchOutcome, SeizureKind};
+use beatbook_core::codes::{AsbPower, PatrollerRole, SearchObject, SearchOutcome, SeizureKind};
 use beatbook_core::review::{rows, Figures, ProgrammeReturn};
 use beatbook_core::Code;
 use leptos::prelude::*;
@@ -37,14 +37,14 @@ fn disputed_note(d: &Figures) -> String {
 }
 
 fn seizure_note(f: &Figures) -> Option<String> {
-    let mut kinds: Vec<CodeCount> = by_code::<SeizureKind>(&f.seizures)
+    let mut kinds: Vec<SeizureLine> = seizure_lines(f)
         .into_iter()
-        .filter(|c| c.count > 0)
+        .filter(|l| l.all() > 0)
         .collect();
-    kinds.sort_by_key(|c| std::cmp::Reverse(c.count));
+    kinds.sort_by_key(|l| std::cmp::Reverse(l.all()));
     let parts: Vec<String> = kinds
         .iter()
-        .map(|c| format!("{} {}", c.label, count(c.count)))
+        .map(|l| format!("{} {}", l.label, count(l.all())))
         .collect();
     (!parts.is_empty()).then(|| parts.join(", "))
 }
@@ -62,6 +62,59 @@ fn hotspot_share(ret: &ProgrammeReturn) -> Option<String> {
         number(inside, 1),
         percent(share)
     ))
+}
+
+/// Seizures of one type, by source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeizureLine {
+    pub label: String,
+    /// Stop and searches that found it.
+    pub searches: u64,
+    /// ASB interventions with the seizure power.
+    pub asb: u64,
+}
+
+impl SeizureLine {
+    fn all(&self) -> u64 {
+        self.searches + self.asb
+    }
+}
+
+/// Seizures by type from both sources: the ASB seizure kinds first (every
+/// one, a zero included), then what searches look for that is not one of
+/// them, then codes neither list knows. A type is its code, so a weapon
+/// found in a search and one seized under ASB powers are one line.
+pub fn seizure_lines(f: &Figures) -> Vec<SeizureLine> {
+    let get = |map: &std::collections::BTreeMap<String, u64>, code: &str| {
+        map.get(code).copied().unwrap_or(0)
+    };
+    let mut codes: Vec<(String, String)> = SeizureKind::ALL
+        .iter()
+        .map(|k| (k.code().to_owned(), k.label().to_owned()))
+        .collect();
+    for object in SearchObject::ALL {
+        if SeizureKind::from_code(object.code()).is_none() {
+            codes.push((object.code().into(), object.label().into()));
+        }
+    }
+    for code in f.seizures.keys().chain(f.search_seizures.keys()) {
+        if !codes.iter().any(|(c, _)| c == code) {
+            codes.push((code.clone(), code.clone()));
+        }
+    }
+    codes
+        .into_iter()
+        .map(|(code, label)| SeizureLine {
+            label,
+            searches: get(&f.search_seizures, &code),
+            asb: get(&f.seizures, &code),
+        })
+        .collect()
+}
+
+/// All seizures, from searches and ASB powers.
+fn seizures_total(f: &Figures) -> u64 {
+    total(&f.seizures) + total(&f.search_seizures)
 }
 
 /// The programme's headline figures for the whole period.
@@ -85,7 +138,7 @@ pub fn headline(ret: &ProgrammeReturn) -> impl IntoView {
                 Some(format!("{} with the outcome linked to the object", percent(f.stop_search_linked_share))))}
             {stat("ASB interventions", count(total(&f.asb)), Some("All powers, informal warnings included".into()))}
             {stat("Persons dealt with (ASB)", count(f.asb_persons), None)}
-            {stat("Seizures", count(total(&f.seizures)), seizure_note(f))}
+            {stat("Seizures", count(seizures_total(f)), seizure_note(f))}
             {stat("Immediate Justice referrals", count(f.ij_referrals), None)}
             {stat("IJ started within 48 hours", count(f.ij_started_within_48h),
                 share_of(f.ij_started_within_48h, f.ij_referrals).map(|s| format!("{} of referrals", percent(Some(s)))))}
@@ -131,7 +184,7 @@ fn figure_cells(f: &Figures) -> impl IntoView {
         count(f.arrests),
         count(f.stop_searches),
         count(total(&f.asb)),
-        count(total(&f.seizures)),
+        count(seizures_total(f)),
         count(f.ij_referrals),
     ]
     .into_iter()
@@ -261,13 +314,74 @@ fn code_table(
     scroll_box(caption.into(), table)
 }
 
-/// Outcomes of stop and search, ASB powers used and seizures by type.
+/// A table of lines of several counts, with a total line.
+fn counts_table(
+    caption: &'static str,
+    heads: &'static [&'static str],
+    lines: Vec<(String, Vec<u64>)>,
+) -> impl IntoView {
+    let mut totals = vec![0u64; heads.len().saturating_sub(1)];
+    for (_, values) in &lines {
+        for (t, v) in totals.iter_mut().zip(values) {
+            *t += v;
+        }
+    }
+    let cells = |values: Vec<u64>| {
+        values
+            .into_iter()
+            .map(|v| view! { <td>{count(v)}</td> })
+            .collect_view()
+    };
+    let body = lines
+        .into_iter()
+        .map(|(name, values)| view! { <tr><th scope="row">{name}</th>{cells(values)}</tr> })
+        .collect_view();
+    let head = heads
+        .iter()
+        .map(|h| view! { <th scope="col">{*h}</th> })
+        .collect_view();
+    let table = view! {
+        <table class="data figures codes">
+            <caption>{caption}</caption>
+            <thead><tr>{head}</tr></thead>
+            <tbody>{body}</tbody>
+            <tfoot><tr><th scope="row">"All"</th>{cells(totals)}</tr></tfoot>
+        </table>
+    };
+    scroll_box(caption.into(), table)
+}
+
+/// Each ASB power (every one of the list, a zero included) with its
+/// interventions and the persons dealt with under it.
+pub fn asb_lines(f: &Figures) -> Vec<(String, Vec<u64>)> {
+    let persons = by_code::<AsbPower>(&f.asb_persons_by_power);
+    by_code::<AsbPower>(&f.asb)
+        .into_iter()
+        .map(|c| {
+            let dealt = persons
+                .iter()
+                .find(|p| p.code == c.code)
+                .map_or(0, |p| p.count);
+            (c.label, vec![c.count, dealt])
+        })
+        .collect()
+}
+
+/// Outcomes of stop and search, ASB powers used (with the persons dealt
+/// with) and seizures by type and source.
 pub fn code_tables(f: &Figures) -> impl IntoView {
+    let seizures = seizure_lines(f)
+        .into_iter()
+        .map(|l| {
+            let all = l.all();
+            (l.label, vec![l.searches, l.asb, all])
+        })
+        .collect();
     view! {
         {code_table("Stop and search outcomes", "Outcome", "Stop and searches",
             by_code::<SearchOutcome>(&f.stop_search_outcomes), true)}
-        {code_table("ASB powers used", "Power", "Interventions", by_code::<AsbPower>(&f.asb), false)}
-        {code_table("Seizures by type", "Seized", "Seizures", by_code::<SeizureKind>(&f.seizures), false)}
+        {counts_table("ASB powers used", &["Power", "Interventions", "Persons dealt with"], asb_lines(f))}
+        {counts_table("Seizures by type", &["Seized", "From searches", "From ASB powers", "All"], seizures)}
     }
 }
 
@@ -317,5 +431,60 @@ mod tests {
         };
         assert_eq!(seizure_note(&f).as_deref(), Some("Vehicle 40, Weapon 7"));
         assert_eq!(seizure_note(&Figures::default()), None);
+    }
+
+    fn counts(pairs: &[(&str, u64)]) -> std::collections::BTreeMap<String, u64> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    }
+
+    #[test]
+    fn seizures_from_searches_and_asb_powers_add_up_by_type() {
+        let f = Figures {
+            seizures: counts(&[("weapon", 2), ("vehicle", 40)]),
+            search_seizures: counts(&[("weapon", 5), ("drugs", 3)]),
+            ..Figures::default()
+        };
+        let lines = seizure_lines(&f);
+        let line = |label: &str| lines.iter().find(|l| l.label == label).cloned();
+        assert_eq!(
+            line("Weapon"),
+            Some(SeizureLine {
+                label: "Weapon".into(),
+                searches: 5,
+                asb: 2
+            })
+        );
+        assert_eq!(
+            line("Controlled drugs").map(|l| (l.searches, l.asb)),
+            Some((3, 0))
+        );
+        assert_eq!(line("Vehicle").map(|l| (l.searches, l.asb)), Some((0, 40)));
+        // Every type once: the ASB kinds, then the other search objects.
+        assert_eq!(
+            lines.len(),
+            SeizureKind::ALL.len() + SearchObject::ALL.len() - 2
+        );
+        assert_eq!(seizures_total(&f), 50);
+        assert_eq!(
+            seizure_note(&f).as_deref(),
+            Some("Vehicle 40, Weapon 7, Controlled drugs 3")
+        );
+    }
+
+    #[test]
+    fn each_asb_power_shows_its_persons() {
+        let f = Figures {
+            asb: counts(&[("dispersal", 2), ("informal_warning", 1)]),
+            asb_persons_by_power: counts(&[("dispersal", 9), ("informal_warning", 3)]),
+            ..Figures::default()
+        };
+        let lines = asb_lines(&f);
+        assert_eq!(lines.len(), AsbPower::ALL.len());
+        let dispersal = lines.iter().find(|(l, _)| l == "s35 dispersal direction");
+        assert_eq!(dispersal.map(|(_, v)| v.clone()), Some(vec![2, 9]));
+        assert_eq!(
+            lines[0],
+            ("Informal or verbal warning".to_owned(), vec![1, 3])
+        );
     }
 }

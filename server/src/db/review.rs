@@ -97,6 +97,19 @@ pub struct WindowRows {
 const BODY_SEPARATOR: char = ROW_SEPARATOR;
 
 impl WindowRows {
+    /// One more revision, of `officer`.
+    pub fn push(&mut self, officer: String, body: String) {
+        self.joined.push(body);
+        self.officers.push(officer);
+    }
+
+    /// Adds another read's rows after these.
+    pub fn extend(&mut self, other: WindowRows) {
+        self.joined.extend(other.joined);
+        self.officers.extend(other.officers);
+        self.ids.extend(other.ids);
+    }
+
     /// Each revision's stored JSON.
     pub fn bodies(&self) -> Vec<&str> {
         self.joined
@@ -399,6 +412,32 @@ impl Database {
         self.window(&sql, officers, from, to, Some(&kinds)).await
     }
 
+    /// Latest revisions of these officers' Immediate Justice referrals
+    /// that occurred before `before` and were completed on a day from
+    /// `first_day` to `last_day` (YYYY-MM-DD): the return counts a
+    /// completion in its own period, however long after the referral. Few
+    /// rows, through the partial index of migration 0010.
+    pub async fn ij_completed_between(
+        &self,
+        officers: &[String],
+        first_day: &str,
+        last_day: &str,
+        before: &str,
+    ) -> Result<WindowRows, DbError> {
+        // `kind = 'ij_referral'` written out, so the partial index applies.
+        let sql = format!(
+            "SELECT group_concat(r.body, char(30)), group_concat(DISTINCT r.shift_id), r.officer_id \
+             FROM revisions r INDEXED BY revisions_ij_referrals \
+             WHERE r.officer_id IN (SELECT value FROM json_each(?1)) \
+               AND r.occurred_at < ?4 AND r.kind = 'ij_referral' \
+               AND r.body ->> '$.record.ij_referral.completed_on' BETWEEN ?2 AND ?3 \
+               AND {LATEST} \
+             GROUP BY r.officer_id"
+        );
+        self.window(&sql, officers, first_day, last_day, Some(before))
+            .await
+    }
+
     /// Latest revisions of these officers' shifts that started in `[from,
     /// to)`: their bodies and their entry IDs (from `revisions_shifts`).
     pub async fn shifts_in_window(
@@ -419,8 +458,8 @@ impl Database {
         self.window(&sql, officers, from, to, None).await
     }
 
-    /// Runs a window query (officers, from, to and, if given, kinds bound
-    /// as ?1 to ?4): one pass over the officers' (officer_id, occurred_at)
+    /// Runs a window query (officers, from, to and, if given, a fourth
+    /// value (the kinds, a time) bound as ?1 to ?4): one pass over the officers' (officer_id, occurred_at)
     /// range, one row per officer (GROUP BY follows the index order, so it
     /// needs no sort). A month of a team is some 20,000 revisions: sqlx
     /// hands each row from SQLite's thread to the task on its own, so the
@@ -434,7 +473,7 @@ impl Database {
         officers: &[String],
         from: &str,
         to: &str,
-        kinds: Option<&str>,
+        fourth: Option<&str>,
     ) -> Result<WindowRows, DbError> {
         let mut out = WindowRows::default();
         if officers.is_empty() {
@@ -445,8 +484,8 @@ impl Database {
             .bind(serde_json::to_string(officers)?)
             .bind(from)
             .bind(to);
-        if let Some(kinds) = kinds {
-            query = query.bind(kinds);
+        if let Some(fourth) = fourth {
+            query = query.bind(fourth);
         }
         let rows = query.fetch_all(&self.readers).await?;
         for row in rows {
@@ -484,11 +523,18 @@ impl Database {
         let anchor = "CASE WHEN r.kind = 'shift' OR r.shift_id IS NULL THEN r.occurred_at \
              ELSE COALESCE((SELECT s.occurred_at FROM revisions s WHERE s.entry_id = r.shift_id \
                ORDER BY s.seq DESC LIMIT 1), r.occurred_at) END";
-        // The columns of StoredRow, the body last.
+        // The latest review state of the row's shift (a shift's own):
+        // `pending` when never reviewed. Never NULL: concat_ws would drop
+        // it, and the fields after it would move.
+        let review = "COALESCE((SELECT v.state FROM reviews v \
+               WHERE v.shift_id = CASE WHEN r.kind = 'shift' THEN r.entry_id ELSE r.shift_id END \
+               ORDER BY v.review_id DESC LIMIT 1), \
+             CASE WHEN r.kind = 'shift' OR r.shift_id IS NOT NULL THEN 'pending' ELSE '' END)";
+        // The columns of StoredRow and the review, the body last.
         let sql = format!(
             "SELECT group_concat(concat_ws(char(31), r.arrival, r.revision_id, r.entry_id, \
                  r.seq, r.kind, r.officer_id, r.occurred_at, r.captured_at, r.received_at, \
-                 r.body), char(30) ORDER BY r.occurred_at, r.arrival), count(*) \
+                 {review}, r.body), char(30) ORDER BY r.occurred_at, r.arrival), count(*) \
              FROM (SELECT * FROM revisions r \
                WHERE r.officer_id = ?1 AND (?2 IS NULL OR r.kind = ?2) \
                  AND r.occurred_at >= ?3 AND r.occurred_at < ?4 \
@@ -646,12 +692,15 @@ pub struct RowRef<'a> {
     pub occurred_at: &'a str,
     pub captured_at: &'a str,
     pub received_at: &'a str,
+    /// The latest review state of the entry's shift (of a shift, its
+    /// own), `pending` if never reviewed; empty when not read.
+    pub shift_review: &'a str,
     pub body: &'a str,
 }
 
 impl<'a> RowRef<'a> {
     fn parse(text: &'a str) -> Result<Self, DbError> {
-        let mut fields = text.splitn(10, FIELD_SEPARATOR);
+        let mut fields = text.splitn(11, FIELD_SEPARATOR);
         let mut field =
             |column: &'static str| fields.next().ok_or_else(|| super::corrupt(column, text));
         fn number<N: std::str::FromStr>(column: &'static str, value: &str) -> Result<N, DbError> {
@@ -667,6 +716,7 @@ impl<'a> RowRef<'a> {
             occurred_at: field("occurred_at")?,
             captured_at: field("captured_at")?,
             received_at: field("received_at")?,
+            shift_review: field("shift_review")?,
             body: field("body")?,
         })
     }
@@ -684,6 +734,7 @@ impl<'a> From<&'a StoredRow> for RowRef<'a> {
             occurred_at: &row.occurred_at,
             captured_at: &row.captured_at,
             received_at: &row.received_at,
+            shift_review: "",
             body: &row.body,
         }
     }

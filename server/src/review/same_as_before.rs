@@ -161,13 +161,42 @@ async fn reference_return(db: &Database, officers: &[String], period: &Period) -
         RecordKind::AsbIntervention.code(),
         RecordKind::IjReferral.code(),
     ];
-    let entries: Vec<Revision> = db
+    let mut entries: Vec<Revision> = db
         .reference_latest_in_window(&kinds, officers, &lookback, &end)
         .await
         .unwrap()
         .iter()
         .map(|b| serde_json::from_str(b).unwrap())
         .collect();
+    // Referrals from before the window completed in the period, and the
+    // patrols they were made on: every referral read, the days compared.
+    let completed: Vec<Revision> = db
+        .reference_latest_in_window(&[RecordKind::IjReferral.code()], officers, "", &lookback)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| serde_json::from_str::<Revision>(b).unwrap())
+        .filter(|r| match &r.record {
+            Record::IjReferral(ij) => ij
+                .completed_on
+                .is_some_and(|d| period.from <= d && d <= period.to),
+            _ => false,
+        })
+        .collect();
+    let patrol_ids: Vec<String> = completed
+        .iter()
+        .filter_map(|r| r.patrol_id.map(|p| p.to_string()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    entries.extend(completed);
+    entries.extend(
+        db.reference_latest_of_entries(&patrol_ids)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_str::<Revision>(&r.body).unwrap()),
+    );
     let shift_ids: Vec<String> = entries
         .iter()
         .filter_map(|e| e.shift_id)
@@ -258,8 +287,12 @@ async fn lean_items_are_whole_revisions_read_short() {
     assert_eq!(kinds.len(), RecordKind::ALL.len(), "{kinds:?}");
 }
 
-/// One `entries.csv` line as it was written (before `export::push_entry_line`).
-fn old_entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
+/// One `entries.csv` line as it was written (before `export::push_entry_line`),
+/// with the columns added since (`reviews`: each shift's latest review).
+fn old_entry_line(
+    row: &StoredRow,
+    reviews: &BTreeMap<String, String>,
+) -> Result<String, serde_json::Error> {
     let rev: Revision = serde_json::from_str(&row.body)?;
     let opt = |v: Option<String>| v.unwrap_or_default();
     let code = |c: Option<&'static str>| c.unwrap_or("").to_owned();
@@ -273,6 +306,14 @@ fn old_entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
             f.insert("hotspot_id", p.hotspot.clone().unwrap_or_default());
         }
         Record::StopSearch(s) => {
+            f.insert(
+                "self_defined_ethnicity",
+                code(s.self_defined_ethnicity.map(Code::code)),
+            );
+            f.insert(
+                "officer_perceived_ethnicity",
+                code(s.officer_perceived_ethnicity.map(Code::code)),
+            );
             f.insert("power", code(s.power.map(Code::code)));
             f.insert("object", code(s.object.map(Code::code)));
             f.insert("outcome", code(s.outcome.map(Code::code)));
@@ -299,6 +340,11 @@ fn old_entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
                 "ij_hours_completed",
                 opt(r.hours_completed.map(|n| n.to_string())),
             );
+            let day = |d: Option<NaiveDate>| opt(d.map(|d| d.format("%Y-%m-%d").to_string()));
+            f.insert("ij_referral_date", day(r.referral_date));
+            f.insert("ij_reparation_started", day(r.reparation_started));
+            f.insert("ij_completed_on", day(r.completed_on));
+            f.insert("ij_result", code(r.result.map(Code::code)));
         }
         _ => {}
     }
@@ -314,6 +360,21 @@ fn old_entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
             .fixed_offset()
             .to_rfc3339_opts(SecondsFormat::Micros, false)
     };
+    let shift = match rev.record {
+        Record::Shift(_) => Some(rev.entry_id),
+        _ => rev.shift_id,
+    }
+    .map(|s| s.to_string());
+    let patrol = match rev.record {
+        Record::Patrol(_) => Some(rev.entry_id),
+        _ => rev.patrol_id,
+    };
+    let review = shift.as_ref().map(|s| {
+        reviews
+            .get(s)
+            .cloned()
+            .unwrap_or_else(|| "pending".to_owned())
+    });
     let mut line = String::with_capacity(row.body.len() / 2);
     for (i, col) in ENTRY_COLUMNS.iter().enumerate() {
         if i > 0 {
@@ -335,6 +396,17 @@ fn old_entry_line(row: &StoredRow) -> Result<String, serde_json::Error> {
                 .map(|t| local(&format_time(t)))
                 .unwrap_or_default()
                 .into(),
+            "ij_reparation_started_at" => match &rev.record {
+                Record::IjReferral(r) => r
+                    .reparation_started_at
+                    .map(|t| local(&format_time(t)))
+                    .unwrap_or_default()
+                    .into(),
+                _ => "".into(),
+            },
+            "shift_id" => opt(shift.clone()).into(),
+            "patrol_id" => opt(patrol.map(|p| p.to_string())).into(),
+            "shift_review" => opt(review.clone()).into(),
             "time_zone" => "Europe/London".into(),
             "summary" => rev.record.summary().into(),
             "correction_reason" => reason.as_str().into(),
@@ -369,12 +441,27 @@ async fn export_text(
     }
     let mut old = csv_line(&ENTRY_COLUMNS);
     for officer in officers {
-        for row in
+        let rows =
             s.db.reference_export(officer, kind, start, end)
                 .await
-                .unwrap()
-        {
-            old.push_str(&old_entry_line(&row).unwrap());
+                .unwrap();
+        // Each shift's latest review, read a shift at a time.
+        let mut reviews = BTreeMap::new();
+        for row in &rows {
+            let rev: Revision = serde_json::from_str(&row.body).unwrap();
+            let shift = match rev.record {
+                Record::Shift(_) => Some(rev.entry_id),
+                _ => rev.shift_id,
+            };
+            let Some(shift) = shift.map(|s| s.to_string()) else {
+                continue;
+            };
+            if let Some(last) = s.db.review_history(&shift).await.unwrap().pop() {
+                reviews.insert(shift, last.state);
+            }
+        }
+        for row in rows {
+            old.push_str(&old_entry_line(&row, &reviews).unwrap());
         }
     }
     assert_eq!(text, old, "kind {kind:?}, chunks of {chunk}");

@@ -518,3 +518,40 @@ pub fn id16() -> [u8; 16] {
     b[8..].copy_from_slice(&0x5A5A_A5A5_u64.to_le_bytes());
     b
 }
+
+/// RFC 4180 rows (quoted cells, doubled quotes, CRLF).
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows
+}
+
+/// CSV text with a header line as maps of column to cell, one a line.
+pub fn csv_maps(text: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut rows = parse_csv(text).into_iter();
+    let header = rows.next().unwrap_or_default();
+    rows.map(|r| {
+        assert_eq!(r.len(), header.len(), "{r:?}");
+        header.iter().cloned().zip(r).collect()
+    })
+    .collect()
+}
