@@ -46,8 +46,9 @@ pub struct AppState {
     pub zone: ForceZone,
 }
 
-/// Largest force settings body (three small fields).
-const MAX_FORCE_BYTES: usize = 4 * 1024;
+/// Largest force settings body: a few numbers and up to 500 hotspots of a
+/// few hundred bytes each.
+const MAX_FORCE_BYTES: usize = 256 * 1024;
 
 /// Where the API lives: every [`ApiRoute`] is under it.
 pub const API_PREFIX: &str = "/api/v1";

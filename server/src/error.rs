@@ -17,7 +17,7 @@ pub enum ApiError {
         "this app speaks sync protocol version {app}, the server speaks version {server}; reload the app to update"
     )]
     UnsupportedProtocol { app: u32, server: u32 },
-    #[error("the request body is larger than {max} bytes; send fewer changes per push", max = MAX_PUSH_BYTES)]
+    #[error("the request body is larger than this route takes (a push: {max} bytes; send fewer changes per push)", max = MAX_PUSH_BYTES)]
     PayloadTooLarge,
     #[error("{count} changes in one push; at most {max} are accepted", max = MAX_CHANGES_PER_PUSH)]
     TooManyChanges { count: usize },

@@ -100,6 +100,7 @@ pub async fn get_force(
         (status = 400, description = "A field missing, of the wrong type or out of range (named)", body = ApiErrorBody),
         (status = 401, description = "Not signed in, or the session ended or was revoked", body = ApiErrorBody),
         (status = 403, description = "Not an admin", body = ApiErrorBody),
+        (status = 413, description = "The body is larger than 256 KiB", body = ApiErrorBody),
         (status = 415, description = "The body is not application/json", body = ApiErrorBody),
     )
 )]
