@@ -11,7 +11,7 @@ use beatbook_core::codes::*;
 use beatbook_core::force::ForceDocument;
 use beatbook_core::record::*;
 use beatbook_core::review::ProgrammeReturn;
-use beatbook_core::{Change, EntryId, Record, Revision, RevisionId};
+use beatbook_core::{Change, EntryId, Record, Revision};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
 use serde_json::{json, Value};
@@ -24,22 +24,17 @@ fn at(h: u32, m: u32) -> DateTime<Utc> {
 }
 
 fn rev(entry: EntryId, seq: u32, change: Change, record: Record, when: DateTime<Utc>) -> Revision {
-    Revision {
-        clock_offset_ms: None,
-        prev: None,
-        id: RevisionId::from_random_bytes(id16()),
-        entry_id: entry,
-        seq,
-        officer_id: OFFICER.into(),
-        captured_at: when + Duration::seconds(30),
-        occurred_at: when,
-        shift_id: None,
-        patrol_id: None,
-        location: None,
-        notes: String::new(),
-        change,
-        record,
-    }
+    revision(OFFICER, entry, seq, change, record, when, None)
+}
+
+/// The officer's shift, as it starts.
+fn open_shift() -> Record {
+    Record::Shift(Shift {
+        role: Some(PatrollerRole::Police),
+        callsign: "Alpha 1".into(),
+        team: "North".into(),
+        ended_at: None,
+    })
 }
 
 fn new_id() -> EntryId {
@@ -129,19 +124,7 @@ async fn hotspot_time_is_counted_by_hotspot_id_apart_from_time_elsewhere() {
     // One shift: 30 minutes at the market with a search in it, 15 minutes
     // at a car park (not a hotspot), and an arrest outside any patrol.
     let shift = new_id();
-    let open = Shift {
-        role: Some(PatrollerRole::Police),
-        callsign: "Alpha 1".into(),
-        team: "North".into(),
-        ended_at: None,
-    };
-    let mut revs = vec![rev(
-        shift,
-        1,
-        Change::Created,
-        Record::Shift(open),
-        at(18, 0),
-    )];
+    let mut revs = vec![rev(shift, 1, Change::Created, open_shift(), at(18, 0))];
     let (market, market_revs) = patrol(
         shift,
         Some("market-square"),
@@ -271,13 +254,7 @@ async fn a_patrol_naming_a_hotspot_the_force_does_not_list_is_refused_and_stored
     let server = TestServer::start().await;
     let officer = server.officer(OFFICER).await;
     let shift = new_id();
-    let open = Shift {
-        role: Some(PatrollerRole::Police),
-        callsign: "Alpha 1".into(),
-        team: "North".into(),
-        ended_at: None,
-    };
-    let shift_rev = rev(shift, 1, Change::Created, Record::Shift(open), at(18, 0));
+    let shift_rev = rev(shift, 1, Change::Created, open_shift(), at(18, 0));
     let (_, revs) = patrol(shift, Some("made-up"), "Nowhere", at(18, 30), 20);
     let mut changes = as_values(&[shift_rev]);
     changes.extend(as_values(&revs[..1]));

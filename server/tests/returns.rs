@@ -43,22 +43,7 @@ impl Book {
         at: DateTime<Utc>,
         shift: Option<EntryId>,
     ) -> Revision {
-        Revision {
-            clock_offset_ms: None,
-            prev: None,
-            id: RevisionId::from_random_bytes(id16()),
-            entry_id: entry,
-            seq,
-            officer_id: self.officer.clone(),
-            captured_at: at + chrono::Duration::seconds(30),
-            occurred_at: at,
-            shift_id: shift,
-            patrol_id: None,
-            location: None,
-            notes: String::new(),
-            change,
-            record,
-        }
+        revision(&self.officer, entry, seq, change, record, at, shift)
     }
 
     /// A shift, ended 8 hours after `start`.

@@ -10,7 +10,7 @@ mod common;
 use beatbook_core::auth::Role;
 use beatbook_core::codes::*;
 use beatbook_core::record::*;
-use beatbook_core::{Change, EntryId, Record, Revision, RevisionId};
+use beatbook_core::{Change, EntryId, Record, Revision};
 use chrono::{DateTime, TimeZone, Utc};
 use common::*;
 use serde_json::{json, Value};
@@ -29,22 +29,7 @@ fn rev(
     at: DateTime<Utc>,
     shift: Option<EntryId>,
 ) -> Revision {
-    Revision {
-        clock_offset_ms: None,
-        prev: None,
-        id: RevisionId::from_random_bytes(id16()),
-        entry_id: entry,
-        seq,
-        officer_id: officer.into(),
-        captured_at: at + chrono::Duration::seconds(30),
-        occurred_at: at,
-        shift_id: shift,
-        patrol_id: None,
-        location: None,
-        notes: String::new(),
-        change,
-        record,
-    }
+    revision(officer, entry, seq, change, record, at, shift)
 }
 
 /// A shift of `officer` from `start`, 8 hours, with one entry per record

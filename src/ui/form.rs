@@ -418,7 +418,9 @@ fn HotspotPicker(
 ) -> impl IntoView {
     let state = use_state();
     let query = RwSignal::new(String::new());
-    let current = move || values.with(|v| v.get(key).cloned().unwrap_or_default());
+    // A memo: typing in any other field of the form changes `values`, and
+    // must not redraw every radio.
+    let chosen = Memo::new(move |_| values.with(|v| v.get(key).cloned().unwrap_or_default()));
     let pick = move |value: String| {
         values.update(|v| {
             v.insert(key.to_owned(), value);
@@ -426,7 +428,7 @@ fn HotspotPicker(
     };
     let name = id.clone();
     let radios = move || {
-        let chosen = current();
+        let chosen = chosen.get();
         let at = match fix.get() {
             Fix::Found(l) => Some((l.lat, l.lon)),
             _ => None,
@@ -465,7 +467,7 @@ fn HotspotPicker(
             <input id=search type="search" autocomplete="off"
                 on:input=move |ev| query.set(event_target_value(&ev)) />
             <div class="picks">{radios}</div>
-            <label class="check"><input type="radio" name=id prop:checked=move || current() == form::OTHER_LOCATION
+            <label class="check"><input type="radio" name=id prop:checked=move || chosen.with(|c| c == form::OTHER_LOCATION)
                 on:change=move |_| pick(form::OTHER_LOCATION.into()) />
                 "Other location (not hotspot time)"</label>
             <ErrorText errors key id=error_id />

@@ -555,3 +555,31 @@ pub fn csv_maps(text: &str) -> Vec<std::collections::BTreeMap<String, String>> {
     })
     .collect()
 }
+
+/// A revision of `officer`'s entry, captured 30 s after `at`, in `shift`.
+pub fn revision(
+    officer: &str,
+    entry: beatbook_core::EntryId,
+    seq: u32,
+    change: beatbook_core::Change,
+    record: beatbook_core::Record,
+    at: DateTime<Utc>,
+    shift: Option<beatbook_core::EntryId>,
+) -> Revision {
+    Revision {
+        clock_offset_ms: None,
+        prev: None,
+        id: beatbook_core::RevisionId::from_random_bytes(id16()),
+        entry_id: entry,
+        seq,
+        officer_id: officer.into(),
+        captured_at: at + chrono::Duration::seconds(30),
+        occurred_at: at,
+        shift_id: shift,
+        patrol_id: None,
+        location: None,
+        notes: String::new(),
+        change,
+        record,
+    }
+}
