@@ -201,25 +201,13 @@ pub fn offers<'a>(
             }
         })
         .collect();
-    // An insertion sort: a few hundred hotspots at most, and the slice
-    // sorts would each add kilobytes to the download for this one list.
-    let before = |a: &Offer, b: &Offer| {
+    crate::order::sort_by(&mut found, |a, b| {
         let far = |o: &Offer| o.distance_m.unwrap_or(f64::INFINITY);
         far(a)
             .total_cmp(&far(b))
             .then_with(|| a.hotspot.name.cmp(&b.hotspot.name))
             .is_lt()
-    };
-    for i in 1..found.len() {
-        let mut j = i;
-        while j > 0 {
-            match (found.get(j), found.get(j - 1)) {
-                (Some(a), Some(b)) if before(a, b) => found.swap(j, j - 1),
-                _ => break,
-            }
-            j -= 1;
-        }
-    }
+    });
     found
 }
 

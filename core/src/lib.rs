@@ -12,6 +12,7 @@ pub mod local_time;
 pub mod log;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod order;
 pub mod record;
 pub mod returns;
 pub mod review;

@@ -102,11 +102,12 @@ impl ToCell for Option<NaiveDate> {
 
 /// Declares every record type. For each: `Name("code", "Label") { fields }`,
 /// the kind's code on the wire and its label; for each field, its type,
-/// `as Via` when it is read through a `Deserialize` newtype (a field
-/// written `serialize_with` a `crate::time` module), and in brackets what
-/// else uses it: `csv "column"` (its `entries.csv` column) or `no_csv`
-/// (one of the two, always), `no_form` (set other than by the form) and
-/// `returned` (read by the programme return).
+/// `as Via` when it is read and written through a `crate::time` newtype (a
+/// time or a date in its wire format), and in brackets what else uses it:
+/// `csv "column"` (its `entries.csv` column) or `no_csv` (one of the two,
+/// always), `no_form` (set other than by the form), `returned` (read by the
+/// programme return) and `skip_empty` (left out of the bytes while empty:
+/// a field added after the first release, so older records keep theirs).
 ///
 /// It writes the structs, [`Record`] and [`RecordKind`] (their codes said
 /// once, here), [`RecordKind::fields`], [`Record::csv_cells`] and the
@@ -125,10 +126,35 @@ macro_rules! records {
     )+) => {
         $(
             $(#[$kind_meta])*
-            #[derive(Debug, Clone, PartialEq, Default, Serialize)]
+            #[derive(Debug, Clone, PartialEq, Default)]
             #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), serde(default))]
             pub struct $kind {
                 $($(#[$field_meta])* pub $field: $ty,)+
+            }
+
+            // The bytes are what serde's derive writes (the fields in order,
+            // `skip_empty` ones left out while empty, `as Via` ones through
+            // their `crate::time` format); each field is one call of the
+            // shared `put_field`, where the derive inlined the whole write
+            // per field (kilobytes of the app's download).
+            impl serde::Serialize for $kind {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeStruct;
+                    let mut out = s.serialize_struct(
+                        stringify!($kind),
+                        [$(stringify!($field)),+].len(),
+                    )?;
+                    $(
+                        if !records!(@skip self.$field, $($use)*) {
+                            $crate::wire::put_field(
+                                &mut out,
+                                stringify!($field),
+                                &records!(@via self.$field $(, $via)?),
+                            )?;
+                        }
+                    )+
+                    out.end()
+                }
             }
         )+
 
@@ -264,6 +290,13 @@ macro_rules! records {
     (@cell $cell:ident, $value:expr, $other:tt $($rest:tt)*) => {
         records!(@cell $cell, $value, $($rest)*)
     };
+    (@skip $value:expr, skip_empty $($rest:tt)*) => {
+        $crate::wire::Empty::is_empty_value(&$value)
+    };
+    (@skip $value:expr, $other:tt $($rest:tt)*) => { records!(@skip $value, $($rest)*) };
+    (@skip $value:expr,) => { false };
+    (@via $value:expr) => { $value };
+    (@via $value:expr, $via:ty) => { <$via>::from($value) };
     (@read $map:ident, $place:expr) => {
         $crate::wire::read_into($map, &mut $place)?
     };
@@ -277,7 +310,6 @@ records! {
         role: Option<PatrollerRole> [csv "role", returned],
         callsign: String [no_csv],
         team: String [no_csv],
-        #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
         ended_at: Option<DateTime<Utc>> as OptTime [csv "ended_at", no_form],
     }
 
@@ -286,13 +318,11 @@ records! {
         /// the place typed for a patrol outside the hotspots.
         area: String [csv "area", returned],
         mode: Option<PatrolMode> [no_csv],
-        #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
         ended_at: Option<DateTime<Utc>> as OptTime [csv "ended_at", no_form, returned],
         /// The force's hotspot (`core::force::Hotspot::id`) this patrol is
         /// in; none for other locations (not hotspot time). Left out when
         /// none, so patrols saved before hotspots existed keep their bytes.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        hotspot: Option<String> [csv "hotspot_id", returned],
+        hotspot: Option<String> [csv "hotspot_id", returned, skip_empty],
     }
 
     /// PACE Code A para 4.3.
@@ -324,16 +354,8 @@ records! {
         // not change (`tests/golden.rs`).
         /// s60 and s47A: the authorisation's period (the search must fall
         /// inside it). The reference is `s60_authorisation` for both.
-        #[serde(
-            serialize_with = "crate::time::rfc3339_opt::serialize",
-            skip_serializing_if = "Option::is_none"
-        )]
-        authorised_from: Option<DateTime<Utc>> as OptTime [no_csv],
-        #[serde(
-            serialize_with = "crate::time::rfc3339_opt::serialize",
-            skip_serializing_if = "Option::is_none"
-        )]
-        authorised_until: Option<DateTime<Utc>> as OptTime [no_csv],
+        authorised_from: Option<DateTime<Utc>> as OptTime [no_csv, skip_empty],
+        authorised_until: Option<DateTime<Utc>> as OptTime [no_csv, skip_empty],
     }
 
     /// Stop and account: recorded only where the force chooses to.
@@ -351,7 +373,6 @@ records! {
         place: String [no_csv],
         grounds: String [no_csv],
         necessity: Vec<NecessityCriterion> [no_csv],
-        #[serde(serialize_with = "crate::time::rfc3339_opt::serialize")]
         caution_at: Option<DateTime<Utc>> as OptTime [no_csv],
         said_on_arrest: String [no_csv],
         custody_suite: String [no_csv],
@@ -359,14 +380,11 @@ records! {
         linked_stop: Option<EntryId> [no_csv],
         /// Why each necessity criterion relied on applies (Code G 2.9:
         /// the officer must be able to say why, criterion by criterion).
-        #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-        necessity_reasons: BTreeMap<NecessityCriterion, String> [no_csv],
+        necessity_reasons: BTreeMap<NecessityCriterion, String> [no_csv, skip_empty],
         /// Set when the person was not taken to custody (then
         /// `custody_suite` is empty).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        no_custody: Option<NoCustodyReason> [no_csv],
-        #[serde(skip_serializing_if = "String::is_empty")]
-        no_custody_details: String [no_csv],
+        no_custody: Option<NoCustodyReason> [no_csv, skip_empty],
+        no_custody_details: String [no_csv, skip_empty],
     }
 
     AsbIntervention("asb_intervention", "ASB intervention") {
@@ -377,7 +395,6 @@ records! {
         /// Warning letter, CPW and CPN: what must change.
         requirements: String [no_csv],
         /// CPW: by when.
-        #[serde(serialize_with = "crate::time::date_opt::serialize")]
         deadline: Option<NaiveDate> as OptDate [no_csv],
         /// CPW: the consequence of not complying.
         consequence: String [no_csv],
@@ -397,60 +414,41 @@ records! {
         seized_description: String [no_csv],
         vehicle_registration: String [no_csv],
         /// Dispersal: who was directed (names or descriptions).
-        #[serde(skip_serializing_if = "String::is_empty")]
-        directed_persons: String [no_csv],
+        directed_persons: String [no_csv, skip_empty],
         /// Dispersal: a later variation or withdrawal, recorded by
         /// correcting the entry (the original terms stay in its history).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        direction_change: Option<DirectionChange> [no_csv],
-        #[serde(skip_serializing_if = "String::is_empty")]
-        direction_change_details: String [no_csv],
+        direction_change: Option<DirectionChange> [no_csv, skip_empty],
+        direction_change_details: String [no_csv, skip_empty],
         /// CPN: the recorded Community Protection Warning it follows
         /// (`prior_warning_ref` holds a reference when the warning is not
         /// in Beatbook).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        prior_warning: Option<EntryId> [no_csv],
+        prior_warning: Option<EntryId> [no_csv, skip_empty],
         /// CPN: the warning's deadline; the notice may only follow it.
-        #[serde(
-            serialize_with = "crate::time::date_opt::serialize",
-            skip_serializing_if = "Option::is_none"
-        )]
-        prior_warning_deadline: Option<NaiveDate> as OptDate [no_csv],
+        prior_warning_deadline: Option<NaiveDate> as OptDate [no_csv, skip_empty],
     }
 
     IjReferral("ij_referral", "Immediate Justice referral") {
         /// Name or reference of the person referred.
         person: String [no_csv],
         disposal: Option<IjDisposal> [no_csv],
-        #[serde(serialize_with = "crate::time::date_opt::serialize")]
         referral_date: Option<NaiveDate> as OptDate [csv "ij_referral_date", returned],
         victim_consulted: Option<bool> [no_csv],
         hours_ordered: Option<u32> [csv "ij_hours_ordered", returned],
         /// The day the reparation started, when its time is not known (and
         /// what referrals recorded before `reparation_started_at` hold);
         /// never beside `reparation_started_at`.
-        #[serde(serialize_with = "crate::time::date_opt::serialize")]
         reparation_started: Option<NaiveDate> as OptDate [csv "ij_reparation_started", returned],
         hours_completed: Option<u32> [csv "ij_hours_completed", returned],
         outcome: String [no_csv],
         /// The entry (an ASB intervention, a stop) the referral came from.
         linked_entry: Option<EntryId> [no_csv],
         /// Where the reparation stands (`outcome` holds the details).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        result: Option<IjOutcome> [csv "ij_result"],
-        #[serde(
-            serialize_with = "crate::time::date_opt::serialize",
-            skip_serializing_if = "Option::is_none"
-        )]
-        completed_on: Option<NaiveDate> as OptDate [csv "ij_completed_on", returned],
+        result: Option<IjOutcome> [csv "ij_result", skip_empty],
+        completed_on: Option<NaiveDate> as OptDate [csv "ij_completed_on", returned, skip_empty],
         /// When the reparation started, date and time: the return measures
         /// "started within 48 hours" from the referral (the entry's time)
         /// to this, in hours.
-        #[serde(
-            serialize_with = "crate::time::rfc3339_opt::serialize",
-            skip_serializing_if = "Option::is_none"
-        )]
-        reparation_started_at: Option<DateTime<Utc>> as OptTime [csv "ij_reparation_started_at", returned],
+        reparation_started_at: Option<DateTime<Utc>> as OptTime [csv "ij_reparation_started_at", returned, skip_empty],
     }
 
     Note("note", "Note or engagement") {

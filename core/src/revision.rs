@@ -279,14 +279,24 @@ pub fn is_chain_hash(text: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// The same record, as the bytes the server compares (`canonical_bytes`):
+/// the derived `PartialEq` over every record kind was kilobytes of the
+/// download for two checks that run on ends and withdrawals only.
+fn same_record(a: &Record, b: &Record) -> bool {
+    match (serde_json::to_vec(a), serde_json::to_vec(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// An ascending sort key of three numbers (see [`sort_revisions`]).
 pub type SortKey = [u128; 3];
 
-/// Sorts revisions by a key function. Every ordering in core goes through
-/// this one routine: a sort per call site would each add its own copy of the
-/// sort code to the app's download.
+/// Sorts revisions by a key function (stable). Every ordering of revisions
+/// goes through this one routine, and through [`crate::order::sort_by`], the
+/// download's one sort.
 pub fn sort_revisions(revs: &mut [&Revision], key: fn(&Revision) -> SortKey) {
-    revs.sort_unstable_by_key(|r| key(r));
+    crate::order::sort_by(revs, |a, b| key(a) < key(b));
 }
 
 /// A time as an ascending sort key component.
@@ -405,7 +415,7 @@ impl History {
             // What is withdrawn is the entry as it stood, so the record
             // keeps what the officer withdrew.
             Change::Withdrawn { .. } => {
-                if next.record != last.record
+                if !same_record(&next.record, &last.record)
                     || next.occurred_at != last.occurred_at
                     || next.notes != last.notes
                     || next.location != last.location
@@ -430,7 +440,7 @@ impl History {
                 // Notes and location too: an end that rewrites them would
                 // be a correction without a reason.
                 if next.record.ended_at().is_none()
-                    || reopened != last.record
+                    || !same_record(&reopened, &last.record)
                     || next.occurred_at != last.occurred_at
                     || next.notes != last.notes
                     || next.location != last.location

@@ -5,7 +5,7 @@
 //! app's download several kilobytes; these few functions do the one format
 //! we use. Times are always written in UTC with `Z`; any offset is accepted.
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
-use serde::{de, Deserialize, Deserializer, Serializer};
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Cow;
 
 /// `2026-11-27T08:30:00Z`, with 3, 6 or 9 fraction digits only when needed.
@@ -173,9 +173,21 @@ impl<'de> Deserialize<'de> for Time {
     }
 }
 
-/// An optional RFC 3339 time read as [`rfc3339_opt`] reads it, for the
-/// hand-written record decoder (`records!` in `crate::record`).
+/// An optional RFC 3339 time read and written as [`rfc3339_opt`] does, for
+/// the hand-written record decoder and encoder (`records!` in `crate::record`).
 pub struct OptTime(pub Option<DateTime<Utc>>);
+
+impl From<Option<DateTime<Utc>>> for OptTime {
+    fn from(t: Option<DateTime<Utc>>) -> Self {
+        OptTime(t)
+    }
+}
+
+impl Serialize for OptTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        rfc3339_opt::serialize(&self.0, s)
+    }
+}
 
 impl<'de> Deserialize<'de> for OptTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -183,9 +195,21 @@ impl<'de> Deserialize<'de> for OptTime {
     }
 }
 
-/// An optional ISO date read as [`date_opt`] reads it (`records!` in
+/// An optional ISO date read and written as [`date_opt`] does (`records!` in
 /// `crate::record`).
 pub struct OptDate(pub Option<NaiveDate>);
+
+impl From<Option<NaiveDate>> for OptDate {
+    fn from(d: Option<NaiveDate>) -> Self {
+        OptDate(d)
+    }
+}
+
+impl Serialize for OptDate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        date_opt::serialize(&self.0, s)
+    }
+}
 
 impl<'de> Deserialize<'de> for OptDate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -18,8 +18,9 @@
 //! missing field keeps its default or is an error if required, an unknown
 //! field is skipped, a repeated field is an error (`duplicate field`), a
 //! value of the wrong type is an error. Not kept: reading a struct from a
-//! JSON array, which nothing writes. Encoding stays derived (its bytes are
-//! what the server compares). `core/tests/decoders.rs` holds these decoders
+//! JSON array, which nothing writes. Records are written through
+//! [`put_field`], to the bytes serde's derive writes (they are what the
+//! server compares: `tests/golden.rs`); everything else is written derived. `core/tests/decoders.rs` holds these decoders
 //! against a serde-derived twin on random revisions and on JSON made from
 //! them with fields missing, repeated, unknown, retyped and null.
 /// For [`crate::decode_struct!`], which the app uses too.
@@ -74,6 +75,42 @@ pub fn read_fields<'de, A: MapAccess<'de>>(
         set(index, map)?;
     }
     Ok(())
+}
+
+/// Writes one field of a struct, for the record types' hand-written
+/// `Serialize` (`records!` in `record.rs`). Not inlined: one call per
+/// field where serde's derive wrote the key, the separators and the value
+/// out in full for every field.
+#[inline(never)]
+pub fn put_field<S: serde::ser::SerializeStruct, T: serde::Serialize + ?Sized>(
+    out: &mut S,
+    key: &'static str,
+    value: &T,
+) -> Result<(), S::Error> {
+    out.serialize_field(key, value)
+}
+
+/// A value a `skip_empty` record field leaves out of the bytes.
+pub trait Empty {
+    fn is_empty_value(&self) -> bool;
+}
+
+impl<T> Empty for Option<T> {
+    fn is_empty_value(&self) -> bool {
+        self.is_none()
+    }
+}
+
+impl Empty for String {
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<K, V> Empty for std::collections::BTreeMap<K, V> {
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
 }
 
 /// Reads a map value. Not inlined, so each type's decoding is written once
