@@ -19,7 +19,7 @@ const MIN_INTERVAL_SECONDS: i64 = 60;
 /// its type and in range, so a damaged copy never locks a phone after a
 /// second or keeps nothing.
 pub fn read(body: &str) -> Option<ForceSettings> {
-    serde_json::from_str::<ForceAnswer>(body)
+    beatbook_core::json::from_str::<ForceAnswer>(body)
         .ok()
         .map(|answer| answer.settings)
         .filter(|settings| settings.check().is_ok())

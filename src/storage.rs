@@ -18,6 +18,7 @@
 //! an interrupted migration is simply done again at the next start.
 use crate::idb::{self, Boxed, IdbError, Tx, ANSWERS, META, QUARANTINE, REVISIONS};
 use crate::vault::{Sealed, Vault};
+use beatbook_core::json::{self, JsonError};
 use beatbook_core::sync::Answer;
 use beatbook_core::{Revision, RevisionId};
 use gloo_storage::{LocalStorage, Storage};
@@ -86,6 +87,12 @@ impl From<IdbError> for StoreError {
 
 impl From<serde_json::Error> for StoreError {
     fn from(_: serde_json::Error) -> Self {
+        Self::Encode
+    }
+}
+
+impl From<JsonError> for StoreError {
+    fn from(_: JsonError) -> Self {
         Self::Encode
     }
 }
@@ -247,11 +254,10 @@ pub async fn get_sealed<T: for<'de> Deserialize<'de>>(key: &str, vault: &Vault) 
     let tx = Tx::read(&[META]).await.ok()?;
     let request = tx.get(META, key).ok()?;
     tx.done().await.ok()?;
-    let sealed: Sealed = serde_json::from_str(&idb::text_of(&request)?).ok()?;
+    let sealed: Sealed = json::from_str(&idb::text_of(&request)?).ok()?;
     let plain = vault.open(&sealed).await.ok()?;
-    // From text, as everything else is read: `from_slice` would add a second
-    // copy of the JSON reader (and of each type's decoder) to the download.
-    serde_json::from_str(std::str::from_utf8(&plain).ok()?).ok()
+    // From text, as everything else is read (one reader in the download).
+    json::from_str(std::str::from_utf8(&plain).ok()?).ok()
 }
 
 /// Removes a small sealed value.
@@ -399,7 +405,7 @@ pub async fn load(vault: &Vault) -> Result<Loaded, StoreError> {
     // An unreadable answer only means the revision is sent again, which the
     // server recognises: no need to quarantine it.
     for (key, text) in answers.pairs() {
-        if let (Some(id), Ok(answer)) = (RevisionId::parse(&key), serde_json::from_str(&text)) {
+        if let (Some(id), Ok(answer)) = (RevisionId::parse(&key), json::from_str(&text)) {
             loaded.outcomes.insert(id, answer);
         }
     }
@@ -444,12 +450,14 @@ fn decode<'a>(text: &'a str, vault: &'a Vault) -> Boxed<'a, Result<(Revision, u3
 }
 
 async fn decode_now(text: &str, vault: &Vault) -> Result<(Revision, u32), String> {
-    let version = serde_json::from_str::<EnvelopeVersion>(text)
-        .map_err(|e| format!("not readable JSON ({e})"))?;
+    // The reader says only that the text is not what it should be (the
+    // apps' reader keeps no message: `core::json`).
+    let version =
+        json::from_str::<EnvelopeVersion>(text).map_err(|_| "not readable JSON".to_owned())?;
     let plain = match version.v {
         SEALED_VERSION => {
-            let envelope = serde_json::from_str::<EncryptedEnvelope>(text)
-                .map_err(|e| format!("damaged entry ({e})"))?;
+            let envelope = json::from_str::<EncryptedEnvelope>(text)
+                .map_err(|_| "damaged entry".to_owned())?;
             let sealed = Sealed {
                 iv: envelope.iv,
                 ct: envelope.ct,
@@ -468,9 +476,9 @@ async fn decode_now(text: &str, vault: &Vault) -> Result<(Revision, u32), String
         }
         v => return Err(format!("unknown format {v}")),
     };
-    serde_json::from_str::<EnvelopeIn>(&plain)
+    json::from_str::<EnvelopeIn>(&plain)
         .map(|e| (e.rev, version.v))
-        .map_err(|e| format!("damaged entry ({e})"))
+        .map_err(|_| "damaged entry".to_owned())
 }
 
 /// What storage holds, by revision ID only (nothing is decrypted): what the
@@ -500,7 +508,7 @@ async fn inventory_now() -> Result<Inventory, StoreError> {
         answers: answers
             .pairs()
             .into_iter()
-            .filter_map(|(k, v)| Some((RevisionId::parse(&k)?, serde_json::from_str(&v).ok()?)))
+            .filter_map(|(k, v)| Some((RevisionId::parse(&k)?, json::from_str(&v).ok()?)))
             .collect(),
         quarantined: quarantine.pairs().len(),
     })
@@ -549,8 +557,8 @@ pub async fn forget(ids: &[RevisionId]) -> Result<(), StoreError> {
 
 /// Reads a small value (the officer profile, settings).
 pub fn get<T: for<'de> Deserialize<'de>>(key: &str) -> Option<T> {
-    local()?;
-    LocalStorage::get(key).ok()
+    let text = local()?.get_item(key).ok()??;
+    json::from_str(&text).ok()
 }
 
 pub fn set<T: Serialize>(key: &str, value: &T) -> Result<(), StoreError> {

@@ -38,8 +38,11 @@ pub fn observe_server_date(date_header: &str, sent_ms: f64, received_ms: f64) {
 /// Server minus device clock in ms, if the app has heard from the server.
 pub fn clock_offset_ms() -> Option<f64> {
     CLOCK_OFFSET_MS.with(|c| c.get()).or_else(|| {
-        let kept: Option<f64> =
-            <gloo_storage::LocalStorage as gloo_storage::Storage>::get(CLOCK_KEY).ok();
+        let kept = <gloo_storage::LocalStorage as gloo_storage::Storage>::raw()
+            .get_item(CLOCK_KEY)
+            .ok()
+            .flatten()
+            .and_then(|text| beatbook_core::json::from_str::<f64>(&text).ok());
         CLOCK_OFFSET_MS.with(|c| c.set(kept));
         kept
     })

@@ -94,7 +94,7 @@ impl Reply {
         if (200..300).contains(&self.status) {
             return Ok(self.body);
         }
-        let (code, message) = match serde_json::from_str::<ApiErrorBody>(&self.body) {
+        let (code, message) = match beatbook_core::json::from_str::<ApiErrorBody>(&self.body) {
             Ok(body) => (ErrorCode::parse(&body.error), body.message),
             Err(_) => (ErrorCode::Other(String::new()), String::new()),
         };
@@ -111,7 +111,7 @@ impl Reply {
 
     /// The body decoded as `T` if the status is a success.
     pub fn json<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        serde_json::from_str(&self.text()?).map_err(|_| ApiError::Unreadable)
+        beatbook_core::json::from_str(&self.text()?).map_err(|_| ApiError::Unreadable)
     }
 
     /// Nothing to read but the status (`204 No Content`).

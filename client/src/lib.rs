@@ -57,7 +57,7 @@ pub async fn force(token: &str) -> Result<(ForceAnswer, String), ApiError> {
     let body = send(Method::Get, "/api/v1/force", Some(token))
         .await?
         .text()?;
-    let answer = serde_json::from_str(&body).map_err(|_| ApiError::Unreadable)?;
+    let answer = beatbook_core::json::from_str(&body).map_err(|_| ApiError::Unreadable)?;
     Ok((answer, body))
 }
 

@@ -912,7 +912,7 @@ pub fn parse_form(
         }
     }
     json.push_str("}}");
-    let record = serde_json::from_str::<Record>(&json);
+    let record = crate::json::from_str::<Record>(&json);
     match record {
         Ok(record) => {
             record.check(&mut c);
@@ -1188,8 +1188,9 @@ pub fn revision_to_form(rev: &Revision, local: LocalTime) -> FormValues {
     let mut values = FormValues::new();
     // A record encodes as `{"<kind>": {fields}}`; read back field by field.
     let fields = serde_json::to_string(&rev.record)
-        .and_then(|json| serde_json::from_str::<Tagged>(&json))
-        .map_or_else(|_| Vec::new(), |Tagged(RecordFields(fields))| fields);
+        .ok()
+        .and_then(|json| crate::json::from_str::<Tagged>(&json).ok())
+        .map_or_else(Vec::new, |Tagged(RecordFields(fields))| fields);
     for spec in record_fields(rev.kind()) {
         let (name, entry) = spec.key.split_once('.').unzip();
         let name = name.unwrap_or(spec.key);

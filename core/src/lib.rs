@@ -8,6 +8,7 @@ pub mod display;
 pub mod force;
 pub mod form;
 pub mod ids;
+pub mod json;
 pub mod local_time;
 pub mod log;
 #[cfg(feature = "openapi")]

@@ -377,8 +377,17 @@ fn real_read(json: &str) -> Result<Revision, String> {
     serde_json::from_str::<Revision>(json).map_err(|e| e.to_string())
 }
 
-/// Both decoders accept `json` with one value, or both refuse it.
+/// Both decoders accept `json` with one value, or both refuse it; and the
+/// apps' JSON reader (`beatbook_core::json`) gives the same verdict and
+/// value as serde_json's.
 fn same_verdict(json: &str) -> Result<Option<Revision>, TestCaseError> {
+    let apps = beatbook_core::json::from_str::<Revision>(json).ok();
+    prop_assert_eq!(
+        &apps,
+        &real_read(json).ok(),
+        "apps' reader differs on {}",
+        json
+    );
     match (real_read(json), twin_read(json)) {
         (Ok(real), Ok(twin)) => {
             prop_assert_eq!(&real, &twin, "{}", json);
