@@ -18,20 +18,8 @@ pub use beatbook_client::clock::{
     CLOCK_WARNING_MS,
 };
 
-fn random_bytes() -> [u8; 16] {
-    let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        // No Web Crypto (very old browser): Math.random still gives IDs that
-        // will not collide in practice for one device's log.
-        for b in &mut bytes {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    bytes
-}
+// Shared with the review bundle: the client's.
+use beatbook_client::random_bytes;
 
 pub fn new_entry_id() -> EntryId {
     EntryId::from_random_bytes(random_bytes())

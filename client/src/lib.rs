@@ -18,6 +18,7 @@ pub use query::{Export, ReturnQuery, ShiftQuery, ShiftRevisionsQuery};
 use beatbook_core::api::ErrorCode;
 use beatbook_core::auth::{Session, SignInRequest, SIGN_IN_PATH, SIGN_OUT_PATH};
 use beatbook_core::force::ForceAnswer;
+use beatbook_core::ij::{follow_ups_path, FollowUpAnswer, FollowUps, IjFollowUp};
 use beatbook_core::returns::{ReturnChanges, SubmittedReturn};
 use beatbook_core::review::{
     ProgrammeReturn, ReviewRequest, ReviewRow, ShiftDetail, ShiftLines, ShiftPage, StoredRevisions,
@@ -127,6 +128,45 @@ pub async fn submitted_return(
 pub async fn return_changes(token: &str, query: &ReturnQuery) -> Result<ReturnChanges, ApiError> {
     let path = query.submitted_path("changes");
     send(Method::Get, &path, Some(token)).await?.json()
+}
+
+/// `POST /api/v1/ij-referrals/{entry_id}/follow-ups`: records an Immediate
+/// Justice follow-up of the referral it names (stored now, or already had:
+/// sent again under the same ID, it is never stored twice).
+pub async fn record_follow_up(
+    token: &str,
+    follow_up: &IjFollowUp,
+) -> Result<FollowUpAnswer, ApiError> {
+    let path = follow_ups_path(&follow_up.entry_id);
+    send(post(follow_up)?, &path, Some(token)).await?.json()
+}
+
+/// `GET /api/v1/ij-referrals/{entry_id}/follow-ups`: a referral's
+/// follow-ups, oldest first.
+pub async fn follow_ups(
+    token: &str,
+    entry_id: &beatbook_core::EntryId,
+) -> Result<FollowUps, ApiError> {
+    send(Method::Get, &follow_ups_path(entry_id), Some(token))
+        .await?
+        .json()
+}
+
+/// Sixteen random bytes for a client-made ID (an entry, a revision, a
+/// follow-up), from Web Crypto.
+pub fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        // No Web Crypto (very old browser): Math.random still gives IDs that
+        // will not collide in practice for one device's log.
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes
 }
 
 /// A CSV export, with the reason the server records beside it.

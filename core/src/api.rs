@@ -55,6 +55,9 @@ pub enum ErrorCode {
     OwnShift,
     /// Anything else that went wrong at the server (500).
     InternalError,
+    /// The ID is already the server's for something else (409): a resend
+    /// that changed what it says is never stored over the first.
+    Conflict,
     /// A code this build does not know, as the server wrote it (empty when
     /// the answer carried no readable error body, e.g. a proxy's own page).
     Other(String),
@@ -103,6 +106,7 @@ error_codes! {
     DeviceMismatch => "device_mismatch",
     OwnShift => "own_shift",
     InternalError => "internal_error",
+    Conflict => "conflict",
 }
 
 impl ErrorCode {
@@ -136,7 +140,7 @@ mod tests {
     #[test]
     fn every_known_code_reads_back_as_itself_and_unknown_ones_are_kept() {
         let mut seen = std::collections::HashSet::new();
-        assert_eq!(ErrorCode::KNOWN.len(), 22);
+        assert_eq!(ErrorCode::KNOWN.len(), 23);
         for code in ErrorCode::KNOWN {
             assert!(seen.insert(code.as_str().to_owned()), "{code} twice");
             assert_eq!(&ErrorCode::parse(code.as_str()), code);

@@ -104,6 +104,11 @@ uuid_id! {
     /// Identifies one immutable revision of an entry: the unit of storage and sync.
     RevisionId
 }
+uuid_id! {
+    /// Identifies one Immediate Justice follow-up (`crate::ij`): made by the
+    /// client before it sends, so a resend is known for what it is.
+    FollowUpId
+}
 
 impl EntryId {
     /// A short reference an officer can read out or write on a receipt

@@ -8,6 +8,7 @@ pub mod display;
 pub mod force;
 pub mod form;
 pub mod ids;
+pub mod ij;
 pub mod json;
 pub mod local_time;
 pub mod log;
@@ -24,7 +25,7 @@ pub mod validate;
 pub mod wire;
 
 pub use codes::Code;
-pub use ids::{EntryId, RevisionId};
+pub use ids::{EntryId, FollowUpId, RevisionId};
 pub use log::Log;
 pub use record::{Record, RecordKind};
 pub use revision::{Change, History, Location, Revision, RevisionError};

@@ -72,7 +72,9 @@ pub fn submission_rows(sub: &SubmittedReturn) -> Vec<[String; 4]> {
 pub struct ReturnChange {
     /// `late_sync` (an entry that reached the server after the
     /// submission), `ended` (a shift or patrol ended since), `correction`,
-    /// `withdrawal` or `review` (a decision on a shift of the period).
+    /// `withdrawal`, `review` (a decision on a shift of the period) or
+    /// `follow_up` (an Immediate Justice follow-up of a referral of the
+    /// period, or of one completed in it).
     pub kind: String,
     /// When it reached the server or was decided (UTC).
     pub at: String,
@@ -85,7 +87,8 @@ pub struct ReturnChange {
     pub officer_id: String,
     /// When the entry happened (UTC).
     pub occurred_at: String,
-    /// A correction's or withdrawal's reason; a review's state and comment.
+    /// A correction's or withdrawal's reason; a review's state and
+    /// comment; a follow-up's result, who recorded it and why.
     pub detail: String,
 }
 
@@ -108,6 +111,7 @@ pub fn change_label(kind: &str) -> &'static str {
         "correction" => "Corrected",
         "withdrawal" => "Withdrawn",
         "review" => "Reviewed",
+        "follow_up" => "Follow-up recorded",
         _ => "Changed",
     }
 }

@@ -69,6 +69,8 @@ pub enum Rule {
     CompletedWithHoursLeft,
     #[error("Cannot be completed before it started")]
     CompletedBeforeStart,
+    #[error("Leave the end date blank while the reparation is under way")]
+    EndedWhileUnderWay,
     #[error("A Community Protection Notice needs the person to be 16 or over")]
     CpnUnderSixteen,
     #[error("A dispersal direction lasts at most 48 hours")]

@@ -135,7 +135,8 @@ pub fn router(state: AppState) -> (Router, Vec<ApiRoute>) {
             "/force",
             post(crate::force::set_force).layer(DefaultBodyLimit::max(MAX_FORCE_BYTES)),
         );
-    let Routes { router, list } = crate::returns::routes(crate::review::routes(routes));
+    let Routes { router, list } =
+        crate::follow_ups::routes(crate::returns::routes(crate::review::routes(routes)));
     let router = router
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -21,6 +21,7 @@ use thiserror::Error;
 
 pub mod accounts;
 mod chain;
+pub mod follow_ups;
 pub mod force;
 pub mod ops;
 pub mod returns;

@@ -37,6 +37,12 @@ pub enum ApiError {
     NotFound,
     #[error("No such shift")]
     ShiftNotFound,
+    /// Also the answer to someone outside the referral's team, so it says
+    /// nothing of whether the referral exists.
+    #[error("No such Immediate Justice referral")]
+    ReferralNotFound,
+    #[error("This follow-up ID is already taken by a different follow-up; nothing was changed")]
+    FollowUpConflict,
     #[error("No return has been submitted for this period (or no such revision)")]
     ReturnNotSubmitted,
     #[error("this endpoint does not accept that method")]
@@ -87,9 +93,11 @@ impl ApiError {
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::PayloadTooLarge | Self::TooManyChanges { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::NotFound | Self::ShiftNotFound | Self::ReturnNotSubmitted => {
-                StatusCode::NOT_FOUND
-            }
+            Self::NotFound
+            | Self::ShiftNotFound
+            | Self::ReferralNotFound
+            | Self::ReturnNotSubmitted => StatusCode::NOT_FOUND,
+            Self::FollowUpConflict => StatusCode::CONFLICT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unavailable | Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -110,7 +118,11 @@ impl ApiError {
             Self::BadQuery(_) => ErrorCode::BadQuery,
             Self::BadBody(_) => ErrorCode::BadBody,
             Self::BodyTimeout => ErrorCode::RequestTimeout,
-            Self::NotFound | Self::ShiftNotFound | Self::ReturnNotSubmitted => ErrorCode::NotFound,
+            Self::NotFound
+            | Self::ShiftNotFound
+            | Self::ReferralNotFound
+            | Self::ReturnNotSubmitted => ErrorCode::NotFound,
+            Self::FollowUpConflict => ErrorCode::Conflict,
             Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Self::Unavailable | Self::Busy { .. } => ErrorCode::Unavailable,
             Self::Storage(_) => ErrorCode::StorageError,

@@ -50,7 +50,9 @@ const MAX_WRITE_THREADS: usize = 4;
 ///   `has_issues`, `rejected`, `pending` if never reviewed);
 /// - the typed fields the return reads: the stop's ethnicities
 ///   (`self_defined_ethnicity`, `officer_perceived_ethnicity`, codes) and
-///   the referral's dates, start time and result (`ij_*`);
+///   the referral's dates, start time and result (`ij_*`; with its
+///   effective follow-up laid over it, as the return reads it:
+///   `crate::follow_ups`);
 /// - `hotspot_id`: on a patrol's row, the force's hotspot it was in
 ///   (`core::force::Hotspot`), empty for another location (issue #11,
 ///   item 3).

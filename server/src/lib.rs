@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod follow_ups;
 pub mod force;
 pub mod ingest;
 pub mod maintenance;

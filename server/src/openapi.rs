@@ -50,6 +50,8 @@ pub const BEARER: &str = "bearer";
         crate::returns::submit_return,
         crate::returns::submitted_return,
         crate::returns::return_changes,
+        crate::follow_ups::record_follow_up,
+        crate::follow_ups::list_follow_ups,
     ),
     // Named here: schemas only a query parameter refers to (`kind`) are not
     // collected on their own.

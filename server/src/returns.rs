@@ -3,7 +3,7 @@
 //! figures are what the review screen and the return CSV show for that
 //! period (`GET /api/v1/returns/submitted`), beside what changed under
 //! them since (`GET /api/v1/returns/changes`: late syncs, ends,
-//! corrections, withdrawals, reviews). Submitting again makes the next
+//! corrections, withdrawals, reviews, Immediate Justice follow-ups). Submitting again makes the next
 //! revision and keeps the earlier ones.
 //!
 //! Who: supervisors, for the teams they supervise (all of them, or one
@@ -13,7 +13,8 @@
 //!
 //! What is frozen: the figures ([`ProgrammeReturn`]) as
 //! [`canonical_figures`] writes them, with their SHA-256. The submission
-//! also keeps the highest revision arrival and review ID the server held
+//! also keeps the highest revision arrival, review ID and follow-up
+//! arrival the server held
 //! when it began reading: whatever arrived or was decided after them is a
 //! change since. Read before the figures, so a revision arriving while
 //! they are computed is listed as a change even if the figures hold it:
@@ -179,7 +180,7 @@ pub async fn submit_return(
     )
     .await?;
     // Before the figures are read: see the module's notes.
-    let (last_arrival, last_review) = state.db.high_water().await?;
+    let (last_arrival, last_review, last_follow_up) = state.db.high_water().await?;
     let submitted_at = format_time(Utc::now());
     let figures = compute_return(
         &state.db,
@@ -203,6 +204,7 @@ pub async fn submit_return(
             sha256: &sha256,
             last_arrival,
             last_review,
+            last_follow_up,
         })
         .await?;
     Ok((
@@ -346,13 +348,21 @@ pub async fn return_changes(
         to: &to,
     };
     let officers = scope.members.officers();
-    let (mut arrived, mut reviewed) = tokio::try_join!(
+    let (first_day, last_day) = (period.from.to_string(), period.to.to_string());
+    let (mut arrived, mut reviewed, mut followed_up) = tokio::try_join!(
         state
             .db
             .arrived_since(found.last_arrival, &officers, window),
         state
             .db
             .reviewed_since(found.last_review, &officers, window),
+        state.db.followed_up_since(
+            found.last_follow_up,
+            &officers,
+            window,
+            &first_day,
+            &last_day
+        ),
     )?;
     // Someone who joined or left a team: their changes while they were in
     // it. A revision is placed by its own time and a review by its shift's
@@ -365,6 +375,7 @@ pub async fn return_changes(
         };
         arrived.retain(|r| counts(&r.officer_id, &r.occurred_at));
         reviewed.retain(|v| counts(&v.officer_id, &v.occurred_at));
+        followed_up.retain(|f| counts(&f.officer_id, &f.occurred_at));
     }
     let reference = |id: &str| {
         EntryId::parse(id)
@@ -403,6 +414,17 @@ pub async fn return_changes(
         } else {
             format!("{}: {}", v.state, v.comment)
         },
+    }));
+    // A follow-up is the referral's, whoever recorded it: the detail says who.
+    changes.extend(followed_up.into_iter().map(|f| ReturnChange {
+        kind: "follow_up".to_owned(),
+        at: f.recorded_at,
+        reference: reference(&f.entry_id),
+        entry_id: f.entry_id,
+        entry_kind: beatbook_core::RecordKind::IjReferral.code().to_owned(),
+        officer_id: f.officer_id,
+        occurred_at: f.occurred_at,
+        detail: format!("{} by {}: {}", f.result, f.recorded_by, f.reason),
     }));
     // Times are fixed-width UTC text: text order is time order.
     changes.sort_by(|a, b| a.at.cmp(&b.at));

@@ -7,6 +7,7 @@
 //! Field names and values come from the same `core::form` specs the
 //! officer's form is drawn from, so a supervisor reads exactly the labels
 //! the officer filled in.
+use super::follow_up::FollowUpSection;
 use super::format::{
     accuracy_text, coordinates_text, delay_text, duration_text, is_long_delay, map_link,
     parse_time, reference_of, time_in_shift,
@@ -16,7 +17,7 @@ use beatbook_client::clock::local_time;
 use beatbook_core::display as fmt;
 use beatbook_core::form::{self, FieldKind, FormValues, LocalTime};
 use beatbook_core::review::{Flag, RevisionItem};
-use beatbook_core::{Change, Log, Revision};
+use beatbook_core::{Change, Log, Record, Revision};
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -302,6 +303,14 @@ fn entry_details(
             .map_or_else(|| "Not ended".to_owned(), |t| clock.text(t));
         view! { <div class="pair"><dt>"Ended"</dt><dd>{text}</dd></div> }
     });
+    // Anyone in the team records how a referral's reparation went.
+    let follow_ups = match &rev.record {
+        Record::IjReferral(referral) => Some(view! {
+            <FollowUpSection entry_id=rev.entry_id referral=referral.clone()
+                referred_at=rev.occurred_at />
+        }),
+        _ => None,
+    };
     Some(view! {
         <details id=entry_details_id(&entry.entry_id) class="entry-record">
             <summary>{format!(
@@ -316,6 +325,7 @@ fn entry_details(
                 </dl>
                 <h4>"Revisions, newest first"</h4>
                 <ol class="revisions" reversed>{revisions}</ol>
+                {follow_ups}
             </div>
         </details>
     })

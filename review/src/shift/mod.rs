@@ -1,8 +1,10 @@
 //! The shift screens: the list with its filters and the entries export,
-//! and one shift's record with the supervisor's decision.
+//! and one shift's record with the supervisor's decision and, under an
+//! Immediate Justice referral, its follow-ups.
 mod decision;
 mod entries;
 mod fetch;
+mod follow_up;
 mod format;
 mod list;
 mod record;

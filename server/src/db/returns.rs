@@ -20,6 +20,7 @@ pub struct NewReturn<'a> {
     pub sha256: &'a str,
     pub last_arrival: i64,
     pub last_review: i64,
+    pub last_follow_up: i64,
 }
 
 /// A stored submission.
@@ -34,6 +35,7 @@ pub struct StoredReturn {
     pub sha256: String,
     pub last_arrival: i64,
     pub last_review: i64,
+    pub last_follow_up: i64,
 }
 
 /// The window a change must fall in, as stored-format times: entries from
@@ -61,6 +63,20 @@ pub struct ArrivedRow {
     pub reason: String,
 }
 
+/// An Immediate Justice follow-up recorded after a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowedUpRow {
+    pub entry_id: String,
+    /// The referral's officer and time (its latest revision).
+    pub officer_id: String,
+    pub occurred_at: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
+    /// The follow-up's `result` and `reason`.
+    pub result: String,
+    pub reason: String,
+}
+
 /// A review decided after a submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewedRow {
@@ -79,8 +95,9 @@ impl Accounts {
     pub async fn insert_submitted_return(&self, r: &NewReturn<'_>) -> Result<u32, DbError> {
         let revision: u32 = sqlx::query_scalar(
             "INSERT INTO submitted_returns (teams, period_from, period_to, revision, \
-               submitted_by, submitted_at, figures, sha256, last_arrival, last_review) \
-             SELECT ?1, ?2, ?3, COALESCE(MAX(revision), 0) + 1, ?4, ?5, ?6, ?7, ?8, ?9 \
+               submitted_by, submitted_at, figures, sha256, last_arrival, last_review, \
+               last_follow_up) \
+             SELECT ?1, ?2, ?3, COALESCE(MAX(revision), 0) + 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
              FROM submitted_returns WHERE teams = ?1 AND period_from = ?2 AND period_to = ?3 \
              RETURNING revision",
         )
@@ -93,6 +110,7 @@ impl Accounts {
         .bind(r.sha256)
         .bind(r.last_arrival)
         .bind(r.last_review)
+        .bind(r.last_follow_up)
         .fetch_one(&self.pool)
         .await?;
         Ok(revision)
@@ -100,16 +118,17 @@ impl Accounts {
 }
 
 impl Database {
-    /// The highest revision arrival and review ID stored: what a return
-    /// computed now has seen at most.
-    pub async fn high_water(&self) -> Result<(i64, i64), DbError> {
+    /// The highest revision arrival, review ID and follow-up arrival
+    /// stored: what a return computed now has seen at most.
+    pub async fn high_water(&self) -> Result<(i64, i64, i64), DbError> {
         let row = sqlx::query(
             "SELECT (SELECT COALESCE(MAX(arrival), 0) FROM revisions), \
-                    (SELECT COALESCE(MAX(review_id), 0) FROM reviews)",
+                    (SELECT COALESCE(MAX(review_id), 0) FROM reviews), \
+                    (SELECT COALESCE(MAX(arrival), 0) FROM ij_follow_ups)",
         )
         .fetch_one(&self.readers)
         .await?;
-        Ok((row.try_get(0)?, row.try_get(1)?))
+        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
     }
 
     /// A submission of the period: revision `revision`, or the latest.
@@ -126,7 +145,8 @@ impl Database {
                (SELECT MAX(o.revision) FROM submitted_returns o \
                 WHERE o.teams = s.teams AND o.period_from = s.period_from \
                   AND o.period_to = s.period_to), \
-               submitted_by, submitted_at, figures, sha256, last_arrival, last_review \
+               submitted_by, submitted_at, figures, sha256, last_arrival, last_review, \
+               last_follow_up \
              FROM submitted_returns s \
              WHERE teams = ?1 AND period_from = ?2 AND period_to = ?3 \
                AND (?4 IS NULL OR revision = ?4) \
@@ -148,6 +168,7 @@ impl Database {
                 sha256: r.try_get(5)?,
                 last_arrival: r.try_get(6)?,
                 last_review: r.try_get(7)?,
+                last_follow_up: r.try_get(8)?,
             })
         })
         .transpose()
@@ -233,6 +254,57 @@ impl Database {
                     at: r.try_get(3)?,
                     officer_id: r.try_get(4)?,
                     occurred_at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Follow-ups recorded after `after` (an arrival) of these officers'
+    /// referrals (by their latest revision) that either occurred in the
+    /// period or were, by this follow-up, by an earlier one or by the
+    /// referral itself, completed on one of its days (`first_day` to
+    /// `last_day`, YYYY-MM-DD): what may have moved a count or a
+    /// completion of the period. A range of the UNIQUE arrival index:
+    /// what arrived since is little.
+    pub async fn followed_up_since(
+        &self,
+        after: i64,
+        officers: &[String],
+        w: ChangeWindow<'_>,
+        first_day: &str,
+        last_day: &str,
+    ) -> Result<Vec<FollowedUpRow>, DbError> {
+        let rows = sqlx::query(
+            "SELECT f.entry_id, r.officer_id, r.occurred_at, f.recorded_by, f.recorded_at, \
+               COALESCE(f.body ->> '$.result', ''), COALESCE(f.body ->> '$.reason', '') \
+             FROM ij_follow_ups f \
+             JOIN revisions r ON r.entry_id = f.entry_id \
+               AND r.seq = (SELECT MAX(x.seq) FROM revisions x WHERE x.entry_id = f.entry_id) \
+             WHERE f.arrival > ?1 AND r.officer_id IN (SELECT value FROM json_each(?2)) \
+               AND ((r.occurred_at >= ?3 AND r.occurred_at < ?4) \
+                 OR r.body ->> '$.record.ij_referral.completed_on' BETWEEN ?5 AND ?6 \
+                 OR EXISTS (SELECT 1 FROM ij_follow_ups e WHERE e.entry_id = f.entry_id \
+                   AND e.arrival <= f.arrival AND e.completed_on BETWEEN ?5 AND ?6)) \
+             ORDER BY f.arrival",
+        )
+        .bind(after)
+        .bind(serde_json::to_string(officers)?)
+        .bind(w.from)
+        .bind(w.to)
+        .bind(first_day)
+        .bind(last_day)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FollowedUpRow {
+                    entry_id: r.try_get(0)?,
+                    officer_id: r.try_get(1)?,
+                    occurred_at: r.try_get(2)?,
+                    recorded_by: r.try_get(3)?,
+                    recorded_at: r.try_get(4)?,
+                    result: r.try_get(5)?,
+                    reason: r.try_get(6)?,
                 })
             })
             .collect()

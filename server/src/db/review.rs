@@ -25,6 +25,16 @@ const LATEST: &str =
      ELSE NOT EXISTS (SELECT 1 FROM revisions x INDEXED BY revisions_officer_time \
        WHERE x.officer_id = r.officer_id AND x.occurred_at = r.occurred_at \
          AND x.entry_id = r.entry_id AND x.seq > r.seq) END";
+/// A latest revision `r`'s body as the return and `entries.csv` read it:
+/// an Immediate Justice referral with its effective follow-up laid over it
+/// (migration 0012), the latest follow-up recorded after the revision was
+/// saved (the phone's `captured_at`: an officer's correction saved later
+/// says how things stand again). Any other body as stored: the `CASE`
+/// keeps the look-up to referrals, a few among thousands of rows.
+const EFFECTIVE_BODY: &str = "CASE WHEN r.kind = 'ij_referral' THEN COALESCE(json_patch(r.body, \
+       (SELECT f.patch FROM ij_follow_ups f WHERE f.entry_id = r.entry_id \
+          AND f.recorded_at > r.captured_at ORDER BY f.recorded_at DESC, f.arrival DESC LIMIT 1)), \
+       r.body) ELSE r.body END";
 const STORED_COLUMNS: &str = "r.arrival, r.revision_id, r.entry_id, r.seq, r.kind, r.officer_id, \
      r.occurred_at, r.captured_at, r.received_at, r.body";
 
@@ -401,7 +411,8 @@ impl Database {
         }
         // The shift ID column saves reading the bodies to find the shifts.
         let sql = format!(
-            "SELECT group_concat(r.body, char(30)), group_concat(DISTINCT r.shift_id), r.officer_id \
+            "SELECT group_concat({EFFECTIVE_BODY}, char(30)), group_concat(DISTINCT r.shift_id), \
+               r.officer_id \
              FROM revisions r \
              WHERE r.officer_id IN (SELECT value FROM json_each(?1)) \
                AND r.occurred_at >= ?2 AND r.occurred_at < ?3 \
@@ -414,9 +425,10 @@ impl Database {
 
     /// Latest revisions of these officers' Immediate Justice referrals
     /// that occurred before `before` and were completed on a day from
-    /// `first_day` to `last_day` (YYYY-MM-DD): the return counts a
-    /// completion in its own period, however long after the referral. Few
-    /// rows, through the partial index of migration 0010.
+    /// `first_day` to `last_day` (YYYY-MM-DD), by their effective
+    /// follow-up if they have one ([`EFFECTIVE_BODY`]): the return counts
+    /// a completion in its own period, however long after the referral.
+    /// Few rows, through the partial index of migration 0010.
     pub async fn ij_completed_between(
         &self,
         officers: &[String],
@@ -427,11 +439,11 @@ impl Database {
         // `kind = 'ij_referral'` written out, so the partial index applies.
         let sql = format!(
             "SELECT group_concat(r.body, char(30)), group_concat(DISTINCT r.shift_id), r.officer_id \
-             FROM revisions r INDEXED BY revisions_ij_referrals \
-             WHERE r.officer_id IN (SELECT value FROM json_each(?1)) \
-               AND r.occurred_at < ?4 AND r.kind = 'ij_referral' \
-               AND r.body ->> '$.record.ij_referral.completed_on' BETWEEN ?2 AND ?3 \
-               AND {LATEST} \
+             FROM (SELECT r.officer_id, r.shift_id, {EFFECTIVE_BODY} AS body \
+               FROM revisions r INDEXED BY revisions_ij_referrals \
+               WHERE r.officer_id IN (SELECT value FROM json_each(?1)) \
+                 AND r.occurred_at < ?4 AND r.kind = 'ij_referral' AND {LATEST}) r \
+             WHERE r.body ->> '$.record.ij_referral.completed_on' BETWEEN ?2 AND ?3 \
              GROUP BY r.officer_id"
         );
         self.window(&sql, officers, first_day, last_day, Some(before))
@@ -534,7 +546,8 @@ impl Database {
         let sql = format!(
             "SELECT group_concat(concat_ws(char(31), r.arrival, r.revision_id, r.entry_id, \
                  r.seq, r.kind, r.officer_id, r.occurred_at, r.captured_at, r.received_at, \
-                 {review}, r.body), char(30) ORDER BY r.occurred_at, r.arrival), count(*) \
+                 {review}, {EFFECTIVE_BODY}), char(30) ORDER BY r.occurred_at, r.arrival), \
+               count(*) \
              FROM (SELECT * FROM revisions r \
                WHERE r.officer_id = ?1 AND (?2 IS NULL OR r.kind = ?2) \
                  AND r.occurred_at >= ?3 AND r.occurred_at < ?4 \
