@@ -31,6 +31,25 @@ pub enum Command {
     /// `beatbook-load --tokens`. Their passwords are unusable: they exist
     /// only through these sessions.
     BenchUsers(BenchUsersArgs),
+    /// Benchmark helper: time wrong-password sign-ins at a running server,
+    /// one at a time (officer IDs nobody has: limits, hash, security
+    /// event), then attempts at a locked pair (the limits' check alone).
+    BenchSignIn(SignInCostArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SignInCostArgs {
+    /// Base URL of the server, e.g. http://127.0.0.1:8080 (a fresh
+    /// database: the run's own failures count against its address).
+    #[arg(long)]
+    pub url: String,
+    /// Wrong-password sign-ins to time (at most 190, under the per-address
+    /// limit).
+    #[arg(long, default_value_t = 150)]
+    pub wrong: usize,
+    /// Attempts at a locked pair to time.
+    #[arg(long, default_value_t = 300)]
+    pub refused: usize,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,6 +1,6 @@
 //! `beatbook-tools`: see `beatbook-tools --help`.
 use beatbook_tools::cli::{Cli, Command};
-use beatbook_tools::{bench_users, ceiling, seed};
+use beatbook_tools::{bench_users, ceiling, seed, sign_in_cost};
 use clap::Parser;
 use std::process::ExitCode;
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -36,6 +36,9 @@ fn main() -> ExitCode {
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
             Command::BenchUsers(args) => bench_users::run(&args, &mut std::io::stdout())
+                .await
+                .map_err(|e| e.to_string()),
+            Command::BenchSignIn(args) => sign_in_cost::run(&args, &mut std::io::stdout())
                 .await
                 .map_err(|e| e.to_string()),
             Command::BenchCeiling(args) => match ceiling::run(&args).await {
