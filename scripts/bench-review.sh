@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Review and programme return benchmark (issue #5): seeds a force into a
-# fresh temporary database (`beatbook-server seed`, `server` profile), starts
+# fresh temporary database (`beatbook-tools seed`, `server` profile), starts
 # the real server on a free 127.0.0.1 port, signs in as a supervisor (SGT101,
 # one-time password from the seed's output) and times:
 #   (a) the first page of the shift list (50 shifts of the supervisor's team)
@@ -36,8 +36,9 @@ SUBMITTED_TARGET=50
 ROWS_TARGET=50000
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
-cargo build -q --profile server -p beatbook-server --bins
+cargo build -q --profile server -p beatbook-server -p beatbook-tools --bins
 SERVER="$TARGET_DIR/server/beatbook-server"
+TOOLS="$TARGET_DIR/server/beatbook-tools"
 WORK="$(mktemp -d)"
 SERVER_PID=""
 SAMPLER_PID=""
@@ -57,7 +58,7 @@ SEED_OUT="$DB.seed.out"
 if [[ -n "${BENCH_DB:-}" && -f "$DB" && -f "$SEED_OUT" ]]; then
   echo "reusing $DB"
 else
-  (umask 077 && "$SERVER" seed --db "$DB" --officers "$OFFICERS" --months "$MONTHS" --seed 1 >"$SEED_OUT")
+  (umask 077 && "$TOOLS" seed --db "$DB" --officers "$OFFICERS" --months "$MONTHS" --seed 1 >"$SEED_OUT")
 fi
 tail -n 1 "$SEED_OUT"
 PASSWORD="$(awk -F'\t' '$1 == "SGT101" { sub(/.*: /, "", $4); print $4 }' "$SEED_OUT")"

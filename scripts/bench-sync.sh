@@ -4,7 +4,7 @@
 # per run, driven by beatbook-load, which checks with the server afterwards
 # that nothing was lost or duplicated. Accounts are on: each simulated device
 # is an officer signed in on its own device (sessions made by the hidden
-# `beatbook-server bench-users` before the server starts, so no password
+# `beatbook-tools bench-users` before the server starts, so no password
 # hashing falls in the measured window), and every push and read carries
 # its Bearer token and is checked against the sessions table.
 #
@@ -15,7 +15,7 @@
 #                moment: the worst case; p99 grows with devices x batch / rate)
 #   (c) ceiling: a bare batched insert of the same number of rows, batches of
 #                100, same schema and durability, no HTTP/JSON/checks
-#                (beatbook-server bench-ceiling); prints server rate / ceiling.
+#                (beatbook-tools bench-ceiling); prints server rate / ceiling.
 #
 #   bash scripts/bench-sync.sh     # exits 1 if a target is missed or data was lost/duplicated
 #
@@ -32,8 +32,11 @@ TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # 500 devices hold 500 connections open on each side.
 if [[ "$(ulimit -n)" != unlimited && "$(ulimit -n)" -lt 4096 ]]; then ulimit -n 4096 2>/dev/null || true; fi
 
-cargo build -q --profile server -p beatbook-server --bins
+# The tools (bench-users, bench-ceiling, the load generator) with the
+# server's profile, so the load is generated at the same speed as before.
+cargo build -q --profile server -p beatbook-server -p beatbook-tools --bins
 SERVER="$TARGET_DIR/server/beatbook-server"
+TOOLS="$TARGET_DIR/server/beatbook-tools"
 LOAD="$TARGET_DIR/server/beatbook-load"
 
 WORK="$(mktemp -d)"
@@ -57,7 +60,7 @@ mkdir -p "$WORK/dist"
 start_server() {
   local name="$1" count="$2"
   TOKENS="$WORK/$name.tokens"
-  (umask 077 && "$SERVER" bench-users --db "$WORK/$name.db" --count "$count" --prefix "$name" \
+  (umask 077 && "$TOOLS" bench-users --db "$WORK/$name.db" --count "$count" --prefix "$name" \
     >"$TOKENS" 2>"$WORK/$name.users.log") || { cat "$WORK/$name.users.log" >&2; exit 1; }
   "$SERVER" serve --listen 127.0.0.1:0 --db "$WORK/$name.db" --dist "$WORK/dist" \
     >"$WORK/$name.out" 2>"$WORK/$name.log" &
@@ -90,11 +93,11 @@ stop_server
 echo "$LAT_LINE"
 
 echo "== (c) ceiling: bare batched insert of 60000 rows, batch 100 (and 1000, for scale)"
-CEIL_LINE="$(timeout 300 "$SERVER" bench-ceiling --rows 60000 --batch 100 --db "$WORK/ceiling.db" | tail -1)"
+CEIL_LINE="$(timeout 300 "$TOOLS" bench-ceiling --rows 60000 --batch 100 --db "$WORK/ceiling.db" | tail -1)"
 echo "$CEIL_LINE"
 # The server commits many pushes together when they queue up (group commit),
 # so it can beat the batch-100 ceiling; this shows what bigger commits reach.
-timeout 300 "$SERVER" bench-ceiling --rows 60000 --batch 1000 --db "$WORK/ceiling-1000.db" | tail -1
+timeout 300 "$TOOLS" bench-ceiling --rows 60000 --batch 1000 --db "$WORK/ceiling-1000.db" | tail -1
 
 RATE="$(field rate "$RATE_LINE")"
 P99="$(field p99_ms "$LAT_LINE")"

@@ -3,7 +3,9 @@
 # live server with an officer's and then a supervisor's token, reading the
 # document the server serves (GET /api/v1/openapi.json).
 #
-#   bash scripts/schemathesis.sh SERVER_BINARY
+#   bash scripts/schemathesis.sh SERVER_BINARY TOOLS_BINARY
+#
+# (TOOLS_BINARY is `beatbook-tools`, which seeds the demo data read.)
 #
 # Checks: no 5xx (not_a_server_error), every status, content type and body
 # as documented (status_code_conformance, content_type_conformance,
@@ -19,11 +21,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SCHEMATHESIS_VERSION=4.32.5
 VENV="$ROOT/.tools/schemathesis"
 
-if [[ $# -ne 1 || ! -x "$1" ]]; then
-  echo "usage: $0 SERVER_BINARY (an executable beatbook-server)" >&2
+if [[ $# -ne 2 || ! -x "$1" || ! -x "$2" ]]; then
+  echo "usage: $0 SERVER_BINARY TOOLS_BINARY (executable beatbook-server and beatbook-tools)" >&2
   exit 2
 fi
 BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+TOOLS="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
 
 if [[ "$("$VENV/bin/schemathesis" --version 2>/dev/null || true)" != *"$SCHEMATHESIS_VERSION"* ]]; then
   echo "installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
@@ -51,7 +54,7 @@ printf '<!doctype html><title>Beatbook</title>\n' >"$TMP/dist/index.html"
 # signs in as.
 TEAM="North Hotspot"
 PASSWORD="schemathesis password 1"
-"$BIN" seed --db "$DB" --officers 2 --teams 1 --months 1 --seed 1 >/dev/null
+"$TOOLS" seed --db "$DB" --officers 2 --teams 1 --months 1 --seed 1 >/dev/null
 "$BIN" team add --db "$DB" "$TEAM" >/dev/null 2>&1 || true # exists already: fine
 for who in "SPC1 officer" "SSGT1 supervisor"; do
   read -r id role <<<"$who"

@@ -6,12 +6,14 @@
 #                          review bundle and the API client), -D warnings
 #   3. host tests          cargo test for beatbook-core, beatbook-client (answers to typed
 #                          results and errors, queries), beatbook-review (its pure logic:
-#                          chart scales, periods, filters, formats) and beatbook-server, and
-#                          the app's pure logic (cargo test -p beatbook --lib)
+#                          chart scales, periods, filters, formats), beatbook-server and
+#                          beatbook-tools (seed, bench users, the load generator's sample
+#                          data), and the app's pure logic (cargo test -p beatbook --lib)
 #   4. browser unit tests  cargo test -p beatbook --target wasm32-unknown-unknown
 #                          (wasm-bindgen-test-runner + chromedriver + headless Chromium)
 #   5. API contract        scripts/schemathesis.sh against the built server (its own
-#                          OpenAPI document, as an officer and a supervisor; seed 1)
+#                          OpenAPI document, as an officer and a supervisor; data from
+#                          beatbook-tools seed, seed 1)
 #   6. end-to-end tests    release app (trunk) + server binary, then node --test tests/e2e/
 #                          (Playwright driving headless Chromium); skipped if there are none
 #
@@ -39,7 +41,7 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo clippy (wasm32, app, review bundle and API client)"
 cargo clippy -p beatbook -p beatbook-review -p beatbook-client --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "cargo test (host: beatbook-core, beatbook-client, beatbook-review, beatbook-server, the app's pure logic)"
+step "cargo test (host: beatbook-core, beatbook-client, beatbook-review, beatbook-server, beatbook-tools, the app's pure logic)"
 # The app crate is tested in the browser below (its web-sys calls cannot run natively);
 # its pure logic (no browser calls) runs here too. The review bundle's tests are all pure
 # logic (its screens are covered by the e2e tests): they run here, in the workspace line.
@@ -65,14 +67,15 @@ else
   step "build the app (trunk, release)"
   bash "$ROOT/scripts/build-app.sh"
 
-  step "build the server (--profile server)"
-  cargo build --profile server -p beatbook-server
+  step "build the server and the tools (--profile server)"
+  cargo build --profile server -p beatbook-server -p beatbook-tools
 
   # A fixed seed in the suite, so a green run stays green; run the script
   # alone (no SCHEMATHESIS_SEED) to explore with fresh random cases.
   step "schemathesis: the live API against its OpenAPI document"
   SCHEMATHESIS_SEED="${SCHEMATHESIS_SEED:-1}" \
-    bash "$ROOT/scripts/schemathesis.sh" "${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-server"
+    bash "$ROOT/scripts/schemathesis.sh" "${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-server" \
+    "${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-tools"
 
   step "e2e: node --test tests/e2e/ (${#e2e_tests[@]} files)"
   export BEATBOOK_ROOT="$ROOT"

@@ -1,28 +1,28 @@
-//! The `user`, `team` and hidden `bench-users` commands: account
+//! The `user`, `team` and `force` commands: account
 //! administration on the database file, also while the server runs on it
 //! (the server checks every request against the database, so a disabled
 //! account or a revoked device is refused at its next request).
 //!
 //! The only secret ever printed is a generated one-time password, once.
-use beatbook_core::auth::{Role, MAX_DEVICE_ID, MAX_OFFICER_ID};
+use beatbook_core::auth::{Role, MAX_OFFICER_ID};
 use beatbook_core::force::{Centre, ForceSettings, Hotspot};
-use chrono::Utc;
 use std::io::{Read, Write};
 use thiserror::Error;
 
 use crate::auth::password::{self, SecretError};
 use crate::cli::{
-    BenchUsersArgs, ForceCommand, ForceSetArgs, HotspotArgs, OfficerArgs, OnOff, PasswordArgs,
-    RevokeDeviceArgs, TeamAddArgs, TeamCommand, TeamMoveArgs, UserAddArgs, UserCommand,
+    ForceCommand, ForceSetArgs, HotspotArgs, OfficerArgs, OnOff, PasswordArgs, RevokeDeviceArgs,
+    TeamAddArgs, TeamCommand, TeamMoveArgs, UserAddArgs, UserCommand,
 };
-use crate::db::accounts::{NewUser, TokenHash};
+use crate::db::accounts::NewUser;
 use crate::db::{open_accounts, AccountError, Accounts, DbError};
 use crate::security::{Event, EventKind};
 
 const MAX_NAME: usize = 100;
 const MAX_TEAM: usize = 64;
-/// What accounts made without a password (bench users, `seed --no-passwords`)
-/// have instead of a password hash: no password matches it.
+/// What accounts made without a password (`beatbook-tools bench-users`,
+/// `seed --no-passwords`) have instead of a password hash: no password
+/// matches it.
 pub const UNUSABLE_PASSWORD: &str = "!no-password";
 
 #[derive(Debug, Error)]
@@ -593,58 +593,6 @@ fn parse_centre(text: &str) -> Result<Centre, AdminError> {
         return Err(bad());
     }
     Ok(Centre { lat, lon })
-}
-
-/// `bench-users`: officers `<prefix>-<n>`, each signed in on
-/// `<prefix>-device-<n>`; prints one `officer_id<TAB>device_id<TAB>token`
-/// line each. No Argon2 work: their password hash matches no password.
-pub async fn bench_users(args: BenchUsersArgs, out: &mut dyn Write) -> Result<(), AdminError> {
-    if args.count == 0 || args.count > 100_000 {
-        return Err(invalid("--count must be between 1 and 100000"));
-    }
-    check_officer_id(&format!("{}-{}", args.prefix, args.count))?;
-    if args.prefix.len() + 20 > MAX_DEVICE_ID {
-        return Err(invalid("--prefix is too long"));
-    }
-    let accounts = open_accounts(&args.db.db).await?;
-    let now = Utc::now();
-    accounts.ensure_team(&args.team, now).await?;
-    let teams = vec![args.team.clone()];
-    let mut people = Vec::with_capacity(args.count);
-    for n in 0..args.count {
-        let (token, hash) = password::new_token()?;
-        people.push((
-            format!("{}-{n}", args.prefix),
-            format!("{}-device-{n}", args.prefix),
-            token,
-            hash,
-        ));
-    }
-    let rows: Vec<(NewUser<'_>, &str, TokenHash)> = people
-        .iter()
-        .map(|(officer, device, _, hash)| {
-            (
-                NewUser {
-                    officer_id: officer,
-                    display_name: officer,
-                    role: Role::Officer,
-                    teams: &teams,
-                    password_hash: UNUSABLE_PASSWORD,
-                },
-                device.as_str(),
-                *hash,
-            )
-        })
-        .collect();
-    let expires = now + chrono::Duration::hours(i64::from(args.hours.max(1)));
-    accounts
-        .create_users_with_sessions(&rows, now, expires)
-        .await?;
-    accounts.close().await;
-    for (officer, device, token, _) in &people {
-        writeln!(out, "{officer}\t{device}\t{token}")?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub mod client_addr;
 pub mod limit;
@@ -105,11 +105,12 @@ impl Default for AuthConfig {
     }
 }
 
-/// Shared sign-in state: the limits, the failure counts, and a cap on how
-/// many password hashes run at once.
+/// Shared sign-in state: the limits (their counts are in the database, so
+/// every instance on it shares them), and a cap on how many password
+/// hashes run at once (this process's own cores).
 pub struct AuthState {
     pub config: AuthConfig,
-    limiter: Mutex<Limiter>,
+    limiter: Limiter,
     /// Sign-ins in flight per address limit key ([`IN_FLIGHT_PER_ADDRESS`]).
     in_flight: Mutex<HashMap<Option<IpAddr>, usize>>,
     /// Turns at the hash, shared round the client addresses ([`turns`]).
@@ -132,17 +133,13 @@ impl AuthState {
         .await
         .map_err(|e| SecretError::Hash(e.to_string()))??;
         Ok(Self {
-            limiter: Mutex::new(Limiter::new(config.limits)),
+            limiter: Limiter::new(config.limits),
             config,
             in_flight: Mutex::new(HashMap::new()),
             hashing: turns::Turns::new(hashing_at_once()),
             memory: Mutex::new(Vec::new()),
             dummy_hash,
         })
-    }
-
-    fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
-        self.limiter.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A place among the sign-ins in flight from `ip`, or `None` when it
@@ -390,7 +387,10 @@ pub async fn sign_in(
             retry_after_s: IN_FLIGHT_RETRY_S,
         });
     };
-    let reserved = auth.limiter().reserve(&key, ip, Instant::now());
+    let reserved = auth
+        .limiter
+        .reserve(&state.accounts, &key, ip, Utc::now())
+        .await?;
     let reservation = match reserved {
         Ok(r) => r,
         Err(wait) => {
@@ -405,7 +405,6 @@ pub async fn sign_in(
             });
         }
     };
-    let reserved_at = reservation.at;
     // This officer ID's turn (the slow-down): a short wait, no lockout.
     if !reservation.wait.is_zero() {
         tokio::time::sleep(reservation.wait).await;
@@ -419,8 +418,9 @@ pub async fn sign_in(
         .as_ref()
         .map_or_else(|| auth.dummy_hash.clone(), |u| u.password_hash.clone());
     let Some(matches) = auth.verify(ip, req.password, phc).await else {
-        auth.limiter()
-            .settle(&key, ip, reserved_at, Settled::NotTried);
+        auth.limiter
+            .settle(&state.accounts, &key, ip, &reservation, Settled::NotTried)
+            .await?;
         return Err(ApiError::Busy {
             retry_after_s: BUSY_RETRY_S,
         });
@@ -442,8 +442,9 @@ pub async fn sign_in(
             .await;
         return Err(ApiError::SignInFailed);
     };
-    auth.limiter()
-        .settle(&key, ip, reserved_at, Settled::Succeeded);
+    auth.limiter
+        .settle(&state.accounts, &key, ip, &reservation, Settled::Succeeded)
+        .await?;
     let (token, hash) = password::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
     // Stored with microseconds: answer the same instant `me` will.
     let now = Utc::now().trunc_subsecs(6);

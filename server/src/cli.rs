@@ -54,21 +54,6 @@ pub enum Command {
     /// Copy the database to a new file while the server runs on it: one
     /// consistent snapshot (SQLite `VACUUM INTO`), checked after writing.
     Backup(BackupArgs),
-    /// Fill a fresh database with a demo force, deterministic from --seed:
-    /// teams, officers and supervisors (one-time passwords printed once),
-    /// hotspots and months of shifts, patrols and entries.
-    Seed(SeedArgs),
-    /// Benchmark helper: time a bare batched insert of sample revisions into
-    /// a fresh database with the server's schema (the "ceiling" the server is
-    /// compared with).
-    #[command(hide = true)]
-    BenchCeiling(CeilingArgs),
-    /// Benchmark helper: create simulated officers, each signed in on its own
-    /// device, and print `officer_id<TAB>device_id<TAB>token` lines for
-    /// `beatbook-load --tokens`. Their passwords are unusable: they exist
-    /// only through these sessions.
-    #[command(hide = true)]
-    BenchUsers(BenchUsersArgs),
 }
 
 /// The database, as for `serve`.
@@ -293,48 +278,6 @@ pub struct TeamAddArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct BenchUsersArgs {
-    #[command(flatten)]
-    pub db: DbArg,
-    /// How many officers (each with one device session).
-    #[arg(long)]
-    pub count: usize,
-    /// Officer IDs are `<prefix>-<n>`, device IDs `<prefix>-device-<n>`.
-    #[arg(long, default_value = "load")]
-    pub prefix: String,
-    /// Their team (created if missing).
-    #[arg(long, default_value = "bench")]
-    pub team: String,
-    /// Session lifetime in hours.
-    #[arg(long, default_value_t = 12)]
-    pub hours: u32,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct SeedArgs {
-    #[command(flatten)]
-    pub db: DbArg,
-    /// How many officers (police, PCSOs, wardens, specials), spread over the teams.
-    #[arg(long, default_value_t = 36)]
-    pub officers: usize,
-    /// How many teams, each with one supervisor and three hotspots.
-    #[arg(long, default_value_t = 4)]
-    pub teams: usize,
-    /// How many months of shifts, ending the day before --end.
-    #[arg(long, default_value_t = 3)]
-    pub months: u32,
-    /// The same seed makes the same force and the same entries.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// The day the data stops (YYYY-MM-DD, exclusive; default today, UTC).
-    #[arg(long)]
-    pub end: Option<String>,
-    /// Accounts without a usable password (benchmarks): no secret printed.
-    #[arg(long, hide = true)]
-    pub no_passwords: bool,
-}
-
-#[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on, as IP:PORT. Port 0 picks a free port; the address
     /// actually bound is printed on stdout as `listening on http://IP:PORT`.
@@ -431,21 +374,6 @@ pub struct ServeArgs {
         default_value = crate::zone::DEFAULT_TIME_ZONE
     )]
     pub time_zone: ForceZone,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct CeilingArgs {
-    /// How many revisions to insert.
-    #[arg(long, default_value_t = 30_000)]
-    pub rows: usize,
-
-    /// Revisions per transaction.
-    #[arg(long, default_value_t = 100)]
-    pub batch: usize,
-
-    /// Database file to create (must not exist yet).
-    #[arg(long)]
-    pub db: String,
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ pub mod force;
 pub mod ops;
 pub mod returns;
 pub mod review;
+pub mod sign_in;
 pub mod teams;
 pub use accounts::{open_accounts, AccountError, Accounts};
 

@@ -187,7 +187,7 @@ fn clip(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sample::Device;
+    use beatbook_tools::sample::Device;
 
     fn now() -> DateTime<Utc> {
         Utc::now()

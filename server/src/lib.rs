@@ -2,12 +2,13 @@
 //! devices push, storing each exactly once.
 //!
 //! The binary (`main.rs`) is a thin CLI over this library so the tests can
-//! start the real app in-process on a port of their choosing.
+//! start the real app in-process on a port of their choosing. The
+//! development tools (demo seed, load generator, benchmark helpers) are the
+//! `beatbook-tools` crate, which uses this library; nothing here uses them.
 pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;
-pub mod ceiling;
 pub mod chain;
 pub mod cli;
 pub mod conn;
@@ -24,9 +25,7 @@ pub mod openapi;
 pub mod programme;
 pub mod returns;
 pub mod review;
-pub mod sample;
 pub mod security;
-pub mod seed;
 pub mod static_files;
 pub mod writer;
 pub mod zone;

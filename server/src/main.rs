@@ -1,6 +1,6 @@
 //! `beatbook-server`: see `beatbook-server --help`.
 use beatbook_server::cli::{Cli, Command, LogFormat};
-use beatbook_server::{admin, app, ceiling, maintenance, seed};
+use beatbook_server::{admin, app, maintenance};
 use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -43,26 +43,6 @@ fn main() -> ExitCode {
             Command::Backup(args) => maintenance::backup(&args, &mut std::io::stdout())
                 .await
                 .map_err(|e| e.to_string()),
-            Command::Seed(args) => seed::run(&args, &mut std::io::stdout())
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            Command::BenchUsers(args) => admin::bench_users(args, &mut std::io::stdout())
-                .await
-                .map_err(|e| e.to_string()),
-            Command::BenchCeiling(args) => match ceiling::run(&args).await {
-                Ok(r) => {
-                    println!(
-                        "ceiling rows={} batch={} seconds={:.3} rate={:.0}/s",
-                        r.rows,
-                        r.batch,
-                        r.seconds,
-                        r.rate()
-                    );
-                    Ok(())
-                }
-                Err(e) => Err(e.to_string()),
-            },
         }
     });
     match result {

@@ -1431,14 +1431,18 @@ async fn a_burst_of_large_pushes_beyond_the_cap_gets_503s_and_memory_returns() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("dist")).unwrap();
         // Ten officers with a session each (officer, device, token).
-        let out = std::process::Command::new(SERVER_BIN)
-            .args(["bench-users", "--count", "10", "--prefix", "big", "--db"])
-            .arg(db_path(dir.path()))
-            .env("RUST_LOG", "warn")
-            .output()
+        let mut out = Vec::new();
+        let args = beatbook_tools::cli::BenchUsersArgs {
+            db: db_path(dir.path()).to_str().unwrap().to_owned(),
+            count: 10,
+            prefix: "big".into(),
+            team: "bench".into(),
+            hours: 12,
+        };
+        beatbook_tools::bench_users::run(&args, &mut out)
+            .await
             .unwrap();
-        assert!(out.status.success());
-        let sessions: Vec<(String, String, String)> = String::from_utf8(out.stdout)
+        let sessions: Vec<(String, String, String)> = String::from_utf8(out)
             .unwrap()
             .lines()
             .map(|l| {

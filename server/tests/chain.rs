@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// `n` revisions of one shift from a phone that links its saves.
 fn chained(seed: u64, officer: &str, n: usize) -> Vec<Revision> {
-    beatbook_server::sample::Device::new(seed, officer, Utc::now())
+    beatbook_tools::sample::Device::new(seed, officer, Utc::now())
         .chained()
         .revisions(n)
 }
@@ -58,7 +58,7 @@ fn micros(t: DateTime<Utc>) -> i64 {
 /// after the first's.
 fn two_shifts(seed: u64, officer: &str) -> (Vec<Revision>, Vec<Revision>) {
     let now = Utc::now();
-    let device = |seed, now| beatbook_server::sample::Device::new(seed, officer, now);
+    let device = |seed, now| beatbook_tools::sample::Device::new(seed, officer, now);
     let mut first = device(seed, now - chrono::Duration::hours(12)).revisions(10);
     let mut second = device(seed + 100, now).revisions(10);
     let head = link(&mut first, None);

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use beatbook_core::sync::PROTOCOL_VERSION;
 use beatbook_server::ingest::{decode_push, Slot};
-use beatbook_server::sample::Device;
+use beatbook_tools::sample::Device;
 use chrono::Utc;
 use proptest::prelude::*;
 use serde_json::{json, Value};

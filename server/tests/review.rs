@@ -1,7 +1,8 @@
 //! Supervisor review and the programme return (issue #5): review rules and
 //! flow, the shift list and detail, the return checked against figures
 //! worked out by hand, CSV exports (reason, quoting, formula guard), the
-//! s62 access log, and seed determinism.
+//! s62 access log. (The seed's determinism is the tools' test:
+//! tools/tests/seed.rs.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
@@ -10,8 +11,6 @@ use beatbook_core::codes::*;
 use beatbook_core::record::*;
 use beatbook_core::sync::{Outcome, Rejection};
 use beatbook_core::{Change, EntryId, Record, Revision, RevisionId};
-use beatbook_server::cli::{DbArg, SeedArgs};
-use beatbook_server::seed;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use common::*;
 use serde_json::{json, Value};
@@ -978,64 +977,6 @@ async fn exports_need_a_reason_are_logged_and_quoted() {
         assert!(log
             .iter()
             .all(|a| a.action != "export_entries" || a.reason.is_some()));
-    })
-    .await
-    .expect("test timed out");
-}
-
-fn seed_args(db: &str, seed: u64) -> SeedArgs {
-    SeedArgs {
-        db: DbArg { db: db.into() },
-        officers: 5,
-        teams: 2,
-        months: 1,
-        seed,
-        end: Some("2025-06-01".into()),
-        no_passwords: true,
-    }
-}
-
-#[tokio::test]
-async fn seed_is_deterministic() {
-    timeout(TEST_TIMEOUT, async {
-        let dir = tempfile::tempdir().unwrap();
-        let path = |n: &str| dir.path().join(n).to_str().unwrap().to_owned();
-        let mut out = Vec::new();
-        let a = seed::run(&seed_args(&path("a.db"), 7), &mut out)
-            .await
-            .unwrap();
-        let b = seed::run(&seed_args(&path("b.db"), 7), &mut Vec::new())
-            .await
-            .unwrap();
-        let c = seed::run(&seed_args(&path("c.db"), 8), &mut Vec::new())
-            .await
-            .unwrap();
-        let strip = |mut r: seed::SeedReport| {
-            r.seconds = 0.0;
-            r
-        };
-        assert_eq!(strip(a.clone()), strip(b));
-        assert_ne!(strip(a.clone()), strip(c));
-        assert!(a.revisions > 1000, "{a:?}");
-        for kind in [
-            "shift",
-            "patrol",
-            "stop_search",
-            "arrest",
-            "asb_intervention",
-            "note",
-        ] {
-            assert!(
-                a.entries.get(kind).copied().unwrap_or(0) > 0,
-                "{kind}: {a:?}"
-            );
-        }
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("SGT101\tsupervisor"), "{text}");
-        // A seeded database refuses a second seed.
-        assert!(seed::run(&seed_args(&path("a.db"), 7), &mut Vec::new())
-            .await
-            .is_err());
     })
     .await
     .expect("test timed out");

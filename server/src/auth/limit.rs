@@ -14,22 +14,29 @@
 //! - **address** (IPv6 by its /64): failures only, over every officer ID,
 //!   set high enough for a force's shift change behind one address.
 //!
-//! Kept in memory (one process; a restart forgets them, which only gives an
-//! attacker a fresh window after a restart). Sliding windows: at most
-//! `max_failures` failures within `window`; beyond that 429 with
-//! `Retry-After` until the oldest failure leaves the window. Checked, and
-//! the attempt counted, before the password is verified, so a refused
-//! attempt costs no Argon2 work. Each map holds at most [`MAX_KEYS`] keys;
-//! past that, keys with no failure left in the window are dropped first.
-use std::collections::{HashMap, VecDeque};
-use std::hash::Hash;
+//! Counted in the database (migration 0011, `db::sign_in`), so they hold
+//! across every server instance on it and across restarts: an attacker
+//! gets no fresh window by spreading guesses over instances or by waiting
+//! for a deploy. Sliding windows: at most `max_failures` failures within
+//! `window`; beyond that 429 with `Retry-After` until the oldest failure
+//! leaves the window. Checked, and the attempt counted, before the password
+//! is verified, in one `BEGIN IMMEDIATE` transaction, so a refused attempt
+//! costs no Argon2 work and two instances cannot both let the same attempt
+//! through. Times are the instances' wall clocks (keep them in step, as
+//! session expiry already needs). Rows older than the longest window are
+//! pruned at each reservation, and at most [`MAX_FAILURE_ROWS`] are kept
+//! (past that the oldest go first).
+use chrono::{DateTime, TimeDelta, Utc};
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::client_addr::limit_key;
+use crate::db::{Accounts, DbError};
 
-/// Most keys each map keeps.
-pub const MAX_KEYS: usize = 100_000;
+/// Most failure rows kept: far more than the password checks a few
+/// instances can make in a window (Argon2 bounds them), so only a flood
+/// that no verification limits (attempts a crash left reserved) meets it.
+pub const MAX_FAILURE_ROWS: i64 = 1_000_000;
 /// Longest officer ID kept as a key (longer ones are cut).
 const MAX_KEY_CHARS: usize = 64;
 
@@ -58,87 +65,6 @@ pub fn account_key(officer_id: &str) -> String {
         .collect()
 }
 
-#[derive(Debug)]
-struct Window<K> {
-    limit: Limit,
-    failures: HashMap<K, VecDeque<Instant>>,
-}
-
-impl<K: Hash + Eq + Clone> Window<K> {
-    fn new(limit: Limit) -> Self {
-        Self {
-            limit,
-            failures: HashMap::new(),
-        }
-    }
-
-    /// How long until `key` may try again, if it is over the limit.
-    fn wait(&mut self, key: &K, now: Instant) -> Option<Duration> {
-        let window = self.limit.window;
-        let times = self.failures.get_mut(key)?;
-        while times
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= window)
-        {
-            times.pop_front();
-        }
-        if times.is_empty() {
-            self.failures.remove(key);
-            return None;
-        }
-        if times.len() < self.limit.max_failures as usize {
-            return None;
-        }
-        let oldest = *times.front()?;
-        Some(window.saturating_sub(now.saturating_duration_since(oldest)))
-    }
-
-    fn fail(&mut self, key: K, now: Instant) {
-        if self.failures.len() >= MAX_KEYS && !self.failures.contains_key(&key) {
-            let window = self.limit.window;
-            self.failures.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.saturating_duration_since(*t) < window)
-            });
-            if self.failures.len() >= MAX_KEYS {
-                // Still full of live keys: make room at random (HashMap order).
-                let drop: Vec<K> = self
-                    .failures
-                    .keys()
-                    .take(MAX_KEYS / 10 + 1)
-                    .cloned()
-                    .collect();
-                for k in drop {
-                    self.failures.remove(&k);
-                }
-            }
-        }
-        let times = self.failures.entry(key).or_default();
-        times.push_back(now);
-        while times.len() > self.limit.max_failures.max(1) as usize {
-            times.pop_front();
-        }
-    }
-
-    fn clear(&mut self, key: &K) {
-        self.failures.remove(key);
-    }
-
-    /// Takes back the failure counted at `at` (a reservation that did not
-    /// end in a failure).
-    fn unfail(&mut self, key: &K, at: Instant) {
-        if let Some(times) = self.failures.get_mut(key) {
-            if let Some(i) = times.iter().rposition(|t| *t == at) {
-                times.remove(i);
-            }
-            if times.is_empty() {
-                self.failures.remove(key);
-            }
-        }
-    }
-}
-
 /// The per-officer-ID slow-down: `free` failures within `window` from
 /// anywhere, then each attempt takes a turn, and turns are `first_spacing`
 /// apart, doubling with each further failure up to `max_spacing`. An
@@ -153,112 +79,19 @@ pub struct SlowDown {
     pub max_wait: Duration,
 }
 
-/// Most failures kept per officer ID for the slow-down: past this many the
-/// spacing is at its cap anyway.
-const MAX_SLOW_FAILURES: usize = 64;
+/// Most failures counted per officer ID for the slow-down: past this many
+/// the spacing is at its cap anyway.
+const MAX_SLOW_FAILURES: u32 = 64;
 
-#[derive(Debug)]
-struct Slow {
-    failures: VecDeque<Instant>,
-    /// The next attempt's turn.
-    next_turn: Instant,
-}
-
-#[derive(Debug)]
-struct SlowWindow {
-    config: SlowDown,
-    accounts: HashMap<String, Slow>,
-}
-
-impl SlowWindow {
-    fn prune(&mut self, key: &str, now: Instant) -> Option<&mut Slow> {
-        let window = self.config.window;
-        let slow = self.accounts.get_mut(key)?;
-        while slow
-            .failures
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= window)
-        {
-            slow.failures.pop_front();
-        }
-        Some(slow)
-    }
-
+impl SlowDown {
     /// The spacing after `failures` failures in the window.
-    fn spacing(&self, failures: usize) -> Duration {
-        let c = self.config;
-        let Some(excess) = failures.checked_sub(c.free as usize + 1) else {
+    fn spacing(&self, failures: u32) -> Duration {
+        let Some(excess) = failures.checked_sub(self.free.saturating_add(1)) else {
             return Duration::ZERO;
         };
-        let doublings = u32::try_from(excess).unwrap_or(u32::MAX).min(30);
-        c.first_spacing
-            .saturating_mul(1u32 << doublings)
-            .min(c.max_spacing)
-    }
-
-    /// This attempt's turn: `Ok(wait)` before verifying, `Err(wait)` if the
-    /// turn is too far away.
-    fn turn(&mut self, key: &str, now: Instant) -> Result<Duration, Duration> {
-        let max_wait = self.config.max_wait;
-        let Some(slow) = self.prune(key, now) else {
-            return Ok(Duration::ZERO);
-        };
-        let wait = slow.next_turn.saturating_duration_since(now);
-        if wait > max_wait {
-            return Err(wait);
-        }
-        Ok(wait)
-    }
-
-    /// Counts a failure of an attempt whose turn is `now + wait`, and moves
-    /// the next turn on.
-    fn fail(&mut self, key: &str, now: Instant, wait: Duration) {
-        if self.accounts.len() >= MAX_KEYS && !self.accounts.contains_key(key) {
-            let window = self.config.window;
-            self.accounts.retain(|_, s| {
-                s.failures
-                    .back()
-                    .is_some_and(|t| now.saturating_duration_since(*t) < window)
-                    || s.next_turn > now
-            });
-            if self.accounts.len() >= MAX_KEYS {
-                let drop: Vec<String> = self
-                    .accounts
-                    .keys()
-                    .take(MAX_KEYS / 10 + 1)
-                    .cloned()
-                    .collect();
-                for k in drop {
-                    self.accounts.remove(&k);
-                }
-            }
-        }
-        let slow = self.accounts.entry(key.to_owned()).or_insert_with(|| Slow {
-            failures: VecDeque::new(),
-            next_turn: now,
-        });
-        slow.failures.push_back(now);
-        while slow.failures.len() > MAX_SLOW_FAILURES {
-            slow.failures.pop_front();
-        }
-        let n = slow.failures.len();
-        let turn = now + wait;
-        let spacing = self.spacing(n);
-        if let Some(slow) = self.accounts.get_mut(key) {
-            slow.next_turn = slow.next_turn.max(turn + spacing);
-        }
-    }
-
-    fn unfail(&mut self, key: &str, at: Instant) {
-        if let Some(slow) = self.accounts.get_mut(key) {
-            if let Some(i) = slow.failures.iter().rposition(|t| *t == at) {
-                slow.failures.remove(i);
-            }
-        }
-    }
-
-    fn clear(&mut self, key: &str) {
-        self.accounts.remove(key);
+        self.first_spacing
+            .saturating_mul(1u32 << excess.min(30))
+            .min(self.max_spacing)
     }
 }
 
@@ -273,87 +106,12 @@ pub struct Limits {
     pub per_account: SlowDown,
 }
 
-/// A pair's key: the officer ID and the address's limit key.
-type PairKey = (String, Option<IpAddr>);
-
-/// The three limits together.
-#[derive(Debug)]
-pub struct Limiter {
-    pairs: Window<PairKey>,
-    addresses: Window<IpAddr>,
-    accounts: SlowWindow,
-}
-
 /// A reserved attempt: verify it after `wait` (its turn), then settle it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reservation {
-    pub at: Instant,
+    /// The failure counted for it, to take back when it does not fail.
+    pub id: i64,
     pub wait: Duration,
-}
-
-impl Limiter {
-    pub fn new(limits: Limits) -> Self {
-        Self {
-            pairs: Window::new(limits.per_pair),
-            addresses: Window::new(limits.per_address),
-            accounts: SlowWindow {
-                config: limits.per_account,
-                accounts: HashMap::new(),
-            },
-        }
-    }
-
-    /// Checks the attempt and counts it as a failure in one step, before
-    /// the password is verified: of N attempts at once, only as many as
-    /// the limits allow get through to a verification (checking first and
-    /// counting after the verification let all N through). `Err(wait)`:
-    /// refused, retry after `wait`. `addr` is the client's address as
-    /// read (its limit key is taken here).
-    pub fn reserve(
-        &mut self,
-        account: &str,
-        addr: Option<IpAddr>,
-        now: Instant,
-    ) -> Result<Reservation, Duration> {
-        let addr = addr.map(limit_key);
-        let pair = (account.to_owned(), addr);
-        let by_pair = self.pairs.wait(&pair, now);
-        let by_address = addr.and_then(|a| self.addresses.wait(&a, now));
-        if let Some(wait) = by_pair.max(by_address) {
-            return Err(wait);
-        }
-        let wait = self.accounts.turn(account, now)?;
-        self.pairs.fail(pair, now);
-        if let Some(a) = addr {
-            self.addresses.fail(a, now);
-        }
-        self.accounts.fail(account, now, wait);
-        Ok(Reservation { at: now, wait })
-    }
-
-    /// Ends a reservation made at `at`: a failure stays counted; a success
-    /// clears the pair and the officer ID's slow-down and takes the
-    /// address's count back (the per-address limit counts failures only);
-    /// an attempt never verified (the server was busy) is taken back from
-    /// all three.
-    pub fn settle(&mut self, account: &str, addr: Option<IpAddr>, at: Instant, end: Settled) {
-        let addr = addr.map(limit_key);
-        let pair = (account.to_owned(), addr);
-        match end {
-            Settled::Failed => return,
-            Settled::Succeeded => {
-                self.pairs.clear(&pair);
-                self.accounts.clear(account);
-            }
-            Settled::NotTried => {
-                self.pairs.unfail(&pair, at);
-                self.accounts.unfail(account, at);
-            }
-        }
-        if let Some(a) = addr {
-            self.addresses.unfail(&a, at);
-        }
-    }
 }
 
 /// How a reserved sign-in attempt ended.
@@ -364,9 +122,171 @@ pub enum Settled {
     NotTried,
 }
 
+/// The three limits together, over the rows in the database.
+#[derive(Debug, Clone, Copy)]
+pub struct Limiter {
+    limits: Limits,
+    keep_rows: i64,
+}
+
+fn delta(d: Duration) -> TimeDelta {
+    TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
+}
+
+/// `now - d`, or the earliest time there is.
+fn before(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    now.checked_sub_signed(delta(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// `now + d`, or the latest time there is.
+fn after(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    now.checked_add_signed(delta(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// How long from `now` until `t` (nothing if it has passed).
+fn until(now: DateTime<Utc>, t: DateTime<Utc>) -> Duration {
+    (t - now).to_std().unwrap_or(Duration::ZERO)
+}
+
+/// How long until a key whose newest failures in the window are `newest`
+/// (newest first, at most `max_failures` of them) may try again, if it is
+/// over `limit`.
+fn window_wait(limit: Limit, newest: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<Duration> {
+    if newest.is_empty() || newest.len() < limit.max_failures as usize {
+        return None;
+    }
+    let oldest = *newest.last()?;
+    Some(limit.window.saturating_sub(until(oldest, now)))
+}
+
+impl Limiter {
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            keep_rows: MAX_FAILURE_ROWS,
+        }
+    }
+
+    /// Keeping at most `rows` failures: the bound's own test, which cannot
+    /// make a million.
+    #[cfg(test)]
+    fn keeping(self, rows: i64) -> Self {
+        Self {
+            keep_rows: rows,
+            ..self
+        }
+    }
+
+    /// The longest window: rows older than it count for nothing.
+    fn longest_window(&self) -> Duration {
+        let l = self.limits;
+        l.per_pair
+            .window
+            .max(l.per_address.window)
+            .max(l.per_account.window)
+    }
+
+    /// Checks the attempt and counts it as a failure in one transaction,
+    /// before the password is verified: of N attempts at once, on one
+    /// instance or several, only as many as the limits allow get through
+    /// to a verification (checking first and counting after the
+    /// verification let all N through). `Ok(Err(wait))`: refused, retry
+    /// after `wait`. `addr` is the client's address as read (its limit key
+    /// is taken here).
+    pub async fn reserve(
+        &self,
+        accounts: &Accounts,
+        account: &str,
+        addr: Option<IpAddr>,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Reservation, Duration>, DbError> {
+        let l = self.limits;
+        let addr = addr.map(limit_key);
+        let address = addr.map(|a| a.to_string()).unwrap_or_default();
+        let mut tx = accounts.begin_limits().await?;
+        let pair = tx
+            .pair_failures(
+                account,
+                &address,
+                before(now, l.per_pair.window),
+                l.per_pair.max_failures.max(1),
+            )
+            .await?;
+        let by_pair = window_wait(l.per_pair, &pair, now);
+        let by_address = match addr {
+            Some(_) => {
+                let from = tx
+                    .address_failures(
+                        &address,
+                        before(now, l.per_address.window),
+                        l.per_address.max_failures.max(1),
+                    )
+                    .await?;
+                window_wait(l.per_address, &from, now)
+            }
+            None => None,
+        };
+        if let Some(wait) = by_pair.max(by_address) {
+            return Ok(Err(wait));
+        }
+        // This officer ID's turn; a turn already passed holds nobody up.
+        let next_turn = tx.next_turn(account).await?;
+        let wait = next_turn.map_or(Duration::ZERO, |t| until(now, t));
+        if wait > l.per_account.max_wait {
+            return Ok(Err(wait));
+        }
+        let id = tx.add_failure(account, &address, now).await?;
+        let failures = tx
+            .account_failures(
+                account,
+                before(now, l.per_account.window),
+                MAX_SLOW_FAILURES,
+            )
+            .await?;
+        // The next attempt's turn: after this one's, spaced by the failures.
+        let turn = after(now, wait.saturating_add(l.per_account.spacing(failures)));
+        let next = next_turn.map_or(turn, |t| t.max(turn));
+        if next > now {
+            tx.set_next_turn(account, next).await?;
+        }
+        tx.prune(before(now, self.longest_window()), now, self.keep_rows)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(Reservation { id, wait }))
+    }
+
+    /// Ends a reservation: a failure stays counted; a success clears the
+    /// pair and the officer ID's slow-down and takes the address's count
+    /// back (the per-address limit counts failures only); an attempt never
+    /// verified (the server was busy) is taken back from all three.
+    pub async fn settle(
+        &self,
+        accounts: &Accounts,
+        account: &str,
+        addr: Option<IpAddr>,
+        reservation: &Reservation,
+        end: Settled,
+    ) -> Result<(), DbError> {
+        if end == Settled::Failed {
+            return Ok(());
+        }
+        let address = addr.map(|a| limit_key(a).to_string()).unwrap_or_default();
+        let mut tx = accounts.begin_limits().await?;
+        if end == Settled::Succeeded {
+            tx.clear_pair_and_account(account, &address).await?;
+        }
+        tx.take_back(reservation.id).await?;
+        tx.commit().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::open_accounts;
+    use chrono::TimeZone;
 
     fn ip(n: u8) -> Option<IpAddr> {
         Some(IpAddr::from([10, 0, 0, n]))
@@ -386,136 +306,221 @@ mod tests {
         }
     }
 
-    fn fail(l: &mut Limiter, account: &str, addr: Option<IpAddr>, at: Instant) {
-        let r = l.reserve(account, addr, at).unwrap();
-        l.settle(account, addr, r.at, Settled::Failed);
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()
     }
 
-    #[test]
-    fn five_failures_lock_the_pair_not_the_account() {
-        let mut l = Limiter::new(limits());
-        let t0 = Instant::now();
-        for i in 0..5 {
-            fail(&mut l, "pc1", ip(1), t0 + Duration::from_secs(i * 10));
+    fn secs(n: u64) -> TimeDelta {
+        delta(Duration::from_secs(n))
+    }
+
+    /// A limiter over a fresh database file (kept while the test runs).
+    struct Fixture {
+        dir: tempfile::TempDir,
+        accounts: Accounts,
+        l: Limiter,
+    }
+
+    async fn fixture(limits: Limits) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("limits.db");
+        let accounts = open_accounts(path.to_str().unwrap()).await.unwrap();
+        Fixture {
+            dir,
+            accounts,
+            l: Limiter::new(limits),
         }
-        let at = t0 + Duration::from_secs(60);
+    }
+
+    impl Fixture {
+        async fn reserve(
+            &self,
+            account: &str,
+            addr: Option<IpAddr>,
+            at: DateTime<Utc>,
+        ) -> Result<Reservation, Duration> {
+            self.l
+                .reserve(&self.accounts, account, addr, at)
+                .await
+                .unwrap()
+        }
+
+        async fn settle(&self, account: &str, addr: Option<IpAddr>, r: Reservation, end: Settled) {
+            self.l
+                .settle(&self.accounts, account, addr, &r, end)
+                .await
+                .unwrap();
+        }
+
+        async fn fail(&self, account: &str, addr: Option<IpAddr>, at: DateTime<Utc>) {
+            let r = self.reserve(account, addr, at).await.unwrap();
+            self.settle(account, addr, r, Settled::Failed).await;
+        }
+
+        async fn rows(&self) -> crate::db::sign_in::LimitRows {
+            self.accounts
+                .begin_limits()
+                .await
+                .unwrap()
+                .rows()
+                .await
+                .unwrap()
+        }
+    }
+
+    #[tokio::test]
+    async fn five_failures_lock_the_pair_not_the_account() {
+        let f = fixture(limits()).await;
+        let t0 = t0();
+        for i in 0..5 {
+            f.fail("pc1", ip(1), t0 + secs(i * 10)).await;
+        }
+        let at = t0 + secs(60);
         assert_eq!(
-            l.reserve("pc1", ip(1), at).unwrap_err(),
+            f.reserve("pc1", ip(1), at).await.unwrap_err(),
             Duration::from_secs(840)
         );
         // The officer from another address is not held up at all.
-        let r = l.reserve("pc1", ip(2), at).unwrap();
+        let r = f.reserve("pc1", ip(2), at).await.unwrap();
         assert_eq!(r.wait, Duration::ZERO);
         // The oldest failure leaves the window: one more try for the pair.
-        assert!(l
-            .reserve("pc1", ip(1), t0 + Duration::from_secs(900))
-            .is_ok());
+        assert!(f.reserve("pc1", ip(1), t0 + secs(900)).await.is_ok());
     }
 
-    #[test]
-    fn an_account_guessed_from_many_addresses_is_slowed_not_locked() {
-        let mut l = Limiter::new(limits());
-        let t0 = Instant::now();
+    #[tokio::test]
+    async fn an_account_guessed_from_many_addresses_is_slowed_not_locked() {
+        let f = fixture(limits()).await;
+        let t0 = t0();
         // Ten free failures, from ten addresses.
         for n in 0..10 {
-            fail(&mut l, "pc1", ip(n), t0);
+            f.fail("pc1", ip(n), t0).await;
         }
         // The eleventh is verified at once but moves the next turn 1 s on,
         // the twelfth 2 s after its own turn, and so on.
-        let r = l.reserve("pc1", ip(20), t0).unwrap();
+        let r = f.reserve("pc1", ip(20), t0).await.unwrap();
         assert_eq!(r.wait, Duration::ZERO);
-        let r2 = l.reserve("pc1", ip(21), t0).unwrap();
+        let r2 = f.reserve("pc1", ip(21), t0).await.unwrap();
         assert_eq!(r2.wait, Duration::from_secs(1));
         // The next turn is 3 s away: more than the 2 s anyone waits.
         assert_eq!(
-            l.reserve("pc1", ip(22), t0).unwrap_err(),
+            f.reserve("pc1", ip(22), t0).await.unwrap_err(),
             Duration::from_secs(3)
         );
         // At its turn the real officer is verified, and a success ends the
         // slow-down.
-        let t = t0 + Duration::from_secs(3);
-        let r = l.reserve("pc1", ip(30), t).unwrap();
+        let t = t0 + secs(3);
+        let r = f.reserve("pc1", ip(30), t).await.unwrap();
         assert_eq!(r.wait, Duration::ZERO);
-        l.settle("pc1", ip(30), r.at, Settled::Succeeded);
-        assert_eq!(l.reserve("pc1", ip(31), t).unwrap().wait, Duration::ZERO);
+        f.settle("pc1", ip(30), r, Settled::Succeeded).await;
+        assert_eq!(
+            f.reserve("pc1", ip(31), t).await.unwrap().wait,
+            Duration::ZERO
+        );
     }
 
     #[test]
     fn the_spacing_doubles_to_its_cap() {
-        let l = Limiter::new(limits());
-        let s = |n| l.accounts.spacing(n).as_secs();
+        let slow = limits().per_account;
+        let s = |n| slow.spacing(n).as_secs();
         assert_eq!(
             [s(0), s(10), s(11), s(12), s(13), s(16), s(17), s(64)],
             [0, 0, 1, 2, 4, 32, 60, 60]
         );
     }
 
-    #[test]
-    fn an_address_is_limited_across_accounts_by_failures_only() {
-        let mut l = Limiter::new(Limits {
+    #[tokio::test]
+    async fn an_address_is_limited_across_accounts_by_failures_only() {
+        let f = fixture(Limits {
             per_address: Limit::new(3, 60),
             ..limits()
-        });
-        let t0 = Instant::now();
+        })
+        .await;
+        let t0 = t0();
         // Successes from the address never count.
         for n in 0..10 {
-            let r = l.reserve(&format!("ok{n}"), ip(1), t0).unwrap();
-            l.settle(&format!("ok{n}"), ip(1), r.at, Settled::Succeeded);
+            let r = f.reserve(&format!("ok{n}"), ip(1), t0).await.unwrap();
+            f.settle(&format!("ok{n}"), ip(1), r, Settled::Succeeded)
+                .await;
         }
         for n in 0..3 {
-            fail(&mut l, &format!("pc{n}"), ip(1), t0);
+            f.fail(&format!("pc{n}"), ip(1), t0).await;
         }
         assert_eq!(
-            l.reserve("someone-else", ip(1), t0),
+            f.reserve("someone-else", ip(1), t0).await,
             Err(Duration::from_secs(60))
         );
-        assert!(l.reserve("someone-else", ip(2), t0).is_ok());
-        assert!(l
-            .reserve("someone-else", ip(1), t0 + Duration::from_secs(60))
+        assert!(f.reserve("someone-else", ip(2), t0).await.is_ok());
+        assert!(f
+            .reserve("someone-else", ip(1), t0 + secs(60))
+            .await
             .is_ok());
     }
 
-    #[test]
-    fn ipv6_addresses_share_their_64() {
-        let mut l = Limiter::new(Limits {
+    #[tokio::test]
+    async fn ipv6_addresses_share_their_64() {
+        let f = fixture(Limits {
             per_address: Limit::new(3, 60),
             ..limits()
-        });
-        let t0 = Instant::now();
+        })
+        .await;
+        let t0 = t0();
         let v6 = |s: &str| Some(s.parse::<IpAddr>().unwrap());
-        fail(&mut l, "a", v6("2001:db8:0:1::1"), t0);
-        fail(&mut l, "b", v6("2001:db8:0:1::2"), t0);
-        fail(&mut l, "c", v6("2001:db8:0:1:ffff::3"), t0);
-        assert!(l.reserve("d", v6("2001:db8:0:1::99"), t0).is_err());
-        assert!(l.reserve("d", v6("2001:db8:0:2::1"), t0).is_ok());
+        f.fail("a", v6("2001:db8:0:1::1"), t0).await;
+        f.fail("b", v6("2001:db8:0:1::2"), t0).await;
+        f.fail("c", v6("2001:db8:0:1:ffff::3"), t0).await;
+        assert!(f.reserve("d", v6("2001:db8:0:1::99"), t0).await.is_err());
+        assert!(f.reserve("d", v6("2001:db8:0:2::1"), t0).await.is_ok());
     }
 
-    #[test]
-    fn reservations_count_at_once_and_only_failures_stay() {
-        let mut l = Limiter::new(Limits {
+    #[tokio::test]
+    async fn reservations_count_at_once_and_only_failures_stay() {
+        let f = fixture(Limits {
             per_pair: Limit::new(3, 900),
             ..limits()
-        });
-        let t0 = Instant::now();
-        let at = |n: u64| t0 + Duration::from_millis(n);
+        })
+        .await;
+        let t0 = t0();
+        let at = |n: i64| t0 + TimeDelta::milliseconds(n);
         // Three at once are let through, the fourth waits.
+        let mut reserved = Vec::new();
         for n in 0..3 {
-            assert!(l.reserve("pc1", ip(1), at(n)).is_ok());
+            reserved.push(f.reserve("pc1", ip(1), at(n)).await.unwrap());
         }
-        assert!(l.reserve("pc1", ip(1), at(3)).is_err());
+        assert!(f.reserve("pc1", ip(1), at(3)).await.is_err());
         // One was never tried (busy): its place comes back.
-        l.settle("pc1", ip(1), at(2), Settled::NotTried);
-        let r = l.reserve("pc1", ip(1), at(4)).unwrap();
+        f.settle("pc1", ip(1), reserved[2], Settled::NotTried).await;
+        let r = f.reserve("pc1", ip(1), at(4)).await.unwrap();
         // A success clears the pair and leaves the address only failures.
-        l.settle("pc1", ip(1), r.at, Settled::Succeeded);
-        assert!(l.reserve("pc1", ip(1), at(5)).is_ok());
-        assert_eq!(
-            l.addresses
-                .failures
-                .get(&IpAddr::from([10, 0, 0, 1]))
-                .map(VecDeque::len),
-            Some(3)
-        );
+        f.settle("pc1", ip(1), r, Settled::Succeeded).await;
+        assert!(f.reserve("pc1", ip(1), at(5)).await.is_ok());
+        let mut tx = f.accounts.begin_limits().await.unwrap();
+        let from = tx
+            .address_failures("10.0.0.1", before(at(5), Duration::from_secs(900)), 100)
+            .await
+            .unwrap();
+        assert_eq!(from.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn two_limiters_on_one_database_count_together() {
+        // Two instances: each its own pool on the same file, guessing at
+        // once. Together they let through what one would, no more.
+        let f = fixture(limits()).await;
+        let other = open_accounts(f.dir.path().join("limits.db").to_str().unwrap())
+            .await
+            .unwrap();
+        let t0 = t0();
+        let guesses = (0..20).map(|n| {
+            let accounts = if n % 2 == 0 { &f.accounts } else { &other };
+            f.l.reserve(accounts, "pc1", ip(1), t0)
+        });
+        let results = futures_util::future::join_all(guesses).await;
+        let through = results
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(Result::is_ok)
+            .count();
+        assert_eq!(through, 5);
     }
 
     #[test]
@@ -524,13 +529,26 @@ mod tests {
         assert_eq!(account_key(&"x".repeat(500)).len(), 64);
     }
 
-    #[test]
-    fn the_maps_stay_bounded() {
-        let mut w: Window<u32> = Window::new(Limit::new(5, 900));
-        let t0 = Instant::now();
-        for k in 0..(MAX_KEYS as u32 + 50) {
-            w.fail(k, t0);
+    #[tokio::test]
+    async fn the_tables_stay_bounded() {
+        let mut f = fixture(limits()).await;
+        f.l = f.l.keeping(20);
+        let t0 = t0();
+        // An account past its free failures: its next turn is kept.
+        for n in 0..12 {
+            f.fail("pc-slow", ip(n), t0).await;
         }
-        assert!(w.failures.len() <= MAX_KEYS);
+        assert_eq!(f.rows().await.turns, 1);
+        for n in 0..50 {
+            f.fail(&format!("pc{n}"), ip(n), t0).await;
+        }
+        assert_eq!(f.rows().await.failures, 20);
+        // Out of every window, failures and turns are pruned at the next
+        // reservation.
+        let later = t0 + secs(901);
+        f.fail("pc-late", ip(1), later).await;
+        let rows = f.rows().await;
+        assert_eq!(rows.failures, 1, "{rows:?}");
+        assert_eq!(rows.turns, 0, "{rows:?}");
     }
 }

@@ -7,12 +7,10 @@
 //! into the next month, a shift out of its patrols' window, a stop and
 //! search out of its month) and rejected shifts.
 use super::{compute_return, Period};
-use crate::cli::{DbArg, SeedArgs};
 use crate::db::review::NewReview;
 use crate::db::{self, format_time, Database, NewRevision, StoredRow};
 use crate::export::{csv_line, entry_rows_in_chunks, ENTRY_COLUMNS};
 use crate::programme::{self, Item, Span, PATROL_LOOKBACK_HOURS};
-use crate::seed;
 use crate::zone::ForceZone;
 use beatbook_core::auth::Role;
 use beatbook_core::codes::Code;
@@ -35,8 +33,10 @@ struct Seeded {
 async fn seeded() -> Seeded {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("force.db").to_str().unwrap().to_owned();
-    let args = SeedArgs {
-        db: DbArg { db: path.clone() },
+    // The tools' seed writes through this crate's database layer, built
+    // once more for them (types never cross: the seed leaves a file).
+    let args = beatbook_tools::cli::SeedArgs {
+        db: path.clone(),
         officers: 10,
         teams: 2,
         months: 2,
@@ -44,7 +44,9 @@ async fn seeded() -> Seeded {
         end: Some(END.into()),
         no_passwords: true,
     };
-    seed::run(&args, &mut Vec::new()).await.unwrap();
+    beatbook_tools::seed::run(&args, &mut Vec::new())
+        .await
+        .unwrap();
     let mut opened = db::open(&path).await.unwrap();
     let officers: Vec<String> = opened
         .accounts

@@ -15,8 +15,8 @@ use beatbook_server::auth::AuthConfig;
 pub use beatbook_server::conn::ConnLimits;
 use beatbook_server::db::accounts::{NewEvent, NewSession, NewUser};
 use beatbook_server::db::Accounts;
-use beatbook_server::sample::Device;
 pub use beatbook_server::zone::ForceZone;
+use beatbook_tools::sample::Device;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -101,10 +101,36 @@ impl TestServer {
         limits: ConnLimits,
         zone: ForceZone,
     ) -> Self {
-        let db = db_path(dir.path());
+        let data = dir.path().to_owned();
+        Self::start_on(&data, dir, config, limits, zone).await
+    }
+
+    /// A second instance on `first`'s database and dist, as another
+    /// `serve` process on the same file would be (its own `dir` is empty).
+    pub async fn start_beside(first: &TestServer) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self::start_on(
+            first.dir.path(),
+            dir,
+            AuthConfig::default(),
+            ConnLimits::default(),
+            ForceZone::default(),
+        )
+        .await
+    }
+
+    /// Serves the database and dist in `data`; keeps `dir` until stopped.
+    async fn start_on(
+        data: &Path,
+        dir: TempDir,
+        config: AuthConfig,
+        limits: ConnLimits,
+        zone: ForceZone,
+    ) -> Self {
+        let db = db_path(data);
         let app = App::open_in_zone(
             db.to_str().unwrap(),
-            &dir.path().join("dist"),
+            &data.join("dist"),
             config,
             limits,
             zone,

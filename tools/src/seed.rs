@@ -19,11 +19,12 @@ use std::io::Write;
 use std::time::Instant;
 use thiserror::Error;
 
-use crate::admin::UNUSABLE_PASSWORD;
-use crate::auth::password::{self, SecretError};
+use beatbook_server::admin::UNUSABLE_PASSWORD;
+use beatbook_server::auth::password::{self, SecretError};
+use beatbook_server::db::accounts::{NewEvent, NewUser};
+use beatbook_server::db::{self, AccountError, DbError, NewRevision, Writer};
+
 use crate::cli::SeedArgs;
-use crate::db::accounts::{NewEvent, NewUser};
-use crate::db::{self, AccountError, DbError, NewRevision, Writer};
 use crate::sample::Rng;
 
 /// Revisions per transaction.
@@ -103,7 +104,7 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
     let start = end
         .checked_sub_months(Months::new(args.months))
         .ok_or_else(|| SeedError::Invalid("--months reaches too far back".into()))?;
-    let opened = db::open(&args.db.db).await?;
+    let opened = db::open(&args.db).await?;
     let accounts = opened.accounts;
     if accounts.user_count().await? > 0 {
         return Err(SeedError::Invalid(
@@ -167,7 +168,7 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
         hotspots: listed.into_iter().flatten().collect(),
         ..ForceSettings::default()
     };
-    let event = crate::force::cli_event("seed", &ForceSettings::default(), &settings);
+    let event = beatbook_server::force::cli_event("seed", &ForceSettings::default(), &settings);
     accounts.set_force_settings(&settings, &event.row()).await?;
     let officers: Vec<Officer> = (0..args.officers)
         .map(|i| {
@@ -286,7 +287,7 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
         // order it made them: by capture time, as the app does.
         let mut order: Vec<&mut Revision> = gen.out.iter_mut().collect();
         order.sort_by_key(|r| r.captured_at);
-        crate::chain::link(&mut order, None);
+        beatbook_server::chain::link(&mut order, None);
         // An officer's entries are all made here, so these are all of them.
         let moves = db::moves_entries(&gen.out);
         for (rev, moves_entry) in gen.out.into_iter().zip(moves) {

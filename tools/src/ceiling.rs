@@ -1,4 +1,4 @@
-//! `beatbook-server bench-ceiling`: the fastest this machine can store the
+//! `beatbook-tools bench-ceiling`: the fastest this machine can store the
 //! same rows with the same schema and durability (WAL, synchronous=FULL),
 //! inserting batches in transactions with nothing else going on: no HTTP,
 //! no JSON decoding, no validation, no duplicate checks. The server's rate
@@ -6,8 +6,9 @@
 use chrono::Utc;
 use std::time::Instant;
 
+use beatbook_server::db::{self, DbError, NewRevision};
+
 use crate::cli::CeilingArgs;
-use crate::db::{self, DbError, NewRevision};
 use crate::sample::Device;
 
 /// Revisions per simulated device in the generated rows.

@@ -2,7 +2,7 @@
 //! server, with duplicates and retries, then asking the server what it holds.
 //!
 //! Each device is a signed-in officer: `--tokens` names a file of
-//! `officer_id<TAB>device_id<TAB>token` lines, as `beatbook-server
+//! `officer_id<TAB>device_id<TAB>token` lines, as `beatbook-tools
 //! bench-users` prints them (sessions made before the run, so no password
 //! hashing happens while it is measured). Every request carries its
 //! device's `Authorization: Bearer` token, and each officer reads back only
@@ -17,7 +17,7 @@ use beatbook_core::sync::{
 };
 use beatbook_core::Revision;
 use beatbook_server::api::RevisionsPage;
-use beatbook_server::sample::{Device, Rng};
+use beatbook_tools::sample::{Device, Rng};
 use bytes::Bytes;
 use chrono::Utc;
 use clap::Parser;
@@ -38,7 +38,7 @@ struct Args {
     #[arg(long)]
     url: String,
     /// File of `officer_id<TAB>device_id<TAB>token` lines, one per device
-    /// (`beatbook-server bench-users --db DB --count N > FILE`).
+    /// (`beatbook-tools bench-users --db DB --count N > FILE`).
     #[arg(long)]
     tokens: std::path::PathBuf,
     /// Devices pushing at the same time (one officer each; at most the
