@@ -4,7 +4,8 @@
 //! stranger is told what an unknown entry is told; a resend is already
 //! had and a changed one a conflict; membership at the shift's start
 //! decides; a follow-up after a submission is listed as a change; the
-//! referring officer's own later correction is the latest again.
+//! referring officer's own later correction of the hours is the latest
+//! again (one that only mends the name leaves the follow-up standing).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
@@ -250,12 +251,47 @@ async fn a_teammates_follow_up_counts_its_start_in_hours_and_its_completion_in_i
         // The referral itself is unchanged: still pc-1's one revision.
         assert_eq!(a["revisions"], "1");
 
-        // pc-1 corrects the referral on the phone after that: the latest
-        // recorded is the correction, so the completion is gone again.
+        // pc-1 mends the person's name on the phone after that. The phone
+        // knows nothing of pc-2's follow-up and repeats the hours and the
+        // result it holds: the follow-up still stands.
+        let mut mended = f.a.clone();
+        mended.id = RevisionId::from_random_bytes(id16());
+        mended.seq = 2;
+        mended.captured_at = Utc::now() + chrono::Duration::seconds(5);
+        mended.change = Change::Corrected {
+            reason: "Name misspelt".into(),
+        };
+        let Record::IjReferral(before) = &f.a.record else {
+            panic!("A is a referral");
+        };
+        mended.record = Record::IjReferral(IjReferral {
+            person: "IJ ref (mended)".into(),
+            ..before.clone()
+        });
+        let res = push_ok(&s.base, &f.pc1, &as_values(std::slice::from_ref(&mended))).await;
+        assert_eq!(outcomes(&res), ["stored"], "{res:?}");
+        assert_eq!(ij(&totals(s, "2025-11-01", "2025-11-30").await), (0, 0, 1));
+        let csv = sup_get(
+            s,
+            "/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test",
+        )
+        .await;
+        let rows = csv_maps(&csv);
+        let a = rows
+            .iter()
+            .find(|r| r["entry_id"] == f.a.entry_id.to_string())
+            .unwrap();
+        assert_eq!(
+            (a["ij_hours_completed"].as_str(), a["revisions"].as_str()),
+            ("6", "2")
+        );
+
+        // Then pc-1 corrects the hours themselves: the latest recorded
+        // is the correction, so the completion is gone again.
         let mut fixed = f.a.clone();
         fixed.id = RevisionId::from_random_bytes(id16());
-        fixed.seq = 2;
-        fixed.captured_at = Utc::now() + chrono::Duration::seconds(5);
+        fixed.seq = 3;
+        fixed.captured_at = Utc::now() + chrono::Duration::seconds(10);
         fixed.change = Change::Corrected {
             reason: "Hours were wrong".into(),
         };

@@ -27,13 +27,32 @@ const LATEST: &str =
          AND x.entry_id = r.entry_id AND x.seq > r.seq) END";
 /// A latest revision `r`'s body as the return and `entries.csv` read it:
 /// an Immediate Justice referral with its effective follow-up laid over it
-/// (migration 0012), the latest follow-up recorded after the revision was
-/// saved (the phone's `captured_at`: an officer's correction saved later
-/// says how things stand again). Any other body as stored: the `CASE`
-/// keeps the look-up to referrals, a few among thousands of rows.
+/// (migration 0012), the latest follow-up recorded after the referral's
+/// follow-up fields last changed: the phone's `captured_at` of the first
+/// revision of the run, ending at `r`, that holds them as `r` does. So an
+/// officer's correction that sets the hours or the result says how things
+/// stand again, and one that only mends the name (the phone knows nothing
+/// of a teammate's follow-up and repeats the old hours) leaves the
+/// follow-up standing. Any other body as stored: the `CASE` keeps the
+/// look-ups to referrals, a few among thousands of rows.
 const EFFECTIVE_BODY: &str = "CASE WHEN r.kind = 'ij_referral' THEN COALESCE(json_patch(r.body, \
        (SELECT f.patch FROM ij_follow_ups f WHERE f.entry_id = r.entry_id \
-          AND f.recorded_at > r.captured_at ORDER BY f.recorded_at DESC, f.arrival DESC LIMIT 1)), \
+          AND f.recorded_at > (SELECT y.captured_at FROM revisions y \
+            WHERE y.entry_id = r.entry_id AND y.seq = 1 + COALESCE((SELECT MAX(x.seq) \
+              FROM revisions x WHERE x.entry_id = r.entry_id AND x.seq < r.seq \
+                AND (x.body -> '$.record.ij_referral.reparation_started' \
+                       IS NOT r.body -> '$.record.ij_referral.reparation_started' \
+                  OR x.body -> '$.record.ij_referral.reparation_started_at' \
+                       IS NOT r.body -> '$.record.ij_referral.reparation_started_at' \
+                  OR x.body -> '$.record.ij_referral.hours_completed' \
+                       IS NOT r.body -> '$.record.ij_referral.hours_completed' \
+                  OR x.body -> '$.record.ij_referral.result' \
+                       IS NOT r.body -> '$.record.ij_referral.result' \
+                  OR x.body -> '$.record.ij_referral.completed_on' \
+                       IS NOT r.body -> '$.record.ij_referral.completed_on' \
+                  OR x.body -> '$.record.ij_referral.outcome' \
+                       IS NOT r.body -> '$.record.ij_referral.outcome')), 0)) \
+          ORDER BY f.recorded_at DESC, f.arrival DESC LIMIT 1)), \
        r.body) ELSE r.body END";
 const STORED_COLUMNS: &str = "r.arrival, r.revision_id, r.entry_id, r.seq, r.kind, r.officer_id, \
      r.occurred_at, r.captured_at, r.received_at, r.body";
@@ -749,6 +768,22 @@ impl<'a> From<&'a StoredRow> for RowRef<'a> {
             received_at: &row.received_at,
             shift_review: "",
             body: &row.body,
+        }
+    }
+}
+
+#[cfg(test)]
+mod effective_body_tests {
+    use super::EFFECTIVE_BODY;
+    use beatbook_core::ij::FOLLOW_UP_FIELDS;
+
+    /// The SQL spells out the follow-up's fields: each one core lists is
+    /// compared (on both sides), so a field added there cannot be missed.
+    #[test]
+    fn every_follow_up_field_decides_when_the_fields_last_changed() {
+        for field in FOLLOW_UP_FIELDS {
+            let path = format!("'$.record.ij_referral.{field}'");
+            assert_eq!(EFFECTIVE_BODY.matches(&path).count(), 2, "{field}");
         }
     }
 }
