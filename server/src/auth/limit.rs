@@ -31,12 +31,17 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::client_addr::limit_key;
+use crate::db::sign_in::{HeldQuery, Newest};
 use crate::db::{Accounts, DbError};
 
 /// Most failure rows kept: far more than the password checks a few
 /// instances can make in a window (Argon2 bounds them), so only a flood
 /// that no verification limits (attempts a crash left reserved) meets it.
 pub const MAX_FAILURE_ROWS: i64 = 1_000_000;
+/// One reservation in this many prunes the tables: pruning is three more
+/// statements inside the write lock, and rows a few reservations past
+/// their window count for nothing anyway.
+const PRUNE_EVERY: i64 = 64;
 /// Longest officer ID kept as a key (longer ones are cut).
 const MAX_KEY_CHARS: usize = 64;
 
@@ -151,13 +156,12 @@ fn until(now: DateTime<Utc>, t: DateTime<Utc>) -> Duration {
 }
 
 /// How long until a key whose newest failures in the window are `newest`
-/// (newest first, at most `max_failures` of them) may try again, if it is
-/// over `limit`.
-fn window_wait(limit: Limit, newest: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<Duration> {
-    if newest.is_empty() || newest.len() < limit.max_failures as usize {
+/// (at most `max_failures` of them) may try again, if it is over `limit`.
+fn window_wait(limit: Limit, newest: Newest, now: DateTime<Utc>) -> Option<Duration> {
+    if newest.count == 0 || newest.count < limit.max_failures {
         return None;
     }
-    let oldest = *newest.last()?;
+    let oldest = newest.oldest?;
     Some(limit.window.saturating_sub(until(oldest, now)))
 }
 
@@ -206,53 +210,44 @@ impl Limiter {
         let addr = addr.map(limit_key);
         let address = addr.map(|a| a.to_string()).unwrap_or_default();
         let mut tx = accounts.begin_limits().await?;
-        let pair = tx
-            .pair_failures(
+        let held = tx
+            .held(&HeldQuery {
                 account,
-                &address,
-                before(now, l.per_pair.window),
-                l.per_pair.max_failures.max(1),
-            )
+                address: &address,
+                pair_since: before(now, l.per_pair.window),
+                pair_newest: l.per_pair.max_failures.max(1),
+                address_since: before(now, l.per_address.window),
+                address_newest: match addr {
+                    Some(_) => l.per_address.max_failures.max(1),
+                    None => 0,
+                },
+                account_since: before(now, l.per_account.window),
+                account_most: MAX_SLOW_FAILURES,
+            })
             .await?;
-        let by_pair = window_wait(l.per_pair, &pair, now);
-        let by_address = match addr {
-            Some(_) => {
-                let from = tx
-                    .address_failures(
-                        &address,
-                        before(now, l.per_address.window),
-                        l.per_address.max_failures.max(1),
-                    )
-                    .await?;
-                window_wait(l.per_address, &from, now)
-            }
-            None => None,
-        };
+        let by_pair = window_wait(l.per_pair, held.pair, now);
+        let by_address = addr.and_then(|_| window_wait(l.per_address, held.address, now));
         if let Some(wait) = by_pair.max(by_address) {
             return Ok(Err(wait));
         }
         // This officer ID's turn; a turn already passed holds nobody up.
-        let next_turn = tx.next_turn(account).await?;
-        let wait = next_turn.map_or(Duration::ZERO, |t| until(now, t));
+        let wait = held.next_turn.map_or(Duration::ZERO, |t| until(now, t));
         if wait > l.per_account.max_wait {
             return Ok(Err(wait));
         }
         let id = tx.add_failure(account, &address, now).await?;
-        let failures = tx
-            .account_failures(
-                account,
-                before(now, l.per_account.window),
-                MAX_SLOW_FAILURES,
-            )
-            .await?;
+        // With this one, which is inside its own window.
+        let failures = held.account.saturating_add(1).min(MAX_SLOW_FAILURES);
         // The next attempt's turn: after this one's, spaced by the failures.
         let turn = after(now, wait.saturating_add(l.per_account.spacing(failures)));
-        let next = next_turn.map_or(turn, |t| t.max(turn));
+        let next = held.next_turn.map_or(turn, |t| t.max(turn));
         if next > now {
             tx.set_next_turn(account, next).await?;
         }
-        tx.prune(before(now, self.longest_window()), now, self.keep_rows)
-            .await?;
+        if id % PRUNE_EVERY == 0 {
+            tx.prune(before(now, self.longest_window()), now, self.keep_rows)
+                .await?;
+        }
         tx.commit().await?;
         Ok(Ok(Reservation { id, wait }))
     }
@@ -273,10 +268,11 @@ impl Limiter {
             return Ok(());
         }
         let address = addr.map(|a| limit_key(a).to_string()).unwrap_or_default();
-        let mut tx = accounts.begin_limits().await?;
-        if end == Settled::Succeeded {
-            tx.clear_pair_and_account(account, &address).await?;
+        if end == Settled::NotTried {
+            return accounts.take_back_sign_in_failure(reservation.id).await;
         }
+        let mut tx = accounts.begin_limits().await?;
+        tx.clear_pair_and_account(account, &address).await?;
         tx.take_back(reservation.id).await?;
         tx.commit().await
     }
@@ -494,11 +490,21 @@ mod tests {
         f.settle("pc1", ip(1), r, Settled::Succeeded).await;
         assert!(f.reserve("pc1", ip(1), at(5)).await.is_ok());
         let mut tx = f.accounts.begin_limits().await.unwrap();
-        let from = tx
-            .address_failures("10.0.0.1", before(at(5), Duration::from_secs(900)), 100)
+        let since = before(at(5), Duration::from_secs(900));
+        let held = tx
+            .held(&HeldQuery {
+                account: "nobody",
+                address: "10.0.0.1",
+                pair_since: since,
+                pair_newest: 100,
+                address_since: since,
+                address_newest: 100,
+                account_since: since,
+                account_most: 100,
+            })
             .await
             .unwrap();
-        assert_eq!(from.len(), 3);
+        assert_eq!(held.address.count, 3);
     }
 
     #[tokio::test]
@@ -539,16 +545,21 @@ mod tests {
             f.fail("pc-slow", ip(n), t0).await;
         }
         assert_eq!(f.rows().await.turns, 1);
-        for n in 0..50 {
-            f.fail(&format!("pc{n}"), ip(n), t0).await;
+        // Pruned every PRUNE_EVERY reservations: never more than that many
+        // past the bound.
+        for n in 0..(3 * PRUNE_EVERY) {
+            f.fail(&format!("pc{n}"), ip((n % 200) as u8), t0).await;
+            let rows = f.rows().await;
+            assert!(rows.failures <= 20 + PRUNE_EVERY, "{rows:?}");
         }
-        assert_eq!(f.rows().await.failures, 20);
-        // Out of every window, failures and turns are pruned at the next
-        // reservation.
+        // Out of every window, failures and turns go at the next prune.
         let later = t0 + secs(901);
-        f.fail("pc-late", ip(1), later).await;
+        for n in 0..PRUNE_EVERY {
+            f.fail(&format!("late{n}"), ip(n as u8), later + secs(n as u64))
+                .await;
+        }
         let rows = f.rows().await;
-        assert_eq!(rows.failures, 1, "{rows:?}");
+        assert!(rows.failures < PRUNE_EVERY, "{rows:?}");
         assert_eq!(rows.turns, 0, "{rows:?}");
     }
 }

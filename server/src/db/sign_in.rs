@@ -22,6 +22,16 @@ impl Accounts {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(LimitTx { tx })
     }
+
+    /// Takes back the failure counted as `id` (everywhere it counted): one
+    /// statement, atomic on its own, so no transaction to wait for.
+    pub async fn take_back_sign_in_failure(&self, id: i64) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }
 
 /// An open transaction over the sign-in limits; dropped without
@@ -37,88 +47,96 @@ pub struct LimitRows {
     pub turns: i64,
 }
 
-fn times(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<DateTime<Utc>>, DbError> {
-    rows.iter()
-        .map(|r| {
-            let at: &str = r.try_get(0)?;
-            parse_time("at", at)
-        })
-        .collect()
+/// A key's newest failures in its window, as far as a sliding window
+/// needs them: how many (at most the number asked for), and the oldest of
+/// those.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Newest {
+    pub count: u32,
+    pub oldest: Option<DateTime<Utc>>,
+}
+
+/// What the database holds about one attempt's keys, read in one query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Held {
+    /// The pair's newest failures still counted for it.
+    pub pair: Newest,
+    /// The address's newest failures over every account.
+    pub address: Newest,
+    /// How many failures still count for the account's slow-down.
+    pub account: u32,
+    /// The account's next turn, if one is kept.
+    pub next_turn: Option<DateTime<Utc>>,
+}
+
+/// What [`LimitTx::held`] asks about: each key, how far back its window
+/// reaches and how many of its newest failures matter.
+#[derive(Debug, Clone, Copy)]
+pub struct HeldQuery<'a> {
+    pub account: &'a str,
+    /// The address's limit key, '' when unknown.
+    pub address: &'a str,
+    pub pair_since: DateTime<Utc>,
+    pub pair_newest: u32,
+    pub address_since: DateTime<Utc>,
+    /// 0: the address is not asked about (an unknown address has no limit).
+    pub address_newest: u32,
+    pub account_since: DateTime<Utc>,
+    pub account_most: u32,
 }
 
 impl LimitTx {
-    /// The newest `n` failures still counted for the pair (`account`,
-    /// `address`) after `since`, newest first.
-    pub async fn pair_failures(
-        &mut self,
-        account: &str,
-        address: &str,
-        since: DateTime<Utc>,
-        n: u32,
-    ) -> Result<Vec<DateTime<Utc>>, DbError> {
+    /// Everything a reservation decides on, in one statement (a round trip
+    /// saved is time the write lock is not held for), four rows whatever
+    /// the counts: a window's newest failures are counted in SQLite, not
+    /// sent (an address near its limit has 200).
+    pub async fn held(&mut self, q: &HeldQuery<'_>) -> Result<Held, DbError> {
         let rows = sqlx::query(
-            "SELECT at FROM sign_in_failures \
-             WHERE account = ? AND address = ? AND at > ? AND for_pair = 1 \
-             ORDER BY at DESC LIMIT ?",
+            "SELECT 0, COUNT(*), MIN(at) FROM (SELECT at FROM sign_in_failures \
+                 WHERE account = ?1 AND address = ?2 AND at > ?3 AND for_pair = 1 \
+                 ORDER BY at DESC LIMIT ?4) \
+             UNION ALL SELECT 1, COUNT(*), MIN(at) FROM (SELECT at FROM sign_in_failures \
+                 WHERE address = ?2 AND at > ?5 ORDER BY at DESC LIMIT ?6) \
+             UNION ALL SELECT 2, COUNT(*), MAX(next_turn) FROM sign_in_turns \
+                 WHERE account = ?1 \
+             UNION ALL SELECT 3, COUNT(*), NULL FROM (SELECT 1 FROM sign_in_failures \
+                 WHERE account = ?1 AND at > ?7 AND for_account = 1 LIMIT ?8)",
         )
-        .bind(account)
-        .bind(address)
-        .bind(format_time(since))
-        .bind(n)
+        .bind(q.account)
+        .bind(q.address)
+        .bind(format_time(q.pair_since))
+        .bind(q.pair_newest)
+        .bind(format_time(q.address_since))
+        .bind(q.address_newest)
+        .bind(format_time(q.account_since))
+        .bind(q.account_most)
         .fetch_all(&mut *self.tx)
         .await?;
-        times(&rows)
-    }
-
-    /// The newest `n` failures from `address` after `since`, over every
-    /// account, newest first.
-    pub async fn address_failures(
-        &mut self,
-        address: &str,
-        since: DateTime<Utc>,
-        n: u32,
-    ) -> Result<Vec<DateTime<Utc>>, DbError> {
-        let rows = sqlx::query(
-            "SELECT at FROM sign_in_failures WHERE address = ? AND at > ? \
-             ORDER BY at DESC LIMIT ?",
-        )
-        .bind(address)
-        .bind(format_time(since))
-        .bind(n)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        times(&rows)
-    }
-
-    /// How many failures still count for `account`'s slow-down after
-    /// `since`, from every address; at most `n` (past that the spacing is
-    /// at its cap anyway).
-    pub async fn account_failures(
-        &mut self,
-        account: &str,
-        since: DateTime<Utc>,
-        n: u32,
-    ) -> Result<u32, DbError> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM sign_in_failures \
-             WHERE account = ? AND at > ? AND for_account = 1 LIMIT ?)",
-        )
-        .bind(account)
-        .bind(format_time(since))
-        .bind(n)
-        .fetch_one(&mut *self.tx)
-        .await?;
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
-    }
-
-    /// `account`'s next turn, if one is kept.
-    pub async fn next_turn(&mut self, account: &str) -> Result<Option<DateTime<Utc>>, DbError> {
-        let at: Option<String> =
-            sqlx::query_scalar("SELECT next_turn FROM sign_in_turns WHERE account = ?")
-                .bind(account)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-        at.map(|t| parse_time("next_turn", &t)).transpose()
+        let mut held = Held::default();
+        for row in rows {
+            let what: i64 = row.try_get(0)?;
+            let count: i64 = row.try_get(1)?;
+            let count = u32::try_from(count).unwrap_or(u32::MAX);
+            let time: Option<&str> = row.try_get(2)?;
+            let time = time.map(|t| parse_time("at", t)).transpose()?;
+            match what {
+                0 => {
+                    held.pair = Newest {
+                        count,
+                        oldest: time,
+                    }
+                }
+                1 => {
+                    held.address = Newest {
+                        count,
+                        oldest: time,
+                    }
+                }
+                2 => held.next_turn = time,
+                _ => held.account = count,
+            }
+        }
+        Ok(held)
     }
 
     pub async fn set_next_turn(&mut self, account: &str, at: DateTime<Utc>) -> Result<(), DbError> {
