@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
-use beatbook_server::auth::limit::Limit;
-use beatbook_server::auth::AuthConfig;
+use beatbook_server::accounts::limit::Limit;
+use beatbook_server::accounts::AuthConfig;
 use common::*;
 use std::collections::BTreeMap;
 use std::net::IpAddr;

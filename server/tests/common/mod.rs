@@ -8,13 +8,13 @@
 use beatbook_core::auth::Role;
 use beatbook_core::sync::{PushResponse, PROTOCOL_VERSION};
 use beatbook_core::Revision;
-use beatbook_server::api::RevisionsPage;
-use beatbook_server::app::App;
-use beatbook_server::auth::password;
-use beatbook_server::auth::AuthConfig;
-pub use beatbook_server::conn::ConnLimits;
+use beatbook_server::accounts::password;
+use beatbook_server::accounts::AuthConfig;
 use beatbook_server::db::accounts::{NewEvent, NewSession, NewUser};
 use beatbook_server::db::Accounts;
+pub use beatbook_server::http::conn::ConnLimits;
+use beatbook_server::http::revisions::RevisionsPage;
+use beatbook_server::http::server::App;
 pub use beatbook_server::zone::ForceZone;
 use beatbook_tools::sample::Device;
 use chrono::{DateTime, Utc};

@@ -20,15 +20,16 @@ use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
-use crate::api::{self, AppState};
-use crate::auth::password::SecretError;
-use crate::auth::{AuthConfig, AuthState};
+use crate::accounts::password::SecretError;
+use crate::accounts::{AuthConfig, AuthState};
 use crate::cli::ServeArgs;
-use crate::conn::{self, ConnLimits};
 use crate::db::{self, Accounts, Database, DbError, Writer};
-use crate::error::ApiError;
-use crate::static_files::{self, Dist};
-use crate::writer::Ingest;
+use crate::http::conn::{self, ConnLimits};
+use crate::http::error::ApiError;
+use crate::http::router;
+use crate::http::state::AppState;
+use crate::http::static_files::{self, Dist};
+use crate::sync::writer::Ingest;
 use crate::zone::ForceZone;
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -67,7 +68,7 @@ pub enum AppError {
 /// An opened server, ready to serve on a listener.
 pub struct App {
     router: Router,
-    routes: Vec<api::ApiRoute>,
+    routes: Vec<router::ApiRoute>,
     limits: ConnLimits,
     db: Database,
     accounts: Accounts,
@@ -135,7 +136,7 @@ impl App {
     }
 
     /// Every API route the router answers (method and path).
-    pub fn routes(&self) -> &[api::ApiRoute] {
+    pub fn routes(&self) -> &[router::ApiRoute] {
         &self.routes
     }
 
@@ -199,15 +200,15 @@ impl App {
 }
 
 /// The whole app (API and static files) and the API's routes.
-pub fn router(state: AppState, dist: Dist) -> (Router, Vec<api::ApiRoute>) {
+pub fn router(state: AppState, dist: Dist) -> (Router, Vec<router::ApiRoute>) {
     let static_files = move |req: Request| {
         let dist = dist.clone();
         async move { static_files::serve(dist, req).await }
     };
-    let (api, routes) = api::router(state);
+    let (api, routes) = router::router(state);
     let router = with_layers(
         Router::new()
-            .nest(api::API_PREFIX, api)
+            .nest(router::API_PREFIX, api)
             .fallback(static_files),
     );
     (router, routes)

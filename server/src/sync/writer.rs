@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{format_time, DbError, Known, NewConflict, NewRevision, Writer};
-use crate::ingest::Accepted;
+use crate::sync::ingest::Accepted;
 
 /// Jobs waiting beyond this make handlers wait to hand theirs over.
 const QUEUE: usize = 1024;
