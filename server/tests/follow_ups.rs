@@ -5,7 +5,8 @@
 //! had and a changed one a conflict; membership at the shift's start
 //! decides; a follow-up after a submission is listed as a change; the
 //! referring officer's own later correction of the hours is the latest
-//! again (one that only mends the name leaves the follow-up standing).
+//! again (one that only mends the name leaves the follow-up standing), and
+//! a phone two hours fast does not make an earlier correction the later word.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
@@ -288,6 +289,93 @@ async fn a_teammates_follow_up_counts_its_start_in_hours_and_its_completion_in_i
         assert_eq!(outcomes(&res), ["stored"], "{res:?}");
         assert_eq!(ij(&totals(s, "2025-11-01", "2025-11-30").await), (0, 0, 0));
         assert_eq!(ij(&totals(s, "2025-10-01", "2025-10-31").await), (2, 1, 0));
+    })
+    .await
+    .expect("test timed out");
+}
+
+/// pc-1's correction of A's hours to `hours`, saved on a phone two hours
+/// fast (`known`: the app knew its offset from the server's clock).
+fn fast_correction(
+    a: &Revision,
+    seq: u32,
+    hours: u32,
+    captured_at: DateTime<Utc>,
+    known: bool,
+) -> Revision {
+    let mut fixed = a.clone();
+    fixed.id = RevisionId::from_random_bytes(id16());
+    fixed.seq = seq;
+    fixed.captured_at = captured_at;
+    fixed.clock_offset_ms = known.then_some(-2 * 3_600_000);
+    fixed.change = Change::Corrected {
+        reason: "Hours were wrong".into(),
+    };
+    fixed.record = Record::IjReferral(IjReferral {
+        reparation_started_at: Some(utc(10, 12, 7, 59)),
+        hours_completed: Some(hours),
+        ..referral(6)
+    });
+    fixed
+}
+
+/// A phone two hours fast: pc-1 corrects A's hours before pc-2 records
+/// its completion, but the correction's `captured_at` says two hours after.
+/// Set right by the offset the app knew, or, when it knew none, held to
+/// when the server received it, the correction is the earlier word and the
+/// follow-up stands; a correction really made after the follow-up still
+/// takes over.
+#[tokio::test]
+async fn a_phone_two_hours_fast_does_not_outrank_a_later_follow_up() {
+    timeout(TEST_TIMEOUT, async {
+        for known in [true, false] {
+            let f = fixture().await;
+            let s = &f.server;
+            let fast = || Utc::now() + chrono::Duration::hours(2);
+            let before = fast_correction(&f.a, 2, 5, fast(), known);
+            // Without a known offset only the push's device time tells the
+            // server the phone runs ahead (the app sends its clock).
+            let res = client()
+                .post(format!("{}/api/v1/sync/push", s.base))
+                .bearer_auth(&f.pc1)
+                .json(&json!({"protocol": beatbook_core::sync::PROTOCOL_VERSION,
+                              "device_id": DEVICE, "device_time": fast(),
+                              "changes": as_values(&[before])}))
+                .send()
+                .await
+                .unwrap();
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["results"][0]["outcome"], "stored", "{body}");
+
+            let pc2 = s.officer("pc-2").await;
+            let (status, answer) = post(s, &pc2, f.a.entry_id, &a_completed(f.a.entry_id)).await;
+            assert_eq!(status, 201, "{answer}");
+            assert_eq!(
+                ij(&totals(s, "2025-11-01", "2025-11-30").await),
+                (0, 0, 1),
+                "known offset {known}: the correction made first outranked the follow-up"
+            );
+            let csv = s
+                .sup_text("/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test")
+                .await;
+            let rows = csv_maps(&csv);
+            let a = rows
+                .iter()
+                .find(|r| r["entry_id"] == f.a.entry_id.to_string())
+                .unwrap();
+            assert_eq!(a["ij_hours_completed"], "6", "known offset {known}");
+
+            // pc-1 corrects the hours again, after the follow-up: the word
+            // that really came last is the officer's.
+            let after = fast_correction(&f.a, 3, 4, fast(), true);
+            let res = push_ok(&s.base, &f.pc1, &as_values(&[after])).await;
+            assert_eq!(outcomes(&res), ["stored"], "{res:?}");
+            assert_eq!(
+                ij(&totals(s, "2025-11-01", "2025-11-30").await),
+                (0, 0, 0),
+                "known offset {known}"
+            );
+        }
     })
     .await
     .expect("test timed out");

@@ -28,16 +28,24 @@ const LATEST: &str =
 /// A latest revision `r`'s body as the return and `entries.csv` read it:
 /// an Immediate Justice referral with its effective follow-up laid over it
 /// (migration 0012), the latest follow-up recorded after the referral's
-/// follow-up fields last changed: the phone's `captured_at` of the first
-/// revision of the run, ending at `r`, that holds them as `r` does. So an
-/// officer's correction that sets the hours or the result says how things
-/// stand again, and one that only mends the name (the phone knows nothing
-/// of a teammate's follow-up and repeats the old hours) leaves the
-/// follow-up standing. Any other body as stored: the `CASE` keeps the
-/// look-ups to referrals, a few among thousands of rows.
+/// follow-up fields last changed: when the first revision of the run,
+/// ending at `r`, that holds them as `r` does was made. So an officer's
+/// correction that sets the hours or the result says how things stand
+/// again, and one that only mends the name (the phone knows nothing of a
+/// teammate's follow-up and repeats the old hours) leaves the follow-up
+/// standing. A follow-up's time is the server's; a revision's is the
+/// phone's `captured_at` set right by the offset from the server's clock
+/// the phone knew (`clock_offset_ms`), and never later than the server
+/// received it: a phone two hours fast must not make a correction it made
+/// before a teammate's follow-up look like the later word. Compared as
+/// Julian days (`julianday` reads the stored `…Z` text), to a few
+/// microseconds. Any other body as stored: the `CASE` keeps the look-ups
+/// to referrals, a few among thousands of rows.
 const EFFECTIVE_BODY: &str = "CASE WHEN r.kind = 'ij_referral' THEN COALESCE(json_patch(r.body, \
        (SELECT f.patch FROM ij_follow_ups f WHERE f.entry_id = r.entry_id \
-          AND f.recorded_at > (SELECT y.captured_at FROM revisions y \
+          AND julianday(f.recorded_at) > (SELECT MIN(julianday(y.captured_at) \
+              + COALESCE(y.body ->> '$.clock_offset_ms', 0) / 86400000.0, \
+              julianday(y.received_at)) FROM revisions y \
             WHERE y.entry_id = r.entry_id AND y.seq = 1 + COALESCE((SELECT MAX(x.seq) \
               FROM revisions x WHERE x.entry_id = r.entry_id AND x.seq < r.seq \
                 AND (x.body -> '$.record.ij_referral.reparation_started' \
