@@ -44,6 +44,8 @@ pub struct AppState {
     pub large_pushes: Arc<Semaphore>,
     /// The force's time zone: where the return's and the filters' days begin.
     pub zone: ForceZone,
+    /// Counted here: each push's answers by outcome.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Largest force settings body: a few numbers and up to 500 hotspots of a
@@ -392,10 +394,12 @@ async fn push(
             *slot = Some(ChangeResult::new(index, Some(id), outcome));
         }
     }
+    let results: Vec<ChangeResult> = results.into_iter().flatten().collect();
+    state.metrics.count_push(&results);
     Ok(Json(PushResponse {
         protocol: PROTOCOL_VERSION,
         server_time: Utc::now(),
-        results: results.into_iter().flatten().collect(),
+        results,
     }))
 }
 

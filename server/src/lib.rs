@@ -21,6 +21,7 @@ pub mod force;
 pub mod ingest;
 pub mod maintenance;
 pub mod members;
+pub mod metrics;
 pub mod openapi;
 pub mod programme;
 pub mod returns;
