@@ -403,9 +403,8 @@ pub async fn run(args: ServeArgs) -> Result<(), AppError> {
             source,
         })?;
     let addr = listener.local_addr().map_err(AppError::Serve)?;
-    // On stdout, for scripts and tests that start the server on port 0.
-    let mut out = std::io::stdout();
-    let _ = writeln!(out, "listening on http://{addr}");
+    // Bound before anything is said: a taken metrics port stops the start.
+    let mut metrics_bound = None;
     if let Some(metrics_addr) = args.metrics_listen {
         let listener = TcpListener::bind(metrics_addr)
             .await
@@ -413,10 +412,15 @@ pub async fn run(args: ServeArgs) -> Result<(), AppError> {
                 addr: metrics_addr,
                 source,
             })?;
-        let bound = listener.local_addr().map_err(AppError::Serve)?;
+        metrics_bound = Some(listener.local_addr().map_err(AppError::Serve)?);
+        app = app.with_metrics_listener(listener);
+    }
+    // On stdout, for scripts and tests that start the server on port 0.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "listening on http://{addr}");
+    if let Some(bound) = metrics_bound {
         let _ = writeln!(out, "metrics on http://{bound}/metrics");
         tracing::info!(addr = %bound, "serving metrics");
-        app = app.with_metrics_listener(listener);
     }
     let _ = out.flush();
     tracing::info!(%addr, "serving");

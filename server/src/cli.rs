@@ -452,6 +452,23 @@ mod tests {
             ),
             (10, 30, 1024, 8)
         );
+        // The pool flags' defaults are the library's (`App::open` and tests).
+        let pools = crate::db::PoolConfig::default();
+        assert_eq!(
+            (
+                args.db_readers,
+                args.db_accounts_connections,
+                u128::from(args.db_acquire_timeout_ms),
+                u128::from(args.db_busy_timeout_ms)
+            ),
+            (
+                pools.readers,
+                pools.accounts,
+                pools.acquire_timeout.as_millis(),
+                pools.busy_timeout.as_millis()
+            )
+        );
+        assert_eq!(args.metrics_listen, None);
         let cli = Cli::try_parse_from([
             "beatbook-server",
             "serve",

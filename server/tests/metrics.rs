@@ -549,3 +549,39 @@ async fn pool_flags_and_metrics_listen_reach_the_binary() {
     .await
     .unwrap();
 }
+
+/// A metrics address that cannot be bound stops the start, said plainly,
+/// before the server says it is listening.
+#[test]
+fn a_taken_metrics_address_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dist(&dir.path().join("dist"));
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = std::process::Command::new(SERVER_BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            &addr,
+        ])
+        .arg("--db")
+        .arg(db_path(dir.path()))
+        .arg("--dist")
+        .arg(dir.path().join("dist"))
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("could not listen on {addr}")),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("listening on"), "{stdout}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
