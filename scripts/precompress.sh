@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Precompressed twins of the build's hashed assets, for the server to send as they are
-# (tower-http's ServeDir `precompressed_gzip` / `precompressed_br`, server/src/static_files.rs):
+# (tower-http's ServeDir `precompressed_gzip` / `precompressed_br`, server/src/http/static_files.rs):
 #   NAME.gz   zopfli (gzip format, about 4% smaller than gzip -9; any browser)
 #   NAME.br   brotli -q 11 (what a phone on HTTPS asks for)
 # Only names with a content hash (NAME-<hex>.js / .css / _bg.wasm): such a file never

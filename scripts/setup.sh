@@ -8,7 +8,7 @@
 #
 # Installs, each only when missing or at the wrong version:
 #   rustup target wasm32-unknown-unknown
-#   apt: chromium chromium-driver brotli zopfli        (apt-get update only when installing)
+#   apt: chromium chromium-driver brotli zopfli haproxy (apt-get update only when installing)
 #   trunk 0.22.1                                (cargo install --locked --ignore-rust-version)
 #   wasm-bindgen-cli = wasm-bindgen in Cargo.lock (cargo install, NOT --locked)
 #   npm devDependencies (binaryen 132, playwright-core, axe-core) via npm ci
@@ -38,6 +38,8 @@ beatbook_setup() {
   command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
   command -v brotli >/dev/null 2>&1 || missing+=(brotli)
   command -v zopfli >/dev/null 2>&1 || missing+=(zopfli)
+  # The load balancer of the several-instances test (scripts/instances.sh).
+  [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
   if [ "${#missing[@]}" -gt 0 ]; then
     local sudo=()
     if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi

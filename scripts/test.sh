@@ -14,7 +14,11 @@
 #   5. API contract        scripts/schemathesis.sh against the built server (its own
 #                          OpenAPI document, as an officer and a supervisor; data from
 #                          beatbook-tools seed, seed 1)
-#   6. end-to-end tests    release app (trunk) + server binary, then node --test tests/e2e/
+#   6. several instances   scripts/instances.sh test: three servers on one database behind
+#                          HAProxy, 500 devices through a proxy that drops a fifth of the
+#                          answers after commit, then one instance SIGKILLed mid-run:
+#                          every revision stored exactly once
+#   7. end-to-end tests    release app (trunk) + server binary, then node --test tests/e2e/
 #                          (Playwright driving headless Chromium); skipped if there are none
 #
 # Exits non-zero on the first failing step. Environment for the e2e tests:
@@ -76,6 +80,11 @@ else
   SCHEMATHESIS_SEED="${SCHEMATHESIS_SEED:-1}" \
     bash "$ROOT/scripts/schemathesis.sh" "${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-server" \
     "${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-tools"
+
+  step "several instances: three servers on one database behind HAProxy, answers dropped, one SIGKILLed"
+  bash "$ROOT/scripts/instances.sh" test "${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-server" \
+    "${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-tools" \
+    "${CARGO_TARGET_DIR:-$ROOT/target}/server/beatbook-load"
 
   step "e2e: node --test tests/e2e/ (${#e2e_tests[@]} files)"
   export BEATBOOK_ROOT="$ROOT"

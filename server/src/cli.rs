@@ -1,7 +1,7 @@
 //! Command line. One subcommand per job: `serve`, and the account
 //! administration commands `user` and `team`, which work on the same
 //! database file (also while the server runs).
-use crate::auth::client_addr::Cidr;
+use crate::accounts::client_addr::Cidr;
 use crate::zone::ForceZone;
 use beatbook_core::auth::Role;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -305,7 +305,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "BEATBOOK_SESSION_HOURS",
-        default_value_t = crate::auth::DEFAULT_SESSION_HOURS,
+        default_value_t = crate::accounts::DEFAULT_SESSION_HOURS,
         value_parser = clap::value_parser!(u32).range(1..=168)
     )]
     pub session_hours: u32,
@@ -328,7 +328,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "BEATBOOK_HEADER_TIMEOUT_S",
-        default_value_t = crate::conn::DEFAULT_HEADER_TIMEOUT_S,
+        default_value_t = crate::http::conn::DEFAULT_HEADER_TIMEOUT_S,
         value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
     pub header_timeout_s: u64,
@@ -337,7 +337,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "BEATBOOK_BODY_TIMEOUT_S",
-        default_value_t = crate::conn::DEFAULT_BODY_TIMEOUT_S,
+        default_value_t = crate::http::conn::DEFAULT_BODY_TIMEOUT_S,
         value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
     pub body_timeout_s: u64,
@@ -347,7 +347,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "BEATBOOK_MAX_CONNECTIONS",
-        default_value_t = crate::conn::DEFAULT_MAX_CONNECTIONS,
+        default_value_t = crate::http::conn::DEFAULT_MAX_CONNECTIONS,
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000)
     )]
     pub max_connections: usize,
@@ -358,7 +358,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "BEATBOOK_MAX_LARGE_PUSHES",
-        default_value_t = crate::conn::DEFAULT_MAX_LARGE_PUSHES,
+        default_value_t = crate::http::conn::DEFAULT_MAX_LARGE_PUSHES,
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000)
     )]
     pub max_large_pushes: usize,

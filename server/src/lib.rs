@@ -5,28 +5,12 @@
 //! start the real app in-process on a port of their choosing. The
 //! development tools (demo seed, load generator, benchmark helpers) are the
 //! `beatbook-tools` crate, which uses this library; nothing here uses them.
-pub mod admin;
-pub mod api;
-pub mod app;
-pub mod auth;
-pub mod chain;
+pub mod accounts;
 pub mod cli;
-pub mod conn;
 pub mod db;
-pub mod error;
-pub mod export;
-pub mod extract;
-pub mod follow_ups;
-pub mod force;
-pub mod ingest;
+pub mod http;
 pub mod maintenance;
-pub mod members;
 pub mod metrics;
-pub mod openapi;
-pub mod programme;
-pub mod returns;
-pub mod review;
-pub mod security;
-pub mod static_files;
-pub mod writer;
+pub mod reports;
+pub mod sync;
 pub mod zone;

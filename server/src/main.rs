@@ -1,6 +1,8 @@
 //! `beatbook-server`: see `beatbook-server --help`.
+use beatbook_server::accounts::admin;
 use beatbook_server::cli::{Cli, Command, LogFormat};
-use beatbook_server::{admin, app, maintenance};
+use beatbook_server::http::server as app;
+use beatbook_server::maintenance;
 use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -69,7 +69,7 @@ const METHODS: &[Method] = &[
 ];
 
 /// One process's metrics; shared by the app's handlers, its request
-/// middleware and the writer (one per [`crate::app::App`], so tests that
+/// middleware and the writer (one per [`crate::http::server::App`], so tests that
 /// run several servers in one process each count their own).
 #[derive(Debug)]
 pub struct Metrics {

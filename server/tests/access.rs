@@ -9,7 +9,7 @@ mod common;
 
 use beatbook_core::auth::Role;
 use beatbook_core::sync::PROTOCOL_VERSION;
-use beatbook_server::auth::AuthConfig;
+use beatbook_server::accounts::AuthConfig;
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -653,7 +653,7 @@ async fn failed_sign_ins_are_limited_per_pair_and_per_address() {
     timeout(TEST_TIMEOUT, async {
         // A small per-address limit, so the test needs few verifications.
         let mut config = AuthConfig::default();
-        config.limits.per_address = beatbook_server::auth::limit::Limit::new(20, 900);
+        config.limits.per_address = beatbook_server::accounts::limit::Limit::new(20, 900);
         let server = TestServer::start_with(config).await;
         let b = &server.base;
         server.add_user("pc-target", Role::Officer, &["A"]).await;

@@ -970,7 +970,7 @@ async fn five_failures_via(b: &str, officer: &str, xff: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_a_trusted_proxy_the_forwarded_client_is_limited_not_the_proxy() {
     timeout(TEST_TIMEOUT, async {
-        let config = beatbook_server::auth::AuthConfig {
+        let config = beatbook_server::accounts::AuthConfig {
             trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
             ..Default::default()
         };

@@ -67,7 +67,7 @@ fn two_shifts(seed: u64, officer: &str) -> (Vec<Revision>, Vec<Revision>) {
 }
 
 fn link(revs: &mut [Revision], head: Option<String>) -> Option<String> {
-    beatbook_server::chain::link(&mut revs.iter_mut().collect::<Vec<_>>(), head)
+    beatbook_server::sync::chain::link(&mut revs.iter_mut().collect::<Vec<_>>(), head)
 }
 
 fn except(revs: &[Revision], skip: &[usize]) -> Vec<Revision> {

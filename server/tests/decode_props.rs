@@ -4,7 +4,7 @@
 // #[test] functions, and these helpers are test code too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use beatbook_core::sync::PROTOCOL_VERSION;
-use beatbook_server::ingest::{decode_push, Slot};
+use beatbook_server::sync::ingest::{decode_push, Slot};
 use beatbook_tools::sample::Device;
 use chrono::Utc;
 use proptest::prelude::*;

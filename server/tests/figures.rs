@@ -250,22 +250,6 @@ async fn fixture() -> Fixture {
     }
 }
 
-async fn get(server: &TestServer, path: &str) -> String {
-    let res = client()
-        .get(format!("{}{path}", server.base))
-        .bearer_auth(&server.sup)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{path}");
-    res.text().await.unwrap()
-}
-
-async fn month(server: &TestServer, from: &str, to: &str) -> Value {
-    let text = get(server, &format!("/api/v1/return?from={from}&to={to}")).await;
-    serde_json::from_str(&text).unwrap()
-}
-
 /// One line of an ethnicity table.
 fn line(searches: u64, outcomes: Value, linked: u64, outcome_rate: f64, linked_rate: f64) -> Value {
     json!({"searches": searches, "outcomes": outcomes, "linked": linked,
@@ -276,7 +260,7 @@ fn line(searches: u64, outcomes: Value, linked: u64, outcome_rate: f64, linked_r
 async fn stop_and_search_by_ethnicity_with_outcomes_and_rates() {
     timeout(TEST_TIMEOUT, async {
         let f = fixture().await;
-        let oct = month(&f.server, "2025-10-01", "2025-10-31").await;
+        let oct = f.server.sup_return("2025-10-01", "2025-10-31").await;
         let eth = &oct["totals"]["stop_search_ethnicity"];
         // White: S1 (arrest, linked) and S5 (NFA): one of two positive.
         assert_eq!(
@@ -319,18 +303,17 @@ async fn stop_and_search_by_ethnicity_with_outcomes_and_rates() {
             oct["by_area"]["Market Square"]["stop_search_ethnicity"],
             *eth
         );
-        let aug = month(&f.server, "2025-08-01", "2025-08-31").await;
+        let aug = f.server.sup_return("2025-08-01", "2025-08-31").await;
         assert!(
             aug["totals"].get("stop_search_ethnicity").is_none(),
             "{aug}"
         );
 
         // The return CSV has every line.
-        let csv = get(
-            &f.server,
-            "/api/v1/export/return.csv?from=2025-10-01&to=2025-10-31&reason=test",
-        )
-        .await;
+        let csv = f
+            .server
+            .sup_text("/api/v1/export/return.csv?from=2025-10-01&to=2025-10-31&reason=test")
+            .await;
         let rows = parse_csv(&csv);
         let has = |metric: &str, value: &str| {
             rows.iter()
@@ -356,7 +339,7 @@ async fn stop_and_search_by_ethnicity_with_outcomes_and_rates() {
 async fn seizures_from_searches_and_asb_powers_and_persons_per_power() {
     timeout(TEST_TIMEOUT, async {
         let f = fixture().await;
-        let oct = month(&f.server, "2025-10-01", "2025-10-31").await;
+        let oct = f.server.sup_return("2025-10-01", "2025-10-31").await;
         let tot = &oct["totals"];
         // Found on a search (outcome linked to the object): S1's weapon,
         // S3's drugs. S5 looked for a weapon and found none.
@@ -375,11 +358,10 @@ async fn seizures_from_searches_and_asb_powers_and_persons_per_power() {
             tot["asb_persons_by_power"],
             json!({"seizure": 1, "dispersal": 6, "informal_warning": 3})
         );
-        let csv = get(
-            &f.server,
-            "/api/v1/export/return.csv?from=2025-10-01&to=2025-10-31&reason=test",
-        )
-        .await;
+        let csv = f
+            .server
+            .sup_text("/api/v1/export/return.csv?from=2025-10-01&to=2025-10-31&reason=test")
+            .await;
         assert!(
             csv.contains("total,all,search_seizure:weapon,1\r\n"),
             "{csv}"
@@ -395,7 +377,7 @@ async fn seizures_from_searches_and_asb_powers_and_persons_per_power() {
 async fn immediate_justice_starts_in_hours_and_completes_in_its_own_month() {
     timeout(TEST_TIMEOUT, async {
         let f = fixture().await;
-        let oct = month(&f.server, "2025-10-01", "2025-10-31").await;
+        let oct = f.server.sup_return("2025-10-01", "2025-10-31").await;
         let tot = &oct["totals"];
         assert_eq!(tot["ij_referrals"], 3, "{tot}");
         // R1 at 48 hours exactly and R3 by its dates; R2 a minute late.
@@ -410,13 +392,13 @@ async fn immediate_justice_starts_in_hours_and_completes_in_its_own_month() {
         assert_eq!(oct["by_area"]["Market Square"]["ij_completed"], 1);
         assert_eq!(oct["by_role"]["police"]["ij_completed"], 2);
 
-        let nov = month(&f.server, "2025-11-01", "2025-11-30").await;
+        let nov = f.server.sup_return("2025-11-01", "2025-11-30").await;
         assert_eq!(nov["totals"]["ij_referrals"], 0, "{nov}");
         assert_eq!(nov["totals"]["ij_completed"], 1);
-        let aug = month(&f.server, "2025-08-01", "2025-08-31").await;
+        let aug = f.server.sup_return("2025-08-01", "2025-08-31").await;
         assert_eq!(aug["totals"]["ij_referrals"], 1, "{aug}");
         assert_eq!(aug["totals"]["ij_completed"], 0);
-        let both = month(&f.server, "2025-10-01", "2025-11-30").await;
+        let both = f.server.sup_return("2025-10-01", "2025-11-30").await;
         assert_eq!(both["totals"]["ij_completed"], 3);
     })
     .await
@@ -438,11 +420,10 @@ async fn entries_csv_carries_what_rebuilds_the_return() {
             .await
             .unwrap();
         assert_eq!(res.status(), 201);
-        let csv = get(
-            &f.server,
-            "/api/v1/export/entries.csv?from=2025-08-01&to=2025-10-31&reason=test",
-        )
-        .await;
+        let csv = f
+            .server
+            .sup_text("/api/v1/export/entries.csv?from=2025-08-01&to=2025-10-31&reason=test")
+            .await;
         let header = parse_csv(&csv).remove(0);
         // The earlier columns keep their places; the new ones follow.
         assert_eq!(header[25], "time_zone");

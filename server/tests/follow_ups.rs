@@ -171,20 +171,8 @@ async fn list(server: &TestServer, token: &str, entry: EntryId) -> (u16, Value) 
     (res.status().as_u16(), res.json().await.unwrap())
 }
 
-async fn sup_get(server: &TestServer, path: &str) -> String {
-    let res = client()
-        .get(format!("{}{path}", server.base))
-        .bearer_auth(&server.sup)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{path}");
-    res.text().await.unwrap()
-}
-
 async fn totals(server: &TestServer, from: &str, to: &str) -> Value {
-    let text = sup_get(server, &format!("/api/v1/return?from={from}&to={to}")).await;
-    serde_json::from_str::<Value>(&text).unwrap()["totals"].clone()
+    server.sup_return(from, to).await["totals"].clone()
 }
 
 /// (referrals, started within 48 h, completed) of a return's totals.
@@ -231,11 +219,9 @@ async fn a_teammates_follow_up_counts_its_start_in_hours_and_its_completion_in_i
         }
 
         // entries.csv rebuilds the same.
-        let csv = sup_get(
-            s,
-            "/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test",
-        )
-        .await;
+        let csv = s
+            .sup_text("/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test")
+            .await;
         let rows = csv_maps(&csv);
         let a = rows
             .iter()
@@ -271,11 +257,9 @@ async fn a_teammates_follow_up_counts_its_start_in_hours_and_its_completion_in_i
         let res = push_ok(&s.base, &f.pc1, &as_values(std::slice::from_ref(&mended))).await;
         assert_eq!(outcomes(&res), ["stored"], "{res:?}");
         assert_eq!(ij(&totals(s, "2025-11-01", "2025-11-30").await), (0, 0, 1));
-        let csv = sup_get(
-            s,
-            "/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test",
-        )
-        .await;
+        let csv = s
+            .sup_text("/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test")
+            .await;
         let rows = csv_maps(&csv);
         let a = rows
             .iter()
@@ -421,7 +405,10 @@ async fn a_follow_up_after_submission_is_listed_as_a_change_and_the_return_stays
                 .unwrap()
                 .clone()
         };
-        let before = changes(sup_get(s, &format!("/api/v1/returns/changes?{month}")).await);
+        let before = changes(
+            s.sup_text(&format!("/api/v1/returns/changes?{month}"))
+                .await,
+        );
         assert_eq!(before, Vec::<Value>::new());
         let pc2 = s.officer("pc-2").await;
         assert_eq!(
@@ -430,7 +417,10 @@ async fn a_follow_up_after_submission_is_listed_as_a_change_and_the_return_stays
                 .0,
             201
         );
-        let after = changes(sup_get(s, &format!("/api/v1/returns/changes?{month}")).await);
+        let after = changes(
+            s.sup_text(&format!("/api/v1/returns/changes?{month}"))
+                .await,
+        );
         assert_eq!(after.len(), 1, "{after:?}");
         assert_eq!(after[0]["kind"], "follow_up");
         assert_eq!(after[0]["entry_id"], f.a.entry_id.to_string());
@@ -441,9 +431,11 @@ async fn a_follow_up_after_submission_is_listed_as_a_change_and_the_return_stays
             detail.starts_with("completed by pc-2: IJ coordinator"),
             "{detail}"
         );
-        let frozen: Value =
-            serde_json::from_str(&sup_get(s, &format!("/api/v1/returns/submitted?{month}")).await)
-                .unwrap();
+        let frozen: Value = serde_json::from_str(
+            &s.sup_text(&format!("/api/v1/returns/submitted?{month}"))
+                .await,
+        )
+        .unwrap();
         assert_eq!(frozen["sha256"], submitted["sha256"]);
         assert_eq!(ij(&frozen["figures"]["totals"]), (2, 0, 0));
         // The live figures have it.

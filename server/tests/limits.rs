@@ -1,13 +1,13 @@
 //! Sign-in limits counted in the database (issue 12, item 3): a lockout
 //! holds across a restart on the same database, and wrong passwords spread
-//! over two server instances on one database are limited as if they all
+//! over three server instances on one database are limited as if they all
 //! reached one. (The limits themselves: `tests/access.rs`, `tests/attack.rs`
 //! and the unit tests of `auth::limit`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
-use beatbook_server::auth::limit::Limit;
-use beatbook_server::auth::AuthConfig;
+use beatbook_server::accounts::limit::Limit;
+use beatbook_server::accounts::AuthConfig;
 use common::*;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -78,21 +78,22 @@ async fn a_lockout_survives_a_restart_on_the_same_database() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_passwords_spread_over_two_instances_are_limited_as_if_they_hit_one() {
+async fn wrong_passwords_spread_over_three_instances_are_limited_as_if_they_hit_one() {
     timeout(TEST_TIMEOUT, async {
         let first = TestServer::start().await;
         first.officer("pc-spread").await;
         first.officer("pc-burst").await;
-        // Another `serve` on the same database file.
+        // Two more `serve`s on the same database file.
         let second = TestServer::start_beside(&first).await;
-        let bases = [first.base.clone(), second.base.clone()];
+        let third = TestServer::start_beside(&first).await;
+        let bases = [first.base.clone(), second.base.clone(), third.base.clone()];
         let attacker = loopback(2);
 
         // One after another, each instance in turn: five failures in all,
-        // and the sixth attempt is refused at either instance.
+        // and the sixth attempt is refused at every instance.
         for n in 0..5 {
             let res =
-                sign_in_from(&bases[n % 2], attacker, &[], "pc-spread", "guess", "evil").await;
+                sign_in_from(&bases[n % 3], attacker, &[], "pc-spread", "guess", "evil").await;
             assert_eq!(res.status(), 401, "guess {n}");
         }
         for base in &bases {
@@ -104,13 +105,13 @@ async fn wrong_passwords_spread_over_two_instances_are_limited_as_if_they_hit_on
             );
         }
 
-        // At once: 40 guesses at another officer, half at each instance.
+        // At once: 42 guesses at another officer, a third at each instance.
         // No more are verified than one instance alone lets through (5);
         // the rest are refused before any hashing (429) or turned away
         // as busy (503).
-        let guesses: Vec<_> = (0..40)
+        let guesses: Vec<_> = (0..42)
             .map(|i| {
-                let base = bases[i % 2].clone();
+                let base = bases[i % 3].clone();
                 tokio::spawn(async move {
                     sign_in_from(
                         &base,
@@ -134,7 +135,7 @@ async fn wrong_passwords_spread_over_two_instances_are_limited_as_if_they_hit_on
         assert!(verified <= 5, "{statuses:?}");
         assert_eq!(
             statuses.get(&429).copied().unwrap_or(0) + statuses.get(&503).copied().unwrap_or(0),
-            40 - verified,
+            42 - verified,
             "{statuses:?}"
         );
         let failed = first.accounts.recent_events(1000).await.unwrap();
@@ -144,12 +145,13 @@ async fn wrong_passwords_spread_over_two_instances_are_limited_as_if_they_hit_on
             .count();
         assert_eq!(failed, verified, "every verified guess logged, once");
 
-        // The officer, from the station, is not held up at either instance.
+        // The officer, from the station, is not held up at any instance.
         for base in &bases {
             let res =
                 sign_in_from(base, loopback(3), &[], "pc-spread", TEST_PASSWORD, "phone").await;
             assert_eq!(res.status(), 200, "{base}");
         }
+        third.stop().await;
         second.stop().await;
         first.stop().await;
     })

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
-use beatbook_server::api::ApiRoute;
-use beatbook_server::openapi;
+use beatbook_server::http::openapi;
+use beatbook_server::http::router::ApiRoute;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -31,7 +31,7 @@ fn documented() -> BTreeSet<(String, String)> {
 async fn routed(dir: &std::path::Path) -> Vec<ApiRoute> {
     write_dist(&dir.join("dist"));
     let db = db_path(dir);
-    let app = beatbook_server::app::App::open(db.to_str().unwrap(), &dir.join("dist"))
+    let app = beatbook_server::http::server::App::open(db.to_str().unwrap(), &dir.join("dist"))
         .await
         .unwrap();
     app.routes().to_vec()

@@ -4,7 +4,7 @@
 mod common;
 
 use beatbook_core::RecordKind;
-use beatbook_server::api::RevisionsPage;
+use beatbook_server::http::revisions::RevisionsPage;
 use common::*;
 
 #[tokio::test]

@@ -120,71 +120,39 @@ async fn push(server: &TestServer, token: &str, revs: &[Revision]) {
     assert!(outcomes(&res).iter().all(|o| o == "stored"), "{res:?}");
 }
 
-async fn call(
-    server: &TestServer,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let url = format!("{}{path}", server.base);
-    let req = match method {
-        "POST" => client().post(url).json(&body.unwrap_or(Value::Null)),
-        _ => client().get(url),
-    };
-    let res = req.bearer_auth(token).send().await.unwrap();
-    let code = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (
-        code,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 async fn submit(server: &TestServer, token: &str, from: &str, to: &str) -> (u16, Value) {
-    call(
-        server,
-        token,
-        "POST",
-        "/api/v1/returns",
-        Some(json!({"from": from, "to": to})),
-    )
-    .await
+    server
+        .call(
+            token,
+            "POST",
+            "/api/v1/returns",
+            Some(json!({"from": from, "to": to})),
+        )
+        .await
 }
 
 async fn submitted(server: &TestServer, token: &str, query: &str) -> (u16, Value) {
-    call(
-        server,
-        token,
-        "GET",
-        &format!("/api/v1/returns/submitted?{query}"),
-        None,
-    )
-    .await
+    server
+        .call(
+            token,
+            "GET",
+            &format!("/api/v1/returns/submitted?{query}"),
+            None,
+        )
+        .await
 }
 
 async fn changes(server: &TestServer, token: &str, query: &str) -> Vec<Value> {
-    let (code, body) = call(
-        server,
-        token,
-        "GET",
-        &format!("/api/v1/returns/changes?{query}"),
-        None,
-    )
-    .await;
+    let (code, body) = server
+        .call(
+            token,
+            "GET",
+            &format!("/api/v1/returns/changes?{query}"),
+            None,
+        )
+        .await;
     assert_eq!(code, 200, "{body}");
     body["changes"].as_array().unwrap().clone()
-}
-
-async fn text(server: &TestServer, token: &str, path: &str) -> String {
-    let res = client()
-        .get(format!("{}{path}", server.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.text().await.unwrap()
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -250,14 +218,14 @@ async fn a_submitted_return_stays_frozen_and_lists_what_changed_since() {
             stop(SearchOutcome::NoFurtherAction),
         );
         push(&server, &pc, std::slice::from_ref(&corrected)).await;
-        let (code, _) = call(
-            &server,
-            &sup,
-            "POST",
-            &format!("/api/v1/shifts/{shift}/review"),
-            Some(json!({"state": "has_issues", "comment": "Check the search"})),
-        )
-        .await;
+        let (code, _) = server
+            .call(
+                &sup,
+                "POST",
+                &format!("/api/v1/shifts/{shift}/review"),
+                Some(json!({"state": "has_issues", "comment": "Check the search"})),
+            )
+            .await;
         assert_eq!(code, 201);
         // Something outside the period changes nothing in the list.
         let (other_shift, other) = book.shift(utc(2025, 11, 3, 8, 0));
@@ -281,7 +249,9 @@ async fn a_submitted_return_stays_frozen_and_lists_what_changed_since() {
         assert_eq!(now["revision"], 1);
         assert_eq!(now["revisions"], 1);
         // The live return has moved on.
-        let (_, live) = call(&server, &sup, "GET", &format!("/api/v1/return?{OCT}"), None).await;
+        let (_, live) = server
+            .call(&sup, "GET", &format!("/api/v1/return?{OCT}"), None)
+            .await;
         assert_eq!(live["totals"]["arrests"], 2);
         assert_eq!(live["totals"]["stop_search_outcomes"], json!({"nfa": 1}));
 
@@ -312,12 +282,12 @@ async fn a_submitted_return_stays_frozen_and_lists_what_changed_since() {
         assert_eq!(list[0]["entry_kind"], "arrest");
 
         // The CSV of the submitted period is the submitted figures.
-        let csv = text(
-            &server,
-            &sup,
-            &format!("/api/v1/export/return.csv?{OCT}&reason=Home%20Office%20return"),
-        )
-        .await;
+        let csv = server
+            .text_as(
+                &sup,
+                &format!("/api/v1/export/return.csv?{OCT}&reason=Home%20Office%20return"),
+            )
+            .await;
         assert!(csv.contains("submission,all,revision,1\r\n"), "{csv}");
         assert!(
             csv.contains(&format!(
@@ -364,12 +334,12 @@ async fn a_submitted_return_stays_frozen_and_lists_what_changed_since() {
                 .len(),
             3
         );
-        let csv = text(
-            &server,
-            &sup,
-            &format!("/api/v1/export/return.csv?{OCT}&reason=Revised"),
-        )
-        .await;
+        let csv = server
+            .text_as(
+                &sup,
+                &format!("/api/v1/export/return.csv?{OCT}&reason=Revised"),
+            )
+            .await;
         assert!(
             csv.contains("submission,all,revision,2\r\n")
                 && csv.contains("total,all,arrests,2\r\n"),
@@ -405,40 +375,40 @@ async fn only_supervisors_and_admins_submit() {
         assert_eq!(submitted(&server, &pc, OCT).await.0, 403);
         let other = server.add_user("sgt-b", Role::Supervisor, &["other"]).await;
         let other = server.session(other, "desk-b").await;
-        let (code, _) = call(
-            &server,
-            &other,
-            "POST",
-            "/api/v1/returns",
-            Some(json!({"from": "2025-10-01", "to": "2025-10-31", "team": TEST_TEAM})),
-        )
-        .await;
+        let (code, _) = server
+            .call(
+                &other,
+                "POST",
+                "/api/v1/returns",
+                Some(json!({"from": "2025-10-01", "to": "2025-10-31", "team": TEST_TEAM})),
+            )
+            .await;
         assert_eq!(code, 403, "not their team");
         let admin = server.add_user("admin-1", Role::Admin, &[]).await;
         let admin = server.session(admin, "desk-a").await;
         let (code, body) = submit(&server, &admin, "2025-10-01", "2025-10-31").await;
         assert_eq!(code, 400, "an admin names the team: {body}");
-        let (code, body) = call(
-            &server,
-            &admin,
-            "POST",
-            "/api/v1/returns",
-            Some(json!({"from": "2025-10-01", "to": "2025-10-31", "team": "nowhere"})),
-        )
-        .await;
+        let (code, body) = server
+            .call(
+                &admin,
+                "POST",
+                "/api/v1/returns",
+                Some(json!({"from": "2025-10-01", "to": "2025-10-31", "team": "nowhere"})),
+            )
+            .await;
         assert_eq!(code, 400, "{body}");
         assert!(
             body["message"].as_str().unwrap().contains("nowhere"),
             "{body}"
         );
-        let (code, body) = call(
-            &server,
-            &admin,
-            "POST",
-            "/api/v1/returns",
-            Some(json!({"from": "2025-10-01", "to": "2025-10-31", "team": TEST_TEAM})),
-        )
-        .await;
+        let (code, body) = server
+            .call(
+                &admin,
+                "POST",
+                "/api/v1/returns",
+                Some(json!({"from": "2025-10-01", "to": "2025-10-31", "team": TEST_TEAM})),
+            )
+            .await;
         assert_eq!((code, body["revision"].clone()), (201, json!(1)), "{body}");
         // The team's supervisor reads what the admin submitted: one return per team.
         let (code, body) = submitted(&server, &server.sup, OCT).await;
@@ -454,14 +424,9 @@ async fn only_supervisors_and_admins_submit() {
             json!({"from": "2025-10-01"}),
             json!([1, 2]),
         ] {
-            let (code, body) = call(
-                &server,
-                &server.sup,
-                "POST",
-                "/api/v1/returns",
-                Some(bad.clone()),
-            )
-            .await;
+            let (code, body) = server
+                .call(&server.sup, "POST", "/api/v1/returns", Some(bad.clone()))
+                .await;
             assert_eq!(code, 400, "{bad}: {body}");
         }
         let (code, body) = submitted(&server, &server.sup, "from=2025-11-01&to=2025-11-30").await;
@@ -503,14 +468,14 @@ async fn a_rejected_shifts_arrest_still_counts_and_shows_as_disputed() {
         ));
         revs.push(book.entry(bad, utc(2025, 10, 12, 9, 30), stop(SearchOutcome::Arrest)));
         push(&server, &pc, &revs).await;
-        let (code, _) = call(
-            &server,
-            &server.sup,
-            "POST",
-            &format!("/api/v1/shifts/{bad}/review"),
-            Some(json!({"state": "rejected", "comment": "Wrong callsign"})),
-        )
-        .await;
+        let (code, _) = server
+            .call(
+                &server.sup,
+                "POST",
+                &format!("/api/v1/shifts/{bad}/review"),
+                Some(json!({"state": "rejected", "comment": "Wrong callsign"})),
+            )
+            .await;
         assert_eq!(code, 201);
         let (code, sub) = submit(&server, &server.sup, "2025-10-01", "2025-10-31").await;
         assert_eq!(code, 201, "{sub}");
@@ -524,12 +489,12 @@ async fn a_rejected_shifts_arrest_still_counts_and_shows_as_disputed() {
         assert_eq!(f["disputed"]["arrests"], 1, "and shows as disputed");
         assert_eq!(f["disputed"]["stop_searches"], 1);
         assert_eq!(f["by_role"]["police"]["arrests"], 2);
-        let csv = text(
-            &server,
-            &server.sup,
-            &format!("/api/v1/export/return.csv?{OCT}&reason=Return"),
-        )
-        .await;
+        let csv = server
+            .text_as(
+                &server.sup,
+                &format!("/api/v1/export/return.csv?{OCT}&reason=Return"),
+            )
+            .await;
         assert!(csv.contains("period,all,disputed_shifts,1\r\n"), "{csv}");
         assert!(csv.contains("disputed,all,arrests,1\r\n"), "{csv}");
         assert!(csv.contains("total,all,arrests,2\r\n"), "{csv}");
@@ -567,26 +532,16 @@ async fn a_withdrawn_entry_leaves_the_counts_and_keeps_its_reason() {
         );
         push(&server, &pc, std::slice::from_ref(&withdrawal)).await;
 
-        let (_, live) = call(
-            &server,
-            &server.sup,
-            "GET",
-            &format!("/api/v1/return?{OCT}"),
-            None,
-        )
-        .await;
+        let (_, live) = server
+            .call(&server.sup, "GET", &format!("/api/v1/return?{OCT}"), None)
+            .await;
         assert_eq!(live["totals"]["arrests"], 1, "{live}");
         assert_eq!(live["withdrawn"], 1);
         assert_eq!(live["disputed"]["arrests"], 0);
         // The shift record flags it, with the reason; the history keeps both revisions.
-        let (_, detail) = call(
-            &server,
-            &server.sup,
-            "GET",
-            &format!("/api/v1/shifts/{shift}"),
-            None,
-        )
-        .await;
+        let (_, detail) = server
+            .call(&server.sup, "GET", &format!("/api/v1/shifts/{shift}"), None)
+            .await;
         let flag = detail["flags"]
             .as_array()
             .unwrap()
@@ -693,14 +648,14 @@ async fn march_with_its_clock_change_is_frozen_between_local_midnights() {
         let (_, still) = submitted(&server, &server.sup, q).await;
         assert_eq!(still["figures"], sub["figures"]);
         // April's return starts where March's ended.
-        let (_, april) = call(
-            &server,
-            &server.sup,
-            "GET",
-            "/api/v1/return?from=2026-04-01&to=2026-04-30",
-            None,
-        )
-        .await;
+        let (_, april) = server
+            .call(
+                &server.sup,
+                "GET",
+                "/api/v1/return?from=2026-04-01&to=2026-04-30",
+                None,
+            )
+            .await;
         assert_eq!(april["totals"]["arrests"], 2, "{april}");
         server.stop().await;
     })

@@ -154,25 +154,6 @@ async fn push_all(server: &TestServer, book: &Book) {
     assert!(outcomes(&res).iter().all(|o| o == "stored"), "{res:?}");
 }
 
-async fn get(server: &TestServer, path: &str) -> String {
-    let res = client()
-        .get(format!("{}{path}", server.base))
-        .bearer_auth(&server.sup)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200, "{path}");
-    res.text().await.unwrap()
-}
-
-async fn get_json(server: &TestServer, path: &str) -> Value {
-    serde_json::from_str(&get(server, path).await).unwrap()
-}
-
-async fn the_return(server: &TestServer, from: &str, to: &str) -> Value {
-    get_json(server, &format!("/api/v1/return?from={from}&to={to}")).await
-}
-
 /// The hotspots (here: one per visit, named by its local time) a return counts.
 fn areas(ret: &Value) -> BTreeSet<String> {
     ret["by_area"]
@@ -189,11 +170,12 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 
 /// The callsigns (one per visit) of the shifts the list gives for these days.
 async fn shifts_between(server: &TestServer, from: &str, to: &str) -> BTreeSet<String> {
-    let page = get_json(
-        server,
-        &format!("/api/v1/shifts?from={from}&to={to}&page_size=200"),
+    let page = serde_json::from_str::<Value>(
+        &server
+            .sup_text(&format!("/api/v1/shifts?from={from}&to={to}&page_size=200"))
+            .await,
     )
-    .await;
+    .unwrap();
     page["shifts"]
         .as_array()
         .unwrap()
@@ -208,11 +190,11 @@ async fn entries_csv(
     from: &str,
     to: &str,
 ) -> Vec<std::collections::BTreeMap<String, String>> {
-    let text = get(
-        server,
-        &format!("/api/v1/export/entries.csv?from={from}&to={to}&reason=test"),
-    )
-    .await;
+    let text = server
+        .sup_text(&format!(
+            "/api/v1/export/entries.csv?from={from}&to={to}&reason=test"
+        ))
+        .await;
     csv_maps(&text)
 }
 
@@ -227,7 +209,7 @@ async fn an_entry_at_00_30_bst_on_1_june_counts_in_june() {
         book.stop_search(shift, patrol, utc("2025-05-31T23:35:00Z"));
         push_all(&server, &book).await;
 
-        let june = the_return(&server, "2025-06-01", "2025-06-30").await;
+        let june = server.sup_return("2025-06-01", "2025-06-30").await;
         assert_eq!(june["time_zone"], "Europe/London", "{june}");
         assert_eq!(june["totals"]["patrols"], 1, "{june}");
         assert_eq!(june["totals"]["stop_searches"], 1, "{june}");
@@ -235,7 +217,7 @@ async fn an_entry_at_00_30_bst_on_1_june_counts_in_june() {
         // Sunday 1 June is in the week of Monday 26 May.
         assert_eq!(june["by_week"][0]["week"], "2025-05-26", "{june}");
         assert_eq!(june["by_week"][0]["patrols"], 1, "{june}");
-        let may = the_return(&server, "2025-05-01", "2025-05-31").await;
+        let may = server.sup_return("2025-05-01", "2025-05-31").await;
         assert_eq!(may["totals"]["patrols"], 0, "{may}");
         assert_eq!(may["totals"]["stop_searches"], 0, "{may}");
         assert_eq!(may["totals"]["person_hours"], 0.0, "{may}");
@@ -264,11 +246,9 @@ async fn an_entry_at_00_30_bst_on_1_june_counts_in_june() {
             .is_empty());
 
         // The return's CSV names its zone in its first row.
-        let csv = get(
-            &server,
-            "/api/v1/export/return.csv?from=2025-06-01&to=2025-06-30&reason=test",
-        )
-        .await;
+        let csv = server
+            .sup_text("/api/v1/export/return.csv?from=2025-06-01&to=2025-06-30&reason=test")
+            .await;
         let rows = parse_csv(&csv);
         assert_eq!(rows[0], ["group", "name", "metric", "value"]);
         assert_eq!(rows[1], ["period", "all", "time_zone", "Europe/London"]);
@@ -292,7 +272,7 @@ async fn the_zone_is_the_force_setting() {
         let mut book = Book::new("pc-utc");
         book.visit("Market Square", utc("2025-05-31T23:30:00Z"), 15);
         push_all(&server, &book).await;
-        let may = the_return(&server, "2025-05-01", "2025-05-31").await;
+        let may = server.sup_return("2025-05-01", "2025-05-31").await;
         assert_eq!(may["time_zone"], "UTC", "{may}");
         assert_eq!(may["totals"]["patrols"], 1, "{may}");
         let rows = entries_csv(&server, "2025-05-01", "2025-05-31").await;
@@ -343,7 +323,7 @@ async fn entries_either_side_of_the_clock_changes_fall_in_their_local_day() {
         let server = clock_change_server().await;
         // Sunday 30 March is 23 hours long: 00:00 GMT to 00:00 BST.
         let spring = set(&["30 Mar 00:59 GMT", "30 Mar 02:01 BST", "30 Mar 23:59 BST"]);
-        let day = the_return(&server, "2025-03-30", "2025-03-30").await;
+        let day = server.sup_return("2025-03-30", "2025-03-30").await;
         assert_eq!(areas(&day), spring, "{day}");
         assert_eq!(day["totals"]["person_hours"], 0.05, "{day}");
         assert_eq!(
@@ -351,7 +331,7 @@ async fn entries_either_side_of_the_clock_changes_fall_in_their_local_day() {
             spring
         );
         let monday = set(&["31 Mar 00:01 BST", "31 Mar 23:59 BST"]);
-        let day = the_return(&server, "2025-03-31", "2025-03-31").await;
+        let day = server.sup_return("2025-03-31", "2025-03-31").await;
         assert_eq!(areas(&day), monday, "{day}");
         assert_eq!(
             shifts_between(&server, "2025-03-31", "2025-03-31").await,
@@ -366,16 +346,16 @@ async fn entries_either_side_of_the_clock_changes_fall_in_their_local_day() {
             "26 Oct 01:01 GMT",
             "26 Oct 23:59 GMT",
         ]);
-        let day = the_return(&server, "2025-10-26", "2025-10-26").await;
+        let day = server.sup_return("2025-10-26", "2025-10-26").await;
         assert_eq!(areas(&day), autumn, "{day}");
         assert_eq!(day["totals"]["person_hours"], 0.07, "{day}");
         assert_eq!(
             shifts_between(&server, "2025-10-26", "2025-10-26").await,
             autumn
         );
-        let day = the_return(&server, "2025-10-25", "2025-10-25").await;
+        let day = server.sup_return("2025-10-25", "2025-10-25").await;
         assert!(areas(&day).is_empty(), "{day}");
-        let day = the_return(&server, "2025-10-27", "2025-10-27").await;
+        let day = server.sup_return("2025-10-27", "2025-10-27").await;
         assert_eq!(areas(&day), set(&["27 Oct 00:01 GMT"]), "{day}");
 
         // The doubled hour is told apart by its offset in the export.
@@ -424,19 +404,19 @@ async fn weeks_around_the_clock_changes_are_local_weeks() {
         };
         // The week of 24 March ends at local midnight on Sunday 30 March,
         // 23:00 UTC: 00:01 BST on Monday 31 March is the next week's.
-        let ret = the_return(&server, "2025-03-24", "2025-04-06").await;
+        let ret = server.sup_return("2025-03-24", "2025-04-06").await;
         assert_eq!(ret["by_week"].as_array().unwrap().len(), 2, "{ret}");
         assert_eq!(week(&ret, 0), ("2025-03-24".into(), 3), "{ret}");
         assert_eq!(week(&ret, 1), ("2025-03-31".into(), 3), "{ret}");
         // The week of 20 October starts at 23:00 UTC on Sunday 19 October
         // and holds all of the 25-hour Sunday.
-        let ret = the_return(&server, "2025-10-20", "2025-11-02").await;
+        let ret = server.sup_return("2025-10-20", "2025-11-02").await;
         assert_eq!(week(&ret, 0), ("2025-10-20".into(), 4), "{ret}");
         assert_eq!(week(&ret, 1), ("2025-10-27".into(), 3), "{ret}");
         // A week the period only meets (Monday 29 September) is listed; 00:01
         // BST on Wednesday 1 October is in it, 23:59 BST on the 30th is not
         // the period's.
-        let ret = the_return(&server, "2025-10-01", "2025-10-05").await;
+        let ret = server.sup_return("2025-10-01", "2025-10-05").await;
         assert_eq!(week(&ret, 0), ("2025-09-29".into(), 1), "{ret}");
         server.stop().await;
     })
@@ -457,7 +437,7 @@ async fn a_month_over_a_clock_change_is_exactly_its_local_days() {
             "31 Mar 00:01 BST",
             "31 Mar 23:59 BST",
         ]);
-        let ret = the_return(&server, "2025-03-01", "2025-03-31").await;
+        let ret = server.sup_return("2025-03-01", "2025-03-31").await;
         assert_eq!(ret["time_zone"], "Europe/London");
         assert_eq!(areas(&ret), march, "{ret}");
         assert_eq!(ret["totals"]["patrols"], 6, "{ret}");
@@ -472,9 +452,9 @@ async fn a_month_over_a_clock_change_is_exactly_its_local_days() {
             .map(|r| r["area"].clone())
             .collect();
         assert_eq!(exported, march);
-        let april = the_return(&server, "2025-04-01", "2025-04-30").await;
+        let april = server.sup_return("2025-04-01", "2025-04-30").await;
         assert_eq!(areas(&april), set(&["1 Apr 00:01 BST"]), "{april}");
-        let feb = the_return(&server, "2025-02-01", "2025-02-28").await;
+        let feb = server.sup_return("2025-02-01", "2025-02-28").await;
         assert_eq!(areas(&feb), set(&["28 Feb 23:30 GMT"]), "{feb}");
 
         // October 2025: 1 October 00:00 BST (30 September 23:00 UTC) to 1
@@ -488,7 +468,7 @@ async fn a_month_over_a_clock_change_is_exactly_its_local_days() {
             "27 Oct 00:01 GMT",
             "31 Oct 23:59 GMT",
         ]);
-        let ret = the_return(&server, "2025-10-01", "2025-10-31").await;
+        let ret = server.sup_return("2025-10-01", "2025-10-31").await;
         assert_eq!(areas(&ret), october, "{ret}");
         assert_eq!(
             shifts_between(&server, "2025-10-01", "2025-10-31").await,
@@ -501,9 +481,9 @@ async fn a_month_over_a_clock_change_is_exactly_its_local_days() {
             .map(|r| r["area"].clone())
             .collect();
         assert_eq!(exported, october);
-        let september = the_return(&server, "2025-09-01", "2025-09-30").await;
+        let september = server.sup_return("2025-09-01", "2025-09-30").await;
         assert_eq!(areas(&september), set(&["30 Sep 23:59 BST"]), "{september}");
-        let november = the_return(&server, "2025-11-01", "2025-11-30").await;
+        let november = server.sup_return("2025-11-01", "2025-11-30").await;
         assert_eq!(areas(&november), set(&["1 Nov 00:01 GMT"]), "{november}");
         server.stop().await;
     })

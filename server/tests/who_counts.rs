@@ -157,33 +157,12 @@ async fn push(server: &TestServer, who: &Person, revs: &[Revision]) {
     }
 }
 
-async fn call(
-    server: &TestServer,
-    who: &Person,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let url = format!("{}{path}", server.base);
-    let req = match method {
-        "POST" => client().post(url).json(&body.unwrap_or(Value::Null)),
-        _ => client().get(url),
-    };
-    let res = req.bearer_auth(&who.token).send().await.unwrap();
-    let code = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (
-        code,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
 /// The October return's (arrests, stop and searches) for `who`, of one
 /// team or all of theirs.
 async fn october(server: &TestServer, who: &Person, team: Option<&str>) -> (u64, u64) {
     let team = team.map(|t| format!("&team={t}")).unwrap_or_default();
     let path = format!("/api/v1/return?from=2025-10-01&to=2025-10-31{team}");
-    let (code, body) = call(server, who, "GET", &path, None).await;
+    let (code, body) = server.call(&who.token, "GET", &path, None).await;
     assert_eq!(code, 200, "{body}");
     (
         body["totals"]["arrests"].as_u64().unwrap(),
@@ -195,7 +174,7 @@ async fn october(server: &TestServer, who: &Person, team: Option<&str>) -> (u64,
 async fn october_shifts(server: &TestServer, who: &Person, team: Option<&str>) -> Vec<String> {
     let team = team.map(|t| format!("&team={t}")).unwrap_or_default();
     let path = format!("/api/v1/shifts?from=2025-10-01&to=2025-10-31{team}");
-    let (code, body) = call(server, who, "GET", &path, None).await;
+    let (code, body) = server.call(&who.token, "GET", &path, None).await;
     assert_eq!(code, 200, "{body}");
     let mut ids: Vec<String> = body["shifts"]
         .as_array()
@@ -284,17 +263,13 @@ async fn a_team_move_mid_month_splits_the_month_and_keeps_the_past() {
 
         // Each supervisor opens their team's shifts of PC M, not the other's.
         for (who, mine, theirs) in [(&north, s2, s3), (&south, s3, s1)] {
-            let (code, body) =
-                call(&server, who, "GET", &format!("/api/v1/shifts/{mine}"), None).await;
+            let (code, body) = server
+                .call(&who.token, "GET", &format!("/api/v1/shifts/{mine}"), None)
+                .await;
             assert_eq!(code, 200, "{body}");
-            let (code, body) = call(
-                &server,
-                who,
-                "GET",
-                &format!("/api/v1/shifts/{theirs}"),
-                None,
-            )
-            .await;
+            let (code, body) = server
+                .call(&who.token, "GET", &format!("/api/v1/shifts/{theirs}"), None)
+                .await;
             assert_eq!(
                 (code, body["error"].as_str()),
                 (403, Some("forbidden")),
@@ -313,14 +288,14 @@ async fn a_team_move_mid_month_splits_the_month_and_keeps_the_past() {
             csv.contains(&s3.to_string()) && !csv.contains(&s1.to_string()),
             "{csv}"
         );
-        let (code, sub) = call(
-            &server,
-            &north,
-            "POST",
-            "/api/v1/returns",
-            Some(json!({"from": "2025-10-01", "to": "2025-10-31"})),
-        )
-        .await;
+        let (code, sub) = server
+            .call(
+                &north.token,
+                "POST",
+                "/api/v1/returns",
+                Some(json!({"from": "2025-10-01", "to": "2025-10-31"})),
+            )
+            .await;
         assert_eq!(code, 201, "{sub}");
         assert_eq!(sub["figures"]["totals"]["arrests"], 2);
         assert_eq!(sub["figures"]["totals"]["stop_searches"], 1);
@@ -390,34 +365,28 @@ async fn a_supervisors_own_shift_counts_and_another_supervisor_signs_it_off() {
 
         let path = format!("/api/v1/shifts/{own}/review");
         let decide = json!({"state": "approved", "comment": ""});
-        let (code, body) = call(
-            &server,
-            &sgt_a,
-            "GET",
-            &format!("/api/v1/shifts/{own}"),
-            None,
-        )
-        .await;
+        let (code, body) = server
+            .call(&sgt_a.token, "GET", &format!("/api/v1/shifts/{own}"), None)
+            .await;
         assert_eq!(code, 200, "{body}");
-        let (code, body) = call(&server, &sgt_a, "POST", &path, Some(decide.clone())).await;
+        let (code, body) = server
+            .call(&sgt_a.token, "POST", &path, Some(decide.clone()))
+            .await;
         assert_eq!(code, 403, "{body}");
         assert_eq!(body["error"], "own_shift", "{body}");
         // Nothing was recorded.
-        let (_, detail) = call(
-            &server,
-            &sgt_b,
-            "GET",
-            &format!("/api/v1/shifts/{own}"),
-            None,
-        )
-        .await;
+        let (_, detail) = server
+            .call(&sgt_b.token, "GET", &format!("/api/v1/shifts/{own}"), None)
+            .await;
         assert_eq!(detail["review"], "pending", "{detail}");
-        let (code, body) = call(&server, &sgt_b, "POST", &path, Some(decide.clone())).await;
+        let (code, body) = server
+            .call(&sgt_b.token, "POST", &path, Some(decide.clone()))
+            .await;
         assert_eq!(code, 201, "{body}");
         assert_eq!(body["reviewer"], "sgt-b");
         // Sergeant A still decides PC 1's shift.
         let path = format!("/api/v1/shifts/{theirs}/review");
-        let (code, body) = call(&server, &sgt_a, "POST", &path, Some(decide)).await;
+        let (code, body) = server.call(&sgt_a.token, "POST", &path, Some(decide)).await;
         assert_eq!(code, 201, "{body}");
         let events = server.accounts.recent_events(50).await.unwrap();
         assert!(events
@@ -447,8 +416,9 @@ async fn a_supervisors_own_shift_counts_and_another_supervisor_signs_it_off() {
             (&sgt_b, own, 200),
             (&sgt_a, theirs, 403),
         ] {
-            let (code, body) =
-                call(&server, who, "GET", &format!("/api/v1/shifts/{id}"), None).await;
+            let (code, body) = server
+                .call(&who.token, "GET", &format!("/api/v1/shifts/{id}"), None)
+                .await;
             assert_eq!(code, want, "{} {id}: {body}", who.officer_id);
         }
         assert_eq!(october(&server, &sgt_b, None).await, (1, 1));

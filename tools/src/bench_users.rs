@@ -4,8 +4,8 @@
 //! password hash matches no password, so they exist only through these
 //! sessions.
 use beatbook_core::auth::{Role, MAX_DEVICE_ID};
-use beatbook_server::admin::{check_officer_id, AdminError, UNUSABLE_PASSWORD};
-use beatbook_server::auth::password;
+use beatbook_server::accounts::admin::{check_officer_id, AdminError, UNUSABLE_PASSWORD};
+use beatbook_server::accounts::password;
 use beatbook_server::db::accounts::{NewUser, TokenHash};
 use beatbook_server::db::open_accounts;
 use chrono::Utc;

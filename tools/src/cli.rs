@@ -35,6 +35,27 @@ pub enum Command {
     /// one at a time (officer IDs nobody has: limits, hash, security
     /// event), then attempts at a locked pair (the limits' check alone).
     BenchSignIn(SignInCostArgs),
+    /// Test helper: an HTTP proxy in front of a server (or a balancer) that
+    /// drops a share of POST answers after the server committed them, as a
+    /// phone's network does. Prints `listening on http://ADDR`, then, when
+    /// stopped (SIGTERM or Ctrl-C), `passed=N dropped=N`.
+    FaultProxy(FaultProxyArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FaultProxyArgs {
+    /// Where to listen (port 0: one the system picks).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// The server or balancer to forward to, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    pub upstream: std::net::SocketAddr,
+    /// Share of POST answers dropped, from 0 to 1.
+    #[arg(long, default_value_t = 0.2)]
+    pub drop_rate: f64,
+    /// Seed for which answers are dropped.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, Args)]

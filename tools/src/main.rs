@@ -1,6 +1,6 @@
 //! `beatbook-tools`: see `beatbook-tools --help`.
 use beatbook_tools::cli::{Cli, Command};
-use beatbook_tools::{bench_users, ceiling, seed, sign_in_cost};
+use beatbook_tools::{bench_users, ceiling, fault_proxy, seed, sign_in_cost};
 use clap::Parser;
 use std::process::ExitCode;
 use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -41,6 +41,7 @@ fn main() -> ExitCode {
             Command::BenchSignIn(args) => sign_in_cost::run(&args, &mut std::io::stdout())
                 .await
                 .map_err(|e| e.to_string()),
+            Command::FaultProxy(args) => run_fault_proxy(&args).await,
             Command::BenchCeiling(args) => match ceiling::run(&args).await {
                 Ok(r) => {
                     println!(
@@ -63,4 +64,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the proxy until SIGTERM or Ctrl-C, then says what it did.
+async fn run_fault_proxy(args: &beatbook_tools::cli::FaultProxyArgs) -> Result<(), String> {
+    use std::io::Write;
+    let proxy = fault_proxy::start(args.listen, args.upstream, args.drop_rate, args.seed)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout();
+    writeln!(out, "listening on http://{}", proxy.addr).map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("waiting for SIGTERM: {e}"))?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    let counts = proxy.counts();
+    writeln!(out, "passed={} dropped={}", counts.passed, counts.dropped).map_err(|e| e.to_string())
 }

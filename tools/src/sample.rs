@@ -101,7 +101,7 @@ impl Device {
         let mut out = self.unlinked(n);
         if self.chained {
             let mut order: Vec<&mut Revision> = out.iter_mut().collect();
-            self.head = beatbook_server::chain::link(&mut order, self.head.take());
+            self.head = beatbook_server::sync::chain::link(&mut order, self.head.take());
         }
         out
     }

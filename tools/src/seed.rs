@@ -19,8 +19,8 @@ use std::io::Write;
 use std::time::Instant;
 use thiserror::Error;
 
-use beatbook_server::admin::UNUSABLE_PASSWORD;
-use beatbook_server::auth::password::{self, SecretError};
+use beatbook_server::accounts::admin::UNUSABLE_PASSWORD;
+use beatbook_server::accounts::password::{self, SecretError};
 use beatbook_server::db::accounts::{NewEvent, NewUser};
 use beatbook_server::db::{self, AccountError, DbError, NewRevision, Writer};
 
@@ -168,7 +168,8 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
         hotspots: listed.into_iter().flatten().collect(),
         ..ForceSettings::default()
     };
-    let event = beatbook_server::force::cli_event("seed", &ForceSettings::default(), &settings);
+    let event =
+        beatbook_server::http::force::cli_event("seed", &ForceSettings::default(), &settings);
     accounts.set_force_settings(&settings, &event.row()).await?;
     let officers: Vec<Officer> = (0..args.officers)
         .map(|i| {
@@ -287,7 +288,7 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
         // order it made them: by capture time, as the app does.
         let mut order: Vec<&mut Revision> = gen.out.iter_mut().collect();
         order.sort_by_key(|r| r.captured_at);
-        beatbook_server::chain::link(&mut order, None);
+        beatbook_server::sync::chain::link(&mut order, None);
         // An officer's entries are all made here, so these are all of them.
         let moves = db::moves_entries(&gen.out);
         for (rev, moves_entry) in gen.out.into_iter().zip(moves) {

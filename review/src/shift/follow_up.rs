@@ -1,7 +1,7 @@
 //! An Immediate Justice referral's follow-ups, under its entry in the
 //! shift's record: what was recorded of how the reparation went (by whom,
 //! when, why), and the form that records another. Anyone in the
-//! referral's team may (the server decides who: `server/src/follow_ups.rs`);
+//! referral's team may (the server decides who: `server/src/http/follow_ups.rs`);
 //! the referral's entry itself stays the referring officer's.
 //!
 //! The form checks with core's rules ([`IjFollowUp::check`], the server's

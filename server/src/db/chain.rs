@@ -5,14 +5,14 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 use super::{parse_time, Database, DbError};
-use crate::chain::{Facts, Link, OpenRow};
+use crate::sync::chain::{Facts, Link, OpenRow};
 use crate::zone::ForceZone;
 
 const FACT_COLUMNS: &str = "revision_id, device_id, captured_at, entry_id, shift_id";
 
 impl Database {
     /// The chain breaks of the devices that recorded in a shift, as far as
-    /// they concern it ([`crate::chain::breaks`]). Three indexed reads:
+    /// they concern it ([`crate::sync::chain::breaks`]). Three indexed reads:
     /// the shift's revisions (as its record reads them), its devices'
     /// rows of `chain_open` (a few per device: the end of its chain and
     /// any break), and, only when there is a break, the revisions those
@@ -65,7 +65,7 @@ impl Database {
         {
             return Ok(Vec::new());
         }
-        let ids: Vec<String> = crate::chain::wanted(&open)
+        let ids: Vec<String> = crate::sync::chain::wanted(&open)
             .into_iter()
             .filter(|id| !facts.contains_key(id))
             .collect();
@@ -81,7 +81,7 @@ impl Database {
                 .await?;
             facts.extend(named);
         }
-        Ok(crate::chain::breaks(shift_id, &open, &facts, zone))
+        Ok(crate::sync::chain::breaks(shift_id, &open, &facts, zone))
     }
 
     /// Runs `sql` (selecting [`FACT_COLUMNS`]) with one bound value.

@@ -104,7 +104,7 @@ pub struct ShiftFilter<'a> {
     pub after: Option<(&'a str, &'a str)>,
     pub limit: u32,
     /// The officers who count at some times only, as
-    /// [`Members::restricted_json`](crate::members::Members::restricted_json):
+    /// [`Members::restricted_json`](crate::reports::members::Members::restricted_json):
     /// their shifts are listed when they started inside one of the stays.
     pub restricted: Option<&'a str>,
 }
@@ -539,7 +539,7 @@ impl Database {
     /// shifts that started inside one (an entry outside a shift, or of a
     /// shift not stored, by its own time).
     ///
-    /// [`Members::stays_json`]: crate::members::Members::stays_json
+    /// [`Members::stays_json`]: crate::reports::members::Members::stays_json
     #[allow(clippy::too_many_arguments)]
     pub async fn export_chunk(
         &self,

@@ -1,5 +1,5 @@
 //! Sign-in failures and the account slow-down's turns (migration 0011):
-//! their SQL. The rules are [`crate::auth::limit`]'s; here rows are only
+//! their SQL. The rules are [`crate::accounts::limit`]'s; here rows are only
 //! read and written, inside a [`LimitTx`].
 //!
 //! A [`LimitTx`] is `BEGIN IMMEDIATE`, as the revision [`Writer`]'s

@@ -8,13 +8,13 @@
 use beatbook_core::auth::Role;
 use beatbook_core::sync::{PushResponse, PROTOCOL_VERSION};
 use beatbook_core::Revision;
-use beatbook_server::api::RevisionsPage;
-use beatbook_server::app::App;
-use beatbook_server::auth::password;
-use beatbook_server::auth::AuthConfig;
-pub use beatbook_server::conn::ConnLimits;
+use beatbook_server::accounts::password;
+use beatbook_server::accounts::AuthConfig;
 use beatbook_server::db::accounts::{NewEvent, NewSession, NewUser};
 use beatbook_server::db::Accounts;
+pub use beatbook_server::http::conn::ConnLimits;
+use beatbook_server::http::revisions::RevisionsPage;
+use beatbook_server::http::server::App;
 pub use beatbook_server::zone::ForceZone;
 use beatbook_tools::sample::Device;
 use chrono::{DateTime, Utc};
@@ -254,6 +254,57 @@ impl TestServer {
     }
 
     /// Graceful stop; gives back the directory (database and dist).
+    /// GETs `path` as the holder of `token`; the answer must be a 200.
+    /// Its body as text.
+    pub async fn text_as(&self, token: &str, path: &str) -> String {
+        let res = client()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        res.text().await.unwrap()
+    }
+
+    /// [`Self::text_as`] as the supervisor of [`TEST_TEAM`].
+    pub async fn sup_text(&self, path: &str) -> String {
+        self.text_as(&self.sup, path).await
+    }
+
+    /// The programme return over the local days `from` to `to`, as the
+    /// supervisor of [`TEST_TEAM`].
+    pub async fn sup_return(&self, from: &str, to: &str) -> Value {
+        let text = self
+            .sup_text(&format!("/api/v1/return?from={from}&to={to}"))
+            .await;
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// A GET (or, with `method` "POST", a POST of `body`) as the holder of
+    /// `token`: the status, and the answer as JSON (or, when it is not
+    /// JSON, its text as a JSON string).
+    pub async fn call(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        let req = match method {
+            "POST" => client().post(url).json(&body.unwrap_or(Value::Null)),
+            _ => client().get(url),
+        };
+        let res = req.bearer_auth(token).send().await.unwrap();
+        let code = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (
+            code,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     pub async fn stop(mut self) -> TempDir {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

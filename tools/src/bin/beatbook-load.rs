@@ -16,7 +16,7 @@ use beatbook_core::sync::{
     Outcome, PushRequest, PushResponse, MAX_CHANGES_PER_PUSH, PROTOCOL_VERSION, PUSH_PATH,
 };
 use beatbook_core::Revision;
-use beatbook_server::api::RevisionsPage;
+use beatbook_server::http::revisions::RevisionsPage;
 use beatbook_tools::sample::{Device, Rng};
 use bytes::Bytes;
 use chrono::Utc;

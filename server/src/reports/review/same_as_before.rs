@@ -9,8 +9,8 @@
 use super::{compute_return, Period};
 use crate::db::review::NewReview;
 use crate::db::{self, format_time, Database, NewRevision, StoredRow};
-use crate::export::{csv_line, entry_rows_in_chunks, ENTRY_COLUMNS};
-use crate::programme::{self, Item, Span, PATROL_LOOKBACK_HOURS};
+use crate::reports::export::{csv_line, entry_rows_in_chunks, ENTRY_COLUMNS};
+use crate::reports::programme::{self, Item, Span, PATROL_LOOKBACK_HOURS};
 use crate::zone::ForceZone;
 use beatbook_core::auth::Role;
 use beatbook_core::codes::Code;
@@ -258,9 +258,14 @@ async fn the_return_is_what_it_was() {
             ("2025-05-04", "2025-05-05"),
         ] {
             let p = period(from, to);
-            let new = compute_return(&s.db, &crate::members::Members::always(officers), &p, &[])
-                .await
-                .unwrap();
+            let new = compute_return(
+                &s.db,
+                &crate::reports::members::Members::always(officers),
+                &p,
+                &[],
+            )
+            .await
+            .unwrap();
             let old = reference_return(&s.db, officers, &p).await;
             assert_eq!(new, old, "{from} to {to}, {} officers", officers.len());
             assert!(new.totals.patrols > 0, "{from} to {to}: {new:?}");
@@ -415,7 +420,7 @@ fn old_entry_line(
             "notes" => rev.notes.as_str().into(),
             other => f.remove(other).unwrap_or_default().into(),
         };
-        crate::export::push_cell(&mut line, &text);
+        crate::reports::export::push_cell(&mut line, &text);
     }
     line.push_str("\r\n");
     Ok(line)

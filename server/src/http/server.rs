@@ -20,16 +20,17 @@ use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
-use crate::api::{self, AppState};
-use crate::auth::password::SecretError;
-use crate::auth::{AuthConfig, AuthState};
+use crate::accounts::password::SecretError;
+use crate::accounts::{AuthConfig, AuthState};
 use crate::cli::ServeArgs;
-use crate::conn::{self, ConnLimits};
 use crate::db::{self, Accounts, Database, DbError, PoolConfig, Writer};
-use crate::error::ApiError;
+use crate::http::conn::{self, ConnLimits};
+use crate::http::error::ApiError;
+use crate::http::router;
+use crate::http::state::AppState;
+use crate::http::static_files::{self, Dist};
 use crate::metrics::{self, Metrics};
-use crate::static_files::{self, Dist};
-use crate::writer::Ingest;
+use crate::sync::writer::Ingest;
 use crate::zone::ForceZone;
 
 /// Connections the metrics listener serves at once: a scraper or two.
@@ -70,7 +71,7 @@ pub enum AppError {
 /// An opened server, ready to serve on a listener.
 pub struct App {
     router: Router,
-    routes: Vec<api::ApiRoute>,
+    routes: Vec<router::ApiRoute>,
     limits: ConnLimits,
     db: Database,
     accounts: Accounts,
@@ -167,7 +168,7 @@ impl App {
     }
 
     /// Every API route the router answers (method and path).
-    pub fn routes(&self) -> &[api::ApiRoute] {
+    pub fn routes(&self) -> &[router::ApiRoute] {
         &self.routes
     }
 
@@ -249,16 +250,16 @@ impl App {
 }
 
 /// The whole app (API and static files) and the API's routes.
-pub fn router(state: AppState, dist: Dist) -> (Router, Vec<api::ApiRoute>) {
+pub fn router(state: AppState, dist: Dist) -> (Router, Vec<router::ApiRoute>) {
     let metrics = Arc::clone(&state.metrics);
     let static_files = move |req: Request| {
         let dist = dist.clone();
         async move { static_files::serve(dist, req).await }
     };
-    let (api, routes) = api::router(state);
+    let (api, routes) = router::router(state);
     let router = with_layers(
         Router::new()
-            .nest(api::API_PREFIX, api)
+            .nest(router::API_PREFIX, api)
             .fallback(static_files),
         metrics,
     );

@@ -27,15 +27,17 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::api::{AppState, RevisionItem, Routes};
-use crate::auth::{deny, Caller};
+use crate::accounts::{deny, Caller};
 use crate::db::review::{AccessRow, NewAccess, NewReview, ShiftFilter, WindowRows};
 use crate::db::{format_time, Database, DbError, StoredRow};
-use crate::error::ApiError;
-use crate::export::{csv_line, entry_rows, officers_of};
-use crate::extract::{ApiQuery, JsonBody};
-use crate::members::Members;
-use crate::programme::{self, PATROL_LOOKBACK_HOURS};
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiQuery, JsonBody};
+use crate::http::revisions::RevisionItem;
+use crate::http::router::Routes;
+use crate::http::state::AppState;
+use crate::reports::export::{csv_line, entry_rows, officers_of};
+use crate::reports::members::Members;
+use crate::reports::programme::{self, PATROL_LOOKBACK_HOURS};
 use crate::zone::ForceZone;
 use beatbook_core::sync::ApiErrorBody;
 
@@ -610,7 +612,7 @@ async fn review_shift(
     // does (officer IDs ignore case, as signing in does).
     if owner.eq_ignore_ascii_case(&caller.officer_id) {
         caller
-            .event(crate::security::EventKind::PermissionDenied)
+            .event(crate::accounts::security::EventKind::PermissionDenied)
             .detail("review of the supervisor's own shift")
             .record(&state.accounts)
             .await;
@@ -681,7 +683,7 @@ const SHIFT_LOOKBACK_HOURS: i64 = 24;
 pub(crate) async fn hotspots(
     state: &AppState,
 ) -> Result<Vec<beatbook_core::force::Hotspot>, ApiError> {
-    Ok(crate::force::document(&state.accounts, &state.zone)
+    Ok(crate::http::force::document(&state.accounts, &state.zone)
         .await?
         .settings
         .hotspots)
@@ -951,7 +953,8 @@ async fn export_return(
     // A submitted period's CSV is its submitted figures (the latest
     // revision), with who submitted them, when and their hash first.
     let submitted =
-        crate::returns::latest_for_export(&state, &caller, q.team.as_deref(), &period).await?;
+        crate::reports::returns::latest_for_export(&state, &caller, q.team.as_deref(), &period)
+            .await?;
     let mut lines = vec![csv_line(&["group", "name", "metric", "value"])];
     let ret = match submitted {
         Some(s) => {

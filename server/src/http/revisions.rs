@@ -1,272 +1,28 @@
-//! The JSON API under `/api/v1`. Handlers take their inputs as extractors;
-//! every route but `health` and `auth/sign-in` takes a [`Caller`] (a valid
-//! session), and the role is checked here, at the server.
-use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_LENGTH};
-use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, MethodRouter};
-use axum::{middleware, Json, Router};
+//! The revisions resource: `POST /api/v1/sync/push` (into the writer's
+//! queue), `GET /api/v1/revisions` (reading back) and `GET /api/v1/stats`.
+use axum::extract::State;
+use axum::Json;
 use beatbook_core::auth::Role;
 use beatbook_core::sync::{
-    ApiErrorBody, ChangeResult, Outcome, PushRequest, PushResponse, Rejection, MAX_PUSH_BYTES,
-    PROTOCOL_VERSION,
+    ApiErrorBody, ChangeResult, Outcome, PushRequest, PushResponse, Rejection, PROTOCOL_VERSION,
 };
 use beatbook_core::{EntryId, RevisionId};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
-use std::sync::Arc;
-use tokio::sync::Semaphore;
 
-use crate::auth::{self, deny, Caller, SharedAuth, MAX_SIGN_IN_BYTES};
-use crate::conn::{LARGE_PUSH_BYTES, LARGE_PUSH_WAIT};
-use crate::db::{Accounts, Database, DbError, Stats, StoredRow, MAX_PAGE};
-use crate::error::{self, ApiError};
-use crate::extract::{ApiQuery, JsonBody};
-use crate::ingest::{decode_push, Slot};
-use crate::review::log_access;
-use crate::writer::{Ingest, SubmitError};
-use crate::zone::ForceZone;
+use crate::accounts::{deny, Caller};
+use crate::db::{DbError, Stats, StoredRow, MAX_PAGE};
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiQuery, JsonBody};
+use crate::http::state::AppState;
+use crate::reports::review::log_access;
+use crate::sync::ingest::{decode_push, Slot};
+use crate::sync::writer::SubmitError;
 
 /// Page size when the client does not ask for one.
 const DEFAULT_PAGE: u32 = 100;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Database,
-    pub ingest: Ingest,
-    pub accounts: Accounts,
-    pub auth: SharedAuth,
-    /// Turns for large push bodies ([`large_push_turn`]).
-    pub large_pushes: Arc<Semaphore>,
-    /// The force's time zone: where the return's and the filters' days begin.
-    pub zone: ForceZone,
-    /// Counted here: each push's answers by outcome.
-    pub metrics: Arc<crate::metrics::Metrics>,
-}
-
-/// Largest force settings body: a few numbers and up to 500 hotspots of a
-/// few hundred bytes each.
-const MAX_FORCE_BYTES: usize = 256 * 1024;
-
-/// Where the API lives: every [`ApiRoute`] is under it.
-pub const API_PREFIX: &str = "/api/v1";
-
-/// One route of the API: a method and a path under [`API_PREFIX`], with
-/// `{param}` segments as axum and OpenAPI both write them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ApiRoute {
-    pub method: &'static str,
-    pub path: &'static str,
-}
-
-impl ApiRoute {
-    /// The path as a client asks for it, e.g. `/api/v1/health`.
-    pub fn full_path(&self) -> String {
-        format!("{API_PREFIX}{}", self.path)
-    }
-}
-
-/// The API's router and the list of what it routes, built together, so the
-/// list is the router's own: the OpenAPI test compares the document with
-/// it (`server/tests/openapi.rs`). Every API route goes through here.
-pub struct Routes {
-    router: Router<AppState>,
-    list: Vec<ApiRoute>,
-}
-
-impl Routes {
-    fn new() -> Self {
-        Self {
-            router: Router::new(),
-            list: Vec::new(),
-        }
-    }
-
-    /// `handler` must answer GET (`axum::routing::get`).
-    pub fn get(self, path: &'static str, handler: MethodRouter<AppState>) -> Self {
-        self.add("GET", path, handler)
-    }
-
-    /// `handler` must answer POST (`axum::routing::post`).
-    pub fn post(self, path: &'static str, handler: MethodRouter<AppState>) -> Self {
-        self.add("POST", path, handler)
-    }
-
-    fn add(
-        mut self,
-        method: &'static str,
-        path: &'static str,
-        handler: MethodRouter<AppState>,
-    ) -> Self {
-        self.router = self.router.route(path, handler);
-        self.list.push(ApiRoute { method, path });
-        self
-    }
-}
-
-/// The `/api/v1` router (to nest under [`API_PREFIX`]) and its routes.
-pub fn router(state: AppState) -> (Router, Vec<ApiRoute>) {
-    let routes = Routes::new()
-        .get("/health", get(health))
-        .get("/health/live", get(live))
-        .get("/health/ready", get(ready))
-        .get("/openapi.json", get(crate::openapi::serve))
-        .post(
-            "/auth/sign-in",
-            post(auth::sign_in).layer(DefaultBodyLimit::max(MAX_SIGN_IN_BYTES)),
-        )
-        .post("/auth/sign-out", post(auth::sign_out))
-        .get("/me", get(auth::me))
-        .post(
-            "/sync/push",
-            post(push)
-                .layer(DefaultBodyLimit::max(MAX_PUSH_BYTES))
-                .layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    large_push_turn,
-                )),
-        )
-        .get("/revisions", get(revisions))
-        .get("/stats", get(stats))
-        .get("/force", get(crate::force::get_force))
-        .post(
-            "/force",
-            post(crate::force::set_force).layer(DefaultBodyLimit::max(MAX_FORCE_BYTES)),
-        );
-    let Routes { router, list } =
-        crate::follow_ups::routes(crate::returns::routes(crate::review::routes(routes)));
-    let router = router
-        .fallback(error::not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
-        // Answers about stored evidence must never sit in a cache.
-        .layer(middleware::map_response(no_store))
-        .with_state(state);
-    (router, list)
-}
-
-/// A push whose body is large (over [`LARGE_PUSH_BYTES`], or of unknown
-/// length) waits for one of `--max-large-pushes` turns before its body is
-/// read, and keeps it until answered: 100 pushes of 2 MiB at once took
-/// 624 MiB when all were read together. No turn within
-/// [`LARGE_PUSH_WAIT`]: 503 with `Retry-After`, body unread.
-async fn large_push_turn(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let length = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if length.is_some_and(|n| n <= LARGE_PUSH_BYTES) {
-        return next.run(req).await;
-    }
-    let turn = tokio::time::timeout(
-        LARGE_PUSH_WAIT,
-        Arc::clone(&state.large_pushes).acquire_owned(),
-    )
-    .await;
-    let Ok(Ok(_turn)) = turn else {
-        return ApiError::Busy {
-            retry_after_s: LARGE_PUSH_WAIT.as_secs().max(1),
-        }
-        .into_response();
-    };
-    next.run(req).await
-}
-
-async fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Health {
-    pub status: String,
-    pub db: String,
-    /// Whether pushes can be stored (the writer task is alive).
-    pub writer: String,
-    pub protocol: u32,
-}
-
-/// Whether the process answers at all (liveness): never touches the
-/// database, so a slow disk does not get a working instance restarted.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Live {
-    pub status: String,
-    pub protocol: u32,
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/health/live",
-    tag = "meta",
-    responses((status = 200, description = "The process answers requests", body = Live))
-)]
-async fn live() -> Json<Live> {
-    Json(Live {
-        status: "ok".into(),
-        protocol: PROTOCOL_VERSION,
-    })
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/health/ready",
-    tag = "meta",
-    responses(
-        (status = 200, description = "Ready for traffic: the database answers and the writer runs", body = Health),
-        (status = 503, description = "Not ready: take it out of the load balancer", body = Health),
-    )
-)]
-async fn ready(State(state): State<AppState>) -> Response {
-    readiness(&state).await
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/health",
-    tag = "meta",
-    responses(
-        (status = 200, description = "The database and the writer work (as /health/ready)", body = Health),
-        (status = 503, description = "The database or the writer does not", body = Health),
-    )
-)]
-async fn health(State(state): State<AppState>) -> Response {
-    readiness(&state).await
-}
-
-/// Readiness: the database answers a query and the writer task runs.
-async fn readiness(state: &AppState) -> Response {
-    let db = match state.db.ping().await {
-        Ok(()) => "reachable",
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
-            "unreachable"
-        }
-    };
-    let writer = if state.ingest.is_running() {
-        "running"
-    } else {
-        "stopped"
-    };
-    let healthy = db == "reachable" && writer == "running";
-    let code = if healthy {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    let body = Health {
-        status: if healthy { "ok" } else { "unavailable" }.into(),
-        db: db.into(),
-        writer: writer.into(),
-        protocol: PROTOCOL_VERSION,
-    };
-    (code, Json(body)).into_response()
-}
 
 /// `POST /api/v1/sync/push`: one result per change, in request order, sent
 /// only after everything stored by this push is committed. Officers and
@@ -289,7 +45,7 @@ async fn readiness(state: &AppState) -> Response {
         (status = 503, description = "Busy or shutting down; see Retry-After", body = ApiErrorBody),
     )
 )]
-async fn push(
+pub async fn push(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(bytes): JsonBody,
@@ -319,7 +75,7 @@ async fn push(
         .any(|s| matches!(s, Slot::Ready(a) if a.rev.record.hotspot().is_some()));
     let settings = if names_hotspot {
         Some(
-            crate::force::document(&state.accounts, &state.zone)
+            crate::http::force::document(&state.accounts, &state.zone)
                 .await?
                 .settings,
         )
@@ -489,7 +245,7 @@ async fn read_scope(
         (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
     )
 )]
-async fn revisions(
+pub async fn revisions(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<RevisionsQuery>,
@@ -559,7 +315,7 @@ pub struct StatsQuery {
         (status = 403, description = "The role or team may not do this", body = ApiErrorBody),
     )
 )]
-async fn stats(
+pub async fn stats(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<StatsQuery>,

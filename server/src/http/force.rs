@@ -1,14 +1,14 @@
 //! `GET /api/v1/force` (every signed-in user: the app keeps it for offline
 //! use) and `POST /api/v1/force` (admins only): the force's settings
 //! ([`beatbook_core::force`]). The command line sets them too
-//! (`beatbook-server force set`, [`crate::admin::force`]).
-use crate::api::AppState;
-use crate::auth::{deny, Caller};
+//! (`beatbook-server force set`, [`crate::accounts::admin::force`]).
+use crate::accounts::security::{Event, EventKind};
+use crate::accounts::{deny, Caller};
 use crate::db::accounts::Accounts;
 use crate::db::DbError;
-use crate::error::ApiError;
-use crate::extract::JsonBody;
-use crate::security::{Event, EventKind};
+use crate::http::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::http::state::AppState;
 use crate::zone::ForceZone;
 use axum::extract::State;
 use axum::Json;

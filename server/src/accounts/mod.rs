@@ -1,4 +1,5 @@
-//! Sign-in, sessions and who may do what.
+//! Accounts: sign-in, sessions and who may do what; the account commands
+//! ([`admin`]) and security events ([`security`]).
 //!
 //! Every API route but `health` and `sign-in` takes a [`Caller`]: the
 //! extractor reads `Authorization: Bearer <token>` (never a URL), hashes the
@@ -25,16 +26,18 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+pub mod admin;
 pub mod client_addr;
 pub mod limit;
 pub mod password;
+pub mod security;
 pub mod turns;
 
-use crate::api::AppState;
+use crate::accounts::security::{Event, EventKind};
 use crate::db::accounts::NewSession;
-use crate::error::ApiError;
-use crate::extract::JsonBody;
-use crate::security::{Event, EventKind};
+use crate::http::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::http::state::AppState;
 use client_addr::Cidr;
 use limit::{Limit, Limiter, Limits, Settled, SlowDown};
 use password::SecretError;

@@ -1,6 +1,6 @@
 //! Security events: sign-ins and their failures, sign-outs, revocations,
 //! account changes and refused requests. Each is written to the
-//! `security_events` table and logged (target `beatbook_server::security`)
+//! `security_events` table and logged (target `beatbook_server::accounts::security`)
 //! with who, when and from where. Never a token or a password.
 use chrono::{DateTime, Utc};
 use std::net::IpAddr;
@@ -131,7 +131,7 @@ impl Event {
     pub fn log(&self) {
         let dash = "-";
         tracing::info!(
-            target: "beatbook_server::security",
+            target: "beatbook_server::accounts::security",
             event = self.kind.code(),
             officer_id = self.officer_id.as_deref().unwrap_or(dash),
             actor = self.actor.as_deref().unwrap_or(dash),

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Longest error detail sent back; serde messages can quote the input.
 const MAX_DETAIL: usize = 300;

@@ -9,14 +9,14 @@ use beatbook_core::force::{Centre, ForceSettings, Hotspot};
 use std::io::{Read, Write};
 use thiserror::Error;
 
-use crate::auth::password::{self, SecretError};
+use crate::accounts::password::{self, SecretError};
+use crate::accounts::security::{Event, EventKind};
 use crate::cli::{
     ForceCommand, ForceSetArgs, HotspotArgs, OfficerArgs, OnOff, PasswordArgs, RevokeDeviceArgs,
     TeamAddArgs, TeamCommand, TeamMoveArgs, UserAddArgs, UserCommand,
 };
 use crate::db::accounts::NewUser;
 use crate::db::{open_accounts, AccountError, Accounts, DbError};
-use crate::security::{Event, EventKind};
 
 const MAX_NAME: usize = 100;
 const MAX_TEAM: usize = 64;
@@ -464,7 +464,7 @@ pub async fn force(command: ForceCommand, out: &mut dyn Write) -> Result<(), Adm
                         .join("; "),
                 )
             })?;
-        let event = crate::force::cli_event(&actor(), &before, &after);
+        let event = crate::http::force::cli_event(&actor(), &before, &after);
         accounts.set_force_settings(&after, &event.row()).await?;
         event.log();
         writeln!(out, "force settings: {}", event.detail)?;

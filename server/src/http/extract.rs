@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::conn::BodyTimedOut;
-use crate::error::ApiError;
+use crate::http::conn::BodyTimedOut;
+use crate::http::error::ApiError;
 
 /// The raw body of a JSON request, size-limited by the route's
 /// `DefaultBodyLimit`. Decoding is left to the handler so that each change

@@ -52,7 +52,7 @@ const MAX_WRITE_THREADS: usize = 4;
 ///   (`self_defined_ethnicity`, `officer_perceived_ethnicity`, codes) and
 ///   the referral's dates, start time and result (`ij_*`; with its
 ///   effective follow-up laid over it, as the return reads it:
-///   `crate::follow_ups`);
+///   `crate::http::follow_ups`);
 /// - `hotspot_id`: on a patrol's row, the force's hotspot it was in
 ///   (`core::force::Hotspot`), empty for another location (issue #11,
 ///   item 3).
@@ -136,11 +136,11 @@ impl Drop for ReadAhead {
 /// An officer whose entries are exported, and when they count at some
 /// times only, their stays ([`Members::stays_json`]).
 ///
-/// [`Members::stays_json`]: crate::members::Members::stays_json
+/// [`Members::stays_json`]: crate::reports::members::Members::stays_json
 pub type Officer = (String, Option<String>);
 
 /// Officers of a read, each with their stays, for [`entry_rows`].
-pub fn officers_of(members: &crate::members::Members) -> Vec<Officer> {
+pub fn officers_of(members: &crate::reports::members::Members) -> Vec<Officer> {
     members
         .officers()
         .into_iter()
@@ -469,10 +469,11 @@ mod tests {
 
     /// core's golden revisions (every field of every kind, then each kind
     /// empty), as stored rows.
-    const GOLDEN_REVISIONS: &str = include_str!("../../core/tests/fixtures/golden-revisions.jsonl");
+    const GOLDEN_REVISIONS: &str =
+        include_str!("../../../core/tests/fixtures/golden-revisions.jsonl");
     /// `entries.csv` of those rows, as written before records were declared
     /// once (`core::record`): the columns and cells must not change.
-    const GOLDEN_CSV: &str = include_str!("../tests/fixtures/golden-entries.csv");
+    const GOLDEN_CSV: &str = include_str!("../../tests/fixtures/golden-entries.csv");
 
     fn golden_csv() -> String {
         let mut out = csv_line(&ENTRY_COLUMNS);

@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
 use beatbook_core::sync::ApiErrorBody;
 use beatbook_core::RecordKind;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// The name of the session token scheme (`Authorization: Bearer <token>`).
 pub const BEARER: &str = "bearer";
@@ -29,29 +29,29 @@ pub const BEARER: &str = "bearer";
         license(name = "MIT")
     ),
     paths(
-        crate::api::health,
-        crate::api::live,
-        crate::api::ready,
+        crate::http::health::health,
+        crate::http::health::live,
+        crate::http::health::ready,
         serve,
-        crate::auth::sign_in,
-        crate::auth::sign_out,
-        crate::auth::me,
-        crate::api::push,
-        crate::api::revisions,
-        crate::api::stats,
-        crate::force::get_force,
-        crate::force::set_force,
-        crate::review::list_shifts,
-        crate::review::shift_detail,
-        crate::review::review_shift,
-        crate::review::programme_return,
-        crate::review::export_return,
-        crate::review::export_entries,
-        crate::returns::submit_return,
-        crate::returns::submitted_return,
-        crate::returns::return_changes,
-        crate::follow_ups::record_follow_up,
-        crate::follow_ups::list_follow_ups,
+        crate::accounts::sign_in,
+        crate::accounts::sign_out,
+        crate::accounts::me,
+        crate::http::revisions::push,
+        crate::http::revisions::revisions,
+        crate::http::revisions::stats,
+        crate::http::force::get_force,
+        crate::http::force::set_force,
+        crate::reports::review::list_shifts,
+        crate::reports::review::shift_detail,
+        crate::reports::review::review_shift,
+        crate::reports::review::programme_return,
+        crate::reports::review::export_return,
+        crate::reports::review::export_entries,
+        crate::reports::returns::submit_return,
+        crate::reports::returns::submitted_return,
+        crate::reports::returns::return_changes,
+        crate::http::follow_ups::record_follow_up,
+        crate::http::follow_ups::list_follow_ups,
     ),
     // Named here: schemas only a query parameter refers to (`kind`) are not
     // collected on their own.

@@ -35,15 +35,16 @@ use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::api::{AppState, Routes};
-use crate::auth::{deny, Caller};
+use crate::accounts::{deny, Caller};
 use crate::db::returns::{ChangeWindow, NewReturn, StoredReturn};
 use crate::db::{format_time, DbError};
-use crate::error::ApiError;
-use crate::extract::{ApiQuery, JsonBody};
-use crate::members::Members;
-use crate::programme::PATROL_LOOKBACK_HOURS;
-use crate::review::{bad, compute_return, log_access, parse_day, Period};
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiQuery, JsonBody};
+use crate::http::router::Routes;
+use crate::http::state::AppState;
+use crate::reports::members::Members;
+use crate::reports::programme::PATROL_LOOKBACK_HOURS;
+use crate::reports::review::{bad, compute_return, log_access, parse_day, Period};
 
 pub fn routes(routes: Routes) -> Routes {
     routes
@@ -186,7 +187,7 @@ pub async fn submit_return(
         &state.db,
         &scope.members,
         &period,
-        &crate::review::hotspots(&state).await?,
+        &crate::reports::review::hotspots(&state).await?,
     )
     .await?;
     let text = canonical_figures(&figures).map_err(|e| ApiError::Storage(DbError::Encode(e)))?;

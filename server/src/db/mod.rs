@@ -39,7 +39,7 @@ const REVISION_COLUMNS: &str = "revision_id, entry_id, seq, kind, officer_id, sh
      device_id, occurred_at, captured_at, received_at, body, hash, prev";
 const REVISION_PLACEHOLDERS: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 /// The device chain's open rows (migration 0007), written back by a batch
-/// ([`crate::chain::apply`]): each key at most once per statement.
+/// ([`crate::sync::chain::apply`]): each key at most once per statement.
 const CHAIN_PUT: &str =
     "INSERT OR REPLACE INTO chain_open (device_id, hash, node, linked, next, fork) VALUES ";
 const CHAIN_PLACEHOLDERS: &str = "(?, ?, ?, ?, ?, ?)";
@@ -193,25 +193,25 @@ fn parse_time(column: &'static str, text: &str) -> Result<DateTime<Utc>, DbError
 }
 
 /// Chain keys as [`CHAIN_KEYS`] reads them.
-fn chain_keys_json(keys: &[crate::chain::Key<'_>]) -> Result<String, DbError> {
+fn chain_keys_json(keys: &[crate::sync::chain::Key<'_>]) -> Result<String, DbError> {
     let pairs: Vec<(&str, String)> = keys
         .iter()
-        .map(|(device, hash)| (*device, crate::chain::hex(hash)))
+        .map(|(device, hash)| (*device, crate::sync::chain::hex(hash)))
         .collect();
     Ok(serde_json::to_string(&pairs)?)
 }
 
 /// The batch's chain keys by hash, to find the batch's own key for a row
 /// read back.
-type KeysByHash<'a> = HashMap<crate::chain::Hash, Vec<&'a str>>;
+type KeysByHash<'a> = HashMap<crate::sync::chain::Hash, Vec<&'a str>>;
 
 /// The batch's own key for a chain row read back (`None`: not one it asked for).
 fn held_key<'a>(
     wanted: &KeysByHash<'a>,
     device_id: &str,
     hash: &[u8],
-) -> Option<crate::chain::Key<'a>> {
-    let hash: crate::chain::Hash = hash.try_into().ok()?;
+) -> Option<crate::sync::chain::Key<'a>> {
+    let hash: crate::sync::chain::Hash = hash.try_into().ok()?;
     let device = wanted.get(&hash)?.iter().find(|d| **d == device_id)?;
     Some((*device, hash))
 }
@@ -483,14 +483,14 @@ impl WriteTx<'_> {
     /// Stores new revisions, their device chain links first (so the chain's
     /// lookups among stored revisions never see this batch's own).
     pub async fn insert_revisions(&mut self, rows: &[NewRevision<'_>]) -> Result<(), DbError> {
-        let saves: Vec<crate::chain::Save<'_>> = rows
+        let saves: Vec<crate::sync::chain::Save<'_>> = rows
             .iter()
-            .map(|row| crate::chain::Save {
+            .map(|row| crate::sync::chain::Save {
                 device_id: row.device_id,
                 revision_id: row.rev.id.to_string(),
-                hash: crate::chain::hash_of(row.body.as_bytes()),
+                hash: crate::sync::chain::hash_of(row.body.as_bytes()),
                 // Checked by `Revision::check` before the writer saw it.
-                prev: row.rev.prev.as_deref().and_then(crate::chain::parse),
+                prev: row.rev.prev.as_deref().and_then(crate::sync::chain::parse),
             })
             .collect();
         self.link_chain(&saves).await?;
@@ -535,16 +535,16 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// The device chain's bookkeeping for a batch ([`crate::chain::apply`]):
+    /// The device chain's bookkeeping for a batch ([`crate::sync::chain::apply`]):
     /// reads the open rows of its hashes (one indexed read), looks up
     /// among the stored revisions the hashes it names that neither holds
     /// (rare: a device's first link, a gap, a fork), and writes back what
     /// changed: about one delete and one insert per device. Nothing is
     /// refused.
-    async fn link_chain(&mut self, saves: &[crate::chain::Save<'_>]) -> Result<(), DbError> {
-        use crate::chain::{Key, Link};
+    async fn link_chain(&mut self, saves: &[crate::sync::chain::Save<'_>]) -> Result<(), DbError> {
+        use crate::sync::chain::{Key, Link};
         use std::collections::HashSet;
-        let keys = crate::chain::keys(saves);
+        let keys = crate::sync::chain::keys(saves);
         if keys.is_empty() {
             return Ok(());
         }
@@ -580,7 +580,7 @@ impl WriteTx<'_> {
         // revision. Not stored: no row, and `apply` makes it a gap. One key
         // at a time, newest first along the device's revisions: the one
         // named is nearly always among its last (a device's first link).
-        for key @ (device_id, hash) in crate::chain::unresolved(saves, &held) {
+        for key @ (device_id, hash) in crate::sync::chain::unresolved(saves, &held) {
             let found = sqlx::query(
                 "SELECT revision_id, prev IS NOT NULL FROM revisions \
                  WHERE device_id = ? AND hash = ? ORDER BY arrival DESC LIMIT 1",
@@ -608,7 +608,7 @@ impl WriteTx<'_> {
                 },
             );
         }
-        let changes = crate::chain::apply(saves, held, &in_table);
+        let changes = crate::sync::chain::apply(saves, held, &in_table);
         if !changes.delete.is_empty() {
             sqlx::query(AssertSqlSafe(format!(
                 "DELETE FROM chain_open WHERE (device_id, hash) IN ({CHAIN_KEYS})"

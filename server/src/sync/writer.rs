@@ -20,8 +20,8 @@ use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{format_time, DbError, Known, NewConflict, NewRevision, Writer};
-use crate::ingest::Accepted;
 use crate::metrics::Metrics;
+use crate::sync::ingest::Accepted;
 use std::sync::Arc;
 
 /// Jobs waiting beyond this make handlers wait to hand theirs over.

@@ -32,14 +32,15 @@ use beatbook_core::{EntryId, Record, Revision};
 use chrono::Utc;
 use serde_json::{json, Map, Value};
 
-use crate::api::{AppState, Routes};
-use crate::auth::Caller;
+use crate::accounts::security::EventKind;
+use crate::accounts::Caller;
 use crate::db::follow_ups::{FollowUpRow, NewFollowUp};
 use crate::db::{format_time, DbError};
-use crate::error::ApiError;
-use crate::extract::JsonBody;
-use crate::review::log_access;
-use crate::security::EventKind;
+use crate::http::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::http::router::Routes;
+use crate::http::state::AppState;
+use crate::reports::review::log_access;
 
 pub fn routes(routes: Routes) -> Routes {
     routes
