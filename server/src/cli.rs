@@ -374,6 +374,52 @@ pub struct ServeArgs {
         default_value = crate::zone::DEFAULT_TIME_ZONE
     )]
     pub time_zone: ForceZone,
+
+    /// Also answer `GET /metrics` (Prometheus text format) on this
+    /// address, as IP:PORT, and nothing else there. Off unless set. Keep
+    /// it on a private address (loopback or an internal network): the
+    /// app's own listener never serves metrics.
+    #[arg(long, env = "BEATBOOK_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Reading connections to the database (1 to 64).
+    #[arg(
+        long,
+        env = "BEATBOOK_DB_READERS",
+        default_value_t = 4,
+        value_parser = clap::value_parser!(u32).range(1..=64)
+    )]
+    pub db_readers: u32,
+
+    /// Connections of the accounts pool: sessions, sign-in limits and
+    /// security events (1 to 64).
+    #[arg(
+        long,
+        env = "BEATBOOK_DB_ACCOUNTS_CONNECTIONS",
+        default_value_t = 2,
+        value_parser = clap::value_parser!(u32).range(1..=64)
+    )]
+    pub db_accounts_connections: u32,
+
+    /// Milliseconds a request waits for a free connection of a pool
+    /// before it fails (a storage error; 1 to 600000, ten minutes).
+    #[arg(
+        long,
+        env = "BEATBOOK_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5000,
+        value_parser = clap::value_parser!(u64).range(1..=600_000)
+    )]
+    pub db_acquire_timeout_ms: u64,
+
+    /// Milliseconds a connection waits for SQLite's lock (another process
+    /// on the file, a checkpoint) before giving up (1 to 600000).
+    #[arg(
+        long,
+        env = "BEATBOOK_DB_BUSY_TIMEOUT_MS",
+        default_value_t = 5000,
+        value_parser = clap::value_parser!(u64).range(1..=600_000)
+    )]
+    pub db_busy_timeout_ms: u64,
 }
 
 #[cfg(test)]
@@ -406,6 +452,23 @@ mod tests {
             ),
             (10, 30, 1024, 8)
         );
+        // The pool flags' defaults are the library's (`App::open` and tests).
+        let pools = crate::db::PoolConfig::default();
+        assert_eq!(
+            (
+                args.db_readers,
+                args.db_accounts_connections,
+                u128::from(args.db_acquire_timeout_ms),
+                u128::from(args.db_busy_timeout_ms)
+            ),
+            (
+                pools.readers,
+                pools.accounts,
+                pools.acquire_timeout.as_millis(),
+                pools.busy_timeout.as_millis()
+            )
+        );
+        assert_eq!(args.metrics_listen, None);
         let cli = Cli::try_parse_from([
             "beatbook-server",
             "serve",

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod db;
 pub mod http;
 pub mod maintenance;
+pub mod metrics;
 pub mod reports;
 pub mod sync;
 pub mod zone;

@@ -108,6 +108,61 @@ fn bad_flags_are_clear_errors() {
     assert!(err.contains("--session-hours"), "{err}");
 }
 
+/// Pool sizes and timeouts out of range, from a flag or its variable, are
+/// clap's refusals naming the flag (exit 2), checked before anything is
+/// opened: never a panic, never a pool that cannot serve.
+#[test]
+fn pool_flags_out_of_range_are_refused_by_name() {
+    for (flag, value) in [
+        ("--db-readers", "0"),
+        ("--db-readers", "65"),
+        ("--db-accounts-connections", "0"),
+        ("--db-acquire-timeout-ms", "0"),
+        ("--db-acquire-timeout-ms", "600001"),
+        ("--db-busy-timeout-ms", "0"),
+        ("--db-busy-timeout-ms", "86400000"),
+        ("--db-readers", "-1"),
+        ("--metrics-listen", "not-an-address"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let (code, _, err) = run(&["serve", "--db", "/nonexistent/never.db", &arg]);
+        assert_eq!(code, 2, "{flag} {value}: {err}");
+        assert!(err.contains(flag), "{flag} {value}: {err}");
+        assert!(!err.contains("panicked"), "{flag} {value}: {err}");
+    }
+    // The variables are held to the same ranges.
+    for (var, flag) in [
+        ("BEATBOOK_DB_READERS", "--db-readers"),
+        (
+            "BEATBOOK_DB_ACCOUNTS_CONNECTIONS",
+            "--db-accounts-connections",
+        ),
+        ("BEATBOOK_DB_ACQUIRE_TIMEOUT_MS", "--db-acquire-timeout-ms"),
+        ("BEATBOOK_DB_BUSY_TIMEOUT_MS", "--db-busy-timeout-ms"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["serve", "--db", "/nonexistent/never.db"])
+            .env(var, "0")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}=0: {err}");
+        assert!(err.contains(flag), "{var}=0: {err}");
+    }
+    let (code, out, _) = run(&["serve", "--help"]);
+    assert_eq!(code, 0);
+    for needle in [
+        "--metrics-listen",
+        "BEATBOOK_METRICS_LISTEN",
+        "BEATBOOK_DB_READERS",
+        "BEATBOOK_DB_ACCOUNTS_CONNECTIONS",
+        "BEATBOOK_DB_ACQUIRE_TIMEOUT_MS",
+        "BEATBOOK_DB_BUSY_TIMEOUT_MS",
+    ] {
+        assert!(out.contains(needle), "missing {needle} in:\n{out}");
+    }
+}
+
 /// Runs with `input` on standard input.
 fn run_with(args: &[&str], input: &str) -> (i32, String, String) {
     let mut child = Command::new(BIN)

@@ -171,7 +171,11 @@ pub async fn open_accounts(target: &str) -> Result<Accounts, DbError> {
     let mut conn = SqliteConnection::connect_with(&opts).await?;
     MIGRATOR.run(&mut conn).await?;
     conn.close().await?;
-    Accounts::connect(target, 1).await
+    let pools = super::PoolConfig {
+        accounts: 1,
+        ..super::PoolConfig::default()
+    };
+    Accounts::connect(target, &pools).await
 }
 
 /// Writable pool for account data (see the module doc).
@@ -182,16 +186,21 @@ pub struct Accounts {
 
 impl Accounts {
     /// Connects to an existing, migrated database.
-    pub(crate) async fn connect(target: &str, connections: u32) -> Result<Self, DbError> {
+    pub(crate) async fn connect(target: &str, pools: &super::PoolConfig) -> Result<Self, DbError> {
         let opts = connect_options(target)?
             .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(pools.busy_timeout);
         let pool = SqlitePoolOptions::new()
-            .max_connections(connections)
-            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(pools.accounts)
+            .acquire_timeout(pools.acquire_timeout)
             .connect_with(opts)
             .await?;
         Ok(Self { pool })
+    }
+
+    /// The pool's connections now (for the metrics).
+    pub fn pool_use(&self) -> crate::metrics::PoolUse {
+        crate::metrics::PoolUse::of(&self.pool)
     }
 
     pub async fn close(&self) {

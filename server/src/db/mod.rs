@@ -71,9 +71,40 @@ pub struct Opened {
     pub accounts: Accounts,
 }
 
+/// Pool sizes and timeouts: `serve --db-readers`, `--db-accounts-connections`,
+/// `--db-acquire-timeout-ms`, `--db-busy-timeout-ms`; the default is theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Reading connections (`query_only`).
+    pub readers: u32,
+    /// Connections of the accounts pool (sessions, sign-in limits, events).
+    pub accounts: u32,
+    /// How long a request waits for a free connection of a pool; then it fails.
+    pub acquire_timeout: Duration,
+    /// How long a connection waits on SQLite's lock (another process, a
+    /// checkpoint) before the statement fails with "database is locked".
+    pub busy_timeout: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            readers: 4,
+            accounts: 2,
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Opens (creating if missing) the database, applies the migrations and
 /// returns the writing connection, a pool of readers and the accounts pool.
 pub async fn open(target: &str) -> Result<Opened, DbError> {
+    open_with(target, &PoolConfig::default()).await
+}
+
+/// [`open`] with these pool sizes and timeouts.
+pub async fn open_with(target: &str, pools: &PoolConfig) -> Result<Opened, DbError> {
     let base = connect_options(target)?;
     // The acknowledging connection: WAL so readers never block it, FULL so a
     // commit it reports has reached the disk (power loss included).
@@ -82,7 +113,7 @@ pub async fn open(target: &str) -> Result<Opened, DbError> {
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(5))
+        .busy_timeout(pools.busy_timeout)
         .statement_cache_capacity(256)
         // 16 MiB of page cache; checkpoint every ~40 MiB of WAL rather than
         // every 4 MiB (each checkpoint is another fsync). Measured: ~10%
@@ -96,14 +127,14 @@ pub async fn open(target: &str) -> Result<Opened, DbError> {
     let mut conn = SqliteConnection::connect_with(&write_opts).await?;
     MIGRATOR.run(&mut conn).await?;
     let read_opts = base
-        .busy_timeout(Duration::from_secs(5))
+        .busy_timeout(pools.busy_timeout)
         .pragma("query_only", "ON");
     let readers = SqlitePoolOptions::new()
-        .max_connections(4)
-        .acquire_timeout(Duration::from_secs(5))
+        .max_connections(pools.readers)
+        .acquire_timeout(pools.acquire_timeout)
         .connect_with(read_opts)
         .await?;
-    let accounts = Accounts::connect(target, 2).await?;
+    let accounts = Accounts::connect(target, pools).await?;
     Ok(Opened {
         writer: Writer::new(conn),
         db: Database { readers },
@@ -707,6 +738,11 @@ pub struct Database {
 }
 
 impl Database {
+    /// The readers' connections now (for the metrics).
+    pub fn pool_use(&self) -> crate::metrics::PoolUse {
+        crate::metrics::PoolUse::of(&self.readers)
+    }
+
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.readers).await?;
         Ok(())

@@ -150,10 +150,12 @@ pub async fn push(
             *slot = Some(ChangeResult::new(index, Some(id), outcome));
         }
     }
+    let results: Vec<ChangeResult> = results.into_iter().flatten().collect();
+    state.metrics.count_push(&results);
     Ok(Json(PushResponse {
         protocol: PROTOCOL_VERSION,
         server_time: Utc::now(),
-        results: results.into_iter().flatten().collect(),
+        results,
     }))
 }
 

@@ -1,6 +1,6 @@
 //! Putting the server together: database, writer task, routes, layers, and
 //! a graceful shutdown that lets in-flight pushes finish and commit.
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{
     HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
 };
@@ -23,15 +23,18 @@ use tower_http::compression::CompressionLayer;
 use crate::accounts::password::SecretError;
 use crate::accounts::{AuthConfig, AuthState};
 use crate::cli::ServeArgs;
-use crate::db::{self, Accounts, Database, DbError, Writer};
+use crate::db::{self, Accounts, Database, DbError, PoolConfig, Writer};
 use crate::http::conn::{self, ConnLimits};
 use crate::http::error::ApiError;
 use crate::http::router;
 use crate::http::state::AppState;
 use crate::http::static_files::{self, Dist};
+use crate::metrics::{self, Metrics};
 use crate::sync::writer::Ingest;
 use crate::zone::ForceZone;
 
+/// Connections the metrics listener serves at once: a scraper or two.
+const METRICS_CONNECTIONS: usize = 16;
 /// How long in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 /// Longest path written to the request log.
@@ -73,6 +76,9 @@ pub struct App {
     db: Database,
     accounts: Accounts,
     writer: JoinHandle<Writer>,
+    metrics: Arc<Metrics>,
+    /// `--metrics-listen`: where `GET /metrics` is answered, if anywhere.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl App {
@@ -102,7 +108,8 @@ impl App {
         Self::open_in_zone(db_target, dist, config, limits, ForceZone::default()).await
     }
 
-    /// With every setting, the force's time zone included.
+    /// With every setting, the force's time zone included, and the default
+    /// database pools.
     pub async fn open_in_zone(
         db_target: &str,
         dist: &Path,
@@ -110,9 +117,22 @@ impl App {
         limits: ConnLimits,
         zone: ForceZone,
     ) -> Result<Self, AppError> {
-        let opened = db::open(db_target).await?;
+        Self::open_with_pools(db_target, dist, config, limits, zone, PoolConfig::default()).await
+    }
+
+    /// With every setting, the database pools' sizes and timeouts included.
+    pub async fn open_with_pools(
+        db_target: &str,
+        dist: &Path,
+        config: AuthConfig,
+        limits: ConnLimits,
+        zone: ForceZone,
+        pools: PoolConfig,
+    ) -> Result<Self, AppError> {
+        let opened = db::open_with(db_target, &pools).await?;
         let auth = Arc::new(AuthState::new(config).await?);
-        let (ingest, writer) = Ingest::start(opened.writer);
+        let metrics = Arc::new(Metrics::default());
+        let (ingest, writer) = Ingest::start(opened.writer, Arc::clone(&metrics));
         if !dist.join("index.html").is_file() {
             tracing::warn!(dist = %dist.display(), "no index.html in the app directory; only the API will work");
         }
@@ -123,6 +143,7 @@ impl App {
             auth,
             large_pushes: Arc::new(tokio::sync::Semaphore::new(limits.max_large_pushes.max(1))),
             zone,
+            metrics: Arc::clone(&metrics),
         };
         let (router, routes) = router(state, Dist::new(dist));
         Ok(Self {
@@ -132,7 +153,18 @@ impl App {
             db: opened.db,
             accounts: opened.accounts,
             writer,
+            metrics,
+            metrics_listener: None,
         })
+    }
+
+    /// Also answers `GET /metrics` (Prometheus text) on `listener`, and
+    /// nothing else there; it stops with the app. Keep it on a private
+    /// address: the app's own listener never serves metrics.
+    #[must_use]
+    pub fn with_metrics_listener(mut self, listener: TcpListener) -> Self {
+        self.metrics_listener = Some(listener);
+        self
     }
 
     /// Every API route the router answers (method and path).
@@ -153,10 +185,24 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), AppError> {
         let (signalled, on_signal) = oneshot::channel::<()>();
+        // The metrics listener stops at the signal too, or when this
+        // future is dropped (the server ends some other way).
+        let (stop_metrics, metrics_stopped) = oneshot::channel::<()>();
         let shutdown = async move {
             shutdown.await;
             let _ = signalled.send(());
+            let _ = stop_metrics.send(());
         };
+        let metrics_task = self.metrics_listener.map(|listener| {
+            let router = metrics::router(self.metrics, self.db.clone(), self.accounts.clone());
+            let limits = ConnLimits {
+                max_connections: METRICS_CONNECTIONS,
+                ..self.limits
+            };
+            tokio::spawn(conn::serve(listener, router, limits, async move {
+                let _ = metrics_stopped.await;
+            }))
+        });
         // The peer address reaches handlers (security events, sign-in
         // limits) as `ConnectInfo<SocketAddr>`, as with axum::serve.
         let serve = conn::serve(listener, self.router, self.limits, shutdown);
@@ -174,6 +220,10 @@ impl App {
                 // now: the writer drains its queue and hands back the connection.
                 let writer = writer_task.await?;
                 writer.close().await?;
+                if let Some(task) = metrics_task {
+                    // Stopped at the signal; a scrape in flight finishes.
+                    let _ = task.await;
+                }
                 self.db.close().await;
                 self.accounts.close().await;
                 served.map_err(AppError::Serve)
@@ -201,6 +251,7 @@ impl App {
 
 /// The whole app (API and static files) and the API's routes.
 pub fn router(state: AppState, dist: Dist) -> (Router, Vec<router::ApiRoute>) {
+    let metrics = Arc::clone(&state.metrics);
     let static_files = move |req: Request| {
         let dist = dist.clone();
         async move { static_files::serve(dist, req).await }
@@ -210,6 +261,7 @@ pub fn router(state: AppState, dist: Dist) -> (Router, Vec<router::ApiRoute>) {
         Router::new()
             .nest(router::API_PREFIX, api)
             .fallback(static_files),
+        metrics,
     );
     (router, routes)
 }
@@ -217,12 +269,12 @@ pub fn router(state: AppState, dist: Dist) -> (Router, Vec<router::ApiRoute>) {
 /// The layers every response passes through, outermost last: a panic left
 /// in a handler becomes a logged 500 (inside the request log and the
 /// security headers, so it is logged and carries them like any answer).
-fn with_layers(router: Router) -> Router {
+fn with_layers(router: Router, metrics: Arc<Metrics>) -> Router {
     router
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(metrics, log_request))
 }
 
 /// A panic in a handler is a bug: log it (the message only, never request
@@ -266,10 +318,13 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// status and latency. Never bodies. Each request gets an ID, sent back as
 /// `X-Request-Id` and carried by every log line written while it is
 /// handled (a `request` span), so a person can find one request's lines.
-async fn log_request(req: Request, next: Next) -> Response {
+/// Counted in the metrics by route template, never by path: layers added
+/// with `Router::layer` run after routing, so the matched route is known.
+async fn log_request(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     use tracing::Instrument;
     let start = Instant::now();
     let method = req.method().clone();
+    let matched = req.extensions().get::<MatchedPath>().cloned();
     let path: String = req.uri().path().chars().take(MAX_LOGGED_PATH).collect();
     let id = request_id();
     let span = tracing::info_span!("request", request_id = %id);
@@ -282,6 +337,8 @@ async fn log_request(req: Request, next: Next) -> Response {
             start.elapsed().as_secs_f64() * 1000.0
         );
     });
+    let route = metrics::route_label(matched.as_ref(), response.status());
+    metrics.observe_request(route, &method, response.status().as_u16(), start.elapsed());
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }
@@ -323,7 +380,14 @@ pub async fn run(args: ServeArgs) -> Result<(), AppError> {
         // Checked, not applied: then opening finds nothing to apply.
         db::ops::require_migrated(&args.db).await?;
     }
-    let app = App::open_in_zone(&args.db, &args.dist, config, limits, args.time_zone).await?;
+    let pools = PoolConfig {
+        readers: args.db_readers,
+        accounts: args.db_accounts_connections,
+        acquire_timeout: Duration::from_millis(args.db_acquire_timeout_ms),
+        busy_timeout: Duration::from_millis(args.db_busy_timeout_ms),
+    };
+    let mut app =
+        App::open_with_pools(&args.db, &args.dist, config, limits, args.time_zone, pools).await?;
     tracing::info!(time_zone = %args.time_zone, "days, weeks and months are counted in this zone");
     if app.accounts.user_count().await? == 0 {
         // Through the log, so `--log-format json` stays one object per line.
@@ -340,9 +404,25 @@ pub async fn run(args: ServeArgs) -> Result<(), AppError> {
             source,
         })?;
     let addr = listener.local_addr().map_err(AppError::Serve)?;
+    // Bound before anything is said: a taken metrics port stops the start.
+    let mut metrics_bound = None;
+    if let Some(metrics_addr) = args.metrics_listen {
+        let listener = TcpListener::bind(metrics_addr)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: metrics_addr,
+                source,
+            })?;
+        metrics_bound = Some(listener.local_addr().map_err(AppError::Serve)?);
+        app = app.with_metrics_listener(listener);
+    }
     // On stdout, for scripts and tests that start the server on port 0.
     let mut out = std::io::stdout();
     let _ = writeln!(out, "listening on http://{addr}");
+    if let Some(bound) = metrics_bound {
+        let _ = writeln!(out, "metrics on http://{bound}/metrics");
+        tracing::info!(addr = %bound, "serving metrics");
+    }
     let _ = out.flush();
     tracing::info!(%addr, "serving");
     app.serve(listener, shutdown_signal()).await?;
@@ -382,15 +462,18 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_handler_answers_a_json_500_with_the_usual_headers() {
         // Test builds unwind (the dev profile), as the server profile does.
-        let router = with_layers(Router::new().route(
-            "/api/v1/boom",
-            get(|| async {
-                if true {
-                    panic!("boom");
-                }
-                "never"
-            }),
-        ));
+        let router = with_layers(
+            Router::new().route(
+                "/api/v1/boom",
+                get(|| async {
+                    if true {
+                        panic!("boom");
+                    }
+                    "never"
+                }),
+            ),
+            Arc::new(Metrics::default()),
+        );
         let req = Request::builder()
             .uri("/api/v1/boom")
             .body(Body::empty())

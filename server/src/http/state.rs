@@ -18,4 +18,6 @@ pub struct AppState {
     pub large_pushes: Arc<Semaphore>,
     /// The force's time zone: where the return's and the filters' days begin.
     pub zone: ForceZone,
+    /// Counted here: each push's answers by outcome.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }

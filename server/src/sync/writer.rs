@@ -20,7 +20,9 @@ use std::collections::{HashMap, HashSet};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{format_time, DbError, Known, NewConflict, NewRevision, Writer};
+use crate::metrics::Metrics;
 use crate::sync::ingest::Accepted;
+use std::sync::Arc;
 
 /// Jobs waiting beyond this make handlers wait to hand theirs over.
 const QUEUE: usize = 1024;
@@ -53,9 +55,9 @@ pub enum SubmitError {
 impl Ingest {
     /// Starts the writer task. It ends when every [`Ingest`] handle is
     /// dropped and the queue is drained, then hands the connection back.
-    pub fn start(writer: Writer) -> (Self, tokio::task::JoinHandle<Writer>) {
+    pub fn start(writer: Writer, metrics: Arc<Metrics>) -> (Self, tokio::task::JoinHandle<Writer>) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(writer, rx));
+        let task = tokio::spawn(run(writer, rx, metrics));
         (Self { tx }, task)
     }
 
@@ -88,7 +90,7 @@ impl Ingest {
     }
 }
 
-async fn run(mut writer: Writer, mut rx: mpsc::Receiver<Job>) -> Writer {
+async fn run(mut writer: Writer, mut rx: mpsc::Receiver<Job>, metrics: Arc<Metrics>) -> Writer {
     let mut group = Vec::new();
     while let Some(first) = rx.recv().await {
         let mut size = first.changes.len();
@@ -102,7 +104,7 @@ async fn run(mut writer: Writer, mut rx: mpsc::Receiver<Job>) -> Writer {
                 Err(_) => break,
             }
         }
-        match apply(&mut writer, &group).await {
+        match metered(&metrics, &mut writer, &group).await {
             Ok(decisions) => {
                 for (job, decided) in group.drain(..).zip(decisions) {
                     // A closed receiver means the client went away; the data
@@ -118,7 +120,7 @@ async fn run(mut writer: Writer, mut rx: mpsc::Receiver<Job>) -> Writer {
             Err(e) => {
                 tracing::warn!(error = %e, jobs = group.len(), "group commit failed; retrying jobs one by one");
                 for job in group.drain(..) {
-                    let result = apply(&mut writer, std::slice::from_ref(&job))
+                    let result = metered(&metrics, &mut writer, std::slice::from_ref(&job))
                         .await
                         .map(|mut d| d.pop().unwrap_or_default());
                     let _ = job.reply.send(result);
@@ -127,6 +129,21 @@ async fn run(mut writer: Writer, mut rx: mpsc::Receiver<Job>) -> Writer {
         }
     }
     writer
+}
+
+/// [`apply`], counted in the metrics when it commits.
+async fn metered(
+    metrics: &Metrics,
+    writer: &mut Writer,
+    group: &[Job],
+) -> Result<Vec<Vec<Decision>>, DbError> {
+    let start = std::time::Instant::now();
+    let applied = apply(writer, group).await;
+    if applied.is_ok() {
+        let changes = group.iter().map(|j| j.changes.len()).sum();
+        metrics.observe_group(changes, start.elapsed());
+    }
+    applied
 }
 
 /// Decides and stores one group in one transaction; returns per job, per

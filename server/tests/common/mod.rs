@@ -53,6 +53,8 @@ pub struct TestServer {
     pub accounts: Accounts,
     /// A session of the supervisor of [`TEST_TEAM`]: reads every test officer's data.
     pub sup: String,
+    /// `http://IP:PORT` of the metrics listener, when started with one.
+    pub metrics: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
@@ -102,7 +104,16 @@ impl TestServer {
         zone: ForceZone,
     ) -> Self {
         let data = dir.path().to_owned();
-        Self::start_on(&data, dir, config, limits, zone).await
+        Self::start_on(&data, dir, config, limits, zone, false).await
+    }
+
+    /// With a metrics listener on another port (`serve --metrics-listen`).
+    pub async fn start_with_metrics() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        write_dist(&dir.path().join("dist"));
+        let data = dir.path().to_owned();
+        let (config, limits, zone) = Default::default();
+        Self::start_on(&data, dir, config, limits, zone, true).await
     }
 
     /// A second instance on `first`'s database and dist, as another
@@ -115,6 +126,7 @@ impl TestServer {
             AuthConfig::default(),
             ConnLimits::default(),
             ForceZone::default(),
+            false,
         )
         .await
     }
@@ -126,6 +138,7 @@ impl TestServer {
         config: AuthConfig,
         limits: ConnLimits,
         zone: ForceZone,
+        with_metrics: bool,
     ) -> Self {
         let db = db_path(data);
         let app = App::open_in_zone(
@@ -138,6 +151,13 @@ impl TestServer {
         .await
         .unwrap();
         let accounts = app.accounts().clone();
+        let (app, metrics) = if with_metrics {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            (app.with_metrics_listener(listener), Some(url))
+        } else {
+            (app, None)
+        };
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
@@ -154,6 +174,7 @@ impl TestServer {
             dir,
             accounts,
             sup: String::new(),
+            metrics,
             shutdown: Some(tx),
             handle: Some(handle),
         };
