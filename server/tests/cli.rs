@@ -564,3 +564,38 @@ fn an_unusable_database_path_is_a_clear_error() {
     assert_eq!(code, 1);
     assert!(err.contains("beatbook-server:"), "{err}");
 }
+
+/// A database URL of another engine (a PostgreSQL one, as a force moving
+/// from SQLite would try) is refused by name, creates nothing where it was
+/// run, and never echoes the password in it.
+#[test]
+fn a_database_url_of_another_engine_is_refused_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "postgres://beatbook:hunter2-secret@127.0.0.1:5432/force",
+        "postgresql://beatbook:hunter2-secret@db.internal/force",
+        "mysql://beatbook:hunter2-secret@127.0.0.1/force",
+    ] {
+        for command in ["migrate", "serve"] {
+            let out = Command::new(BIN)
+                .current_dir(dir.path())
+                .args([command, "--db", url])
+                .args(if command == "serve" {
+                    &["--listen", "127.0.0.1:0"][..]
+                } else {
+                    &[][..]
+                })
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{command} {url}: {err}");
+            let scheme = url.split(':').next().unwrap();
+            assert!(err.contains(&format!("{scheme}://")), "{err}");
+            assert!(err.contains("SQLite"), "{err}");
+            assert!(!err.contains("hunter2"), "the password was echoed: {err}");
+            assert!(!err.contains("panicked"), "{err}");
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert!(left.is_empty(), "{command} {url} created {left:?}");
+        }
+    }
+}

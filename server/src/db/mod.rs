@@ -163,6 +163,25 @@ fn connect_options(target: &str) -> Result<SqliteConnectOptions, DbError> {
         target: target.to_owned(),
         reason: reason.to_owned(),
     };
+    if let Some((scheme, _)) = target.split_once("://") {
+        if scheme != "sqlite"
+            && !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        {
+            // Not a path (and never opened as one: SQLite would make a
+            // file named after the URL). Named without the rest, which may
+            // hold a password.
+            return Err(DbError::BadTarget {
+                target: format!("{scheme}://…"),
+                reason: format!(
+                    "this server stores its data in SQLite: give a file path or a sqlite: URL, \
+                     not a {scheme}:// URL"
+                ),
+            });
+        }
+    }
     let opts = if target.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(target).map_err(|e| bad(&e.to_string()))?
     } else if target.is_empty() {
