@@ -1538,3 +1538,136 @@ async fn a_burst_of_large_pushes_beyond_the_cap_gets_503s_and_memory_returns() {
     .await
     .unwrap();
 }
+
+/// A pool too small for the load: 200 reads at once with one reading
+/// connection and a 1 ms wait for it. A request that gets no connection
+/// is told the server is busy (503 `unavailable` with `Retry-After`,
+/// which the app retries), never a 500 storage failure, and the server
+/// answers as ever afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_that_find_no_free_connection_are_told_busy_not_a_storage_failure() {
+    timeout(TEST_TIMEOUT, async {
+        let dir = tempfile::tempdir().unwrap();
+        write_dist(&dir.path().join("dist"));
+        admin_cli(dir.path(), &["team", "add", TEST_TEAM], "");
+        admin_cli(
+            dir.path(),
+            &[
+                "user",
+                "add",
+                "--officer-id",
+                "pc-pool",
+                "--name",
+                "pc-pool",
+                "--role",
+                "officer",
+                "--team",
+                TEST_TEAM,
+                "--password-stdin",
+            ],
+            &format!("{TEST_PASSWORD}\n"),
+        );
+        let (_child, base) = spawn_binary(
+            dir.path(),
+            &["--db-readers", "1", "--db-acquire-timeout-ms", "1"],
+        )
+        .await;
+        // Setting up, the app's way: a busy answer is tried again (the
+        // pool opens its one connection on first use, which can take
+        // longer than the 1 ms wait).
+        let mut token = None;
+        for _ in 0..50 {
+            let res = sign_in(&base, "pc-pool", TEST_PASSWORD, DEVICE).await;
+            match res.status().as_u16() {
+                200 => {
+                    let body: Value = res.json().await.unwrap();
+                    token = Some(body["token"].as_str().unwrap().to_owned());
+                    break;
+                }
+                503 => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                other => panic!("sign-in: {other}"),
+            }
+        }
+        let token = token.expect("no sign-in in 50 tries");
+        let body = push_body(&as_values(&revisions(7, "pc-pool", 400)));
+        for attempt in 0.. {
+            let res = client()
+                .post(format!("{base}/api/v1/sync/push"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            if res.status() == 200 {
+                let answer: Value = res.json().await.unwrap();
+                let results = answer["results"].as_array().unwrap();
+                // A retried push may find some already had: never lost.
+                assert!(results
+                    .iter()
+                    .all(|r| r["outcome"] == "stored" || r["outcome"] == "already_had"));
+                break;
+            }
+            assert_eq!(res.status(), 503);
+            assert!(attempt < 50, "no push in 50 tries");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+
+        let reads: Vec<_> = (0..200)
+            .map(|_| {
+                let (base, token) = (base.clone(), token.clone());
+                tokio::spawn(async move {
+                    let res = client()
+                        .get(format!("{base}/api/v1/revisions?limit=1000"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = res.status().as_u16();
+                    let retry_after = res
+                        .headers()
+                        .get("retry-after")
+                        .map(|v| v.to_str().unwrap().to_owned());
+                    let body: Value = res.json().await.unwrap();
+                    (status, retry_after, body)
+                })
+            })
+            .collect();
+        let mut busy = 0;
+        for read in reads {
+            let (status, retry_after, body) = read.await.unwrap();
+            match status {
+                200 => assert_eq!(body["revisions"].as_array().unwrap().len(), 400),
+                503 => {
+                    busy += 1;
+                    assert_eq!(body["error"], "unavailable", "{body}");
+                    assert_eq!(retry_after.as_deref(), Some("1"));
+                }
+                other => panic!("{other}: {body}"),
+            }
+        }
+        assert!(
+            busy > 0,
+            "no read waited for the one connection: nothing was tested"
+        );
+        // Then, one at a time, the first read that finds the connection
+        // free reads everything.
+        for attempt in 0.. {
+            let res = client()
+                .get(format!("{base}/api/v1/revisions?limit=1000"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            if res.status() == 200 {
+                let page: Value = res.json().await.unwrap();
+                assert_eq!(page["revisions"].as_array().unwrap().len(), 400);
+                break;
+            }
+            assert_eq!(res.status(), 503);
+            assert!(attempt < 50, "no read in 50 tries");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap();
+}

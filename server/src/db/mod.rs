@@ -63,6 +63,26 @@ pub enum DbError {
     Encode(#[from] serde_json::Error),
 }
 
+impl DbError {
+    /// The database was there but busy: no connection of a pool came free
+    /// within `--db-acquire-timeout-ms`, or SQLite's lock stayed taken
+    /// (by another instance, a backup, the command line) beyond
+    /// `--db-busy-timeout-ms`. Nothing was changed, and the same request
+    /// a moment later can succeed.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Self::Sql(sqlx::Error::PoolTimedOut) => true,
+            // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes
+            // (the low byte is the primary code).
+            Self::Sql(sqlx::Error::Database(e)) => e
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| matches!(c & 0xff, 5 | 6)),
+            _ => false,
+        }
+    }
+}
+
 /// An opened database: the revision writer, the readers, and the small
 /// writable pool for account data.
 pub struct Opened {

@@ -50,7 +50,7 @@ pub enum ApiError {
     #[error("the server is shutting down; try again shortly")]
     Unavailable,
     #[error("the server could not store the data; nothing was acknowledged, try again later")]
-    Storage(#[from] DbError),
+    Storage(DbError),
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("Officer ID or password not recognised")]
@@ -182,6 +182,25 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+impl From<DbError> for ApiError {
+    /// A busy database is a 503 with `Retry-After` (the app retries it as
+    /// it retries a busy server); any other failure is a storage error.
+    fn from(e: DbError) -> Self {
+        if e.is_busy() {
+            tracing::warn!(error = %e, "database busy");
+            Self::Busy {
+                retry_after_s: BUSY_DB_RETRY_AFTER_S,
+            }
+        } else {
+            Self::Storage(e)
+        }
+    }
+}
+
+/// `Retry-After` when the database was busy: pools and locks free up in
+/// well under a second.
+const BUSY_DB_RETRY_AFTER_S: u64 = 1;
 
 pub async fn not_found() -> ApiError {
     ApiError::NotFound

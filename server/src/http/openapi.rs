@@ -60,9 +60,10 @@ pub const BEARER: &str = "bearer";
 )]
 struct ApiDoc;
 
-/// What every operation shares: the bearer scheme, and the 500 any
-/// request can end in (a storage failure, or a panic caught by the
-/// catch-panic layer).
+/// What every operation shares: the bearer scheme, the 500 any request
+/// can end in (a storage failure, or a panic caught by the catch-panic
+/// layer), and the 503 of a busy database (no free connection in time, or
+/// its lock held too long), with `Retry-After`.
 struct Common;
 
 impl Modify for Common {
@@ -72,26 +73,38 @@ impl Modify for Common {
             BEARER,
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
-        let internal = ResponseBuilder::new()
-            .description("The server could not complete the request")
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                        "ApiErrorBody",
-                    ))))
-                    .build(),
-            )
-            .build();
+        let internal = error_response("The server could not complete the request");
+        let busy = error_response(
+            "The server or its database is busy; try again after Retry-After seconds",
+        );
         for item in doc.paths.paths.values_mut() {
             for op in [&mut item.get, &mut item.post].into_iter().flatten() {
                 op.responses
                     .responses
                     .entry("500".to_owned())
                     .or_insert_with(|| internal.clone().into());
+                op.responses
+                    .responses
+                    .entry("503".to_owned())
+                    .or_insert_with(|| busy.clone().into());
             }
         }
     }
+}
+
+/// An answer with an [`ApiErrorBody`](beatbook_core::sync::ApiErrorBody).
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "ApiErrorBody",
+                ))))
+                .build(),
+        )
+        .build()
 }
 
 /// The document, as generated from the code.

@@ -125,7 +125,7 @@ pub async fn push(
         .await
         .map_err(|e| match e {
             SubmitError::Stopped => ApiError::Unavailable,
-            SubmitError::Db(e) => ApiError::Storage(e),
+            SubmitError::Db(e) => ApiError::from(e),
         })?;
     if decisions.len() != keys.len() {
         return Err(ApiError::Unavailable);
