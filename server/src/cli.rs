@@ -402,12 +402,14 @@ pub struct ServeArgs {
     pub db_accounts_connections: u32,
 
     /// Milliseconds a request waits for a free connection of a pool
-    /// before it fails (a storage error; 1 to 600000, ten minutes).
+    /// before it is told the server is busy (503; 100 to 600000, ten
+    /// minutes). Not less: opening a pool's first connection at start
+    /// waits this long too, and takes a few milliseconds, more under load.
     #[arg(
         long,
         env = "BEATBOOK_DB_ACQUIRE_TIMEOUT_MS",
         default_value_t = 5000,
-        value_parser = clap::value_parser!(u64).range(1..=600_000)
+        value_parser = clap::value_parser!(u64).range(100..=600_000)
     )]
     pub db_acquire_timeout_ms: u64,
 

@@ -118,6 +118,7 @@ fn pool_flags_out_of_range_are_refused_by_name() {
         ("--db-readers", "65"),
         ("--db-accounts-connections", "0"),
         ("--db-acquire-timeout-ms", "0"),
+        ("--db-acquire-timeout-ms", "99"),
         ("--db-acquire-timeout-ms", "600001"),
         ("--db-busy-timeout-ms", "0"),
         ("--db-busy-timeout-ms", "86400000"),
