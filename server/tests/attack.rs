@@ -1143,23 +1143,7 @@ async fn a_200_wrong_sign_in_burst_keeps_memory_and_honest_sign_ins_within_budge
         admin_cli(dir.path(), &["team", "add", TEST_TEAM], "");
         let officers: Vec<String> = (0..6).map(|n| format!("pc-honest-{n}")).collect();
         for o in &officers {
-            admin_cli(
-                dir.path(),
-                &[
-                    "user",
-                    "add",
-                    "--officer-id",
-                    o,
-                    "--name",
-                    o,
-                    "--role",
-                    "officer",
-                    "--team",
-                    TEST_TEAM,
-                    "--password-stdin",
-                ],
-                &format!("{TEST_PASSWORD}\n"),
-            );
+            cli_user(dir.path(), o, "officer");
         }
         let (child, base) = spawn_binary(dir.path(), &[]).await;
         let pid = child.id().unwrap();
@@ -1550,23 +1534,7 @@ async fn reads_that_find_no_free_connection_are_told_busy_not_a_storage_failure(
         let dir = tempfile::tempdir().unwrap();
         write_dist(&dir.path().join("dist"));
         admin_cli(dir.path(), &["team", "add", TEST_TEAM], "");
-        admin_cli(
-            dir.path(),
-            &[
-                "user",
-                "add",
-                "--officer-id",
-                "pc-pool",
-                "--name",
-                "pc-pool",
-                "--role",
-                "officer",
-                "--team",
-                TEST_TEAM,
-                "--password-stdin",
-            ],
-            &format!("{TEST_PASSWORD}\n"),
-        );
+        cli_user(dir.path(), "pc-pool", "officer");
         let (_child, base) = spawn_binary(
             dir.path(),
             &["--db-readers", "1", "--db-acquire-timeout-ms", "100"],

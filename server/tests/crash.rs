@@ -47,26 +47,6 @@ async fn spawn_server(dir: &Path) -> (Child, String) {
 }
 
 /// Runs the admin command line on the database in `dir`, the password on stdin.
-fn admin(dir: &Path, args: &[&str], stdin: &str) {
-    use std::io::Write;
-    let mut child = std::process::Command::new(BIN)
-        .args(args)
-        .arg("--db")
-        .arg(db_path(dir))
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "{args:?}");
-}
-
 async fn push_batch(base: &str, token: &str, batch: &[Revision]) -> Result<(), String> {
     let res = client()
         .post(format!("{base}/api/v1/sync/push"))
@@ -104,30 +84,14 @@ async fn sigkill_mid_stream_loses_nothing_acknowledged_and_duplicates_nothing() 
         let expected: BTreeSet<String> = batches.iter().flat_map(|b| ids_of(b)).collect();
 
         // Accounts made with the admin command line, before the server starts.
-        admin(dir.path(), &["team", "add", TEST_TEAM], "");
+        admin_cli(dir.path(), &["team", "add", TEST_TEAM], "");
         let officers: Vec<String> = (0..8).map(|d| format!("officer-k{d}")).collect();
         for (id, role) in officers
             .iter()
             .map(|o| (o.as_str(), "officer"))
             .chain([(SUPERVISOR, "supervisor")])
         {
-            admin(
-                dir.path(),
-                &[
-                    "user",
-                    "add",
-                    "--officer-id",
-                    id,
-                    "--name",
-                    id,
-                    "--role",
-                    role,
-                    "--team",
-                    TEST_TEAM,
-                    "--password-stdin",
-                ],
-                &format!("{TEST_PASSWORD}\n"),
-            );
+            cli_user(dir.path(), id, role);
         }
 
         let (mut child, base) = spawn_server(dir.path()).await;

@@ -8,14 +8,10 @@ use beatbook_core::sync::{
     Outcome, PushResponse, MAX_CHANGES_PER_PUSH, MAX_PUSH_BYTES, PROTOCOL_VERSION,
 };
 use beatbook_core::{Change, Revision};
+use beatbook_tools::fault_proxy::{self, Drops};
 use common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -373,76 +369,16 @@ async fn bad_input_is_refused_with_json_and_nothing_is_stored() {
     .unwrap();
 }
 
-/// A proxy that forwards each request to the server, waits for the whole
-/// response (so the server has committed), and then drops the connection
-/// instead of passing the response on, while `drops` is above zero.
-async fn dropping_proxy(upstream: SocketAddr, drops: Arc<AtomicUsize>) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
-            let drops = drops.clone();
-            tokio::spawn(async move {
-                let mut server = TcpStream::connect(upstream).await.unwrap();
-                loop {
-                    let Some(request) = read_http_message(&mut client).await else {
-                        return;
-                    };
-                    server.write_all(&request).await.unwrap();
-                    let Some(response) = read_http_message(&mut server).await else {
-                        return;
-                    };
-                    let dropping = drops
-                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                        .is_ok();
-                    if dropping {
-                        return; // both sockets close; the client never hears back
-                    }
-                    client.write_all(&response).await.unwrap();
-                }
-            });
-        }
-    });
-    addr
-}
-
-/// Reads one HTTP/1.1 message with a Content-Length body (all this API sends).
-async fn read_http_message(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let header_end = loop {
-        if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break pos + 4;
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map(|v| v.trim().parse().unwrap())
-        .unwrap_or(0);
-    while buf.len() < header_end + length {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Some(buf)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_response_then_a_retry_stores_nothing_twice() {
     timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
         let t = server.officer("officer-g").await;
-        let drops = Arc::new(AtomicUsize::new(3));
-        let proxy = dropping_proxy(server.addr, drops.clone()).await;
+        // Forwards each push, waits for the whole answer (the server has
+        // committed), then drops the next three instead of passing them on.
+        let proxy = fault_proxy::start("127.0.0.1:0".parse().unwrap(), server.addr, Drops::Next(3))
+            .await
+            .unwrap();
         let batches: Vec<Vec<Revision>> = (0..3)
             .map(|i| revisions(100 + i, "officer-g", 40))
             .collect();
@@ -450,18 +386,18 @@ async fn a_lost_response_then_a_retry_stores_nothing_twice() {
         for batch in &batches {
             // The app's view: the push failed, nothing is known to be stored.
             let sent = c
-                .post(format!("http://{proxy}/api/v1/sync/push"))
+                .post(format!("http://{}/api/v1/sync/push", proxy.addr))
                 .bearer_auth(&t)
                 .json(&push_body(&as_values(batch)))
                 .send()
                 .await;
             assert!(sent.is_err(), "the proxy should have dropped the response");
         }
-        assert_eq!(drops.load(Ordering::SeqCst), 0);
+        assert_eq!(proxy.counts().dropped, 3);
         // The app retries everything (through the proxy, now passing answers).
         let mut all = Vec::new();
         for batch in &batches {
-            let res = push_ok(&format!("http://{proxy}"), &t, &as_values(batch)).await;
+            let res = push_ok(&format!("http://{}", proxy.addr), &t, &as_values(batch)).await;
             assert!(
                 outcomes(&res).iter().all(|o| o == "already_had"),
                 "{:?}",

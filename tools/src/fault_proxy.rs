@@ -44,6 +44,36 @@ enum MessageError {
     Malformed(&'static str),
 }
 
+/// Which POST answers are dropped.
+#[derive(Debug, Clone, Copy)]
+pub enum Drops {
+    /// Each with probability `rate` (from 0 to 1), the choices following `seed`.
+    Rate { rate: f64, seed: u64 },
+    /// The next `n`, then none.
+    Next(u64),
+}
+
+/// What decides, answer by answer.
+enum Chooser {
+    Rate { rate: f64, rng: Rng },
+    Next(u64),
+}
+
+impl Chooser {
+    fn drop_next(&mut self) -> bool {
+        match self {
+            Self::Rate { rate, rng } => rng.unit() < *rate,
+            Self::Next(n) => match n.checked_sub(1) {
+                Some(left) => {
+                    *n = left;
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+}
+
 /// How many POST answers were passed on and how many dropped.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Counts {
@@ -64,17 +94,22 @@ impl Proxy {
 }
 
 /// Starts the proxy on `listen` (port 0: one the system picks) in front of
-/// `upstream`, dropping POST answers with probability `drop_rate`; the
-/// choices follow `seed`.
+/// `upstream`, dropping the POST answers `drops` says.
 pub async fn start(
     listen: SocketAddr,
     upstream: SocketAddr,
-    drop_rate: f64,
-    seed: u64,
+    drops: Drops,
 ) -> Result<Proxy, ProxyError> {
-    if !(0.0..=1.0).contains(&drop_rate) {
-        return Err(ProxyError::BadRate(drop_rate));
-    }
+    let chooser = match drops {
+        Drops::Rate { rate, .. } if !(0.0..=1.0).contains(&rate) => {
+            return Err(ProxyError::BadRate(rate))
+        }
+        Drops::Rate { rate, seed } => Chooser::Rate {
+            rate,
+            rng: Rng::new(seed),
+        },
+        Drops::Next(n) => Chooser::Next(n),
+    };
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|source| ProxyError::Bind {
@@ -86,15 +121,15 @@ pub async fn start(
         source,
     })?;
     let counts = Arc::new(Mutex::new(Counts::default()));
-    let rng = Arc::new(Mutex::new(Rng::new(seed)));
+    let chooser = Arc::new(Mutex::new(chooser));
     let shared = Arc::clone(&counts);
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
             let counts = Arc::clone(&shared);
-            let rng = Arc::clone(&rng);
+            let chooser = Arc::clone(&chooser);
             tokio::spawn(async move {
                 // Any error ends this client's connection, nothing else.
-                let _ = relay(client, upstream, drop_rate, &rng, &counts).await;
+                let _ = relay(client, upstream, &chooser, &counts).await;
             });
         }
     });
@@ -104,8 +139,7 @@ pub async fn start(
 async fn relay(
     mut client: TcpStream,
     upstream: SocketAddr,
-    drop_rate: f64,
-    rng: &Mutex<Rng>,
+    chooser: &Mutex<Chooser>,
     counts: &Mutex<Counts>,
 ) -> Result<(), MessageError> {
     let mut server = TcpStream::connect(upstream).await?;
@@ -117,7 +151,10 @@ async fn relay(
         server.write_all(&request).await?;
         let response = read_message(&mut server, &mut from_server).await?;
         if is_post {
-            let drop = rng.lock().unwrap_or_else(PoisonError::into_inner).unit() < drop_rate;
+            let drop = chooser
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .drop_next();
             let mut counts = counts.lock().unwrap_or_else(PoisonError::into_inner);
             if drop {
                 counts.dropped += 1;
@@ -268,11 +305,11 @@ mod tests {
     #[tokio::test]
     async fn posts_lose_about_the_rate_asked_and_gets_are_always_answered() {
         for chunked in [false, true] {
+            let drops = Drops::Rate { rate: 0.2, seed: 7 };
             let proxy = start(
                 "127.0.0.1:0".parse().unwrap(),
                 upstream(chunked).await,
-                0.2,
-                7,
+                drops,
             )
             .await
             .unwrap();
@@ -296,10 +333,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_next_three_are_dropped_and_then_none() {
+        let proxy = start(
+            "127.0.0.1:0".parse().unwrap(),
+            upstream(false).await,
+            Drops::Next(3),
+        )
+        .await
+        .unwrap();
+        let post = b"POST /x HTTP/1.1\r\nhost: a\r\ncontent-length: 0\r\n\r\n";
+        let mut answered = Vec::new();
+        for _ in 0..6 {
+            answered.push(exchange(proxy.addr, post).await.is_some());
+        }
+        assert_eq!(answered, [false, false, false, true, true, true]);
+        assert_eq!(proxy.counts().dropped, 3);
+    }
+
+    #[tokio::test]
     async fn a_rate_outside_zero_to_one_is_refused() {
         let up = upstream(false).await;
         for rate in [-0.1, 1.5, f64::NAN] {
-            let e = start("127.0.0.1:0".parse().unwrap(), up, rate, 1).await;
+            let drops = Drops::Rate { rate, seed: 1 };
+            let e = start("127.0.0.1:0".parse().unwrap(), up, drops).await;
             assert!(matches!(e, Err(ProxyError::BadRate(_))));
         }
     }

@@ -69,7 +69,11 @@ fn main() -> ExitCode {
 /// Runs the proxy until SIGTERM or Ctrl-C, then says what it did.
 async fn run_fault_proxy(args: &beatbook_tools::cli::FaultProxyArgs) -> Result<(), String> {
     use std::io::Write;
-    let proxy = fault_proxy::start(args.listen, args.upstream, args.drop_rate, args.seed)
+    let drops = fault_proxy::Drops::Rate {
+        rate: args.drop_rate,
+        seed: args.seed,
+    };
+    let proxy = fault_proxy::start(args.listen, args.upstream, drops)
         .await
         .map_err(|e| e.to_string())?;
     let mut out = std::io::stdout();

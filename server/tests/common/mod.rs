@@ -594,6 +594,29 @@ pub fn admin_cli(dir: &Path, args: &[&str], stdin: &str) {
     assert!(child.wait().unwrap().success(), "{args:?}");
 }
 
+/// Adds `officer_id` (its name the same), with `role`, to [`TEST_TEAM`]
+/// with [`TEST_PASSWORD`], by the admin command line (the team must exist:
+/// `admin_cli(dir, &["team", "add", TEST_TEAM], "")`).
+pub fn cli_user(dir: &Path, officer_id: &str, role: &str) {
+    admin_cli(
+        dir,
+        &[
+            "user",
+            "add",
+            "--officer-id",
+            officer_id,
+            "--name",
+            officer_id,
+            "--role",
+            role,
+            "--team",
+            TEST_TEAM,
+            "--password-stdin",
+        ],
+        &format!("{TEST_PASSWORD}\n"),
+    );
+}
+
 /// A process's resident memory in MiB (Linux: /proc/<pid>/status).
 pub fn rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
