@@ -18,6 +18,7 @@ use beatbook_server::db::accounts::NewEvent;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use common::*;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use tokio::time::timeout;
 
 fn utc(m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -176,6 +177,17 @@ async fn totals(server: &TestServer, from: &str, to: &str) -> Value {
     server.sup_return(from, to).await["totals"].clone()
 }
 
+/// `entry`'s line of October's `entries.csv`, as column to cell.
+async fn october_row(server: &TestServer, entry: EntryId) -> BTreeMap<String, String> {
+    let csv = server
+        .sup_text("/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test")
+        .await;
+    csv_maps(&csv)
+        .into_iter()
+        .find(|r| r["entry_id"] == entry.to_string())
+        .unwrap()
+}
+
 /// (referrals, started within 48 h, completed) of a return's totals.
 fn ij(t: &Value) -> (u64, u64, u64) {
     let n = |k: &str| t[k].as_u64().unwrap();
@@ -220,14 +232,7 @@ async fn a_teammates_follow_up_counts_its_start_in_hours_and_its_completion_in_i
         }
 
         // entries.csv rebuilds the same.
-        let csv = s
-            .sup_text("/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test")
-            .await;
-        let rows = csv_maps(&csv);
-        let a = rows
-            .iter()
-            .find(|r| r["entry_id"] == f.a.entry_id.to_string())
-            .unwrap();
+        let a = october_row(s, f.a.entry_id).await;
         assert_eq!(a["ij_hours_completed"], "6");
         assert_eq!(a["ij_result"], "completed");
         assert_eq!(a["ij_completed_on"], "2025-11-03");
@@ -258,14 +263,7 @@ async fn a_teammates_follow_up_counts_its_start_in_hours_and_its_completion_in_i
         let res = push_ok(&s.base, &f.pc1, &as_values(std::slice::from_ref(&mended))).await;
         assert_eq!(outcomes(&res), ["stored"], "{res:?}");
         assert_eq!(ij(&totals(s, "2025-11-01", "2025-11-30").await), (0, 0, 1));
-        let csv = s
-            .sup_text("/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test")
-            .await;
-        let rows = csv_maps(&csv);
-        let a = rows
-            .iter()
-            .find(|r| r["entry_id"] == f.a.entry_id.to_string())
-            .unwrap();
+        let a = october_row(s, f.a.entry_id).await;
         assert_eq!(
             (a["ij_hours_completed"].as_str(), a["revisions"].as_str()),
             ("6", "2")
@@ -355,14 +353,7 @@ async fn a_phone_two_hours_fast_does_not_outrank_a_later_follow_up() {
                 (0, 0, 1),
                 "known offset {known}: the correction made first outranked the follow-up"
             );
-            let csv = s
-                .sup_text("/api/v1/export/entries.csv?from=2025-10-01&to=2025-10-31&reason=test")
-                .await;
-            let rows = csv_maps(&csv);
-            let a = rows
-                .iter()
-                .find(|r| r["entry_id"] == f.a.entry_id.to_string())
-                .unwrap();
+            let a = october_row(s, f.a.entry_id).await;
             assert_eq!(a["ij_hours_completed"], "6", "known offset {known}");
 
             // pc-1 corrects the hours again, after the follow-up: the word
