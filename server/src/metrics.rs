@@ -20,7 +20,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use beatbook_core::sync::{ChangeResult, Outcome};
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -162,7 +161,7 @@ pub struct PoolUse {
 }
 
 impl PoolUse {
-    pub fn of(pool: &SqlitePool) -> Self {
+    pub fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> Self {
         Self {
             size: pool.size(),
             idle: pool.num_idle(),

@@ -1,9 +1,9 @@
 //! The force's settings: one row, written with its security event in one
 //! transaction.
-use super::accounts::{insert_event, Accounts, NewEvent};
-use super::{corrupt, format_time, DbError};
+use super::accounts::NewEvent;
+use super::Accounts;
+use super::DbError;
 use beatbook_core::force::ForceSettings;
-use sqlx::Row;
 
 /// The settings and when they were last set; `None` before an admin ever
 /// set them.
@@ -14,19 +14,7 @@ pub struct StoredSettings {
 
 impl Accounts {
     pub async fn force_settings(&self) -> Result<Option<StoredSettings>, DbError> {
-        let row = sqlx::query("SELECT settings, updated_at FROM force_settings WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let text: String = row.try_get(0)?;
-        let settings =
-            serde_json::from_str(&text).map_err(|_| corrupt("force_settings.settings", &text))?;
-        Ok(Some(StoredSettings {
-            settings,
-            updated_at: row.try_get(1)?,
-        }))
+        on_backend!(&self.0, store => store.force_settings().await)
     }
 
     /// Stores `settings` (already checked) and the event that says who.
@@ -35,20 +23,6 @@ impl Accounts {
         settings: &ForceSettings,
         event: &NewEvent<'_>,
     ) -> Result<(), DbError> {
-        let text = serde_json::to_string(settings)?;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO force_settings (id, settings, updated_at, updated_by) VALUES (1, ?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, \
-             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-        )
-        .bind(text)
-        .bind(format_time(event.at))
-        .bind(event.actor.unwrap_or("-"))
-        .execute(&mut *tx)
-        .await?;
-        insert_event(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
+        on_backend!(&self.0, store => store.set_force_settings(settings, event).await)
     }
 }

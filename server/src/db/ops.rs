@@ -1,11 +1,14 @@
 //! What an operator does to a database apart from serving it: migrate it
 //! as a separate deploy step (`beatbook-server migrate`, then `serve
 //! --no-migrate`), and copy it while it serves (`beatbook-server backup`).
-use sqlx::sqlite::SqliteConnection;
-use sqlx::{Connection, Row};
+//!
+//! Each backend does these its own way ([`super::sqlite`]'s `ops`,
+//! [`super::postgres`]'s); a PostgreSQL database is backed up with the
+//! server's own tools (`pg_dump`, base backups and WAL archiving for
+//! point-in-time recovery: README, "Operations").
 use std::path::{Path, PathBuf};
 
-use super::{connect_options, DbError, MIGRATOR};
+use super::{postgres, sqlite, DbError, Target};
 
 /// Where a database stands against this server's migrations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +20,24 @@ pub struct MigrationState {
 }
 
 impl MigrationState {
+    /// Where `applied` stands against a backend's migrations; a version it
+    /// does not know means a newer server migrated the database.
+    pub(crate) fn against(
+        applied: Vec<i64>,
+        migrator: &sqlx::migrate::Migrator,
+    ) -> Result<Self, OpsError> {
+        let known: Vec<i64> = migrator
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .map(|m| m.version)
+            .collect();
+        if let Some(version) = applied.iter().find(|v| !known.contains(v)) {
+            return Err(OpsError::Ahead { version: *version });
+        }
+        let pending = known.into_iter().filter(|v| !applied.contains(v)).collect();
+        Ok(Self { applied, pending })
+    }
+
     /// The latest applied version (0 for none).
     pub fn version(&self) -> i64 {
         self.applied.last().copied().unwrap_or(0)
@@ -65,6 +86,11 @@ pub enum OpsError {
     Exists(PathBuf),
     #[error("the backup at {} failed its integrity check: {detail}", to.display())]
     Damaged { to: PathBuf, detail: String },
+    #[error(
+        "beatbook-server backup copies a SQLite database; back up PostgreSQL with its own \
+         tools (pg_dump, or a base backup with WAL archiving for point-in-time recovery)"
+    )]
+    NotSqlite,
     #[error("reading {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -72,55 +98,12 @@ pub enum OpsError {
     },
 }
 
-/// A read-only connection to a database that must exist (never created).
-async fn open_existing(target: &str) -> Result<SqliteConnection, OpsError> {
-    let opts = connect_options(target)?;
-    if !opts.get_filename().exists() {
-        return Err(OpsError::Missing(target.to_owned()));
-    }
-    Ok(SqliteConnection::connect_with(&opts.read_only(true))
-        .await
-        .map_err(DbError::from)?)
-}
-
 /// The state of an existing database (it is not created).
 pub async fn migration_state(target: &str) -> Result<MigrationState, OpsError> {
-    let mut conn = open_existing(target).await?;
-    let state = read_state(&mut conn).await;
-    conn.close().await.map_err(DbError::from)?;
-    state
-}
-
-async fn read_state(conn: &mut SqliteConnection) -> Result<MigrationState, OpsError> {
-    let has_table: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master \
-         WHERE type = 'table' AND name = '_sqlx_migrations')",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(DbError::from)?;
-    let applied: Vec<i64> = if has_table {
-        sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(DbError::from)?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()
-            .map_err(DbError::from)?
-    } else {
-        Vec::new()
-    };
-    let known: Vec<i64> = MIGRATOR
-        .iter()
-        .filter(|m| m.migration_type.is_up_migration())
-        .map(|m| m.version)
-        .collect();
-    if let Some(version) = applied.iter().find(|v| !known.contains(v)) {
-        return Err(OpsError::Ahead { version: *version });
+    match Target::parse(target)? {
+        Target::Sqlite(_) => sqlite::ops::migration_state(target).await,
+        Target::Postgres(opts) => postgres::ops::migration_state(opts).await,
     }
-    let pending = known.into_iter().filter(|v| !applied.contains(v)).collect();
-    Ok(MigrationState { applied, pending })
 }
 
 /// `serve --no-migrate`: the database must already be at this server's
@@ -138,78 +121,21 @@ pub async fn require_migrated(target: &str) -> Result<(), OpsError> {
     })
 }
 
-/// `beatbook-server migrate`: creates the database if it is missing and
-/// applies the pending migrations, each in its own transaction (sqlx).
+/// `beatbook-server migrate`: creates the database if it is missing (SQLite;
+/// a PostgreSQL database is made by its administrator) and applies the
+/// pending migrations, each in its own transaction (sqlx).
 pub async fn migrate(target: &str) -> Result<MigrateReport, OpsError> {
-    let opts = connect_options(target)?
-        .create_if_missing(true)
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-        .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
-        .busy_timeout(std::time::Duration::from_secs(5));
-    let mut conn = SqliteConnection::connect_with(&opts)
-        .await
-        .map_err(DbError::from)?;
-    let before = read_state(&mut conn).await?;
-    MIGRATOR.run(&mut conn).await.map_err(DbError::from)?;
-    let after = read_state(&mut conn).await?;
-    conn.close().await.map_err(DbError::from)?;
-    Ok(MigrateReport { before, after })
+    match Target::parse(target)? {
+        Target::Sqlite(_) => sqlite::ops::migrate(target).await,
+        Target::Postgres(opts) => postgres::ops::migrate(opts).await,
+    }
 }
 
-/// `beatbook-server backup`: a consistent copy of the database while it
-/// serves. `VACUUM INTO` reads one snapshot (a read transaction: the writer
-/// goes on, and nothing it commits after the start is in the copy) and
-/// writes a compact file, which is then opened and checked.
+/// `beatbook-server backup`: a consistent copy of a SQLite database while
+/// it serves.
 pub async fn backup(target: &str, to: &Path) -> Result<BackupReport, OpsError> {
-    if to.exists() {
-        return Err(OpsError::Exists(to.to_owned()));
+    match Target::parse(target)? {
+        Target::Sqlite(_) => sqlite::ops::backup(target, to).await,
+        Target::Postgres(_) => Err(OpsError::NotSqlite),
     }
-    let mut conn = open_existing(target).await?;
-    let dest = to.to_string_lossy().into_owned();
-    sqlx::query("VACUUM INTO ?")
-        .bind(&dest)
-        .execute(&mut conn)
-        .await
-        .map_err(DbError::from)?;
-    conn.close().await.map_err(DbError::from)?;
-
-    let copy_opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(to)
-        .read_only(true);
-    let mut copy = SqliteConnection::connect_with(&copy_opts)
-        .await
-        .map_err(DbError::from)?;
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut copy)
-        .await
-        .map_err(DbError::from)?;
-    if check != "ok" {
-        return Err(OpsError::Damaged {
-            to: to.to_owned(),
-            detail: check,
-        });
-    }
-    let version = read_state(&mut copy).await?.version();
-    let revisions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM revisions")
-        .fetch_one(&mut copy)
-        .await
-        .map_err(DbError::from)?;
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&mut copy)
-        .await
-        .map_err(DbError::from)?;
-    copy.close().await.map_err(DbError::from)?;
-    let bytes = std::fs::metadata(to)
-        .map_err(|source| OpsError::Io {
-            path: to.to_owned(),
-            source,
-        })?
-        .len();
-    Ok(BackupReport {
-        to: to.to_owned(),
-        bytes,
-        revisions,
-        users,
-        version,
-    })
 }

@@ -3,7 +3,6 @@
 //!
 //! A submission is written through the small accounts pool, like reviews
 //! (rare, small); reads go through the readers.
-use sqlx::Row;
 
 use super::{Accounts, Database, DbError};
 
@@ -93,27 +92,7 @@ impl Accounts {
     /// (so two at once cannot take the same number: the UNIQUE constraint
     /// refuses the second); returns its revision number.
     pub async fn insert_submitted_return(&self, r: &NewReturn<'_>) -> Result<u32, DbError> {
-        let revision: u32 = sqlx::query_scalar(
-            "INSERT INTO submitted_returns (teams, period_from, period_to, revision, \
-               submitted_by, submitted_at, figures, sha256, last_arrival, last_review, \
-               last_follow_up) \
-             SELECT ?1, ?2, ?3, COALESCE(MAX(revision), 0) + 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
-             FROM submitted_returns WHERE teams = ?1 AND period_from = ?2 AND period_to = ?3 \
-             RETURNING revision",
-        )
-        .bind(r.teams)
-        .bind(r.from)
-        .bind(r.to)
-        .bind(r.submitted_by)
-        .bind(r.submitted_at)
-        .bind(r.figures)
-        .bind(r.sha256)
-        .bind(r.last_arrival)
-        .bind(r.last_review)
-        .bind(r.last_follow_up)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(revision)
+        on_backend!(&self.0, store => store.insert_submitted_return(r).await)
     }
 }
 
@@ -121,14 +100,7 @@ impl Database {
     /// The highest revision arrival, review ID and follow-up arrival
     /// stored: what a return computed now has seen at most.
     pub async fn high_water(&self) -> Result<(i64, i64, i64), DbError> {
-        let row = sqlx::query(
-            "SELECT (SELECT COALESCE(MAX(arrival), 0) FROM revisions), \
-                    (SELECT COALESCE(MAX(review_id), 0) FROM reviews), \
-                    (SELECT COALESCE(MAX(arrival), 0) FROM ij_follow_ups)",
-        )
-        .fetch_one(&self.readers)
-        .await?;
-        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+        on_backend!(&self.0, store => store.high_water().await)
     }
 
     /// A submission of the period: revision `revision`, or the latest.
@@ -140,38 +112,7 @@ impl Database {
         to: &str,
         revision: Option<u32>,
     ) -> Result<Option<StoredReturn>, DbError> {
-        let row = sqlx::query(
-            "SELECT revision, \
-               (SELECT MAX(o.revision) FROM submitted_returns o \
-                WHERE o.teams = s.teams AND o.period_from = s.period_from \
-                  AND o.period_to = s.period_to), \
-               submitted_by, submitted_at, figures, sha256, last_arrival, last_review, \
-               last_follow_up \
-             FROM submitted_returns s \
-             WHERE teams = ?1 AND period_from = ?2 AND period_to = ?3 \
-               AND (?4 IS NULL OR revision = ?4) \
-             ORDER BY revision DESC LIMIT 1",
-        )
-        .bind(teams)
-        .bind(from)
-        .bind(to)
-        .bind(revision)
-        .fetch_optional(&self.readers)
-        .await?;
-        row.map(|r| {
-            Ok(StoredReturn {
-                revision: r.try_get(0)?,
-                revisions: r.try_get(1)?,
-                submitted_by: r.try_get(2)?,
-                submitted_at: r.try_get(3)?,
-                figures: r.try_get(4)?,
-                sha256: r.try_get(5)?,
-                last_arrival: r.try_get(6)?,
-                last_review: r.try_get(7)?,
-                last_follow_up: r.try_get(8)?,
-            })
-        })
-        .transpose()
+        on_backend!(&self.0, store => store.submitted_return(teams, from, to, revision).await)
     }
 
     /// Revisions of these officers that arrived after `after` (an
@@ -186,39 +127,7 @@ impl Database {
         officers: &[String],
         w: ChangeWindow<'_>,
     ) -> Result<Vec<ArrivedRow>, DbError> {
-        let rows = sqlx::query(
-            "SELECT r.entry_id, r.seq, r.kind, r.officer_id, r.occurred_at, r.received_at, \
-               COALESCE(r.body ->> '$.change.type', ''), COALESCE(r.body ->> '$.change.reason', '') \
-             FROM revisions r \
-             WHERE r.arrival > ?1 AND +r.officer_id IN (SELECT value FROM json_each(?2)) \
-               AND ((r.occurred_at >= CASE WHEN r.kind IN ('shift', 'patrol') THEN ?3 ELSE ?4 END \
-                     AND r.occurred_at < ?5) \
-                 OR (EXISTS (SELECT 1 FROM entries_moved m WHERE m.entry_id = r.entry_id) \
-                     AND EXISTS (SELECT 1 FROM revisions o WHERE o.entry_id = r.entry_id \
-                       AND o.occurred_at >= ?4 AND o.occurred_at < ?5))) \
-             ORDER BY r.arrival",
-        )
-        .bind(after)
-        .bind(serde_json::to_string(officers)?)
-        .bind(w.lookback)
-        .bind(w.from)
-        .bind(w.to)
-        .fetch_all(&self.readers)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ArrivedRow {
-                    entry_id: r.try_get(0)?,
-                    seq: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    officer_id: r.try_get(3)?,
-                    occurred_at: r.try_get(4)?,
-                    received_at: r.try_get(5)?,
-                    change: r.try_get(6)?,
-                    reason: r.try_get(7)?,
-                })
-            })
-            .collect()
+        on_backend!(&self.0, store => store.arrived_since(after, officers, w).await)
     }
 
     /// Reviews after `after` (a review ID) of these officers' shifts that
@@ -229,34 +138,7 @@ impl Database {
         officers: &[String],
         w: ChangeWindow<'_>,
     ) -> Result<Vec<ReviewedRow>, DbError> {
-        let rows = sqlx::query(
-            "SELECT v.shift_id, v.state, v.comment, v.at, s.officer_id, s.occurred_at \
-             FROM reviews v JOIN revisions s ON s.entry_id = v.shift_id AND s.seq = 1 \
-             WHERE v.review_id > ?1 AND +s.officer_id IN (SELECT value FROM json_each(?2)) \
-               AND ((s.occurred_at >= ?3 AND s.occurred_at < ?5) \
-                 OR EXISTS (SELECT 1 FROM revisions c WHERE c.shift_id = v.shift_id \
-                   AND c.occurred_at >= ?4 AND c.occurred_at < ?5)) \
-             ORDER BY v.review_id",
-        )
-        .bind(after)
-        .bind(serde_json::to_string(officers)?)
-        .bind(w.lookback)
-        .bind(w.from)
-        .bind(w.to)
-        .fetch_all(&self.readers)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ReviewedRow {
-                    shift_id: r.try_get(0)?,
-                    state: r.try_get(1)?,
-                    comment: r.try_get(2)?,
-                    at: r.try_get(3)?,
-                    officer_id: r.try_get(4)?,
-                    occurred_at: r.try_get(5)?,
-                })
-            })
-            .collect()
+        on_backend!(&self.0, store => store.reviewed_since(after, officers, w).await)
     }
 
     /// Follow-ups recorded after `after` (an arrival) of these officers'
@@ -276,39 +158,6 @@ impl Database {
         first_day: &str,
         last_day: &str,
     ) -> Result<Vec<FollowedUpRow>, DbError> {
-        let rows = sqlx::query(
-            "SELECT f.entry_id, r.officer_id, r.occurred_at, f.recorded_by, f.recorded_at, \
-               COALESCE(f.body ->> '$.result', ''), COALESCE(f.body ->> '$.reason', '') \
-             FROM ij_follow_ups f \
-             CROSS JOIN revisions r ON r.entry_id = f.entry_id \
-               AND r.seq = (SELECT MAX(x.seq) FROM revisions x WHERE x.entry_id = f.entry_id) \
-             WHERE f.arrival > ?1 AND r.officer_id IN (SELECT value FROM json_each(?2)) \
-               AND ((r.occurred_at >= ?3 AND r.occurred_at < ?4) \
-                 OR r.body ->> '$.record.ij_referral.completed_on' BETWEEN ?5 AND ?6 \
-                 OR EXISTS (SELECT 1 FROM ij_follow_ups e WHERE e.entry_id = f.entry_id \
-                   AND e.arrival <= f.arrival AND e.completed_on BETWEEN ?5 AND ?6)) \
-             ORDER BY f.arrival",
-        )
-        .bind(after)
-        .bind(serde_json::to_string(officers)?)
-        .bind(w.from)
-        .bind(w.to)
-        .bind(first_day)
-        .bind(last_day)
-        .fetch_all(&self.readers)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(FollowedUpRow {
-                    entry_id: r.try_get(0)?,
-                    officer_id: r.try_get(1)?,
-                    occurred_at: r.try_get(2)?,
-                    recorded_by: r.try_get(3)?,
-                    recorded_at: r.try_get(4)?,
-                    result: r.try_get(5)?,
-                    reason: r.try_get(6)?,
-                })
-            })
-            .collect()
+        on_backend!(&self.0, store => store.followed_up_since(after, officers, w, first_day, last_day).await)
     }
 }

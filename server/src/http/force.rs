@@ -4,7 +4,7 @@
 //! (`beatbook-server force set`, [`crate::accounts::admin::force`]).
 use crate::accounts::security::{Event, EventKind};
 use crate::accounts::{deny, Caller};
-use crate::db::accounts::Accounts;
+use crate::db::Accounts;
 use crate::db::DbError;
 use crate::http::error::ApiError;
 use crate::http::extract::JsonBody;

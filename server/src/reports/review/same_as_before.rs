@@ -129,7 +129,8 @@ async fn seeded() -> Seeded {
 }
 
 async fn all_latest(db: &Database, officer: &str) -> Vec<StoredRow> {
-    db.reference_export(officer, None, "", "9999")
+    db.sqlite_readers()
+        .reference_export(officer, None, "", "9999")
         .await
         .unwrap()
 }
@@ -164,6 +165,7 @@ async fn reference_return(db: &Database, officers: &[String], period: &Period) -
         RecordKind::IjReferral.code(),
     ];
     let mut entries: Vec<Revision> = db
+        .sqlite_readers()
         .reference_latest_in_window(&kinds, officers, &lookback, &end)
         .await
         .unwrap()
@@ -173,6 +175,7 @@ async fn reference_return(db: &Database, officers: &[String], period: &Period) -
     // Referrals from before the window completed in the period, and the
     // patrols they were made on: every referral read, the days compared.
     let completed: Vec<Revision> = db
+        .sqlite_readers()
         .reference_latest_in_window(&[RecordKind::IjReferral.code()], officers, "", &lookback)
         .await
         .unwrap()
@@ -193,7 +196,8 @@ async fn reference_return(db: &Database, officers: &[String], period: &Period) -
         .collect();
     entries.extend(completed);
     entries.extend(
-        db.reference_latest_of_entries(&patrol_ids)
+        db.sqlite_readers()
+            .reference_latest_of_entries(&patrol_ids)
             .await
             .unwrap()
             .iter()
@@ -207,6 +211,7 @@ async fn reference_return(db: &Database, officers: &[String], period: &Period) -
         .map(ToString::to_string)
         .collect();
     let shifts: Vec<Revision> = db
+        .sqlite_readers()
         .reference_latest_of_entries(&shift_ids)
         .await
         .unwrap()
@@ -449,7 +454,8 @@ async fn export_text(
     let mut old = csv_line(&ENTRY_COLUMNS);
     for officer in officers {
         let rows =
-            s.db.reference_export(officer, kind, start, end)
+            s.db.sqlite_readers()
+                .reference_export(officer, kind, start, end)
                 .await
                 .unwrap();
         // Each shift's latest review, read a shift at a time.
