@@ -197,14 +197,11 @@ async fn setup(server: &TestServer) -> (Vec<Actor>, BTreeSet<String>) {
 
     // The disabled user: disabled behind the server's back (no session
     // revoked), to prove the flag is read at every request.
-    let pool = sqlx::SqlitePool::connect(db_path(server.dir.path()).to_str().unwrap())
-        .await
-        .unwrap();
-    sqlx::query("UPDATE users SET disabled = 1 WHERE officer_id = 'pc-dis'")
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    run_sql(
+        server.dir.path(),
+        "UPDATE users SET disabled = true WHERE officer_id = 'pc-dis'",
+    )
+    .await;
     // The lost phone, revoked as `user revoke-device` does.
     let event = beatbook_server::db::accounts::NewEvent {
         at: chrono::Utc::now(),

@@ -1417,7 +1417,7 @@ async fn a_burst_of_large_pushes_beyond_the_cap_gets_503s_and_memory_returns() {
         // Ten officers with a session each (officer, device, token).
         let mut out = Vec::new();
         let args = beatbook_tools::cli::BenchUsersArgs {
-            db: db_path(dir.path()).to_str().unwrap().to_owned(),
+            db: db_target(dir.path()),
             count: 10,
             prefix: "big".into(),
             team: "bench".into(),

@@ -389,8 +389,7 @@ fn accounts_and_teams_from_the_command_line() {
 async fn command_line_changes_reach_a_running_server_at_once() {
     tokio::time::timeout(TEST_TIMEOUT, async {
         let server = TestServer::start().await;
-        let db = db_path(server.dir.path());
-        let db = db.to_str().unwrap().to_owned();
+        let db = db_target(server.dir.path());
         let b = server.base.clone();
         let cli = |args: Vec<&str>, input: &str| {
             let mut all = args;

@@ -23,7 +23,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_beatbook-server");
 async fn spawn_server(dir: &Path) -> (Child, String) {
     let mut child = Command::new(BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(db_path(dir))
+        .arg(db_target(dir))
         .arg("--dist")
         .arg(dir.join("dist"))
         .env("RUST_LOG", "warn")

@@ -149,7 +149,7 @@ async fn the_command_line_sets_some_settings_and_keeps_the_others() {
         let out = std::process::Command::new(SERVER_BIN)
             .args(args)
             .arg("--db")
-            .arg(db_path(server.dir.path()))
+            .arg(db_target(server.dir.path()))
             .output()
             .unwrap();
         assert!(!out.status.success(), "{args:?}");

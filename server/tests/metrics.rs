@@ -567,7 +567,7 @@ fn a_taken_metrics_address_is_a_clear_error() {
             &addr,
         ])
         .arg("--db")
-        .arg(db_path(dir.path()))
+        .arg(db_target(dir.path()))
         .arg("--dist")
         .arg(dir.path().join("dist"))
         .env("RUST_LOG", "error")

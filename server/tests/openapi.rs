@@ -30,8 +30,8 @@ fn documented() -> BTreeSet<(String, String)> {
 
 async fn routed(dir: &std::path::Path) -> Vec<ApiRoute> {
     write_dist(&dir.join("dist"));
-    let db = db_path(dir);
-    let app = beatbook_server::http::server::App::open(db.to_str().unwrap(), &dir.join("dist"))
+    let db = db_target(dir);
+    let app = beatbook_server::http::server::App::open(&db, &dir.join("dist"))
         .await
         .unwrap();
     app.routes().to_vec()

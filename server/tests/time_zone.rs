@@ -497,7 +497,7 @@ fn an_unknown_time_zone_is_refused_at_start() {
     let run = |flag: Option<&str>, env: Option<&str>| {
         let mut cmd = std::process::Command::new(SERVER_BIN);
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(db_path(dir.path()))
+            .arg(db_target(dir.path()))
             .arg("--dist")
             .arg(dir.path().join("dist"))
             .env_remove("BEATBOOK_TIME_ZONE")

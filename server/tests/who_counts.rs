@@ -211,7 +211,7 @@ fn cli_refused(dir: &std::path::Path, args: &[&str]) {
     let out = std::process::Command::new(SERVER_BIN)
         .args(args)
         .arg("--db")
-        .arg(db_path(dir))
+        .arg(db_target(dir))
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();

@@ -182,6 +182,7 @@ pub async fn open_with(target: &str, pools: &PoolConfig) -> Result<Opened, DbErr
             })
         }
         Target::Postgres(opts) => {
+            postgres::require_complete(target)?;
             let (writer, readers, accounts) = postgres::open(opts, pools).await?;
             Ok(Opened {
                 writer: Writer(Backend::Postgres(writer)),

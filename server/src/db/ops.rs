@@ -102,7 +102,10 @@ pub enum OpsError {
 pub async fn migration_state(target: &str) -> Result<MigrationState, OpsError> {
     match Target::parse(target)? {
         Target::Sqlite(_) => sqlite::ops::migration_state(target).await,
-        Target::Postgres(opts) => postgres::ops::migration_state(opts).await,
+        Target::Postgres(opts) => {
+            postgres::require_complete(target)?;
+            postgres::ops::migration_state(opts).await
+        }
     }
 }
 
@@ -127,7 +130,10 @@ pub async fn require_migrated(target: &str) -> Result<(), OpsError> {
 pub async fn migrate(target: &str) -> Result<MigrateReport, OpsError> {
     match Target::parse(target)? {
         Target::Sqlite(_) => sqlite::ops::migrate(target).await,
-        Target::Postgres(opts) => postgres::ops::migrate(opts).await,
+        Target::Postgres(opts) => {
+            postgres::require_complete(target)?;
+            postgres::ops::migrate(opts).await
+        }
     }
 }
 

@@ -56,6 +56,9 @@ pub struct TestServer {
     /// `http://IP:PORT` of the metrics listener, when started with one.
     pub metrics: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
+    /// The data directory whose database this server made (not one it
+    /// serves beside another): dropped with it on PostgreSQL.
+    owns_db: Option<PathBuf>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -140,16 +143,11 @@ impl TestServer {
         zone: ForceZone,
         with_metrics: bool,
     ) -> Self {
-        let db = db_path(data);
-        let app = App::open_in_zone(
-            db.to_str().unwrap(),
-            &data.join("dist"),
-            config,
-            limits,
-            zone,
-        )
-        .await
-        .unwrap();
+        let dir_path = dir.path().to_owned();
+        let db = db_target(data);
+        let app = App::open_in_zone(&db, &data.join("dist"), config, limits, zone)
+            .await
+            .unwrap();
         let accounts = app.accounts().clone();
         let (app, metrics) = if with_metrics {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -177,6 +175,7 @@ impl TestServer {
             metrics,
             shutdown: Some(tx),
             handle: Some(handle),
+            owns_db: (data == dir_path).then(|| data.to_owned()),
         };
         server
             .accounts
@@ -320,8 +319,103 @@ impl TestServer {
     }
 }
 
+/// The SQLite file of a test's data directory (what `--db` names unless
+/// the tests run on PostgreSQL: [`db_target`]).
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // Not after `stop`, which hands the directory (and its data) on.
+        if let Some(data) = self.owns_db.take() {
+            if data == self.dir.path() {
+                drop_postgres(&data);
+            }
+        }
+    }
+}
+
 pub fn db_path(dir: &Path) -> PathBuf {
     dir.join("beatbook.db")
+}
+
+/// The PostgreSQL server the tests run on, from `BEATBOOK_TEST_POSTGRES`
+/// (`postgres://user@127.0.0.1:PORT`, no database), or `None` for SQLite.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("BEATBOOK_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+        .map(|url| url.trim_end_matches('/').to_owned())
+}
+
+/// What `--db` names for the data directory `dir`: its SQLite file, or on
+/// PostgreSQL a database of its own, made on first use and named after
+/// `dir` (so a restart, a second instance or the command line on the same
+/// directory reach the same data). [`TestServer`] drops it when done.
+pub fn db_target(dir: &Path) -> String {
+    let Some(server) = postgres_server() else {
+        return db_path(dir).to_str().unwrap().to_owned();
+    };
+    let name = postgres_name(dir);
+    static MADE: std::sync::Mutex<BTreeSet<String>> = std::sync::Mutex::new(BTreeSet::new());
+    let mut made = MADE.lock().unwrap();
+    if made.insert(name.clone()) {
+        let out = std::process::Command::new("psql")
+            .arg(format!("{server}/postgres"))
+            .args(["-v", "ON_ERROR_STOP=1", "-qc"])
+            .arg(format!("CREATE DATABASE {name}"))
+            .output()
+            .expect("psql");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() || err.contains("already exists"),
+            "{err}"
+        );
+    }
+    format!("{server}/{name}")
+}
+
+/// The test database's name for `dir`: `bb_` and a hash of its path.
+fn postgres_name(dir: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut h);
+    format!("bb_{:016x}", h.finish())
+}
+
+/// Drops the PostgreSQL database of `dir`, if the tests run there.
+pub fn drop_postgres(dir: &Path) {
+    let Some(server) = postgres_server() else {
+        return;
+    };
+    let _ = std::process::Command::new("psql")
+        .arg(format!("{server}/postgres"))
+        .args(["-qc"])
+        .arg(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            postgres_name(dir)
+        ))
+        .output();
+}
+
+/// Runs one SQL statement on the test database of `dir` behind the
+/// server's back (a person at the database's own console).
+pub async fn run_sql(dir: &Path, statement: &str) {
+    let target = db_target(dir);
+    if postgres_server().is_some() {
+        let pool = sqlx::PgPool::connect(&target).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{target}"))
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
 }
 
 /// A small fake build of the app, with trunk-style hashed names.
@@ -548,7 +642,7 @@ pub async fn spawn_binary(dir: &Path, extra: &[&str]) -> (tokio::process::Child,
     use tokio::io::AsyncBufReadExt;
     let mut child = tokio::process::Command::new(SERVER_BIN)
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(db_path(dir))
+        .arg(db_target(dir))
         .arg("--dist")
         .arg(dir.join("dist"))
         .args(extra)
@@ -579,7 +673,7 @@ pub fn admin_cli(dir: &Path, args: &[&str], stdin: &str) {
     let mut child = std::process::Command::new(SERVER_BIN)
         .args(args)
         .arg("--db")
-        .arg(db_path(dir))
+        .arg(db_target(dir))
         .env("RUST_LOG", "warn")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())

@@ -3,6 +3,7 @@
 //! readers and a small pool for account data. SQLite specifics live here:
 //! `?` placeholders, `json_each(?)` to pass a list as one bound value,
 //! the pragmas, `BEGIN IMMEDIATE` (the write lock before the first read).
+use crate::sync::chain::{Hash, Key, Link};
 use beatbook_core::{EntryId, RecordKind, RevisionId};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
@@ -10,7 +11,6 @@ use sqlx::sqlite::{
     SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, Connection, Row, SqlStr, Sqlite, Transaction};
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -168,21 +168,6 @@ fn chain_keys_json(keys: &[crate::sync::chain::Key<'_>]) -> Result<String, DbErr
         .map(|(device, hash)| (*device, crate::sync::chain::hex(hash)))
         .collect();
     Ok(serde_json::to_string(&pairs)?)
-}
-
-/// The batch's chain keys by hash, to find the batch's own key for a row
-/// read back.
-type KeysByHash<'a> = HashMap<crate::sync::chain::Hash, Vec<&'a str>>;
-
-/// The batch's own key for a chain row read back (`None`: not one it asked for).
-fn held_key<'a>(
-    wanted: &KeysByHash<'a>,
-    device_id: &str,
-    hash: &[u8],
-) -> Option<crate::sync::chain::Key<'a>> {
-    let hash: crate::sync::chain::Hash = hash.try_into().ok()?;
-    let device = wanted.get(&hash)?.iter().find(|d| **d == device_id)?;
-    Some((*device, hash))
 }
 
 /// The one connection that writes. Owned by the writer task, so writes are
@@ -351,7 +336,7 @@ impl WriteTx<'_> {
                 prev: row.rev.prev.as_deref().and_then(crate::sync::chain::parse),
             })
             .collect();
-        self.link_chain(&saves).await?;
+        crate::db::chain::link(self, &saves).await?;
         for (chunk, saves) in rows.chunks(INSERT_CHUNK).zip(saves.chunks(INSERT_CHUNK)) {
             let Some(sql) = self.insert_sql.get(chunk.len() - 1) else {
                 continue; // unreachable: chunks are 1..=INSERT_CHUNK long
@@ -389,107 +374,6 @@ impl WriteTx<'_> {
             .bind(serde_json::to_string(&moved)?)
             .execute(&mut *self.tx)
             .await?;
-        }
-        Ok(())
-    }
-
-    /// The device chain's bookkeeping for a batch ([`crate::sync::chain::apply`]):
-    /// reads the open rows of its hashes (one indexed read), looks up
-    /// among the stored revisions the hashes it names that neither holds
-    /// (rare: a device's first link, a gap, a fork), and writes back what
-    /// changed: about one delete and one insert per device. Nothing is
-    /// refused.
-    async fn link_chain(&mut self, saves: &[crate::sync::chain::Save<'_>]) -> Result<(), DbError> {
-        use crate::sync::chain::{Key, Link};
-        use std::collections::HashSet;
-        let keys = crate::sync::chain::keys(saves);
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let mut wanted: KeysByHash<'_> = HashMap::with_capacity(keys.len());
-        for (device, hash) in &keys {
-            wanted.entry(*hash).or_default().push(device);
-        }
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT c.device_id, c.hash, c.node, c.linked, c.next, c.fork \
-             FROM ({CHAIN_KEYS}) AS k \
-             JOIN chain_open c ON c.device_id = k.device_id AND c.hash = k.hash"
-        )))
-        .bind(chain_keys_json(&keys)?)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let mut held: HashMap<Key<'_>, Link> = HashMap::with_capacity(rows.len());
-        for row in &rows {
-            let Some(key) = held_key(&wanted, row.try_get(0)?, row.try_get(1)?) else {
-                continue;
-            };
-            held.insert(
-                key,
-                Link {
-                    node: row.try_get(2)?,
-                    linked: row.try_get(3)?,
-                    next: row.try_get(4)?,
-                    fork: row.try_get(5)?,
-                },
-            );
-        }
-        let in_table: HashSet<Key<'_>> = held.keys().copied().collect();
-        // Stored and named already (closed): its node and first naming
-        // revision. Not stored: no row, and `apply` makes it a gap. One key
-        // at a time, newest first along the device's revisions: the one
-        // named is nearly always among its last (a device's first link).
-        for key @ (device_id, hash) in crate::sync::chain::unresolved(saves, &held) {
-            let found = sqlx::query(
-                "SELECT revision_id, prev IS NOT NULL FROM revisions \
-                 WHERE device_id = ? AND hash = ? ORDER BY arrival DESC LIMIT 1",
-            )
-            .bind(device_id)
-            .bind(&hash[..])
-            .fetch_optional(&mut *self.tx)
-            .await?;
-            let Some(found) = found else { continue };
-            let next: Option<String> = sqlx::query_scalar(
-                "SELECT revision_id FROM revisions \
-                 WHERE device_id = ? AND prev = ? ORDER BY arrival LIMIT 1",
-            )
-            .bind(device_id)
-            .bind(&hash[..])
-            .fetch_optional(&mut *self.tx)
-            .await?;
-            held.insert(
-                key,
-                Link {
-                    node: found.try_get(0)?,
-                    linked: found.try_get(1)?,
-                    next,
-                    fork: None,
-                },
-            );
-        }
-        let changes = crate::sync::chain::apply(saves, held, &in_table);
-        if !changes.delete.is_empty() {
-            sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM chain_open WHERE (device_id, hash) IN ({CHAIN_KEYS})"
-            )))
-            .bind(chain_keys_json(&changes.delete)?)
-            .execute(&mut *self.tx)
-            .await?;
-        }
-        for chunk in changes.put.chunks(INSERT_CHUNK) {
-            let Some(sql) = self.chain_sql.get(chunk.len() - 1) else {
-                continue; // unreachable: chunks are 1..=INSERT_CHUNK long
-            };
-            let mut query = sqlx::query(sql.clone());
-            for ((device_id, hash), link) in chunk {
-                query = query
-                    .bind(*device_id)
-                    .bind(&hash[..])
-                    .bind(link.node.as_deref())
-                    .bind(link.linked)
-                    .bind(link.next.as_deref())
-                    .bind(link.fork.as_deref());
-            }
-            query.execute(&mut *self.tx).await?;
         }
         Ok(())
     }
@@ -541,6 +425,94 @@ impl WriteTx<'_> {
     /// Commits; with synchronous=FULL the data is on disk when this returns.
     pub async fn commit(self) -> Result<(), DbError> {
         self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl crate::db::chain::ChainRows for WriteTx<'_> {
+    async fn open_rows(
+        &mut self,
+        keys: &[Key<'_>],
+    ) -> Result<Vec<(String, Vec<u8>, Link)>, DbError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT c.device_id, c.hash, c.node, c.linked, c.next, c.fork \
+             FROM ({CHAIN_KEYS}) AS k \
+             JOIN chain_open c ON c.device_id = k.device_id AND c.hash = k.hash"
+        )))
+        .bind(chain_keys_json(keys)?)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    Link {
+                        node: row.try_get(2)?,
+                        linked: row.try_get(3)?,
+                        next: row.try_get(4)?,
+                        fork: row.try_get(5)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Newest first along the device's revisions: the one named is nearly
+    /// always among its last (a device's first link).
+    async fn stored_link(&mut self, device_id: &str, hash: &Hash) -> Result<Option<Link>, DbError> {
+        let found = sqlx::query(
+            "SELECT revision_id, prev IS NOT NULL FROM revisions \
+             WHERE device_id = ? AND hash = ? ORDER BY arrival DESC LIMIT 1",
+        )
+        .bind(device_id)
+        .bind(&hash[..])
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(found) = found else { return Ok(None) };
+        let next: Option<String> = sqlx::query_scalar(
+            "SELECT revision_id FROM revisions \
+             WHERE device_id = ? AND prev = ? ORDER BY arrival LIMIT 1",
+        )
+        .bind(device_id)
+        .bind(&hash[..])
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        Ok(Some(Link {
+            node: found.try_get(0)?,
+            linked: found.try_get(1)?,
+            next,
+            fork: None,
+        }))
+    }
+
+    async fn close_rows(&mut self, keys: &[Key<'_>]) -> Result<(), DbError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM chain_open WHERE (device_id, hash) IN ({CHAIN_KEYS})"
+        )))
+        .bind(chain_keys_json(keys)?)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn put_rows(&mut self, rows: &[(Key<'_>, Link)]) -> Result<(), DbError> {
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            let Some(sql) = self.chain_sql.get(chunk.len() - 1) else {
+                continue; // unreachable: chunks are 1..=INSERT_CHUNK long
+            };
+            let mut query = sqlx::query(sql.clone());
+            for ((device_id, hash), link) in chunk {
+                query = query
+                    .bind(*device_id)
+                    .bind(&hash[..])
+                    .bind(link.node.as_deref())
+                    .bind(link.linked)
+                    .bind(link.next.as_deref())
+                    .bind(link.fork.as_deref());
+            }
+            query.execute(&mut *self.tx).await?;
+        }
         Ok(())
     }
 }
