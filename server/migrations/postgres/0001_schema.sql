@@ -235,3 +235,34 @@ CREATE TRIGGER ij_follow_ups_no_update BEFORE UPDATE ON ij_follow_ups
     FOR EACH ROW EXECUTE FUNCTION ij_follow_ups_append_only();
 CREATE TRIGGER ij_follow_ups_no_delete BEFORE DELETE ON ij_follow_ups
     FOR EACH ROW EXECUTE FUNCTION ij_follow_ups_append_only();
+
+-- RFC 7396 JSON merge patch, as SQLite's json_patch (which the SQLite reads
+-- use): objects merge key by key, recursively; a null in the patch takes
+-- the key away; anything else replaces. The review reads lay an Immediate
+-- Justice follow-up's patch (ij_follow_ups.patch, nested under
+-- record.ij_referral) over a referral this way. A NULL patch gives NULL.
+CREATE FUNCTION jsonb_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    k text;
+    v jsonb;
+BEGIN
+    IF patch IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF jsonb_typeof(patch) <> 'object' THEN
+        RETURN patch;
+    END IF;
+    IF target IS NULL OR jsonb_typeof(target) <> 'object' THEN
+        target := '{}';
+    END IF;
+    FOR k, v IN SELECT key, value FROM jsonb_each(patch) LOOP
+        IF jsonb_typeof(v) = 'null' THEN
+            target := target - k;
+        ELSE
+            target := target || jsonb_build_object(k, jsonb_merge_patch(target -> k, v));
+        END IF;
+    END LOOP;
+    RETURN target;
+END;
+$$;
