@@ -34,6 +34,9 @@ cd "$ROOT"
 source "$ROOT/scripts/setup.sh"
 
 START=$SECONDS
+# Free disk where the build goes, in the log: a full run's target
+# directory takes several GiB.
+df -h "${CARGO_TARGET_DIR:-$ROOT/target}" "$ROOT" 2>/dev/null | sed 's/^/disk: /' || true
 step() { printf '\n==> [%dm%02ds] %s\n' $(((SECONDS - START) / 60)) $(((SECONDS - START) % 60)) "$*"; }
 
 step "cargo fmt --all --check"

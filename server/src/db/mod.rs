@@ -99,8 +99,6 @@ pub enum DbError {
     Corrupt { column: &'static str, value: String },
     #[error("encoding a key list: {0}")]
     Encode(#[from] serde_json::Error),
-    #[error("not yet on PostgreSQL: {0}")]
-    Unported(&'static str),
 }
 
 impl DbError {

@@ -112,7 +112,7 @@ pub(super) async fn open_accounts(opts: PgConnectOptions) -> Result<Accounts, Db
 /// rather than start and fail request by request, and so does `migrate`
 /// (though its schema is whole: a database migrated for a server that
 /// cannot serve from it helps nobody). The next step of issue 12 sets this once the
-/// placeholders ([`unported`]) are gone and the suite passes on PostgreSQL.
+/// whole suite passes on PostgreSQL (BEATBOOK_TEST_POSTGRES).
 pub(crate) const COMPLETE: bool = false;
 
 /// Refuses to serve from PostgreSQL while [`COMPLETE`] is false (or the
@@ -127,11 +127,6 @@ pub(super) fn require_complete(target: &str) -> Result<(), DbError> {
                  complete); use a SQLite file"
             .into(),
     })
-}
-
-/// What is not ported yet (this file's callers, while the port goes on).
-pub(super) fn unported(what: &'static str) -> DbError {
-    DbError::Unported(what)
 }
 
 /// Writable pool for account data.

@@ -333,7 +333,6 @@ impl Accounts {
     }
 }
 
-/// The lookups API requests make, on the read-only pool.
 async fn insert_user(
     conn: &mut SqliteConnection,
     user: &NewUser<'_>,
@@ -443,7 +442,6 @@ pub(super) async fn insert_event(
 }
 
 /// The lookups API requests make, on the read-only pool.
-
 impl Readers {
     /// The session with this token hash and its user: one indexed query.
     pub async fn session_by_token_hash(
