@@ -129,7 +129,7 @@ impl Readers {
         let rows = sqlx::query(
             "SELECT u.officer_id, t.name FROM users u JOIN user_teams ut ON ut.user_id = u.user_id \
              JOIN teams t ON t.team_id = ut.team_id \
-             WHERE u.officer_id = ANY($1) ORDER BY t.name",
+             WHERE u.officer_id = ANY($1) ORDER BY t.name, u.officer_id",
         )
         .bind(officers)
         .fetch_all(&self.readers)
