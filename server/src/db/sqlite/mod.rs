@@ -675,7 +675,7 @@ mod tests {
     #[tokio::test]
     async fn the_per_hash_chain_moves_to_open_rows_and_revision_columns() {
         let dir = tempfile::tempdir().unwrap();
-        let old = dir.path().join("migrations").join("sqlite");
+        let old = dir.path().join("migrations");
         std::fs::create_dir(&old).unwrap();
         let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("migrations")
