@@ -914,12 +914,12 @@ mod tests {
         let two = open_accounts(&db.url).await.unwrap();
         for i in 0..20 {
             let (upper, lower) = (format!("PC{i}"), format!("pc{i}"));
-            let (u1, u2) = (
+            let (ua, ub) = (
                 user(&upper, Role::Officer, &[]),
                 user(&lower, Role::Officer, &[]),
             );
-            let (e1, e2) = (event("user_created"), event("user_created"));
-            let (a, b) = tokio::join!(one.create_user(&u1, &e1), two.create_user(&u2, &e2));
+            let made = event("user_created");
+            let (a, b) = tokio::join!(one.create_user(&ua, &made), two.create_user(&ub, &made));
             let exists =
                 |r: &Result<i64, AccountError>| matches!(r, Err(AccountError::UserExists(_)));
             assert!(
@@ -959,8 +959,11 @@ mod tests {
         for i in 0..20u8 {
             let (ha, hb) = ([2 * i; 32], [2 * i + 1; 32]);
             let (sa, sb) = (session(pc, "d1", &ha), session(pc, "d1", &hb));
-            let (ea, eb) = (event("sign_in"), event("sign_in"));
-            let (a, b) = tokio::join!(one.create_session(&sa, &ea), two.create_session(&sb, &eb));
+            let signed_in = event("sign_in");
+            let (a, b) = tokio::join!(
+                one.create_session(&sa, &signed_in),
+                two.create_session(&sb, &signed_in),
+            );
             a.unwrap();
             b.unwrap();
         }

@@ -176,28 +176,44 @@ mod tests {
         db.drop_db().await;
     }
 
-    /// Every follow-up sent twice at once, through two instances: each
-    /// stored once (one `true` each), numbered 1..n without a gap.
+    /// Every follow-up sent once through each of four instances at once,
+    /// each instance in its own order (so at any moment some send the
+    /// same follow-up and some others): each stored once (one `true`
+    /// each), numbered 1..n without a gap or a clash.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn resends_at_once_store_one_and_number_without_gaps() {
+        const N: usize = 30;
         let Some(db) = scratch("furace").await else {
             return;
         };
-        let one = open_accounts(&db.url).await.unwrap();
-        let two = open_accounts(&db.url).await.unwrap();
-        let ids: Vec<String> = (0..30).map(|i| format!("fu-{i}")).collect();
-        let sends = ids.iter().flat_map(|id| {
-            [&one, &two].map(|accounts| async move {
-                accounts
-                    .insert_follow_up(&follow_up(id, "e1", "{}"))
-                    .await
-                    .unwrap()
-            })
-        });
-        let stored = futures_util::future::join_all(sends).await;
-        for (id, pair) in ids.iter().zip(stored.chunks(2)) {
-            assert!(pair[0] != pair[1], "{id}: {pair:?}");
+        let mut instances = Vec::new();
+        for _ in 0..4 {
+            instances.push(open_accounts(&db.url).await.unwrap());
         }
+        let ids: Vec<String> = (0..N).map(|i| format!("fu-{i}")).collect();
+        let sends = instances.iter().enumerate().map(|(k, accounts)| {
+            let ids = &ids;
+            async move {
+                let mut stored = Vec::new();
+                for i in 0..N {
+                    // Instance k starts k * 7 along, and half go backwards.
+                    let i = (i + k * 7) % N;
+                    let i = if k % 2 == 1 { N - 1 - i } else { i };
+                    let f = follow_up(&ids[i], "e1", "{}");
+                    if accounts.insert_follow_up(&f).await.unwrap() {
+                        stored.push(i);
+                    }
+                }
+                stored
+            }
+        });
+        let mut stored: Vec<usize> = futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        stored.sort_unstable();
+        assert_eq!(stored, (0..N).collect::<Vec<_>>());
         let mut conn = db.conn().await;
         let arrivals: Vec<i64> =
             sqlx::query_scalar("SELECT arrival FROM ij_follow_ups ORDER BY arrival")
@@ -206,8 +222,9 @@ mod tests {
                 .unwrap();
         assert_eq!(arrivals, (1..=30).collect::<Vec<i64>>());
         drop(conn);
-        one.close().await;
-        two.close().await;
+        for accounts in instances {
+            accounts.close().await;
+        }
         db.drop_db().await;
     }
 }

@@ -304,14 +304,14 @@ mod tests {
                 turns: 0
             }
         );
-        // Dropped without commit: rolled back.
+        // Dropped without commit: rolled back (ids[0] is back too).
         drop(tx);
         accounts.take_back_sign_in_failure(ids[1]).await.unwrap();
         let mut tx = accounts.begin_limits().await.unwrap();
         assert_eq!(
             tx.rows().await.unwrap(),
             LimitRows {
-                failures: 3,
+                failures: 4,
                 turns: 1
             }
         );

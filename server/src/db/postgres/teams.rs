@@ -319,10 +319,10 @@ mod tests {
 
         // Follow-up rights by the same history: pc2 was not in A at 09:00,
         // was at 11:00; the sergeant supervises A now.
-        let (at9, at11) = (format_time(t(9)), format_time(t(11)));
-        assert!(!readers.may_follow_up(pc2, "pc1", &at9).await.unwrap());
-        assert!(readers.may_follow_up(pc2, "pc1", &at11).await.unwrap());
-        assert!(readers.may_follow_up(sgt, "pc1", &at9).await.unwrap());
+        let (nine, eleven) = (format_time(t(9)), format_time(t(11)));
+        assert!(!readers.may_follow_up(pc2, "pc1", &nine).await.unwrap());
+        assert!(readers.may_follow_up(pc2, "pc1", &eleven).await.unwrap());
+        assert!(readers.may_follow_up(sgt, "pc1", &nine).await.unwrap());
         assert!(!readers
             .may_follow_up(pc2, "nobody", &format_time(t(11)))
             .await
@@ -349,10 +349,10 @@ mod tests {
             .unwrap();
         for round in 0..10 {
             let joined = 2 * round + 1;
-            let (ea, eb) = (event("team_joined"), event("team_joined"));
+            let (joins, leaves) = (event("team_joined"), event("team_left"));
             let (a, b) = tokio::join!(
-                one.join_team("PC1", "A", t(joined), &ea),
-                two.join_team("pc1", "A", t(joined), &eb),
+                one.join_team("PC1", "A", t(joined), &joins),
+                two.join_team("pc1", "A", t(joined), &joins),
             );
             let already =
                 |r: &Result<(), AccountError>| matches!(r, Err(AccountError::AlreadyMember { .. }));
@@ -362,10 +362,14 @@ mod tests {
             );
             // Two leaves at different times: the first closes it, the
             // second finds nothing open (not a second, later left_at).
-            let (ea, eb) = (event("team_left"), event("team_left"));
             let (a, b) = tokio::join!(
-                one.leave_team("PC1", "A", t(joined + 1), &ea),
-                two.leave_team("PC1", "A", t(joined) + chrono::TimeDelta::minutes(30), &eb),
+                one.leave_team("PC1", "A", t(joined + 1), &leaves),
+                two.leave_team(
+                    "PC1",
+                    "A",
+                    t(joined) + chrono::TimeDelta::minutes(30),
+                    &leaves
+                ),
             );
             let not =
                 |r: &Result<(), AccountError>| matches!(r, Err(AccountError::NotMember { .. }));
