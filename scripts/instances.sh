@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Several server instances on one database behind a load balancer (issue 12):
-# three `beatbook-server serve --no-migrate` processes on one SQLite file
-# (each its own writer: SQLite's write lock, taken by every write
-# transaction with BEGIN IMMEDIATE, serialises them), HAProxy from Debian in
-# front (round robin, readiness checks on /api/v1/health/ready), all on
-# 127.0.0.1 ports picked at run time.
+# three `beatbook-server serve --no-migrate` processes on one PostgreSQL 15
+# database (a fresh cluster, scripts/postgres.sh; each instance its own
+# writer: one transaction-level advisory lock per revision write transaction
+# serialises them), HAProxy from Debian in front (round robin, readiness
+# checks on /api/v1/health/ready), all on 127.0.0.1 ports picked at run time.
+# BEATBOOK_INSTANCES_DB=sqlite runs the same on one SQLite file instead
+# (SQLite's write lock, taken with BEGIN IMMEDIATE, serialises the writers).
 #
 #   bash scripts/instances.sh test [SERVER_BIN TOOLS_BIN LOAD_BIN]
 #       1. 500 devices push through a proxy that drops a fifth of the POST
@@ -51,17 +53,50 @@ fi
 # 500 devices hold 500 connections on each hop.
 if [[ "$(ulimit -n)" != unlimited && "$(ulimit -n)" -lt 8192 ]]; then ulimit -n 8192 2>/dev/null || true; fi
 
+BACKEND="${BEATBOOK_INSTANCES_DB:-postgres}"
+case "$BACKEND" in
+  postgres | sqlite) ;;
+  *)
+    echo "instances.sh: BEATBOOK_INSTANCES_DB is postgres or sqlite, not '$BACKEND'" >&2
+    exit 2
+    ;;
+esac
+
 WORK="$(mktemp -d)"
 PIDS=()
+# shellcheck source=scripts/postgres.sh
+source "$ROOT/scripts/postgres.sh"
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pg_cluster_stop
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
 mkdir -p "$WORK/dist"
-DB="$WORK/force.db"
+if [[ "$BACKEND" == postgres ]]; then
+  # Durable commits as in production: the bench's latencies are real.
+  pg_cluster_start
+  psql "$PG_URL/postgres" -qc "CREATE DATABASE force"
+  DB="$PG_URL/force"
+else
+  DB="$WORK/force.db"
+fi
+
+# How many of the run's revisions (officers PREFIX...) the database holds.
+stored_of() {
+  local prefix="$1"
+  if [[ "$BACKEND" == postgres ]]; then
+    psql "$DB" -tAqc "select count(*) from revisions where officer_id like '$prefix%'"
+  else
+    python3 - "$DB" "$prefix" <<'EOF'
+import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=5)
+print(c.execute("select count(*) from revisions where officer_id like ?", (sys.argv[2] + "%",)).fetchone()[0])
+EOF
+  fi
+}
 
 say() { printf 'instances: %s\n' "$*" >&2; }
 field() { grep -o "$1=[0-9.]*" <<<"$2" | tail -1 | cut -d= -f2; }
@@ -179,7 +214,7 @@ exactly_once() {
 
 for n in 1 2 3; do start_instance "$n"; done
 start_balancer
-say "3 instances (${INSTANCE_ADDR[*]}) behind HAProxy at $BALANCER, one database"
+say "3 instances (${INSTANCE_ADDR[*]}) behind HAProxy at $BALANCER, one $BACKEND database"
 
 if [[ "$MODE" == test ]]; then
   "$TOOLS" fault-proxy --upstream "$BALANCER" --drop-rate 0.2 --seed 5 \
@@ -198,12 +233,7 @@ if [[ "$MODE" == test ]]; then
   # revisions stored (read from the database the instances share).
   target=2000
   for _ in $(seq 1 600); do
-    stored="$(python3 - "$DB" <<'EOF'
-import sqlite3, sys
-c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=5)
-print(c.execute("select count(*) from revisions where officer_id like 'kill%'").fetchone()[0])
-EOF
-)" || stored=0
+    stored="$(stored_of kill)" || stored=0
     [[ "$stored" -ge "$target" ]] && break
     kill -0 "$LOAD_PID" 2>/dev/null || break
     sleep 0.05

@@ -8,7 +8,8 @@
 #
 # Installs, each only when missing or at the wrong version:
 #   rustup target wasm32-unknown-unknown
-#   apt: chromium chromium-driver brotli zopfli haproxy (apt-get update only when installing)
+#   apt: chromium chromium-driver brotli zopfli haproxy postgresql postgresql-client
+#        (apt-get update only when installing)
 #   trunk 0.22.1                                (cargo install --locked --ignore-rust-version)
 #   wasm-bindgen-cli = wasm-bindgen in Cargo.lock (cargo install, NOT --locked)
 #   npm devDependencies (binaryen 132, playwright-core, axe-core) via npm ci
@@ -40,6 +41,9 @@ beatbook_setup() {
   command -v zopfli >/dev/null 2>&1 || missing+=(zopfli)
   # The load balancer of the several-instances test (scripts/instances.sh).
   [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+  # The PostgreSQL backend's tests and benchmarks (scripts/postgres.sh).
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
+  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
   if [ "${#missing[@]}" -gt 0 ]; then
     local sudo=()
     if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi

@@ -9,6 +9,8 @@
 #                          chart scales, periods, filters, formats), beatbook-server and
 #                          beatbook-tools (seed, bench users, the load generator's sample
 #                          data), and the app's pure logic (cargo test -p beatbook --lib)
+#      ... and beatbook-server again on PostgreSQL 15 (scripts/postgres.sh: a fresh
+#      cluster in a temp dir on a free 127.0.0.1 port, stopped whatever the outcome)
 #   4. browser unit tests  cargo test -p beatbook --target wasm32-unknown-unknown
 #                          (wasm-bindgen-test-runner + chromedriver + headless Chromium)
 #   5. API contract        scripts/schemathesis.sh against the built server (its own
@@ -54,6 +56,19 @@ step "cargo test (host: beatbook-core, beatbook-client, beatbook-review, beatboo
 # logic (its screens are covered by the e2e tests): they run here, in the workspace line.
 cargo test --workspace --exclude beatbook
 cargo test -p beatbook --lib
+
+step "cargo test -p beatbook-server on PostgreSQL 15 (a fresh cluster, stopped at the end)"
+# The same integration tests, each on a database of its own on a real
+# server (server/tests/common: db_target), and the PostgreSQL race tests.
+# fsync off: these test what the server does, not the disk; the benchmarks
+# keep it on.
+# shellcheck source=scripts/postgres.sh
+source "$ROOT/scripts/postgres.sh"
+trap pg_cluster_stop EXIT
+pg_cluster_start "-c fsync=off -c synchronous_commit=off"
+BEATBOOK_TEST_POSTGRES="$PG_URL" cargo test -p beatbook-server
+pg_cluster_stop
+trap - EXIT
 
 step "cargo test -p beatbook --target wasm32-unknown-unknown (headless Chromium)"
 export CHROMEDRIVER=/usr/bin/chromedriver

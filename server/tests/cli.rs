@@ -565,37 +565,66 @@ fn an_unusable_database_path_is_a_clear_error() {
     assert!(err.contains("beatbook-server:"), "{err}");
 }
 
-/// A database URL of another engine (a PostgreSQL one, as a force moving
-/// from SQLite would try) is refused by name, creates nothing where it was
-/// run, and never echoes the password in it.
+/// A database URL of an engine Beatbook has no backend for is refused by
+/// name, creates nothing where it was run, and never echoes the password
+/// in it.
 #[test]
 fn a_database_url_of_another_engine_is_refused_without_its_password() {
     let dir = tempfile::tempdir().unwrap();
     for url in [
-        "postgres://beatbook:hunter2-secret@127.0.0.1:5432/force",
-        "postgresql://beatbook:hunter2-secret@db.internal/force",
         "mysql://beatbook:hunter2-secret@127.0.0.1/force",
+        "mariadb://beatbook:hunter2-secret@db.internal/force",
     ] {
         for command in ["migrate", "serve"] {
-            let out = Command::new(BIN)
-                .current_dir(dir.path())
-                .args([command, "--db", url])
-                .args(if command == "serve" {
-                    &["--listen", "127.0.0.1:0"][..]
-                } else {
-                    &[][..]
-                })
-                .output()
-                .unwrap();
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(1), "{command} {url}: {err}");
+            let (code, err) = run_db_command(dir.path(), command, url);
+            assert_eq!(code, Some(1), "{command} {url}: {err}");
             let scheme = url.split(':').next().unwrap();
             assert!(err.contains(&format!("{scheme}://")), "{err}");
             assert!(err.contains("SQLite"), "{err}");
+            assert!(err.contains("postgres://"), "{err}");
             assert!(!err.contains("hunter2"), "the password was echoed: {err}");
             assert!(!err.contains("panicked"), "{err}");
             let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
             assert!(left.is_empty(), "{command} {url} created {left:?}");
         }
     }
+}
+
+/// A PostgreSQL URL naming a server that is not there (a port nothing
+/// listens on) fails at once with an error that names the database, not
+/// its password, and leaves nothing behind: no SQLite file made in its place.
+#[test]
+fn a_postgres_server_that_is_not_there_is_named_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("postgres://beatbook:hunter2-secret@127.0.0.1:{port}/force");
+    for command in ["migrate", "serve"] {
+        let (code, err) = run_db_command(dir.path(), command, &url);
+        assert_eq!(code, Some(1), "{command}: {err}");
+        assert!(err.contains(&format!("127.0.0.1:{port}/force")), "{err}");
+        assert!(!err.contains("hunter2"), "the password was echoed: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{command} created {left:?}");
+    }
+}
+
+/// Runs `migrate` or `serve` on `--db URL` in `dir`: exit code and stderr.
+fn run_db_command(dir: &std::path::Path, command: &str, url: &str) -> (Option<i32>, String) {
+    let out = Command::new(BIN)
+        .current_dir(dir)
+        .args([command, "--db", url])
+        .args(if command == "serve" {
+            &["--listen", "127.0.0.1:0"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

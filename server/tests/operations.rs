@@ -20,26 +20,9 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn applied(db: &std::path::Path) -> Vec<i64> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let opts = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(db)
-            .read_only(true);
-        let mut conn = sqlx::sqlite::SqliteConnection::connect_with(&opts)
-            .await
-            .unwrap();
-        let v: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
-                .fetch_all(&mut conn)
-                .await
-                .unwrap();
-        v
-    })
+/// The migrations applied to the test database of `dir`, in order.
+async fn applied(dir: &std::path::Path) -> Vec<i64> {
+    query_i64s(dir, "SELECT version FROM _sqlx_migrations ORDER BY version").await
 }
 
 fn serve_no_migrate(db: &str) -> (i32, String, String) {
@@ -53,46 +36,36 @@ fn serve_no_migrate(db: &str) -> (i32, String, String) {
     ])
 }
 
-/// Runs one statement on the database file, as a person with sqlite3 would.
-fn execute(db: &str, sql: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut conn = sqlx::sqlite::SqliteConnection::connect(&format!("sqlite:{db}"))
-            .await
-            .unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-    });
-}
-
-#[test]
-fn serve_no_migrate_refuses_a_database_behind_and_changes_nothing() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_no_migrate_refuses_a_database_behind_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = db_path(dir.path());
-    let db_s = db.to_str().unwrap();
-    // Missing: refused, and not created.
-    let (code, _, err) = serve_no_migrate(db_s);
+    let db = db_target(dir.path());
+    let on_postgres = postgres_server().is_some();
+    // Missing (a SQLite file not there; on PostgreSQL a database its
+    // administrator made, with nothing in it): refused, and not created.
+    let (code, _, err) = serve_no_migrate(&db);
     assert_ne!(code, 0);
-    assert!(
-        err.contains("does not exist") && err.contains("migrate"),
-        "{err}"
-    );
-    assert!(!db.exists());
+    if on_postgres {
+        assert!(
+            err.contains("at migration 0") && err.contains("beatbook-server migrate"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    } else {
+        assert!(
+            err.contains("does not exist") && err.contains("migrate"),
+            "{err}"
+        );
+        assert!(!db_path(dir.path()).exists());
+    }
 
-    let (code, out, err) = run(&["migrate", "--db", db_s]);
+    let (code, out, err) = run(&["migrate", "--db", &db]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("database at migration "), "{out}");
-    assert!(out.contains("(applied 1, 2,"), "{out}");
-    let all = applied(&db);
+    assert!(out.contains("(applied 1"), "{out}");
+    let all = applied(dir.path()).await;
     let latest = *all.last().unwrap();
-    let (code, out, _) = run(&["migrate", "--db", db_s]);
+    let (code, out, _) = run(&["migrate", "--db", &db]);
     assert_eq!(code, 0);
     assert_eq!(
         out.trim(),
@@ -101,25 +74,34 @@ fn serve_no_migrate_refuses_a_database_behind_and_changes_nothing() {
 
     // One migration behind (as after deploying a newer server's binary
     // before its migrate step): refused by name, nothing applied.
-    execute(
-        db_s,
+    run_sql(
+        dir.path(),
         &format!("DELETE FROM _sqlx_migrations WHERE version = {latest}"),
-    );
-    let (code, _, err) = serve_no_migrate(db_s);
+    )
+    .await;
+    let (code, _, err) = serve_no_migrate(&db);
     assert_ne!(code, 0);
     assert!(
         err.contains(&format!("needs {latest}")) && err.contains("beatbook-server migrate"),
         "{err}"
     );
-    assert_eq!(applied(&db), all[..all.len() - 1].to_vec());
+    assert_eq!(applied(dir.path()).await, all[..all.len() - 1].to_vec());
 
     // A migration this server does not know (a newer server migrated it).
-    execute(
-        db_s,
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-         VALUES (9999, 'from the future', 1, x'00', 0)",
-    );
-    let (code, _, err) = serve_no_migrate(db_s);
+    let (success, checksum) = if on_postgres {
+        ("true", "'\\x00'::bytea")
+    } else {
+        ("1", "x'00'")
+    };
+    run_sql(
+        dir.path(),
+        &format!(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', {success}, {checksum}, 0)"
+        ),
+    )
+    .await;
+    let (code, _, err) = serve_no_migrate(&db);
     assert_ne!(code, 0);
     assert!(
         err.contains("9999") && err.contains("newer server"),
@@ -131,8 +113,7 @@ fn serve_no_migrate_refuses_a_database_behind_and_changes_nothing() {
 async fn a_migrated_database_serves_with_no_migrate_and_answers_live_and_ready() {
     let dir = tempfile::tempdir().unwrap();
     write_dist(&dir.path().join("dist"));
-    let db = db_path(dir.path());
-    let (code, _, err) = run(&["migrate", "--db", db.to_str().unwrap()]);
+    let (code, _, err) = run(&["migrate", "--db", &db_target(dir.path())]);
     assert_eq!(code, 0, "{err}");
     let (_child, url) = spawn_binary(dir.path(), &["--no-migrate"]).await;
     let c = client();
@@ -180,6 +161,21 @@ async fn a_backup_taken_while_pushes_arrive_is_a_consistent_checked_copy() {
         ],
         &format!("{TEST_PASSWORD}\n"),
     );
+    if postgres_server().is_some() {
+        // PostgreSQL is backed up with its own tools (server/README.md).
+        let to = dir.path().join("copy.db");
+        let (code, _, err) = run(&[
+            "backup",
+            "--db",
+            &db_target(dir.path()),
+            "--to",
+            to.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("pg_dump"), "{err}");
+        assert!(!to.exists());
+        return;
+    }
     let (_child, url) = spawn_binary(dir.path(), &[]).await;
     let token = sign_in_ok(&url, "pc-1", TEST_PASSWORD, DEVICE).await;
     let first = revisions(7, "pc-1", 200);
@@ -260,7 +256,7 @@ async fn json_logs_carry_the_request_id_the_response_names() {
             "127.0.0.1:0",
             "--db",
         ])
-        .arg(db_path(dir.path()))
+        .arg(db_target(dir.path()))
         .arg("--dist")
         .arg(dir.path().join("dist"))
         .env("RUST_LOG", "info")

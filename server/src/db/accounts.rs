@@ -161,10 +161,7 @@ pub(crate) fn role_of(text: &str) -> Result<Role, DbError> {
 pub async fn open_accounts(target: &str) -> Result<Accounts, DbError> {
     Ok(Accounts(match Target::parse(target)? {
         Target::Sqlite(opts) => Backend::Sqlite(super::sqlite::open_accounts(opts).await?),
-        Target::Postgres(opts) => {
-            super::postgres::require_complete(target)?;
-            Backend::Postgres(super::postgres::open_accounts(opts).await?)
-        }
+        Target::Postgres(opts) => Backend::Postgres(super::postgres::open_accounts(opts).await?),
     }))
 }
 

@@ -93,6 +93,8 @@ pub enum DbError {
     Sql(#[from] sqlx::Error),
     #[error("applying migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("could not reach the database {target}: {source}")]
+    Unreachable { target: String, source: sqlx::Error },
     #[error("bad database location {target:?}: {reason}")]
     BadTarget { target: String, reason: String },
     #[error("unexpected value in column {column}: {value:?}")]
@@ -180,7 +182,6 @@ pub async fn open_with(target: &str, pools: &PoolConfig) -> Result<Opened, DbErr
             })
         }
         Target::Postgres(opts) => {
-            postgres::require_complete(target)?;
             let (writer, readers, accounts) = postgres::open(opts, pools).await?;
             Ok(Opened {
                 writer: Writer(Backend::Postgres(writer)),

@@ -102,10 +102,7 @@ pub enum OpsError {
 pub async fn migration_state(target: &str) -> Result<MigrationState, OpsError> {
     match Target::parse(target)? {
         Target::Sqlite(_) => sqlite::ops::migration_state(target).await,
-        Target::Postgres(opts) => {
-            postgres::require_complete(target)?;
-            postgres::ops::migration_state(opts).await
-        }
+        Target::Postgres(opts) => postgres::ops::migration_state(opts).await,
     }
 }
 
@@ -118,7 +115,8 @@ pub async fn require_migrated(target: &str) -> Result<(), OpsError> {
         return Ok(());
     }
     Err(OpsError::Behind {
-        target: target.to_owned(),
+        // Named as given, but never with a password in it.
+        target: postgres::redacted(target),
         version: state.version(),
         pending: state.pending,
     })
@@ -130,10 +128,7 @@ pub async fn require_migrated(target: &str) -> Result<(), OpsError> {
 pub async fn migrate(target: &str) -> Result<MigrateReport, OpsError> {
     match Target::parse(target)? {
         Target::Sqlite(_) => sqlite::ops::migrate(target).await,
-        Target::Postgres(opts) => {
-            postgres::require_complete(target)?;
-            postgres::ops::migrate(opts).await
-        }
+        Target::Postgres(opts) => postgres::ops::migrate(opts).await,
     }
 }
 

@@ -395,6 +395,26 @@ pub fn drop_postgres(dir: &Path) {
         .output();
 }
 
+/// The first column of a query's rows on the test database of `dir`, as
+/// integers (read behind the server's back, as [`run_sql`] writes).
+pub async fn query_i64s(dir: &Path, query: &str) -> Vec<i64> {
+    let target = db_target(dir);
+    let query = sqlx::AssertSqlSafe(query.to_owned());
+    if postgres_server().is_some() {
+        let pool = sqlx::PgPool::connect(&target).await.unwrap();
+        let v = sqlx::query_scalar(query).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        v
+    } else {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{target}"))
+            .await
+            .unwrap();
+        let v = sqlx::query_scalar(query).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        v
+    }
+}
+
 /// Runs one SQL statement on the test database of `dir` behind the
 /// server's back (a person at the database's own console).
 pub async fn run_sql(dir: &Path, statement: &str) {

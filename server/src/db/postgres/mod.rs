@@ -68,6 +68,29 @@ pub(crate) fn redacted(target: &str) -> String {
     }
 }
 
+/// One connection, its failure naming the server and database (never the
+/// password), so a wrong host or port reads as what it is.
+pub(super) async fn connect(opts: &PgConnectOptions) -> Result<PgConnection, DbError> {
+    PgConnection::connect_with(opts)
+        .await
+        .map_err(|source| DbError::Unreachable {
+            target: described(opts),
+            source,
+        })
+}
+
+/// `postgres://user@host:port/database`, from the options (which hold no
+/// password in this form).
+fn described(opts: &PgConnectOptions) -> String {
+    format!(
+        "postgres://{}@{}:{}/{}",
+        opts.get_username(),
+        opts.get_host(),
+        opts.get_port(),
+        opts.get_database().unwrap_or(opts.get_username())
+    )
+}
+
 /// Connects, applies the migrations (sqlx holds its own advisory lock while
 /// it does, so instances starting at once migrate one after another) and
 /// returns the writing connection, the readers and the accounts pool.
@@ -76,7 +99,7 @@ pub(super) async fn open(
     pools: &PoolConfig,
 ) -> Result<(Writer, Readers, Accounts), DbError> {
     let opts = with_lock_timeout(opts, pools);
-    let mut conn = PgConnection::connect_with(&opts).await?;
+    let mut conn = connect(&opts).await?;
     MIGRATOR.run(&mut conn).await?;
     let readers = PgPoolOptions::new()
         .max_connections(pools.readers)
@@ -99,7 +122,7 @@ fn with_lock_timeout(opts: PgConnectOptions, pools: &PoolConfig) -> PgConnectOpt
 
 /// The command line's accounts pool: migrated, one connection.
 pub(super) async fn open_accounts(opts: PgConnectOptions) -> Result<Accounts, DbError> {
-    let mut conn = PgConnection::connect_with(&opts).await?;
+    let mut conn = connect(&opts).await?;
     MIGRATOR.run(&mut conn).await?;
     conn.close().await?;
     let pools = PoolConfig {
@@ -107,28 +130,6 @@ pub(super) async fn open_accounts(opts: PgConnectOptions) -> Result<Accounts, Db
         ..PoolConfig::default()
     };
     Accounts::connect(opts, &pools).await
-}
-
-/// Whether every storage call has its PostgreSQL SQL. Until it does,
-/// `serve` and the command line refuse a `postgres://` database by name
-/// rather than start and fail request by request, and so does `migrate`
-/// (though its schema is whole: a database migrated for a server that
-/// cannot serve from it helps nobody). The next step of issue 12 sets this once the
-/// whole suite passes on PostgreSQL (BEATBOOK_TEST_POSTGRES).
-pub(crate) const COMPLETE: bool = false;
-
-/// Refuses to serve from PostgreSQL while [`COMPLETE`] is false (or the
-/// tests set `BEATBOOK_TEST_POSTGRES`, to run the port as it grows).
-pub(super) fn require_complete(target: &str) -> Result<(), DbError> {
-    if COMPLETE || std::env::var_os("BEATBOOK_TEST_POSTGRES").is_some() {
-        return Ok(());
-    }
-    Err(DbError::BadTarget {
-        target: redacted(target),
-        reason: "this build cannot serve from PostgreSQL yet (its storage port is not \
-                 complete); use a SQLite file"
-            .into(),
-    })
 }
 
 /// Writable pool for account data.

@@ -11,9 +11,7 @@ use crate::db::DbError;
 pub(in crate::db) async fn migration_state(
     opts: PgConnectOptions,
 ) -> Result<MigrationState, OpsError> {
-    let mut conn = PgConnection::connect_with(&opts)
-        .await
-        .map_err(DbError::from)?;
+    let mut conn = super::connect(&opts).await?;
     let state = read_state(&mut conn).await;
     conn.close().await.map_err(DbError::from)?;
     state
@@ -36,9 +34,7 @@ async fn read_state(conn: &mut PgConnection) -> Result<MigrationState, OpsError>
 }
 
 pub(in crate::db) async fn migrate(opts: PgConnectOptions) -> Result<MigrateReport, OpsError> {
-    let mut conn = PgConnection::connect_with(&opts)
-        .await
-        .map_err(DbError::from)?;
+    let mut conn = super::connect(&opts).await?;
     let before = read_state(&mut conn).await?;
     MIGRATOR.run(&mut conn).await.map_err(DbError::from)?;
     let after = read_state(&mut conn).await?;
