@@ -129,7 +129,8 @@ pub struct CeilingArgs {
     #[arg(long, default_value_t = 100)]
     pub batch: usize,
 
-    /// Database file to create (must not exist yet).
+    /// Database to fill: a SQLite file to create (must not exist yet) or
+    /// a `postgres://` URL of an empty database.
     #[arg(long)]
     pub db: String,
 }

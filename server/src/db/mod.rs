@@ -60,6 +60,10 @@ pub enum Target {
 }
 
 impl Target {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
     /// A file path or `sqlite:` URL, or a `postgres://` (`postgresql://`)
     /// URL. Any other scheme is refused by name, without the rest of the
     /// URL (it may hold a password), and nothing is created.
