@@ -20,7 +20,12 @@
 #   bash scripts/instances.sh bench [SERVER_BIN TOOLS_BIN LOAD_BIN]
 #       500 devices at once (40 revisions each, batches of 10, 10%
 #       duplicates) against one instance, then through HAProxy against
-#       three: p99 push latency of each, side by side, from one run.
+#       three: p99 push latency of each, side by side, from one run; then
+#       the rate of 50 devices (2,000 revisions each, batches of 100)
+#       against one instance and against three, each beside the ceiling
+#       measured in the same run (`beatbook-tools bench-ceiling`, on
+#       PostgreSQL one client's bare INSERT ... ON CONFLICT DO NOTHING in
+#       transactions of 100; target: at least 0.7 of it).
 #
 # Bounded: every run of the generator has a deadline, and everything this
 # script started is stopped when it ends, whatever the outcome.
@@ -185,12 +190,13 @@ users() {
   echo "$WORK/$prefix.tokens"
 }
 
-# Runs the generator: URL TOKENS SEED; prints its last line (the verdict).
+# Runs the generator: URL TOKENS SEED [DEVICES PER_DEVICE BATCH]; prints its
+# last line (the verdict).
 load() {
-  local url="$1" tokens="$2" seed="$3" out
+  local url="$1" tokens="$2" seed="$3" devices="${4:-500}" per="${5:-40}" batch="${6:-10}" out
   out="$WORK/load-$seed.out"
-  if ! "$LOAD" --url "$url" --tokens "$tokens" --devices 500 --entries-per-device 40 \
-    --batch 10 --dup-rate 0.1 --seed "$seed" --max-attempts 30 --deadline-s 300 \
+  if ! "$LOAD" --url "$url" --tokens "$tokens" --devices "$devices" --entries-per-device "$per" \
+    --batch "$batch" --dup-rate 0.1 --seed "$seed" --max-attempts 30 --deadline-s 300 \
     >"$out" 2>"$WORK/load-$seed.log"; then
     say "the load generator failed (seed $seed):"
     tail -20 "$out" "$WORK/load-$seed.log" >&2
@@ -264,4 +270,25 @@ else
     "$(field p50_ms "$one")" "$(field p99_ms "$one")" "$(field rate "$one")"
   printf '  three instances (HAProxy): p50 %6s ms  p99 %6s ms  rate %s/s\n' \
     "$(field p50_ms "$three")" "$(field p99_ms "$three")" "$(field rate "$three")"
+
+  rate_one="$(load "http://${INSTANCE_ADDR[1]}" "$(users rone 50)" 23 50 2000 100)"
+  exactly_once "$rate_one" "rate, one instance"
+  rate_three="$(load "http://$BALANCER" "$(users rthree 50)" 24 50 2000 100)"
+  exactly_once "$rate_three" "rate, three instances"
+  if [[ "$BACKEND" == postgres ]]; then
+    psql "$PG_URL/postgres" -qc "CREATE DATABASE ceiling"
+    CEILING_DB="$PG_URL/ceiling"
+  else
+    CEILING_DB="$WORK/ceiling.db"
+  fi
+  ceiling="$("$TOOLS" bench-ceiling --rows 100000 --batch 100 --db "$CEILING_DB" | tail -1)"
+  printf '\n50 devices, 2,000 revisions each, batches of 100 (load average %s)\n' \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"
+  printf '  ceiling (%s, one client, transactions of 100): %s/s\n' "$BACKEND" "$(field rate "$ceiling")"
+  awk -v one="$(field rate "$rate_one")" -v three="$(field rate "$rate_three")" \
+    -v c="$(field rate "$ceiling")" 'BEGIN {
+    printf "  one instance:    %d/s  ratio %.2f (target >= 0.7)\n", one, one / c
+    printf "  three instances: %d/s  ratio %.2f (target >= 0.7)\n", three, three / c
+    exit (one / c >= 0.7 && three / c >= 0.7) ? 0 : 1
+  }' || { say "MISSED: a rate below 0.7 of the ceiling"; exit 1; }
 fi
