@@ -22,6 +22,11 @@
 #   OFFICERS=300 MONTHS=12 bash scripts/bench-review.sh   # the defaults; exits 1 on a missed target
 #   BENCH_DB=/tmp/force.db bash scripts/bench-review.sh   # seed once into that file (and
 #       /tmp/force.db.seed.out), reuse it on later runs: seeding takes 1 to 2 minutes
+#   bash scripts/bench-review.sh --db postgres://postgres@127.0.0.1:5432/force
+#       the same on PostgreSQL: an empty database is seeded (its seed output kept in
+#       /tmp/beatbook-bench-<database>.seed.out), a seeded one with that file reused
+#   bash scripts/bench-review.sh --db postgres
+#       on a throwaway PostgreSQL 15 cluster (scripts/postgres.sh), seeded, then deleted
 #
 # Figures depend on what else the machine is doing: the load average is printed.
 set -euo pipefail
@@ -35,6 +40,9 @@ MS_TARGET=300
 SUBMITTED_TARGET=50
 ROWS_TARGET=50000
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+if [[ "${1:-}" == --db ]]; then
+  BENCH_DB="${2:?--db needs a file, a postgres:// URL or \"postgres\"}"
+fi
 
 cargo build -q --profile server -p beatbook-server -p beatbook-tools --bins
 SERVER="$TARGET_DIR/server/beatbook-server"
@@ -48,14 +56,30 @@ cleanup() {
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
+  pg_cluster_stop
   rm -rf "$WORK"
 }
+# shellcheck source=scripts/postgres.sh
+source "$ROOT/scripts/postgres.sh"
 trap cleanup EXIT INT TERM
 mkdir -p "$WORK/dist"
 
 DB="${BENCH_DB:-$WORK/b.db}"
 SEED_OUT="$DB.seed.out"
-if [[ -n "${BENCH_DB:-}" && -f "$DB" && -f "$SEED_OUT" ]]; then
+reuse=""
+if [[ "$DB" == postgres ]]; then
+  pg_cluster_start
+  psql "$PG_URL/postgres" -qc "CREATE DATABASE force"
+  DB="$PG_URL/force"
+  SEED_OUT="$WORK/seed.out"
+elif [[ "$DB" == postgres://* || "$DB" == postgresql://* ]]; then
+  SEED_OUT="/tmp/beatbook-bench-${DB##*/}.seed.out"
+  held="$(psql "$DB" -tAqc "SELECT count(*) FROM users" 2>/dev/null || echo 0)"
+  if [[ "$held" -gt 0 && -f "$SEED_OUT" ]]; then reuse=1; fi
+elif [[ -n "${BENCH_DB:-}" && -f "$DB" && -f "$SEED_OUT" ]]; then
+  reuse=1
+fi
+if [[ -n "$reuse" ]]; then
   echo "reusing $DB"
 else
   (umask 077 && "$TOOLS" seed --db "$DB" --officers "$OFFICERS" --months "$MONTHS" --seed 1 >"$SEED_OUT")

@@ -306,3 +306,36 @@ async fn json_logs_carry_the_request_id_the_response_names() {
     assert_eq!(line["span"]["request_id"], id.as_str(), "{line}");
     assert_eq!(line["level"], "INFO");
 }
+
+/// A freshly loaded database is planned from statistics, not guesses: on
+/// PostgreSQL the refresh is an `ANALYZE` the planner's tables then show;
+/// SQLite's queries name their indexes, and its file is left as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_are_refreshed_after_a_bulk_load_on_postgres_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = db_target(dir.path());
+    let (code, _, err) = run(&["migrate", "--db", &target]);
+    assert_eq!(code, 0, "{err}");
+    let refreshed = beatbook_server::db::ops::refresh_statistics(&target)
+        .await
+        .unwrap();
+    if postgres_server().is_some() {
+        assert!(refreshed);
+        let analyzed = query_i64s(
+            dir.path(),
+            "SELECT count(*) FROM pg_stat_user_tables \
+             WHERE relname = 'revisions' AND last_analyze IS NOT NULL",
+        )
+        .await;
+        drop_postgres(dir.path());
+        assert_eq!(analyzed, [1]);
+    } else {
+        assert!(!refreshed);
+        let stat_tables = query_i64s(
+            dir.path(),
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE 'sqlite_stat%'",
+        )
+        .await;
+        assert_eq!(stat_tables, [0]);
+    }
+}

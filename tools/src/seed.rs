@@ -62,6 +62,8 @@ pub enum SeedError {
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
+    Ops(#[from] db::ops::OpsError),
+    #[error(transparent)]
     Account(#[from] AccountError),
     #[error(transparent)]
     Secret(#[from] SecretError),
@@ -322,6 +324,9 @@ pub async fn run(args: &SeedArgs, out: &mut dyn Write) -> Result<SeedReport, See
     }
     flush(&mut writer, &mut buffer).await?;
     writer.close().await?;
+    // A year loaded in a minute: plans made before autovacuum has looked at
+    // the tables would be a full scan's (see `refresh_statistics`).
+    db::ops::refresh_statistics(&args.db).await?;
     report.seconds = began.elapsed().as_secs_f64();
     let entries: Vec<String> = report
         .entries

@@ -132,6 +132,20 @@ pub async fn migrate(target: &str) -> Result<MigrateReport, OpsError> {
     }
 }
 
+/// After a bulk load (the seed tool, an import): the planner's statistics
+/// brought up to date now rather than when autovacuum next gets round to
+/// the table. PostgreSQL plans from them: on a freshly seeded year of a
+/// 300-officer force a team's shift list took 1.1 s before `ANALYZE` and
+/// 45 ms after. SQLite's queries name their indexes and were measured
+/// without statistics tables, so there nothing is done. Returns whether
+/// statistics were refreshed.
+pub async fn refresh_statistics(target: &str) -> Result<bool, OpsError> {
+    match Target::parse(target)? {
+        Target::Sqlite(_) => Ok(false),
+        Target::Postgres(opts) => postgres::ops::analyze(opts).await.map(|()| true),
+    }
+}
+
 /// `beatbook-server backup`: a consistent copy of a SQLite database while
 /// it serves.
 pub async fn backup(target: &str, to: &Path) -> Result<BackupReport, OpsError> {

@@ -41,3 +41,14 @@ pub(in crate::db) async fn migrate(opts: PgConnectOptions) -> Result<MigrateRepo
     conn.close().await.map_err(DbError::from)?;
     Ok(MigrateReport { before, after })
 }
+
+/// `ANALYZE` of the whole database (see [`crate::db::ops::refresh_statistics`]).
+pub(in crate::db) async fn analyze(opts: PgConnectOptions) -> Result<(), OpsError> {
+    let mut conn = super::connect(&opts).await?;
+    sqlx::query("ANALYZE")
+        .execute(&mut conn)
+        .await
+        .map_err(DbError::from)?;
+    conn.close().await.map_err(DbError::from)?;
+    Ok(())
+}
