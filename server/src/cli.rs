@@ -59,8 +59,9 @@ pub enum Command {
 /// The database, as for `serve`.
 #[derive(Debug, Clone, Args)]
 pub struct DbArg {
-    /// The database: a file path or a `sqlite:` URL. Created and migrated if
-    /// needed. Safe to use while the server runs on it.
+    /// The database: a SQLite file path or `sqlite:` URL (created and
+    /// migrated if needed), or a `postgres://` URL (the database must exist;
+    /// migrated if needed). Safe to use while the server runs on it.
     #[arg(long, env = "BEATBOOK_DB", default_value = "beatbook.db")]
     pub db: String,
 }
@@ -284,9 +285,9 @@ pub struct ServeArgs {
     #[arg(long, env = "BEATBOOK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// The database: a file path or a `sqlite:` URL. The file is created on
-    /// first run and migrations are applied at every start (unless
-    /// --no-migrate).
+    /// The database: a SQLite file path or `sqlite:` URL (the file is
+    /// created on first run), or a `postgres://` URL (the database must
+    /// exist). Migrations are applied at every start (unless --no-migrate).
     #[arg(long, env = "BEATBOOK_DB", default_value = "beatbook.db")]
     pub db: String,
 

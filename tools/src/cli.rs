@@ -75,8 +75,8 @@ pub struct SignInCostArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchUsersArgs {
-    /// The database: a file path or a `sqlite:` URL, created and migrated
-    /// if needed (as `beatbook-server --db`).
+    /// The database, as `beatbook-server --db`: a SQLite file or `sqlite:`
+    /// URL, or a `postgres://` URL; migrated if needed.
     #[arg(long, env = "BEATBOOK_DB", default_value = "beatbook.db")]
     pub db: String,
     /// How many officers (each with one device session).
@@ -95,8 +95,9 @@ pub struct BenchUsersArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct SeedArgs {
-    /// The database: a file path or a `sqlite:` URL, created and migrated
-    /// if needed; it must hold no accounts yet.
+    /// The database, as `beatbook-server --db`: a SQLite file or `sqlite:`
+    /// URL, or a `postgres://` URL; migrated if needed; it must hold no
+    /// accounts yet.
     #[arg(long, env = "BEATBOOK_DB", default_value = "beatbook.db")]
     pub db: String,
     /// How many officers (police, PCSOs, wardens, specials), spread over the teams.
