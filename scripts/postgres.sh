@@ -15,6 +15,9 @@
 # The server fsyncs as in production: the benchmarks measure real commits.
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+# Only a cluster this shell started is ever stopped and deleted: never a
+# PG_DIR inherited from the environment.
+PG_DIR=""
 
 pg_as_owner() {
   if [ "$(id -u)" -eq 0 ]; then

@@ -136,7 +136,7 @@ pub async fn migrate(target: &str) -> Result<MigrateReport, OpsError> {
 /// brought up to date now rather than when autovacuum next gets round to
 /// the table. PostgreSQL plans from them: on a freshly seeded year of a
 /// 300-officer force a team's shift list took 1.1 s before `ANALYZE` and
-/// 45 ms after. SQLite's queries name their indexes and were measured
+/// 50 ms after. SQLite's queries name their indexes and were measured
 /// without statistics tables, so there nothing is done. Returns whether
 /// statistics were refreshed.
 pub async fn refresh_statistics(target: &str) -> Result<bool, OpsError> {
